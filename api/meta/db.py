@@ -1,0 +1,89 @@
+"""The metadata database: clients, hashed tokens, settings, admin credentials, sessions, alert rules and state.
+
+SQLite in WAL mode with versioned migrations (api/meta/migrations.py, applied in order, recorded in
+PRAGMA user_version). One connection per MetaDB guarded by a lock: statements are short, and under gevent a
+sqlite call never yields anyway.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from api.meta.migrations import MIGRATIONS
+
+
+class MetaDB:
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._lock = threading.RLock()
+        self.migrate()
+
+    @property
+    def version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        with self._lock:
+            current = self.version
+            for number, script in enumerate(MIGRATIONS, start=1):
+                if number <= current:
+                    continue
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # Re-check inside the write lock: another process may have migrated meanwhile.
+                    if self.version >= number:
+                        self._conn.execute("COMMIT")
+                        continue
+                    for statement in _statements(script):
+                        self._conn.execute(statement)
+                    self._conn.execute(f"PRAGMA user_version={number}")
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on error)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchone()
+
+    def execute(self, sql: str, params: Any = ()) -> int:
+        """One statement in its own transaction; returns the number of rows changed."""
+        with self._lock:
+            return self._conn.execute(sql, params).rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";\n") if s.strip()]

@@ -1,0 +1,149 @@
+"""The time-series store contract that both backends (SQLite, InfluxDB) implement.
+
+Times are unix seconds (int) everywhere. A point is identified by (client_id, family key, ts): writing the
+same point again overwrites it, so a retried batch changes nothing. ``start`` is inclusive, ``end`` exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+Value = float | int | None
+
+
+class StoreError(Exception):
+    """The store failed in a way the caller cannot fix (a bug, a schema clash)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached right now: the API answers 503 with Retry-After."""
+
+
+@dataclass(frozen=True)
+class DiskSample:
+    mount: str
+    used_bytes: int
+    total_bytes: int
+    inodes_used: int | None = None
+    inodes_total: int | None = None
+
+    def used_percent(self) -> float | None:
+        return _percent(self.used_bytes, self.total_bytes)
+
+    def inodes_percent(self) -> float | None:
+        return _percent(self.inodes_used, self.inodes_total)
+
+    def fields(self) -> dict[str, Value]:
+        """Stored fields, derived percentages included (names from statusmon.metrics.DISK_METRICS)."""
+        return {
+            "used_bytes": self.used_bytes, "total_bytes": self.total_bytes,
+            "inodes_used": self.inodes_used, "inodes_total": self.inodes_total,
+            "used_percent": self.used_percent(), "inodes_percent": self.inodes_percent(),
+        }
+
+
+@dataclass(frozen=True)
+class GpuSample:
+    index: int
+    uuid: str | None = None
+    name: str | None = None
+    util_percent: float | None = None
+    mem_used_bytes: int | None = None
+    mem_total_bytes: int | None = None
+    temp_c: float | None = None
+    power_w: float | None = None
+
+    def mem_percent(self) -> float | None:
+        return _percent(self.mem_used_bytes, self.mem_total_bytes)
+
+    def fields(self) -> dict[str, Value]:
+        """Stored fields, derived percentages included (names from statusmon.metrics.GPU_METRICS)."""
+        return {
+            "util_percent": self.util_percent, "mem_used_bytes": self.mem_used_bytes,
+            "mem_total_bytes": self.mem_total_bytes, "mem_percent": self.mem_percent(),
+            "temp_c": self.temp_c, "power_w": self.power_w,
+        }
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample of one host at ``ts``; ``values`` maps system metric names to values (None = not collected)."""
+
+    ts: int
+    values: Mapping[str, Value]
+    disks: tuple[DiskSample, ...] = ()
+    gpus: tuple[GpuSample, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldStats:
+    count: int
+    min: float | None
+    max: float | None
+    avg: float | None
+    p95: float | None
+
+    def as_dict(self) -> dict[str, Value]:
+        return {"count": self.count, "min": self.min, "max": self.max, "avg": self.avg, "p95": self.p95}
+
+
+EMPTY_STATS = FieldStats(0, None, None, None, None)
+
+
+@dataclass
+class Series:
+    """Columnar points: ``time`` ascending; ``values[field][i]`` belongs to ``time[i]`` (None = no data).
+
+    Raw when ``step`` is None; otherwise each time is the start of a step bucket, ``values`` holds the mean and
+    ``maxima`` the max of the bucket.
+    """
+
+    step: int | None
+    time: list[int] = field(default_factory=list)
+    values: dict[str, list[Value]] = field(default_factory=dict)
+    maxima: dict[str, list[Value]] | None = None
+
+
+class TimeSeriesStore(Protocol):
+    backend: str  # "sqlite" or "influxdb"
+
+    def describe(self) -> str:
+        """Where the data goes, for the start-up log (no secrets)."""
+
+    def ping(self) -> None:
+        """Return if the store answers; raise StoreUnavailable otherwise."""
+
+    def write(self, client_id: str, host: str, samples: Sequence[Sample]) -> int:
+        """Store every sample synchronously (all or nothing as far as the backend allows); return the count."""
+
+    def stats(self, client_id: str, start: int, end: int,
+              fields: Sequence[str]) -> dict[str, FieldStats]:
+        """count, min, max, avg and p95 (nearest rank, as InfluxQL PERCENTILE) of system ``fields``."""
+
+    def series(self, client_id: str, start: int, end: int, step: int | None,
+               family: str = "system", fields: Sequence[str] | None = None) -> dict[str, Series]:
+        """Series of one client keyed by family key ("" for system, the mount for disk, the GPU index for gpu).
+
+        step None: raw points; otherwise buckets aligned to multiples of ``step`` seconds since the epoch.
+        """
+
+    def points(self, family: str, start: int, end: int, fields: Sequence[str] | None = None,
+               client_ids: Sequence[str] | None = None) -> dict[tuple[str, str], Series]:
+        """Raw points of every client (or of ``client_ids``) in one query, keyed by (client_id, family key)."""
+
+    def delete_client(self, client_id: str) -> None:
+        """Remove every point of the client."""
+
+    def prune(self, older_than: int) -> int:
+        """Delete points older than ``older_than``; return how many went (InfluxDB: its retention policy does it)."""
+
+    def close(self) -> None:
+        ...
+
+
+def _percent(used: int | float | None, total: int | float | None) -> float | None:
+    if used is None or not total:
+        return None
+    return round(100.0 * used / total, 4)
