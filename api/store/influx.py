@@ -1,0 +1,425 @@
+"""The InfluxDB backend: line protocol to ``/write`` and InfluxQL on ``/query`` (the v1 HTTP API).
+
+That one path works on 1.x, 2.x (>= 2.4, through its v1 compatibility API) and 3.x, and it is the one tested
+here for real (Debian's influxd 1.6.7). Writes are synchronous: when ``write`` returns, the server has
+the points.
+
+Series identity is minimal and stable: tags are ``client_id`` and ``host``, plus ``mount`` (disk) or ``gpu``
+(the GPU index as a string). Everything else is a field, so re-sending a sample overwrites the same points.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+
+from api.config import Settings
+from api.store import lineprotocol as lp
+from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
+from statusmon.metrics import FAMILY_FIELDS, FAMILY_KEY, metric
+
+log = logging.getLogger(__name__)
+
+CHUNK_POINTS = 5000
+RP_NAME = "week"  # the retention policy created with the database on 1.x
+MEASUREMENTS = ("system", "disk", "gpu")
+# InfluxDB's time range (models.MinNanoTime / MaxNanoTime): a query bound outside it is an error.
+MIN_NS = -9223372036854775806
+MAX_NS = 9223372036854775806
+
+
+def quote_ident(name: str) -> str:
+    """An InfluxQL identifier in double quotes."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_string(value: str) -> str:
+    """An InfluxQL string literal in single quotes."""
+    if "\n" in value or "\r" in value:
+        raise ValueError("a string literal must not contain a line break")
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class InfluxStore:
+    """TimeSeriesStore over InfluxDB's v1 HTTP API, with ``requests``."""
+
+    backend = "influxdb"
+
+    def __init__(self, url: str, db: str = "statusmon", rp: str = "", token: str = "", user: str = "",
+                 password: str = "", timeout: float = 10.0, retention_days: int = 7,
+                 stats_mode: str = "one_query") -> None:
+        if stats_mode not in ("one_query", "per_field"):
+            raise ValueError(f"stats_mode must be one_query or per_field, not {stats_mode!r}")
+        self.url = url.rstrip("/")
+        self.db = db
+        self.rp = rp
+        self.timeout = timeout
+        self.retention_days = retention_days
+        self.stats_mode = stats_mode
+        self.version: str | None = None
+        self._ready = False
+        self._ready_lock = threading.Lock()
+        self._auth_kind = "token" if token else "basic" if user else "none"
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Token {token}"
+        elif user:
+            self.session.auth = (user, password)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> InfluxStore:
+        return cls(settings.influx_url, db=settings.influx_db, rp=settings.influx_rp,
+                   token=settings.influx_token, user=settings.influx_user,
+                   password=settings.influx_password, timeout=settings.influx_timeout,
+                   retention_days=settings.retention_days)
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def describe(self) -> str:
+        rp = self.rp or "(default retention policy)"
+        version = f", server {self.version}" if self.version else ""
+        return f"InfluxDB at {self.url}, database {self.db!r}, rp {rp}, auth {self._auth_kind}{version}"
+
+    def ping(self) -> None:
+        resp = self._request("GET", "/ping")
+        # 1.x and 2.x answer 204; any other success is not "down" either.
+        if not 200 <= resp.status_code < 300:
+            raise StoreUnavailable(f"InfluxDB /ping answered {resp.status_code}")
+        self.version = resp.headers.get("X-Influxdb-Version") or self.version
+
+    def ensure_database(self) -> None:
+        """Create the database with a ``retention_days`` retention policy on 1.x; on 2.x/3.x create nothing.
+
+        Called on start and, if that has not happened, before the first read or write.
+        """
+        self.ping()
+        version = self.version or ""
+        major = version.lstrip("v").split(".", 1)[0]
+        if major != "1":
+            # 2.x refuses CREATE over /query and 3.x fixes retention at database creation: the bucket's
+            # (or database's) retention is the operator's job there.
+            log.info("InfluxDB %s: not creating database %r; set its retention (%d days) on the bucket",
+                     version or "(version unknown)", self.db, self.retention_days)
+            self._ready = True
+            return
+        databases = {row[0] for row in self._rows(self._query("SHOW DATABASES"))}
+        if self.db not in databases:
+            self._query(f"CREATE DATABASE {quote_ident(self.db)} WITH DURATION {int(self.retention_days)}d "
+                       f"REPLICATION 1 NAME {quote_ident(RP_NAME)}")
+            log.info("created InfluxDB database %r with retention policy %r of %d days",
+                     self.db, RP_NAME, self.retention_days)
+        if self.rp:
+            policies = {row[0] for row in self._rows(self._query(f"SHOW RETENTION POLICIES ON "
+                                                                f"{quote_ident(self.db)}"))}
+            if self.rp not in policies:
+                raise StoreError(f"retention policy {self.rp!r} does not exist on database {self.db!r} "
+                                 f"(it has {sorted(policies)})")
+        log.info("InfluxDB %s: writing to database %r, retention policy %s", version, self.db,
+                 repr(self.rp) if self.rp else "(the database's default)")
+        self._ready = True
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def write(self, client_id: str, host: str, samples: Sequence[Sample]) -> int:
+        lines = list(self.lines(client_id, host, samples))  # the whole batch is checked before anything goes
+        self._ensure_ready()
+        for i in range(0, len(lines), CHUNK_POINTS):
+            self._write_lines(lines[i:i + CHUNK_POINTS])
+        return len(samples)
+
+    @staticmethod
+    def lines(client_id: str, host: str, samples: Sequence[Sample]) -> Iterator[str]:
+        """Line protocol for ``samples``; raises ValueError on anything that cannot be stored as is."""
+        base = {"client_id": lp.validate_tag_value(client_id), "host": lp.validate_tag_value(host)}
+        for s in samples:
+            ts = s.ts
+            if isinstance(ts, bool) or not isinstance(ts, int):
+                raise ValueError(f"sample timestamp must be integer seconds, got {ts!r}")
+            system = lp.point("system", base, s.values, ts, family="system")
+            if system is not None:
+                yield system
+            for d in s.disks:
+                p = lp.point("disk", {**base, "mount": d.mount}, d.fields(), ts, family="disk")
+                if p is not None:
+                    yield p
+            for g in s.gpus:
+                p = lp.point("gpu", {**base, "gpu": str(g.index)}, g.fields(), ts, family="gpu")
+                if p is not None:
+                    yield p
+
+    def write_lines(self, lines: Sequence[str]) -> None:
+        """Write already built lines (tests and tools), chunked like ``write``."""
+        self._ensure_ready()
+        for i in range(0, len(lines), CHUNK_POINTS):
+            self._write_lines(lines[i:i + CHUNK_POINTS])
+
+    def _write_lines(self, lines: Sequence[str]) -> None:
+        if not lines:
+            return
+        params = {"db": self.db, "precision": "s"}
+        if self.rp:
+            params["rp"] = self.rp
+        resp = self._request("POST", "/write", params=params, data=lp.join(lines),
+                             headers={"Content-Type": "text/plain; charset=utf-8"})
+        if resp.status_code != 204 and not 200 <= resp.status_code < 300:
+            raise StoreError(f"InfluxDB refused the write ({resp.status_code}): {_error_text(resp)}")
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def stats(self, client_id: str, start: int, end: int, fields: Sequence[str]) -> dict[str, FieldStats]:
+        fields = list(dict.fromkeys(fields))
+        for f in fields:
+            _check_field("system", f)
+        if not fields:
+            return {}
+        if self.stats_mode == "per_field" and len(fields) > 1:
+            with ThreadPoolExecutor(max_workers=min(len(fields), 8)) as pool:
+                parts = list(pool.map(lambda f: self._stats_query(client_id, start, end, [f]), fields))
+            return {k: v for part in parts for k, v in part.items()}
+        return self._stats_query(client_id, start, end, fields)
+
+    def _stats_query(self, client_id: str, start: int, end: int,
+                     fields: Sequence[str]) -> dict[str, FieldStats]:
+        exprs = []
+        for i, f in enumerate(fields):
+            q = quote_ident(f)
+            exprs += [f'count({q}) AS "c{i}"', f'min({q}) AS "lo{i}"', f'max({q}) AS "hi{i}"',
+                      f'mean({q}) AS "avg{i}"', f'percentile({q}, 95) AS "p{i}"']
+        text = (f"SELECT {', '.join(exprs)} FROM {self._from('system')} "
+                f"WHERE {self._where(start, end, [client_id])}")
+        rows = [dict(zip(s["columns"], s["values"][0], strict=False))
+                for s in self._series(self.query(text)) if s.get("values")]
+        row = rows[0] if rows else {}
+        out: dict[str, FieldStats] = {}
+        for i, f in enumerate(fields):
+            count = int(row.get(f"c{i}") or 0)
+            if not count:
+                out[f] = EMPTY_STATS
+                continue
+            out[f] = FieldStats(count, _num(row.get(f"lo{i}")), _num(row.get(f"hi{i}")),
+                                _num(row.get(f"avg{i}")), _num(row.get(f"p{i}")))
+        return out
+
+    def series(self, client_id: str, start: int, end: int, step: int | None,
+               family: str = "system", fields: Sequence[str] | None = None) -> dict[str, Series]:
+        fields = self._fields(family, fields)
+        key_tag = FAMILY_KEY[family]
+        group = [key_tag] if key_tag else []
+        where = self._where(start, end, [client_id])
+        if step is None:
+            select = ", ".join(quote_ident(f) for f in fields)
+        else:
+            if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
+                raise ValueError(f"step must be a positive number of seconds, got {step!r}")
+            select = ", ".join(f"mean({quote_ident(f)}) AS {quote_ident(f)}, "
+                               f"max({quote_ident(f)}) AS {quote_ident('max_' + f)}" for f in fields)
+        text = f"SELECT {select} FROM {self._from(family)} WHERE {where}"
+        if step is not None:
+            text += f" GROUP BY time({step}s)" + "".join(f", {quote_ident(t)}" for t in group) + " fill(none)"
+        elif group:
+            text += " GROUP BY " + ", ".join(quote_ident(t) for t in group)
+        out: dict[str, Series] = {}
+        for s in self._series(self.query(text)):
+            tags = s.get("tags") or {}
+            key = tags.get(key_tag, "") if key_tag else ""
+            out[key] = _to_series(family, fields, s, step)
+        return out
+
+    def points(self, family: str, start: int, end: int, fields: Sequence[str] | None = None,
+               client_ids: Sequence[str] | None = None) -> dict[tuple[str, str], Series]:
+        fields = self._fields(family, fields)
+        if client_ids is not None and not client_ids:
+            return {}
+        key_tag = FAMILY_KEY[family]
+        group = ["client_id"] + ([key_tag] if key_tag else [])
+        text = (f"SELECT {', '.join(quote_ident(f) for f in fields)} FROM {self._from(family)} "
+                f"WHERE {self._where(start, end, client_ids)} "
+                f"GROUP BY {', '.join(quote_ident(t) for t in group)}")
+        out: dict[tuple[str, str], Series] = {}
+        for s in self._series(self.query(text)):
+            tags = s.get("tags") or {}
+            key = tags.get(key_tag, "") if key_tag else ""
+            out[(tags.get("client_id", ""), key)] = _to_series(family, fields, s, None)
+        return out
+
+    # -- deleting --------------------------------------------------------------------------------------
+
+    def delete_client(self, client_id: str) -> None:
+        # DROP SERIES removes the points and the index entries on 1.x (DELETE would leave the series).
+        # 2.x/3.x refuse it over /query: the refusal comes back as a StoreError with the server's words.
+        froms = ", ".join(quote_ident(m) for m in MEASUREMENTS)
+        self.query(f"DROP SERIES FROM {froms} WHERE {quote_ident('client_id')} = {quote_string(client_id)}")
+
+    def prune(self, older_than: int) -> int:
+        return 0  # the retention policy (1.x) or the bucket's retention (2.x/3.x) does it
+
+    # -- InfluxQL over HTTP ----------------------------------------------------------------------------
+
+    def query(self, text: str) -> list[dict[str, Any]]:
+        """Run InfluxQL (after ``ensure_database`` has run once); return the statement results."""
+        self._ensure_ready()
+        return self._query(text)
+
+    def _query(self, text: str) -> list[dict[str, Any]]:
+        # GET for reads; 1.x refuses CREATE/DROP/DELETE/ALTER over GET.
+        method = "GET" if text.lstrip().split(None, 1)[0].upper() in ("SELECT", "SHOW") else "POST"
+        # chunked: a server with a max-row-limit would otherwise cut long results short ("partial").
+        params = {"q": text, "db": self.db, "epoch": "s", "chunked": "true", "chunk_size": "10000"}
+        resp = self._request(method, "/query", params=params)
+        if not 200 <= resp.status_code < 300:
+            raise StoreError(f"InfluxDB refused the query ({resp.status_code}): {_error_text(resp)}")
+        results = _merge_chunks(_json_documents(resp.text))
+        for r in results:
+            if "error" in r:
+                raise StoreError(f"InfluxDB query failed: {r['error']}")
+        return results
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            resp = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as e:
+            raise StoreUnavailable(f"InfluxDB at {self.url} is unreachable: {e}") from e
+        except requests.RequestException as e:
+            raise StoreError(f"InfluxDB request failed: {e}") from e
+        if resp.status_code >= 500:
+            raise StoreUnavailable(f"InfluxDB answered {resp.status_code}: {_error_text(resp)}")
+        return resp
+
+    def _ensure_ready(self) -> None:
+        if self._ready:
+            return
+        with self._ready_lock:
+            if not self._ready:
+                self.ensure_database()
+
+    def _from(self, measurement: str) -> str:
+        if self.rp:
+            return f"{quote_ident(self.db)}.{quote_ident(self.rp)}.{quote_ident(measurement)}"
+        return quote_ident(measurement)
+
+    @staticmethod
+    def _where(start: int, end: int, client_ids: Sequence[str] | None) -> str:
+        parts = [f"time >= {_ns(start)}", f"time < {_ns(end)}"]
+        if client_ids is not None:
+            parts.insert(0, "(" + " OR ".join(f"{quote_ident('client_id')} = {quote_string(c)}"
+                                              for c in client_ids) + ")")
+        return " AND ".join(parts)
+
+    @staticmethod
+    def _fields(family: str, fields: Sequence[str] | None) -> list[str]:
+        if family not in FAMILY_FIELDS:
+            raise ValueError(f"unknown family {family!r}")
+        names = list(dict.fromkeys(fields)) if fields is not None else list(FAMILY_FIELDS[family])
+        for f in names:
+            _check_field(family, f)
+        if not names:
+            raise ValueError("no fields asked for")
+        return names
+
+    @staticmethod
+    def _series(results: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for r in results:
+            yield from r.get("series") or ()
+
+    def _rows(self, results: list[dict[str, Any]]) -> Iterator[list[Any]]:
+        for s in self._series(results):
+            yield from s.get("values") or ()
+
+
+def _check_field(family: str, name: str) -> None:
+    try:
+        metric(name, family)
+    except KeyError:
+        raise ValueError(f"unknown {family} field {name!r}") from None
+
+
+def _to_series(family: str, fields: Sequence[str], s: Mapping[str, Any], step: int | None) -> Series:
+    columns = s["columns"]
+    values = s.get("values") or []
+    idx = {c: i for i, c in enumerate(columns)}
+    out = Series(step=step, time=[int(row[0]) for row in values])
+    for f in fields:
+        integer = metric(f, family).integer
+        col = idx[f]
+        if step is None:
+            out.values[f] = [_typed(row[col], integer) for row in values]
+        else:
+            out.values[f] = [_num(row[col]) for row in values]  # a mean is a float
+    if step is not None:
+        out.maxima = {}
+        for f in fields:
+            integer = metric(f, family).integer
+            col = idx["max_" + f]
+            out.maxima[f] = [_typed(row[col], integer) for row in values]
+    return out
+
+
+def _ns(seconds: int) -> int:
+    """Unix seconds as an InfluxQL time literal in nanoseconds, clamped to what InfluxDB can represent."""
+    return max(MIN_NS, min(MAX_NS, int(seconds) * 1_000_000_000))
+
+
+def _typed(v: Any, integer: bool) -> Value:
+    if v is None:
+        return None
+    return int(v) if integer else float(v)
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _json_documents(text: str) -> Iterator[Any]:
+    """Every JSON document in ``text``: one (plain response) or one per chunk (``chunked=true``)."""
+    decoder = json.JSONDecoder()
+    pos, n = 0, len(text)
+    while pos < n:
+        while pos < n and text[pos].isspace():
+            pos += 1
+        if pos >= n:
+            return
+        try:
+            doc, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            raise StoreError(f"InfluxDB sent an unreadable response: {e}") from e
+        yield doc
+
+
+def _merge_chunks(docs: Iterable[Any]) -> list[dict[str, Any]]:
+    """Merge chunked responses: a series split across chunks (``partial``) becomes one."""
+    by_id: dict[int, dict[str, Any]] = {}
+    for doc in docs:
+        if "error" in doc and "results" not in doc:
+            raise StoreError(f"InfluxDB query failed: {doc['error']}")
+        for r in doc.get("results") or ():
+            sid = int(r.get("statement_id", 0))
+            merged = by_id.setdefault(sid, {"statement_id": sid, "series": []})
+            if "error" in r:
+                merged["error"] = r["error"]
+            for s in r.get("series") or ():
+                last = merged["series"][-1] if merged["series"] else None
+                if (last is not None and last.get("name") == s.get("name")
+                        and last.get("tags") == s.get("tags") and last.get("columns") == s.get("columns")):
+                    last["values"].extend(s.get("values") or [])
+                else:
+                    merged["series"].append({**s, "values": list(s.get("values") or [])})
+    return [by_id[k] for k in sorted(by_id)]
+
+
+def _error_text(resp: requests.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip()[:500] or resp.reason
+    if isinstance(body, dict):
+        return str(body.get("error") or body.get("message") or body)[:500]
+    return str(body)[:500]
