@@ -66,3 +66,15 @@ def metric(name: str, family: str = "system") -> Metric:
         if m.name == name and m.family == family:
             return m
     raise KeyError(f"{family}.{name}")
+
+
+# What alert rules can watch: metric_type -> (family, stored field). Per-mount and per-GPU types fire for the
+# mount or GPU that crossed; a rule may narrow them to one mount or one GPU index.
+ALERT_METRIC_TYPES: dict[str, tuple[str, str]] = {
+    **{m.name: ("system", m.name) for m in SYSTEM_METRICS},
+    "mount_used_percent": ("disk", "used_percent"),
+    "mount_inodes_percent": ("disk", "inodes_percent"),
+    "gpu_util_percent": ("gpu", "util_percent"),
+    "gpu_mem_percent": ("gpu", "mem_percent"),
+    "gpu_temp_c": ("gpu", "temp_c"),
+}

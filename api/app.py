@@ -1,0 +1,97 @@
+"""The application factory: ``create_app(settings)`` builds one API process's state and routes."""
+
+from __future__ import annotations
+
+import logging
+
+import threading
+import time
+
+from flask import Flask
+
+from api import auth, errors
+from api.config import Settings
+from api.meta.admin import AdminAuth
+from api.meta.api_tokens import ApiTokens
+from api.meta.clients import ClientRegistry
+from api.meta.db import MetaDB
+from api.meta.settings import GlobalSettings
+from api.ratelimit import RateLimiter
+from api.routes import blueprints
+from api.schemas import ReportValidator
+from api.state import AppState
+from api.store import open_store
+from api.store.base import TimeSeriesStore
+from api.store.rollup import StatsService
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, store: TimeSeriesStore | None = None,
+               start_background: bool = True) -> Flask:
+    settings = settings or Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    meta = MetaDB(settings.meta_db_path)
+    store = store or open_store(settings)
+    admin = AdminAuth(meta, settings.session_hours * 3600)
+    if settings.admin_password and not admin.has_password():
+        admin.set_password(settings.admin_password)
+    global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days})
+    state = AppState(
+        settings=settings, store=store, meta=meta, clients=ClientRegistry(meta), admin=admin,
+        api_tokens=ApiTokens(meta), global_settings=global_settings, validator=ReportValidator(settings),
+        stats=StatsService(store),
+        login_limiter=RateLimiter(settings.login_rate_per_minute, burst=5),
+        report_limiter=RateLimiter(settings.report_rate_per_minute),
+    )
+    app.extensions["statusmon"] = state
+    errors.init_app(app)
+    auth.init_app(app)
+    for bp in blueprints():
+        app.register_blueprint(bp)
+    for init in extensions():
+        init(app)
+    log.info("time series: %s (%s); metadata: %s", store.describe(), store.backend, settings.meta_db_path)
+    if not admin.has_password():
+        log.warning("no admin password yet: run `statusmon admin set-password` or set STATUSMON_ADMIN_PASSWORD")
+    if start_background and store.backend == "sqlite":
+        _start_pruner(state)
+    return app
+
+
+def extensions() -> list:  # type: ignore[type-arg]
+    """Optional parts that plug into the app (the live feed, the Grafana API)."""
+    found = []
+    for module in ("api.live", "api.grafana"):
+        try:
+            mod = __import__(module, fromlist=["init_app"])
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise
+            continue
+        found.append(mod.init_app)
+    return found
+
+
+def _start_pruner(state: AppState, every: float = 3600.0) -> None:
+    """Delete SQLite points past the retention every hour, off the request path."""
+
+    def loop() -> None:
+        while True:
+            try:
+                days = int(state.global_settings.get("retention_days"))
+                removed = state.store.prune(int(time.time()) - days * 86400)
+                if removed:
+                    log.info("pruned %d points older than %d days", removed, days)
+            except Exception:
+                log.exception("pruning failed")
+            time.sleep(every)
+
+    threading.Thread(target=loop, name="pruner", daemon=True).start()
+
+
+__all__ = ["create_app"]

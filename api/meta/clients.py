@@ -1,0 +1,123 @@
+"""Monitored hosts ("clients") and their agent tokens. A client's identity comes from its token only."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from api.meta import tokens
+from api.meta.db import MetaDB
+
+HOSTNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+
+
+class InvalidHostname(ValueError):
+    pass
+
+
+class DuplicateHostname(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    hostname: str
+    created_at: int
+    agent_version: str | None
+    last_seen: int | None
+    last_sample: dict[str, Any] | None
+    dropped_total: int
+
+    def online(self, now: float, timeout: float) -> bool:
+        return self.last_seen is not None and now - self.last_seen <= timeout
+
+    def as_dict(self, now: float, timeout: float) -> dict[str, Any]:
+        return {
+            "id": self.id, "hostname": self.hostname, "created_at": self.created_at,
+            "agent_version": self.agent_version, "last_seen": self.last_seen,
+            "online": self.online(now, timeout), "latest": self.last_sample,
+            "dropped_total": self.dropped_total,
+        }
+
+
+def validate_hostname(hostname: str) -> str:
+    if not isinstance(hostname, str) or not HOSTNAME_RE.match(hostname):
+        raise InvalidHostname("hostname must be 1-253 characters of letters, digits, '.', '_' and '-', "
+                              "starting with a letter or digit")
+    return hostname
+
+
+class ClientRegistry:
+    def __init__(self, db: MetaDB):
+        self.db = db
+
+    def add(self, hostname: str) -> tuple[Client, str]:
+        """Create a client; returns it with its token, which is never stored or shown again."""
+        validate_hostname(hostname)
+        client_id, secret = tokens.new_id(), tokens.new_secret()
+        now = int(time.time())
+        with self.db.tx() as conn:
+            if conn.execute("SELECT 1 FROM clients WHERE hostname = ?", (hostname,)).fetchone():
+                raise DuplicateHostname(f"a client named {hostname!r} exists already")
+            conn.execute("INSERT INTO clients (id, hostname, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                         (client_id, hostname, tokens.hash_secret(secret), now))
+        client = self.get(client_id)
+        assert client is not None
+        return client, tokens.make_token(client_id, secret)
+
+    def get(self, client_id: str) -> Client | None:
+        row = self.db.query_one("SELECT * FROM clients WHERE id = ?", (client_id,))
+        return _client(row) if row else None
+
+    def list(self) -> list[Client]:
+        return [_client(r) for r in self.db.query("SELECT * FROM clients ORDER BY hostname")]
+
+    def remove(self, client_id: str) -> bool:
+        return self.db.execute("DELETE FROM clients WHERE id = ?", (client_id,)) > 0
+
+    def rotate_token(self, client_id: str) -> str | None:
+        secret = tokens.new_secret()
+        changed = self.db.execute("UPDATE clients SET token_hash = ? WHERE id = ?",
+                                  (tokens.hash_secret(secret), client_id))
+        return tokens.make_token(client_id, secret) if changed else None
+
+    def authenticate(self, token: str) -> Client | None:
+        parts = tokens.split_token(token)
+        if parts is None:
+            return None
+        row = self.db.query_one("SELECT * FROM clients WHERE id = ?", (parts[0],))
+        if row is None or not tokens.secret_matches(parts[1], row["token_hash"]):
+            return None
+        return _client(row)
+
+    def record_report(self, client_id: str, agent_version: str | None, last_sample: dict[str, Any] | None,
+                      dropped: int | None) -> None:
+        """Remember what the overview shows: version, last seen (the newest sample time) and latest values.
+
+        A replayed older batch never moves last_seen backwards.
+        """
+        ts = last_sample["ts"] if last_sample else None
+        with self.db.tx() as conn:
+            conn.execute(
+                """UPDATE clients SET agent_version = COALESCE(?, agent_version),
+                       last_sample = CASE WHEN ? IS NOT NULL AND (last_seen IS NULL OR ? >= last_seen)
+                                          THEN ? ELSE last_sample END,
+                       last_seen = MAX(COALESCE(last_seen, 0), COALESCE(?, 0)),
+                       dropped_total = MAX(dropped_total, COALESCE(?, 0))
+                   WHERE id = ?""",
+                (agent_version, ts, ts, json.dumps(last_sample) if last_sample else None, ts, dropped,
+                 client_id),
+            )
+
+
+def _client(row: Any) -> Client:
+    return Client(
+        id=row["id"], hostname=row["hostname"], created_at=row["created_at"],
+        agent_version=row["agent_version"], last_seen=row["last_seen"] or None,
+        last_sample=json.loads(row["last_sample"]) if row["last_sample"] else None,
+        dropped_total=row["dropped_total"],
+    )

@@ -1,0 +1,84 @@
+"""Client management: list with online state and latest values, add (token shown once), remove, rotate."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from api.auth import readable
+from api.body import json_body
+from api.errors import Conflict, NotFound, ValidationFailed
+from api.meta.clients import Client, DuplicateHostname, InvalidHostname
+from api.state import current_state
+
+bp = Blueprint("clients", __name__)
+
+
+def client_or_404(client_id: str) -> Client:
+    client = current_state().clients.get(client_id)
+    if client is None:
+        raise NotFound(f"no client {client_id!r}")
+    return client
+
+
+def install_command(token: str) -> str:
+    """What to run on the new host, from a checkout of this repository (see the README's "Add a host")."""
+    server = current_state().settings.public_url or request.host_url.rstrip("/")
+    return f"sudo ./infra/agent/install.sh --server {server} --token {token}"
+
+
+@bp.get("/api/clients")
+@readable
+def list_clients() -> ResponseReturnValue:
+    state = current_state()
+    now, timeout = time.time(), state.online_timeout()
+    return jsonify({"clients": [c.as_dict(now, timeout) for c in state.clients.list()],
+                    "online_timeout_seconds": timeout, "now": int(now)})
+
+
+@bp.get("/api/clients/<client_id>")
+@readable
+def get_client(client_id: str) -> ResponseReturnValue:
+    state = current_state()
+    return jsonify(client_or_404(client_id).as_dict(time.time(), state.online_timeout()))
+
+
+def _created(client: Client, token: str, status: int) -> ResponseReturnValue:
+    state = current_state()
+    body: dict[str, Any] = {"client": client.as_dict(time.time(), state.online_timeout()), "token": token,
+                            "install_command": install_command(token)}
+    return jsonify(body), status
+
+
+@bp.post("/api/clients")
+def add_client() -> ResponseReturnValue:
+    body = json_body(4096, 4096)
+    hostname = body.get("hostname") if isinstance(body, dict) else None
+    try:
+        client, token = current_state().clients.add(hostname)  # type: ignore[arg-type]
+    except InvalidHostname as e:
+        raise ValidationFailed(str(e), details={"hostname": [str(e)]}) from None
+    except DuplicateHostname as e:
+        raise Conflict(str(e)) from None
+    return _created(client, token, 201)
+
+
+@bp.delete("/api/clients/<client_id>")
+def remove_client(client_id: str) -> ResponseReturnValue:
+    state = current_state()
+    client_or_404(client_id)
+    state.store.delete_client(client_id)  # data first: a failure leaves the client listed, to retry
+    state.stats.forget_client(client_id)
+    state.clients.remove(client_id)
+    return jsonify({"deleted": client_id})
+
+
+@bp.post("/api/clients/<client_id>/token")
+def rotate_token(client_id: str) -> ResponseReturnValue:
+    client = client_or_404(client_id)
+    token = current_state().clients.rotate_token(client_id)
+    assert token is not None
+    return _created(client, token, 200)

@@ -1,0 +1,59 @@
+"""POST /api/report: agents deliver batches of samples. Validate all, write synchronously, then acknowledge."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, g, jsonify
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+
+from api.auth import agent
+from api.body import json_body
+from api.errors import TooManyRequests, ValidationFailed
+from api.schemas import to_samples
+from api.state import current_state
+from api.store.base import Sample
+
+log = logging.getLogger(__name__)
+bp = Blueprint("report", __name__)
+
+
+@bp.post("/api/report")
+@agent
+def report() -> ResponseReturnValue:
+    state = current_state()
+    client = g.client
+    allowed, wait = state.report_limiter.check(client.id)
+    if not allowed:
+        raise TooManyRequests("report rate exceeded", headers={"Retry-After": str(wait)})
+    body = json_body(state.settings.max_body_bytes, state.settings.max_decompressed_bytes)
+    try:
+        report = state.validator.load(body)
+    except ValidationError as e:
+        raise ValidationFailed("the report was refused; nothing was stored", details=e.messages) from None
+    samples = to_samples(report)
+    stored = state.store.write(client.id, client.hostname, samples)
+    state.stats.invalidate(client.id, (s.ts for s in samples))
+    state.clients.record_report(client.id, report.get("agent_version"), latest_view(samples),
+                                report.get("dropped"))
+    for listener in state.ingest_listeners:
+        try:
+            listener(client, samples)
+        except Exception:  # a viewer problem must never fail an ingest
+            log.exception("ingest listener failed")
+    return jsonify({"stored": stored, "report_interval": state.report_interval(client.id)})
+
+
+def sample_view(s: Sample) -> dict[str, Any]:
+    """A sample as the dashboard and the live feed show it (derived percentages included)."""
+    return {
+        "ts": s.ts, **s.values,
+        "disks": [{"mount": d.mount, **d.fields()} for d in s.disks],
+        "gpus": [{"index": gpu.index, "uuid": gpu.uuid, "name": gpu.name, **gpu.fields()} for gpu in s.gpus],
+    }
+
+
+def latest_view(samples: list[Sample]) -> dict[str, Any] | None:
+    return sample_view(max(samples, key=lambda s: s.ts)) if samples else None

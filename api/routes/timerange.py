@@ -1,0 +1,45 @@
+"""Reading a time range from a query string: ?range=1h|12h|24h|7d, or ?from=&to= in unix seconds."""
+
+from __future__ import annotations
+
+import time
+
+from flask import request
+
+from api.errors import BadRequest
+
+RANGES = {"1h": 3600, "12h": 12 * 3600, "24h": 24 * 3600, "7d": 7 * 24 * 3600}
+MAX_SPAN = 400 * 24 * 3600
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(float(raw))
+    except ValueError:
+        raise BadRequest(f"{name} must be a number of unix seconds") from None
+
+
+def time_range(default: str = "1h") -> tuple[int, int, str | None]:
+    """(start, end, range name or None); end is exclusive and defaults to now + 1."""
+    now = int(time.time()) + 1
+    name = request.args.get("range")
+    start, end = _int_arg("from"), _int_arg("to")
+    if name is not None:
+        if name not in RANGES:
+            raise BadRequest(f"range must be one of {', '.join(RANGES)}")
+        if start is not None:
+            raise BadRequest("give either range or from/to")
+        end = end or now
+        return end - RANGES[name], end, name
+    if start is None:
+        end = end or now
+        return end - RANGES[default], end, default
+    end = end or now
+    if end <= start:
+        raise BadRequest("to must be after from")
+    if end - start > MAX_SPAN:
+        raise BadRequest("the range may span at most 400 days")
+    return start, end, None

@@ -1,0 +1,55 @@
+"""What one API process holds: settings, stores, registries and the hooks other parts plug into.
+
+Reach it in a request with ``current_state()``; the app factory builds it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from api.config import Settings
+from api.meta.admin import AdminAuth
+from api.meta.api_tokens import ApiTokens
+from api.meta.clients import Client, ClientRegistry
+from api.meta.db import MetaDB
+from api.meta.settings import GlobalSettings
+from api.ratelimit import RateLimiter
+from api.schemas import ReportValidator
+from api.store.base import Sample, TimeSeriesStore
+from api.store.rollup import StatsService
+
+# Called after a batch is stored, with the client and its samples (the live feed subscribes here).
+IngestListener = Callable[[Client, list[Sample]], None]
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: TimeSeriesStore
+    meta: MetaDB
+    clients: ClientRegistry
+    admin: AdminAuth
+    api_tokens: ApiTokens
+    global_settings: GlobalSettings
+    validator: ReportValidator
+    stats: StatsService
+    login_limiter: RateLimiter
+    report_limiter: RateLimiter
+    ingest_listeners: list[IngestListener] = field(default_factory=list)
+    # The report-interval hint for a client (the live feed lowers it while someone watches the client).
+    interval_hint: Callable[[str], int] | None = None
+
+    def report_interval(self, client_id: str) -> int:
+        if self.interval_hint is not None:
+            return self.interval_hint(client_id)
+        return self.settings.report_interval
+
+    def online_timeout(self) -> int:
+        return int(self.global_settings.get("online_timeout_seconds"))
+
+
+def current_state() -> AppState:
+    return current_app.extensions["statusmon"]

@@ -1,0 +1,201 @@
+"""Time series in a local SQLite file (the default when no InfluxDB is configured).
+
+One table per family with a primary key on (client, [mount|gpu,] ts): INSERT OR REPLACE makes a retried batch
+overwrite itself, as InfluxDB does. WAL mode; pruning of data past the retention runs off the request path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
+from api.store.percentile import nearest_rank_index
+from statusmon.metrics import DISK_METRIC_NAMES, FAMILY_FIELDS, GPU_METRIC_NAMES, SYSTEM_METRICS
+
+KEY_COLUMN = {"system": None, "disk": "mount", "gpu": "gpu"}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS system (
+    client_id TEXT NOT NULL, ts INTEGER NOT NULL,
+    {system_cols},
+    PRIMARY KEY (client_id, ts)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS system_ts ON system (ts);
+CREATE TABLE IF NOT EXISTS disk (
+    client_id TEXT NOT NULL, mount TEXT NOT NULL, ts INTEGER NOT NULL,
+    used_bytes INTEGER, total_bytes INTEGER, inodes_used INTEGER, inodes_total INTEGER,
+    used_percent REAL, inodes_percent REAL,
+    PRIMARY KEY (client_id, mount, ts)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS disk_ts ON disk (ts);
+CREATE TABLE IF NOT EXISTS gpu (
+    client_id TEXT NOT NULL, gpu TEXT NOT NULL, ts INTEGER NOT NULL, uuid TEXT, name TEXT,
+    util_percent REAL, mem_used_bytes INTEGER, mem_total_bytes INTEGER, mem_percent REAL,
+    temp_c REAL, power_w REAL,
+    PRIMARY KEY (client_id, gpu, ts)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS gpu_ts ON gpu (ts);
+""".format(system_cols=", ".join(f"{m.name} {'INTEGER' if m.integer else 'REAL'}" for m in SYSTEM_METRICS))
+
+SYSTEM_FIELDS = [m.name for m in SYSTEM_METRICS]
+
+
+class SQLiteStore:
+    backend = "sqlite"
+
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._conn.executescript(SCHEMA)
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot open {self.path}: {e}") from e
+
+    def describe(self) -> str:
+        return f"SQLite file {self.path}"
+
+    def ping(self) -> None:
+        try:
+            with self._lock:
+                self._conn.execute("SELECT 1").fetchone()
+        except sqlite3.Error as e:
+            raise StoreUnavailable(str(e)) from e
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            with self._lock:
+                return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as e:
+            raise StoreUnavailable(str(e)) from e
+
+    def write(self, client_id: str, host: str, samples: Sequence[Sample]) -> int:
+        system_rows, disk_rows, gpu_rows = [], [], []
+        for s in samples:
+            system_rows.append((client_id, s.ts, *(s.values.get(f) for f in SYSTEM_FIELDS)))
+            for d in s.disks:
+                f = d.fields()
+                disk_rows.append((client_id, d.mount, s.ts, *(f[n] for n in DISK_METRIC_NAMES)))
+            for g in s.gpus:
+                f = g.fields()
+                gpu_rows.append((client_id, str(g.index), s.ts, g.uuid, g.name,
+                                 *(f[n] for n in GPU_METRIC_NAMES)))
+        try:
+            with self._lock:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._conn.executemany(
+                        f"INSERT OR REPLACE INTO system (client_id, ts, {', '.join(SYSTEM_FIELDS)}) "
+                        f"VALUES ({', '.join('?' * (2 + len(SYSTEM_FIELDS)))})", system_rows)
+                    if disk_rows:
+                        self._conn.executemany(
+                            f"INSERT OR REPLACE INTO disk (client_id, mount, ts, {', '.join(DISK_METRIC_NAMES)}) "
+                            f"VALUES ({', '.join('?' * (3 + len(DISK_METRIC_NAMES)))})", disk_rows)
+                    if gpu_rows:
+                        self._conn.executemany(
+                            f"INSERT OR REPLACE INTO gpu (client_id, gpu, ts, uuid, name, "
+                            f"{', '.join(GPU_METRIC_NAMES)}) "
+                            f"VALUES ({', '.join('?' * (5 + len(GPU_METRIC_NAMES)))})", gpu_rows)
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            raise StoreUnavailable(str(e)) from e
+        return len(samples)
+
+    def stats(self, client_id: str, start: int, end: int, fields: Sequence[str]) -> dict[str, FieldStats]:
+        fields = [f for f in fields if f in SYSTEM_FIELDS]
+        if not fields:
+            return {}
+        cols = ", ".join(f"count({f}), min({f}), max({f}), avg({f})" for f in fields)
+        row = self._run(f"SELECT {cols} FROM system WHERE client_id = ? AND ts >= ? AND ts < ?",
+                        (client_id, start, end))[0]
+        out: dict[str, FieldStats] = {}
+        for i, f in enumerate(fields):
+            count, lo, hi, avg = row[4 * i: 4 * i + 4]
+            if not count:
+                out[f] = EMPTY_STATS
+                continue
+            idx = nearest_rank_index(count, 95)
+            p95 = None
+            if idx is not None:
+                p95 = self._run(f"SELECT {f} FROM system WHERE client_id = ? AND ts >= ? AND ts < ? "
+                                f"AND {f} IS NOT NULL ORDER BY {f} LIMIT 1 OFFSET ?",
+                                (client_id, start, end, idx))[0][0]
+            out[f] = FieldStats(count, _num(lo), _num(hi), avg, _num(p95))
+        return out
+
+    def series(self, client_id: str, start: int, end: int, step: int | None,
+               family: str = "system", fields: Sequence[str] | None = None) -> dict[str, Series]:
+        return {key: s for (_, key), s in
+                self._select(family, start, end, step, fields, [client_id]).items()}
+
+    def points(self, family: str, start: int, end: int, fields: Sequence[str] | None = None,
+               client_ids: Sequence[str] | None = None) -> dict[tuple[str, str], Series]:
+        return self._select(family, start, end, None, fields, client_ids)
+
+    def _select(self, family: str, start: int, end: int, step: int | None, fields: Sequence[str] | None,
+                client_ids: Sequence[str] | None) -> dict[tuple[str, str], Series]:
+        allowed = FAMILY_FIELDS[family]
+        names = [f for f in (fields or allowed) if f in allowed]
+        key = KEY_COLUMN[family]
+        key_sql = key or "''"
+        where = "ts >= ? AND ts < ?"
+        params: list[Any] = [start, end]
+        if client_ids is not None:
+            where += f" AND client_id IN ({', '.join('?' * len(client_ids))})"
+            params += list(client_ids)
+        if step is None:
+            cols = ", ".join(names)
+            sql = (f"SELECT client_id, {key_sql}, ts, {cols} FROM {family} WHERE {where} "
+                   f"ORDER BY client_id, {key_sql}, ts")
+        else:
+            cols = ", ".join(f"avg({f}), max({f})" for f in names)
+            sql = (f"SELECT client_id, {key_sql}, (ts / {int(step)}) * {int(step)} AS b, {cols} FROM {family} "
+                   f"WHERE {where} GROUP BY client_id, {key_sql}, b ORDER BY client_id, {key_sql}, b")
+        out: dict[tuple[str, str], Series] = {}
+        for row in self._run(sql, params):
+            k = (row[0], str(row[1]))
+            s = out.get(k)
+            if s is None:
+                s = out[k] = Series(step=step, values={f: [] for f in names},
+                                    maxima={f: [] for f in names} if step else None)
+            s.time.append(row[2])
+            if step is None:
+                for i, f in enumerate(names):
+                    s.values[f].append(row[3 + i])
+            else:
+                assert s.maxima is not None
+                for i, f in enumerate(names):
+                    s.values[f].append(row[3 + 2 * i])
+                    s.maxima[f].append(row[4 + 2 * i])
+        return out
+
+    def delete_client(self, client_id: str) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for table in ("system", "disk", "gpu"):
+                self._conn.execute(f"DELETE FROM {table} WHERE client_id = ?", (client_id,))
+            self._conn.execute("COMMIT")
+
+    def prune(self, older_than: int) -> int:
+        removed = 0
+        with self._lock:
+            for table in ("system", "disk", "gpu"):
+                removed += self._conn.execute(f"DELETE FROM {table} WHERE ts < ?", (older_than,)).rowcount
+        return removed
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None else float(v)

@@ -1,0 +1,194 @@
+"""`statusmon`: one command for every component. Each subcommand imports only what it needs, so an agent-only
+install (no Flask, no gevent) runs `statusmon agent` fine."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from statusmon import __version__
+
+
+def _meta():  # type: ignore[no-untyped-def]
+    from api.config import Settings
+    from api.meta.db import MetaDB
+
+    settings = Settings.from_env()
+    return settings, MetaDB(settings.meta_db_path)
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from api.server import run
+
+    return run(bind=args.bind)
+
+
+def cmd_client(args: argparse.Namespace) -> int:
+    from api.meta.clients import ClientRegistry, DuplicateHostname, InvalidHostname
+
+    settings, db = _meta()
+    registry = ClientRegistry(db)
+    if args.action == "add":
+        try:
+            client, token = registry.add(args.hostname)
+        except (InvalidHostname, DuplicateHostname) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"client id: {client.id}\ntoken:     {token}\n(the token is shown only now; it is stored as a hash)")
+        return 0
+    if args.action == "list":
+        clients = registry.list()
+        if args.json:
+            print(json.dumps([c.as_dict(time.time(), 60) for c in clients], indent=2))
+        else:
+            print(f"{'ID':14} {'HOSTNAME':30} {'AGENT':10} LAST SEEN")
+            for c in clients:
+                seen = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(c.last_seen)) if c.last_seen else "never"
+                print(f"{c.id:14} {c.hostname:30} {c.agent_version or '-':10} {seen}")
+        return 0
+    if args.action == "remove":
+        from api.store import open_store
+
+        if registry.get(args.id) is None:
+            print(f"error: no client {args.id}", file=sys.stderr)
+            return 1
+        store = open_store(settings)
+        store.delete_client(args.id)
+        registry.remove(args.id)
+        print(f"removed {args.id} and its data")
+        return 0
+    if args.action == "rotate-token":
+        token = registry.rotate_token(args.id)
+        if token is None:
+            print(f"error: no client {args.id}", file=sys.stderr)
+            return 1
+        print(f"new token: {token}\n(the old token stops working now)")
+        return 0
+    return 2
+
+
+def cmd_admin(args: argparse.Namespace) -> int:
+    from api.meta.admin import AdminAuth, WeakPassword
+
+    settings, db = _meta()
+    password = args.password_stdin and sys.stdin.readline().rstrip("\n")
+    if not password:
+        password = getpass.getpass("new admin password: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    try:
+        AdminAuth(db, settings.session_hours * 3600).set_password(password)
+    except WeakPassword as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print("admin password set; existing sessions were logged out")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from api.meta.api_tokens import ApiTokens
+
+    _, db = _meta()
+    tokens = ApiTokens(db)
+    if args.action == "create":
+        try:
+            token, secret = tokens.create(args.name, "read")
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"read-only token {token.name!r}: {secret}\n(shown only now; send it as 'Authorization: Bearer ...')")
+        return 0
+    if args.action == "list":
+        for t in tokens.list():
+            state = "revoked" if t.revoked_at else "active"
+            print(f"{t.id:18} {t.name:24} {t.scope:5} {state}")
+        return 0
+    if args.action == "revoke":
+        if not tokens.revoke(args.name):
+            print(f"error: no active token {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.name}")
+        return 0
+    return 2
+
+
+def cmd_agent(args: argparse.Namespace, rest: list[str]) -> int:
+    from agent.main import run
+
+    return run(rest)
+
+
+def cmd_alerting(args: argparse.Namespace, rest: list[str]) -> int:
+    from alerting.main import run
+
+    return run(rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="statusmon", description="Status Monitor: monitoring for Linux and GPU fleets")
+    p.add_argument("--version", action="version", version=f"statusmon {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("server", help="run the API and dashboard (gunicorn + gevent)")
+    s.add_argument("--bind", help="HOST:PORT (default 127.0.0.1:8080 or STATUSMON_BIND)")
+    s.set_defaults(func=cmd_server)
+
+    c = sub.add_parser("client", help="manage monitored hosts and their agent tokens")
+    csub = c.add_subparsers(dest="action", required=True)
+    csub.add_parser("add", help="add a host; prints its token once").add_argument("hostname")
+    lst = csub.add_parser("list", help="list hosts")
+    lst.add_argument("--json", action="store_true")
+    csub.add_parser("remove", help="remove a host and all its data").add_argument("id")
+    csub.add_parser("rotate-token", help="issue a new token; the old one stops working").add_argument("id")
+    c.set_defaults(func=cmd_client)
+
+    a = sub.add_parser("admin", help="admin credentials")
+    asub = a.add_subparsers(dest="action", required=True)
+    sp = asub.add_parser("set-password", help="set the dashboard's admin password")
+    sp.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    a.set_defaults(func=cmd_admin)
+
+    t = sub.add_parser("token", help="read-only API tokens (for Grafana)")
+    tsub = t.add_subparsers(dest="action", required=True)
+    tc = tsub.add_parser("create", help="create a token; prints it once")
+    tc.add_argument("--read-only", action="store_true", default=True,
+                    help="the only kind there is: read routes only")
+    tc.add_argument("name")
+    tsub.add_parser("list", help="list tokens")
+    tsub.add_parser("revoke", help="revoke a token by id or name").add_argument("name")
+    t.set_defaults(func=cmd_token)
+
+    ag = sub.add_parser("agent", help="run the agent (options: statusmon agent --help)", add_help=False)
+    ag.set_defaults(func=cmd_agent, passthrough=True)
+    al = sub.add_parser("alerting", help="run the alerting worker (options: statusmon alerting --help)",
+                        add_help=False)
+    al.set_defaults(func=cmd_alerting, passthrough=True)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    try:
+        if getattr(args, "passthrough", False):
+            return int(args.func(args, rest))
+        if rest:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        return int(args.func(args))
+    except Exception as e:
+        from api.config import ConfigError
+
+        if isinstance(e, ConfigError):
+            print(f"configuration error: {e}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
