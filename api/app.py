@@ -64,9 +64,9 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
 
 
 def extensions() -> list:  # type: ignore[type-arg]
-    """Optional parts that plug into the app (the live feed, the Grafana API)."""
+    """Parts that plug into the app with their own init_app: the live feed, alert rules, the Grafana API."""
     found = []
-    for module in ("api.live", "api.grafana"):
+    for module in ("api.live", "api.alerts", "api.grafana"):
         try:
             mod = __import__(module, fromlist=["init_app"])
         except ModuleNotFoundError as e:

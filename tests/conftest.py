@@ -1,0 +1,28 @@
+"""Fixtures shared by every test folder: a real influxd per test session, fresh databases per test."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def influxd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real influxd (Debian's 1.6.7) for the whole session; each test uses its own database."""
+    from tests.support.influxd import start_influxd
+
+    server = start_influxd(tmp_path_factory.mktemp("influxd"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def influx_db_name() -> str:
+    """A database name no other test uses (so tests sharing one influxd never see each other's points)."""
+    return f"test_{next(_db_names)}"
