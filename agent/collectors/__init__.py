@@ -1,0 +1,43 @@
+"""Collectors: one per file, one small contract, registered in ONE list (``REGISTRY``), enabled by name.
+
+A collector has a ``name`` and ``collect(now) -> dict`` returning wire fields (``cpu_percent``, ``disks``,
+...); ``close()`` releases what it holds. A collector that raises costs only its own fields for that sample
+(the sampler catches, times and records each run). A collector whose source is absent (no NVML, no GPU, no
+Docker) returns ``{}`` and logs that once. Each module exposes ``create(config) -> Collector``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from agent.config import Config
+
+Fields = dict[str, Any]
+
+
+class Collector(Protocol):
+    name: str
+
+    def collect(self, now: float) -> Fields: ...
+
+    def close(self) -> None: ...
+
+
+# The one list. Order is the order fields are gathered in; modules are imported only when enabled, so a host
+# without the GPU collector enabled never loads NVML.
+REGISTRY: tuple[tuple[str, str], ...] = (
+    ("cpu", "agent.collectors.cpu"),
+    ("memory", "agent.collectors.memory"),
+    ("disks", "agent.collectors.disks"),
+    ("gpu", "agent.collectors.gpu"),
+    ("docker", "agent.collectors.docker"),
+)
+COLLECTOR_NAMES: tuple[str, ...] = tuple(name for name, _ in REGISTRY)
+
+
+def build(config: Config) -> list[Collector]:
+    """Instantiate the collectors enabled in ``config``, in registry order."""
+    enabled = set(config.collectors)
+    return [importlib.import_module(module).create(config) for name, module in REGISTRY if name in enabled]

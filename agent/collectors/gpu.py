@@ -1,0 +1,137 @@
+"""Per-GPU utilisation, memory, temperature and power through NVML (nvidia-ml-py), and ``gpu_percent``.
+
+The NVML module is the one seam: ``GpuCollector(nvml=...)`` takes any object with pynvml's function names, so
+the tests drive the whole collector with values recorded from real GPUs. No NVML library, no driver or no GPU
+means no GPU fields, logged once; NVML is tried again every ``retry_seconds`` (drivers load late at boot). One
+failing NVML call blanks one field of one GPU, not the sample.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING, Any
+
+from agent.collectors import Fields
+
+if TYPE_CHECKING:
+    from agent.config import Config
+
+log = logging.getLogger(__name__)
+MAX_GPUS = 32  # the API's limit per sample
+NVML_TEMPERATURE_GPU = 0  # pynvml.NVML_TEMPERATURE_GPU
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):  # nvidia-ml-py < 11.5 returned bytes
+        value = value.decode("utf-8", "replace")
+    return str(value)[:256]
+
+
+def read_device(nvml: Any, handle: Any) -> dict[str, Any]:
+    """The raw NVML readings of one device; a reading whose call fails is left out."""
+    raw: dict[str, Any] = {}
+    calls = (
+        ("util", lambda: nvml.nvmlDeviceGetUtilizationRates(handle).gpu),
+        ("memory", lambda: nvml.nvmlDeviceGetMemoryInfo(handle)),
+        ("temp", lambda: nvml.nvmlDeviceGetTemperature(handle, NVML_TEMPERATURE_GPU)),
+        ("power_mw", lambda: nvml.nvmlDeviceGetPowerUsage(handle)),
+    )
+    for key, call in calls:
+        try:
+            raw[key] = call()
+        except Exception:  # noqa: BLE001, S112 - NVMLError_NotSupported etc.: this field only
+            continue
+    return raw
+
+
+def gpu_entry(index: int, uuid: str, name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Pure: one ``gpus`` item from raw readings (memory in bytes, power in milliwatts)."""
+    entry: dict[str, Any] = {"index": index, "uuid": uuid, "name": name}
+
+    def number(key: str, value: Any, scale: float = 1.0, ndigits: int = 2) -> None:
+        if isinstance(value, (int, float)) and math.isfinite(value) and value >= 0:
+            entry[key] = round(value * scale, ndigits)
+
+    number("util_percent", raw.get("util"))
+    mem = raw.get("memory")
+    if mem is not None:
+        used, total = getattr(mem, "used", None), getattr(mem, "total", None)
+        if isinstance(used, int) and isinstance(total, int) and 0 <= used and total > 0:
+            entry["mem_used_bytes"] = used
+            entry["mem_total_bytes"] = total
+    number("temp_c", raw.get("temp"))
+    number("power_w", raw.get("power_mw"), 0.001, 3)
+    if isinstance(entry.get("util_percent"), float) and entry["util_percent"] > 100:
+        del entry["util_percent"]
+    return entry
+
+
+def mean_util(gpus: list[dict[str, Any]]) -> float | None:
+    utils = [g["util_percent"] for g in gpus if "util_percent" in g]
+    return round(sum(utils) / len(utils), 2) if utils else None
+
+
+class GpuCollector:
+    name = "gpu"
+
+    def __init__(self, nvml: Any = None, retry_seconds: float = 300.0) -> None:
+        self._nvml = nvml
+        self._devices: list[tuple[int, Any, str, str]] | None = None  # index, handle, uuid, name
+        self._retry_seconds = retry_seconds
+        self._next_try = 0.0
+        self._logged = False
+
+    def _init(self, now: float) -> None:
+        self._next_try = now + self._retry_seconds
+        try:
+            if self._nvml is None:
+                import pynvml  # nvidia-ml-py; imported only when the gpu collector is enabled
+
+                self._nvml = pynvml
+            nvml = self._nvml
+            nvml.nvmlInit()
+            count = min(int(nvml.nvmlDeviceGetCount()), MAX_GPUS)
+            devices = []
+            for i in range(count):
+                handle = nvml.nvmlDeviceGetHandleByIndex(i)
+                devices.append((i, handle, _text(nvml.nvmlDeviceGetUUID(handle)),
+                                _text(nvml.nvmlDeviceGetName(handle))))
+        except Exception as exc:  # noqa: BLE001 - ImportError, NVMLError_LibraryNotFound, DriverNotLoaded...
+            if not self._logged:
+                self._logged = True
+                log.info("no NVML (%s): GPU fields are absent; retrying every %.0f s quietly",
+                         exc or type(exc).__name__, self._retry_seconds)
+            return
+        if not devices and not self._logged:
+            self._logged = True
+            log.info("NVML found no GPU: GPU fields are absent")
+        self._devices = devices
+
+    def collect(self, now: float) -> Fields:
+        if self._devices is None:
+            if now < self._next_try:
+                return {}
+            self._init(now)
+            if self._devices is None:
+                return {}
+        gpus = [gpu_entry(i, uuid, name, read_device(self._nvml, h)) for i, h, uuid, name in self._devices]
+        if not gpus:
+            return {}
+        fields: Fields = {"gpus": gpus}
+        mean = mean_util(gpus)
+        if mean is not None:
+            fields["gpu_percent"] = mean
+        return fields
+
+    def close(self) -> None:
+        if self._devices is not None and self._nvml is not None:
+            try:
+                self._nvml.nvmlShutdown()
+            except Exception:  # noqa: BLE001, S110 - shutting down anyway
+                pass
+            self._devices = None
+
+
+def create(config: Config) -> GpuCollector:
+    return GpuCollector(retry_seconds=float(config.slow_interval))

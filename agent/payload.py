@@ -1,0 +1,25 @@
+"""The wire format of ``POST /api/report``: samples as compact JSON, a batch as gzip-compressed JSON."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from statusmon import __version__
+
+
+def encode_sample(sample: dict[str, Any]) -> str:
+    """One sample as compact JSON; ValueError on NaN/inf (cleaned at the source, so that is a bug)."""
+    return json.dumps(sample, allow_nan=False, separators=(",", ":"))
+
+
+def report_json(samples: Sequence[str], dropped: int) -> bytes:
+    """The report body, uncompressed. Spooled samples are already JSON: they are joined, not re-parsed."""
+    head = json.dumps({"agent_version": __version__, "dropped": int(dropped)}, separators=(",", ":"))
+    return (head[:-1] + ',"samples":[' + ",".join(samples) + "]}").encode("utf-8")
+
+
+def report_body(samples: Sequence[str], dropped: int) -> bytes:
+    return gzip.compress(report_json(samples, dropped), compresslevel=6, mtime=0)
