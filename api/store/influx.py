@@ -139,22 +139,31 @@ class InfluxStore:
     @staticmethod
     def lines(client_id: str, host: str, samples: Sequence[Sample]) -> Iterator[str]:
         """Line protocol for ``samples``; raises ValueError on anything that cannot be stored as is."""
-        base = {"client_id": lp.validate_tag_value(client_id), "host": lp.validate_tag_value(host)}
+        base = {"client_id": client_id, "host": host}
+        system_key = lp.series_key("system", base)
+        disk_keys: dict[str, str] = {}
+        gpu_keys: dict[int, str] = {}
         for s in samples:
             ts = s.ts
             if isinstance(ts, bool) or not isinstance(ts, int):
                 raise ValueError(f"sample timestamp must be integer seconds, got {ts!r}")
-            system = lp.point("system", base, s.values, ts, family="system")
-            if system is not None:
-                yield system
+            body = lp.field_set(s.values, "system")
+            if body is not None:
+                yield f"{system_key} {body} {ts}"
             for d in s.disks:
-                p = lp.point("disk", {**base, "mount": d.mount}, d.fields(), ts, family="disk")
-                if p is not None:
-                    yield p
+                body = lp.field_set(d.fields(), "disk")
+                if body is not None:
+                    key = disk_keys.get(d.mount)
+                    if key is None:
+                        key = disk_keys[d.mount] = lp.series_key("disk", {**base, "mount": d.mount})
+                    yield f"{key} {body} {ts}"
             for g in s.gpus:
-                p = lp.point("gpu", {**base, "gpu": str(g.index)}, g.fields(), ts, family="gpu")
-                if p is not None:
-                    yield p
+                body = lp.field_set(g.fields(), "gpu")
+                if body is not None:
+                    gkey = gpu_keys.get(g.index)
+                    if gkey is None:
+                        gkey = gpu_keys[g.index] = lp.series_key("gpu", {**base, "gpu": str(g.index)})
+                    yield f"{gkey} {body} {ts}"
 
     def write_lines(self, lines: Sequence[str]) -> None:
         """Write already built lines (tests and tools), chunked like ``write``."""

@@ -23,9 +23,11 @@ Timestamps are unix seconds: send the lines with ``precision=s``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
-from statusmon.metrics import metric
+from statusmon.metrics import ALL_METRICS
 
 MAX_TAG_VALUE_LENGTH = 256
 
@@ -34,15 +36,23 @@ FieldValue = float | int | str | bool | None
 _MEASUREMENT_ESCAPES = str.maketrans({",": "\\,", " ": "\\ "})
 _KEY_ESCAPES = str.maketrans({",": "\\,", "=": "\\=", " ": "\\ "})
 _STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"'})
+# C0 controls, DEL, C1 controls, and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# family -> field name -> stored as an integer (the metric catalogue decides, once).
+_INTEGER: dict[str, dict[str, bool]] = {}
+for _m in ALL_METRICS:
+    _INTEGER.setdefault(_m.family, {})[_m.name] = _m.integer
 
 
+@lru_cache(maxsize=256)
 def escape_measurement(name: str) -> str:
     _check_name(name, "measurement")
     return name.translate(_MEASUREMENT_ESCAPES)
 
 
+@lru_cache(maxsize=1024)
 def escape_key(key: str) -> str:
-    """Escape a tag key, tag value or field key."""
+    """Escape a tag key or field key (names come from a small, fixed set: cached)."""
     _check_name(key, "key")
     return key.translate(_KEY_ESCAPES)
 
@@ -71,9 +81,8 @@ def validate_tag_value(value: str) -> str:
         raise ValueError("a tag value must not be empty")
     if len(value) > MAX_TAG_VALUE_LENGTH:
         raise ValueError(f"a tag value must be at most {MAX_TAG_VALUE_LENGTH} characters, got {len(value)}")
-    for ch in value:
-        if _is_control(ch):
-            raise ValueError(f"a tag value must not contain control characters, got {value!r}")
+    if _CONTROL.search(value):
+        raise ValueError(f"a tag value must not contain control characters, got {value!r}")
     if value.endswith("\\"):
         raise ValueError(f"a tag value must not end with a backslash, got {value!r}")
     return value
@@ -113,40 +122,57 @@ def format_field_value(value: FieldValue, integer: bool = False) -> str:
     raise ValueError(f"a field value must be a number or a string, not {type(value).__name__}")
 
 
+def series_key(measurement: str, tags: Mapping[str, str]) -> str:
+    """The escaped ``measurement,tag=value,...`` head of a line, tags sorted (build once per series)."""
+    head = escape_measurement(measurement)
+    for key in sorted(tags):
+        head += "," + escape_key(key) + "=" + escape_tag_value(tags[key])
+    return head
+
+
+def field_set(values: Mapping[str, FieldValue], family: str | None = None) -> str | None:
+    """``k=v,...`` for the values that are not None, or None when there are none.
+
+    ``family`` names the catalogue family that decides each field's type (unknown names are refused);
+    None: plain values (ints as integers, floats as floats, strings as strings), for tests and tools.
+    """
+    types = _INTEGER.get(family, {}) if family is not None else None
+    parts = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        if types is None:
+            integer = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            found = types.get(name)
+            if found is None:
+                raise ValueError(f"unknown {family} field {name!r}")
+            integer = found
+        parts.append(escape_key(name) + "=" + format_field_value(value, integer))
+    return ",".join(parts) if parts else None
+
+
 def line(measurement: str, tags: Mapping[str, str], fields: Mapping[str, str], ts: int) -> str:
     """One point from already formatted field values (see ``format_field_value``); tags sorted by key."""
     if not fields:
         raise ValueError("a point needs at least one field")
-    if isinstance(ts, bool) or not isinstance(ts, int):
-        raise ValueError(f"a timestamp must be integer seconds, got {ts!r}")
-    head = escape_measurement(measurement)
-    for key in sorted(tags):
-        head += "," + escape_key(key) + "=" + escape_tag_value(tags[key])
     body = ",".join(escape_key(k) + "=" + v for k, v in fields.items())
-    return f"{head} {body} {ts}"
+    return f"{series_key(measurement, tags)} {body} {_timestamp(ts)}"
 
 
 def point(measurement: str, tags: Mapping[str, str], values: Mapping[str, FieldValue], ts: int,
           family: str | None = None) -> str | None:
-    """One point of ``family`` (field types from the metric catalogue), or None when every value is None.
-
-    ``family`` None: plain values (ints as integers, floats as floats, strings as strings), for tests.
-    """
-    fields: dict[str, str] = {}
-    for name, value in values.items():
-        if value is None:
-            continue
-        if family is None:
-            integer = isinstance(value, int) and not isinstance(value, bool)
-        else:
-            try:
-                integer = metric(name, family).integer
-            except KeyError:
-                raise ValueError(f"unknown {family} field {name!r}") from None
-        fields[name] = format_field_value(value, integer)
-    if not fields:
+    """One point of ``family`` (see ``field_set``), or None when every value is None."""
+    body = field_set(values, family)
+    if body is None:
         return None
-    return line(measurement, tags, fields, ts)
+    return f"{series_key(measurement, tags)} {body} {_timestamp(ts)}"
+
+
+def _timestamp(ts: int) -> int:
+    if isinstance(ts, bool) or not isinstance(ts, int):
+        raise ValueError(f"a timestamp must be integer seconds, got {ts!r}")
+    return ts
 
 
 def join(lines: Iterable[str]) -> bytes:
@@ -156,11 +182,5 @@ def join(lines: Iterable[str]) -> bytes:
 def _check_name(name: str, what: str) -> None:
     if not isinstance(name, str) or not name:
         raise ValueError(f"a {what} must be a non-empty string")
-    if any(_is_control(ch) for ch in name) or name.endswith("\\"):
+    if _CONTROL.search(name) or name.endswith("\\"):
         raise ValueError(f"a {what} must not contain control characters or end with a backslash: {name!r}")
-
-
-def _is_control(ch: str) -> bool:
-    o = ord(ch)
-    # C0 controls, DEL, C1 controls, and the Unicode line/paragraph separators.
-    return o < 0x20 or 0x7F <= o <= 0x9F or ch in "\u2028\u2029"
