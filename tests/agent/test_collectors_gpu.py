@@ -1,0 +1,53 @@
+"""GPU collector. No GPU is lent to this test run: NVML is tested at ONE seam, the ``nvml`` module object, with
+values recorded from a real 2 x H100 host (tests/agent/fixtures.py). Everything above that seam is real code."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from agent.collectors.gpu import GpuCollector, gpu_entry, mean_util
+from tests.agent.fixtures import Memory, NVMLError, RecordedNVML
+
+
+def test_it_reports_every_gpu_and_the_mean_utilisation() -> None:
+    fields = GpuCollector(nvml=RecordedNVML()).collect(0)
+    assert fields["gpu_percent"] == 50.0
+    assert fields["gpus"][0] == {
+        "index": 0, "uuid": "GPU-5b8e6a1c-2f1d-4c55-9a0e-0c1a2b3c4d5e", "name": "NVIDIA H100 80GB HBM3",
+        "util_percent": 87.0, "mem_used_bytes": 81150345216, "mem_total_bytes": 85520809984,
+        "temp_c": 61.0, "power_w": 512.345,
+    }
+    assert fields["gpus"][1]["index"] == 1 and fields["gpus"][1]["power_w"] == 71.204
+
+
+def test_one_failing_nvml_call_blanks_one_field_not_the_sample() -> None:
+    fields = GpuCollector(nvml=RecordedNVML(fail={"power"})).collect(0)
+    for gpu in fields["gpus"]:
+        assert "power_w" not in gpu
+        assert gpu["temp_c"] > 0 and "util_percent" in gpu
+
+
+def test_without_utilisation_there_is_no_mean() -> None:
+    fields = GpuCollector(nvml=RecordedNVML(fail={"util"})).collect(0)
+    assert "gpu_percent" not in fields and len(fields["gpus"]) == 2
+
+
+def test_no_nvml_means_no_fields_logged_once_and_retried_later(caplog: pytest.LogCaptureFixture) -> None:
+    nvml = RecordedNVML(init_error=NVMLError("NVML Shared Library Not Found"))
+    c = GpuCollector(nvml=nvml, retry_seconds=300)
+    with caplog.at_level(logging.INFO):
+        assert c.collect(1000) == {}
+        assert c.collect(1001) == {}
+        assert c.collect(1200) == {}
+    assert nvml.init_calls == 1  # not retried every second
+    assert sum("no NVML" in r.message for r in caplog.records) == 1
+    nvml.init_error = None
+    assert c.collect(1300)["gpu_percent"] == 50.0  # the driver loaded late: GPUs appear
+
+
+def test_gpu_entry_drops_impossible_values() -> None:
+    e = gpu_entry(0, "u", "n", {"util": 250, "memory": Memory(0, 0, 5), "temp": float("nan"), "power_mw": -1})
+    assert e == {"index": 0, "uuid": "u", "name": "n"}
+    assert mean_util([e]) is None
