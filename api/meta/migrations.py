@@ -41,4 +41,84 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     )
     """,
+    # 2: alerting (alerting/, api/alerts/): per-client and all-client rules, evaluation state, incident history,
+    # the notification outbox, channel status and the worker's heartbeat.
+    """
+    CREATE TABLE alert_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id TEXT REFERENCES clients(id) ON DELETE CASCADE,
+        metric_type TEXT NOT NULL,
+        threshold REAL NOT NULL,
+        duration_sec INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('above', 'below')),
+        mount TEXT,
+        gpu INTEGER,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX alert_rules_client ON alert_rules (client_id);
+    CREATE TABLE alert_state (
+        rule_key TEXT NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        series_key TEXT NOT NULL,
+        metric_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        since INTEGER,
+        last_ts INTEGER,
+        value REAL,
+        fired_at INTEGER,
+        notified_at REAL,
+        PRIMARY KEY (rule_key, client_id, series_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE alert_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rule_key TEXT NOT NULL,
+        rule_id INTEGER,
+        client_id TEXT NOT NULL,
+        hostname TEXT NOT NULL,
+        metric_type TEXT NOT NULL,
+        series_key TEXT NOT NULL,
+        threshold REAL,
+        direction TEXT,
+        duration_sec INTEGER,
+        value REAL,
+        started_at INTEGER,
+        fired_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        resolved_value REAL,
+        resolution TEXT
+    );
+    CREATE INDEX alert_history_client ON alert_history (client_id, id);
+    CREATE INDEX alert_history_open ON alert_history (rule_key, client_id, series_key) WHERE resolved_at IS NULL;
+    CREATE TABLE alert_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        event TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        last_error TEXT,
+        sent_at REAL,
+        dropped_at REAL
+    );
+    CREATE INDEX alert_outbox_due ON alert_outbox (next_attempt_at) WHERE sent_at IS NULL AND dropped_at IS NULL;
+    CREATE TABLE alert_channels (
+        name TEXT PRIMARY KEY,
+        url_hash TEXT,
+        disabled_reason TEXT,
+        disabled_at REAL,
+        last_error TEXT,
+        last_error_at REAL,
+        last_sent_at REAL
+    );
+    CREATE TABLE alert_worker (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER,
+        started_at REAL,
+        last_cycle_at REAL,
+        last_cycle_ms REAL,
+        last_error TEXT
+    )
+    """,
 ]

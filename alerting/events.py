@@ -1,0 +1,124 @@
+"""Notification events: what the outbox stores and every transport receives, plus their human wording.
+
+An event is a plain JSON-able dict (it is stored in the outbox and posted as is by the generic webhook):
+
+    {"kind": "firing" | "resolved" | "reminder" | "test", "alert": "metric" | "offline",
+     "client_id", "hostname", "metric_type", "mount", "gpu", "value", "threshold", "direction",
+     "duration_sec", "unit", "since", "at", "link", "rule"}
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from alerting.machine import Transition
+from alerting.rules import Rule
+from statusmon.metrics import ALERT_METRIC_TYPES, metric
+
+LABELS = {
+    "cpu_percent": "CPU", "ram_percent": "Memory", "disk_percent": "Disk /", "inode_percent": "Inodes /",
+    "docker_bytes": "Docker disk usage", "gpu_percent": "GPU (mean)", "mount_used_percent": "Disk {key}",
+    "mount_inodes_percent": "Inodes {key}", "gpu_util_percent": "GPU {key} utilisation",
+    "gpu_mem_percent": "GPU {key} memory", "gpu_temp_c": "GPU {key} temperature",
+}
+
+
+def unit_of(metric_type: str) -> str:
+    family, field = ALERT_METRIC_TYPES[metric_type]
+    return metric(field, family).unit
+
+
+def client_link(public_url: str, client_id: str) -> str | None:
+    return f"{public_url.rstrip('/')}/client/{client_id}" if public_url else None
+
+
+def metric_event(transition: Transition, rule: Rule, client_id: str, hostname: str, series_key: str,
+                 public_url: str) -> dict[str, Any]:
+    family = rule.family
+    return {
+        "kind": transition.kind, "alert": "metric", "client_id": client_id, "hostname": hostname,
+        "metric_type": rule.metric_type,
+        "mount": series_key if family == "disk" else None,
+        "gpu": int(series_key) if family == "gpu" and series_key.isdigit() else None,
+        "value": transition.value, "threshold": rule.threshold, "direction": rule.direction,
+        "duration_sec": rule.duration_sec, "unit": unit_of(rule.metric_type),
+        "since": transition.since, "at": transition.at, "link": client_link(public_url, client_id),
+        "rule": rule.key,
+    }
+
+
+def offline_event(transition: Transition, client_id: str, hostname: str, timeout: float,
+                  public_url: str) -> dict[str, Any]:
+    return {
+        "kind": transition.kind, "alert": "offline", "client_id": client_id, "hostname": hostname,
+        "metric_type": "offline", "mount": None, "gpu": None, "value": None, "threshold": None,
+        "direction": None, "duration_sec": int(timeout), "unit": "seconds", "since": transition.since,
+        "at": transition.at, "link": client_link(public_url, client_id), "rule": "offline",
+    }
+
+
+def test_event(public_url: str, now: float | None = None) -> dict[str, Any]:
+    return {"kind": "test", "alert": "test", "client_id": None, "hostname": None, "metric_type": None,
+            "mount": None, "gpu": None, "value": None, "threshold": None, "direction": None,
+            "duration_sec": None, "unit": None, "since": None, "at": now if now is not None else time.time(),
+            "link": public_url or None, "rule": None}
+
+
+# -- wording -----------------------------------------------------------------------------------------------
+
+def label(event: dict[str, Any]) -> str:
+    key = event.get("mount") if event.get("mount") is not None else event.get("gpu")
+    return LABELS.get(event["metric_type"], event["metric_type"]).format(key=key)
+
+
+def format_value(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return "?"
+    if unit == "percent":
+        return f"{value:.1f} %"
+    if unit == "celsius":
+        return f"{value:.0f} °C"
+    if unit == "bytes":
+        size = float(value)
+        for suffix in ("B", "KB", "MB", "GB", "TB"):
+            if abs(size) < 1000 or suffix == "TB":
+                return f"{size:.0f} {suffix}" if suffix == "B" else f"{size:.1f} {suffix}"
+            size /= 1000
+    return f"{value:g}"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    s = max(0, int(round(seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, rest = divmod(s, 60)
+        return f"{m} min" + (f" {rest} s" if rest else "")
+    if s < 86400:
+        h, rest = divmod(s, 3600)
+        return f"{h} h" + (f" {rest // 60} min" if rest // 60 else "")
+    d, rest = divmod(s, 86400)
+    return f"{d} d" + (f" {rest // 3600} h" if rest // 3600 else "")
+
+
+def headline(event: dict[str, Any]) -> str:
+    """One plain-text line saying what happened (transports add their own markup)."""
+    kind, host = event["kind"], event.get("hostname")
+    if kind == "test":
+        return "Test message from Status Monitor: notifications reach this channel."
+    elapsed = (event["at"] - event["since"]) if event.get("since") is not None else None
+    if event["alert"] == "offline":
+        if kind == "resolved":
+            return f"{host} is back online after {format_duration(elapsed)} without reports"
+        return (f"{host} is offline: no report for {format_duration(elapsed)} "
+                f"(timeout {format_duration(event['duration_sec'])})")
+    what, unit = label(event), event.get("unit")
+    value, threshold = format_value(event["value"], unit), format_value(event["threshold"], unit)
+    if kind == "resolved":
+        return f"{host}: {what} is back to {value} (threshold {threshold}) after {format_duration(elapsed)}"
+    held = f"for {format_duration(elapsed)}"
+    prefix = "still " if kind == "reminder" else ""
+    return f"{host}: {what} is {prefix}{event['direction']} {threshold} {held} (now {value})"

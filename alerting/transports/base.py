@@ -1,0 +1,29 @@
+"""The transport contract: one class per notification channel, one error type."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class TransportError(Exception):
+    """A notification was not delivered.
+
+    ``permanent``: the channel's configuration is broken (the webhook was removed, its token revoked, the
+    channel archived), so retrying cannot help any message: the channel is disabled and the reason shown on the
+    settings page until someone fixes it. Otherwise the message is retried later.
+    The message never contains the webhook URL (it is a secret).
+    """
+
+    def __init__(self, message: str, permanent: bool = False, status: int | None = None, body: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.status = status  # the HTTP status, when there was an answer
+        self.body = body  # the start of the answer's body, printable characters only
+
+
+class Transport(Protocol):
+    name: str
+
+    def notify(self, event: dict[str, Any]) -> None:
+        """Deliver one event (``alerting.events``' dict form); raise TransportError if it was not delivered."""
