@@ -73,7 +73,11 @@ def extensions() -> list:  # type: ignore[type-arg]
             if e.name != module:
                 raise
             continue
-        found.append(mod.init_app)
+        init = getattr(mod, "init_app", None)
+        if init is None:
+            log.warning("%s has no init_app(app); not plugged in", module)
+            continue
+        found.append(init)
     return found
 
 

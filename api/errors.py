@@ -66,6 +66,13 @@ class ServiceUnavailable(ApiError):
     status, code = 503, "store_unavailable"
 
 
+def _code_for(status: int, fallback: str) -> str:
+    for cls in ApiError.__subclasses__():
+        if cls.status == status:
+            return cls.code
+    return fallback
+
+
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {"code": code, "message": message}
@@ -85,7 +92,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> Response:
-        code = (e.name or "error").lower().replace(" ", "_")
+        code = _code_for(e.code or 500, (e.name or "error").lower().replace(" ", "_"))
         headers = {}
         if e.code == 405 and e.response is None:
             headers = {"Allow": ", ".join(getattr(e, "valid_methods", None) or [])}
