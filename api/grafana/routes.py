@@ -1,0 +1,168 @@
+"""The JSON datasource endpoints (simpod-json-datasource) under /api/grafana/.
+
+Every view is ``@readable``: the admin session or a read-only API token as ``Authorization: Bearer`` (what the
+provisioned datasource sends). The plugin POSTs its queries, but they read only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from api.auth import readable
+from api.body import json_body
+from api.errors import NotFound
+from api.grafana import catalogue, parse, selection
+from api.grafana.annotations import annotation_table
+from api.grafana.series import grafana_step, series_results
+from api.grafana.tables import fleet_table, stats_table
+from api.state import current_state
+
+bp = Blueprint("grafana", __name__, url_prefix="/api/grafana")
+
+MAX_BODY = 256 * 1024  # a dashboard's query with every target and variable is a few kB
+
+
+def _body(required: bool) -> dict[str, Any]:
+    body = json_body(MAX_BODY, MAX_BODY, required=required)
+    if body is None:
+        return {}
+    return parse.expect_object(body, "the body")
+
+
+@bp.get("/")
+@readable
+def health() -> ResponseReturnValue:
+    """"Test connection" / "Save & test": credentials work and the store answers (else 503)."""
+    state = current_state()
+    state.store.ping()
+    return jsonify({"status": "ok", "store": state.store.backend, "clients": len(state.clients.list())})
+
+
+@bp.post("/metrics")
+@readable
+def metrics() -> ResponseReturnValue:
+    body = _body(required=False)
+    parse.optional(body, "metric", "string", "body")
+    parse.optional(body, "payload", "object", "body")
+    return jsonify(catalogue.metric_list())
+
+
+def _options(name: str, metric: str, payload: dict[str, Any]) -> list[dict[str, str]]:
+    if name == "client":
+        return [{"label": c.hostname, "value": c.hostname} for c in current_state().clients.list()]
+    if name == "aggregation" and metric in catalogue.SERIES_TARGETS:
+        return catalogue.aggregation_options()
+    if name == "metrics" and metric == "stats":
+        return [{"label": n, "value": n} for n in catalogue.SYSTEM_METRIC_NAMES]
+    family = catalogue.SERIES_TARGETS[metric].family if metric in catalogue.SERIES_TARGETS else None
+    if (name, family) in (("mount", "disk"), ("gpu", "gpu")):
+        clients = selection.select_clients(payload.get("client"), [])
+        return [{"label": v if name == "mount" else f"GPU {v}", "value": v} for v in _keys(clients, name)]
+    raise NotFound(f"the target {metric!r} has no payload option {name!r}")
+
+
+def _keys(clients: list[Any], name: str) -> list[str]:
+    """Mounts or GPU indexes the hosts reported in their latest sample."""
+    found: set[str] = set()
+    for c in clients:
+        latest = c.last_sample or {}
+        for item in latest.get("disks" if name == "mount" else "gpus") or ():
+            found.add(str(item.get("mount" if name == "mount" else "index")))
+    return sorted(found, key=lambda k: (len(k), k) if name == "gpu" else (0, k))
+
+
+@bp.post("/metric-payload-options")
+@readable
+def metric_payload_options() -> ResponseReturnValue:
+    body = _body(required=False)
+    if not body:
+        return jsonify([])
+    for key in ("metric", "name"):
+        if not isinstance(body.get(key), str):
+            raise parse.BadRequest(f"{key} is required and must be a string")
+    if not isinstance(body.get("payload"), dict):
+        raise parse.BadRequest("payload is required and must be an object")
+    metric, name = body["metric"], body["name"]
+    if metric not in catalogue.all_target_names():
+        raise NotFound(f"no metric {metric!r}; POST /api/grafana/metrics lists them")
+    return jsonify(_options(name, metric, body["payload"]))
+
+
+@bp.post("/query")
+@readable
+def query() -> ResponseReturnValue:
+    body = _body(required=True)
+    parse.check_common(body)
+    rng = parse.time_range(body)
+    targets = parse.targets(body)
+    filters = parse.filters(body)
+    # Check every target before reading anything: one unknown name fails the request, not half a panel.
+    for t in targets:
+        if t.target not in catalogue.all_target_names():
+            raise NotFound(f"no metric {t.target!r}; POST /api/grafana/metrics lists them")
+    step = grafana_step(rng, body.get("intervalMs"), body.get("maxDataPoints"))
+    results: list[dict[str, Any]] = []
+    for t in targets:
+        if t.hidden:
+            continue
+        clients = selection.select_clients(t.payload.get("client"), filters)
+        if t.target in catalogue.SERIES_TARGETS:
+            results += series_results(catalogue.SERIES_TARGETS[t.target], t.payload, clients, rng, step,
+                                      t.ref_id)
+        elif t.target == "stats":
+            results.append(stats_table(t.payload, clients, rng, t.ref_id))
+        elif t.target == "fleet":
+            results.append(fleet_table(clients, t.ref_id))
+        else:
+            results.append(annotation_table(clients, rng.start, rng.end, t.ref_id))
+    return jsonify(results)
+
+
+_VARIABLES = ("hosts", "client_ids", "metrics", "mounts", "gpus")
+
+
+@bp.post("/variable")
+@readable
+def variable() -> ResponseReturnValue:
+    """Values of a Query variable. ``payload.target``: hosts, client_ids, metrics, mounts or gpus."""
+    body = _body(required=True)
+    if "range" in body:
+        parse.time_range(body)
+    payload = parse.optional(body, "payload", "object", "body")
+    if payload is None:
+        return jsonify([])
+    if not isinstance(payload.get("target"), str):
+        raise parse.BadRequest("payload.target is required and must be a string")
+    parse.optional(payload, "variables", "object", "payload")
+    target = payload["target"]
+    if target == "hosts":
+        pairs = [(c.hostname, c.hostname) for c in current_state().clients.list()]
+    elif target == "client_ids":
+        pairs = [(c.hostname, c.id) for c in current_state().clients.list()]
+    elif target == "metrics":
+        pairs = [(n, n) for n in catalogue.SERIES_TARGETS]
+    elif target in ("mounts", "gpus"):
+        clients = selection.select_clients(payload.get("client"), [])
+        pairs = [(k, k) for k in _keys(clients, "mount" if target == "mounts" else "gpu")]
+    else:
+        raise NotFound(f"no variable {target!r}; one of {', '.join(_VARIABLES)}")
+    return jsonify([{"text": text, "value": value, "__text": text, "__value": value}
+                    for text, value in pairs])
+
+
+@bp.post("/tag-keys")
+@readable
+def tag_keys() -> ResponseReturnValue:
+    return jsonify([{"type": "string", "text": k} for k in selection.TAG_KEYS])
+
+
+@bp.post("/tag-values")
+@readable
+def tag_values() -> ResponseReturnValue:
+    body = _body(required=True)
+    if not isinstance(body.get("key"), str):
+        raise parse.BadRequest("key is required and must be a string")
+    return jsonify(selection.tag_values(body["key"]))
