@@ -1,0 +1,127 @@
+"""Who gets in: a walk over the whole route table, sessions, CSRF, Origin, login rate limit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from api.auth import access_of
+from tests.api.conftest import PASSWORD, Api, make_api
+
+# The only routes that answer without the admin session; each has its reason.
+PUBLIC = {
+    "health.healthz",  # the health check
+    "session.login", "session.session_info",  # logging in, and asking whether one is
+    "static_ui.index", "static_ui.client_page", "static_ui.settings_page", "static_ui.login_page",
+    "static_ui.assets",  # the dashboard's static files hold no data
+}
+AGENT = {"report.report"}  # agent bearer token
+
+
+def concrete(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "x" + m.group(1), rule)
+
+
+def test_every_route_needs_credentials_except_the_public_few(sqlite_api: Api) -> None:
+    app = sqlite_api.app
+    seen_public, checked = set(), 0
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        level = access_of(view)
+        if level == "public":
+            seen_public.add(rule.endpoint)
+            continue
+        assert level in ("admin", "read", "agent"), rule
+        if level == "agent":
+            assert rule.endpoint in AGENT
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            r = sqlite_api.http.open(concrete(rule.rule), method=method, json={})
+            assert r.status_code == 401, (rule.rule, method, r.status_code)
+            assert r.json["error"]["code"] == "unauthorized"
+            checked += 1
+    assert seen_public == PUBLIC
+    assert checked >= 10
+
+
+def test_session_cookie_is_httponly_and_samesite_strict(sqlite_api: Api) -> None:
+    r = sqlite_api.http.post("/api/login", json={"password": PASSWORD})
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    assert PASSWORD not in cookie
+
+
+def test_wrong_password_is_401(sqlite_api: Api) -> None:
+    r = sqlite_api.http.post("/api/login", json={"password": "nope-nope"})
+    assert r.status_code == 401 and "Set-Cookie" not in r.headers
+    assert sqlite_api.http.get("/api/clients").status_code == 401
+
+
+def test_changes_need_the_csrf_token(sqlite_api: Api) -> None:
+    sqlite_api.login()
+    assert sqlite_api.http.post("/api/clients", json={"hostname": "a"}).status_code == 403
+    r = sqlite_api.http.post("/api/clients", json={"hostname": "a"}, headers={"X-CSRF-Token": "forged"})
+    assert r.status_code == 403
+    assert sqlite_api.admin("POST", "/api/clients", json={"hostname": "a"}).status_code == 201
+    assert sqlite_api.http.get("/api/clients").status_code == 200  # reads need no token
+
+
+def test_cross_origin_changes_are_refused(sqlite_api: Api) -> None:
+    sqlite_api.login()
+    r = sqlite_api.admin("POST", "/api/clients", json={"hostname": "a"}, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = sqlite_api.admin("POST", "/api/clients", json={"hostname": "b"}, headers={"Origin": "http://localhost"})
+    assert r.status_code == 201
+
+
+def test_logout_ends_the_session_on_the_server(sqlite_api: Api) -> None:
+    sqlite_api.login()
+    cookie = sqlite_api.http.get_cookie("statusmon_session")
+    assert cookie is not None
+    assert sqlite_api.admin("POST", "/api/logout").status_code == 200
+    sqlite_api.http.set_cookie("statusmon_session", cookie.value)  # replaying the old cookie
+    assert sqlite_api.http.get("/api/clients").status_code == 401
+
+
+def test_a_new_password_ends_every_session(sqlite_api: Api) -> None:
+    sqlite_api.login()
+    sqlite_api.state.admin.set_password("another-password")
+    assert sqlite_api.http.get("/api/clients").status_code == 401
+
+
+def test_login_is_rate_limited(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    api = make_api(tmp_path, request, login_rate_per_minute=3)
+    codes = [api.http.post("/api/login", json={"password": "wrong-one"}).status_code for _ in range(8)]
+    assert codes[:3] == [401, 401, 401] and codes[-1] == 429
+    r = api.http.post("/api/login", json={"password": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+
+
+def test_agent_tokens_do_not_open_admin_routes(sqlite_api: Api) -> None:
+    _, token = sqlite_api.login().add_client()
+    sqlite_api.http.delete_cookie("statusmon_session")
+    for path in ("/api/clients", "/api/settings"):
+        assert sqlite_api.http.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_read_only_tokens_read_but_never_change(sqlite_api: Api) -> None:
+    client_id, _ = sqlite_api.login().add_client()
+    _, secret = sqlite_api.state.api_tokens.create("grafana")
+    sqlite_api.http.delete_cookie("statusmon_session")
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert sqlite_api.http.get("/api/clients", headers=auth).status_code == 200
+    assert sqlite_api.http.get(f"/api/stats/{client_id}", headers=auth).status_code == 200
+    assert sqlite_api.http.get("/api/settings", headers=auth).status_code == 401
+    assert sqlite_api.http.post("/api/clients", json={"hostname": "x"}, headers=auth).status_code == 401
+    sqlite_api.state.api_tokens.revoke("grafana")
+    assert sqlite_api.http.get("/api/clients", headers=auth).status_code == 401
+
+
+def test_tokens_are_stored_only_as_hashes(sqlite_api: Api) -> None:
+    _, token = sqlite_api.login().add_client()
+    raw = Path(sqlite_api.state.settings.meta_db_path).read_bytes()
+    wal = Path(str(sqlite_api.state.settings.meta_db_path) + "-wal")
+    raw += wal.read_bytes() if wal.exists() else b""
+    assert token.split(".")[1].encode() not in raw
+    assert PASSWORD.encode() not in raw
