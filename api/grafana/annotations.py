@@ -24,13 +24,19 @@ ANNOTATION_COLUMNS = [("time", "time"), ("timeEnd", "time"), ("title", "string")
 
 @dataclass(frozen=True)
 class AlertEvent:
-    start: int  # unix seconds the alert fired
-    end: int | None  # resolved at, None while it fires
+    """One incident of the alerting worker's history (api/meta/migrations.py, migration 2)."""
+
+    fired_at: int
+    resolved_at: int | None  # None while it fires
+    started_at: int | None  # when the breach began (it fires after the rule's duration)
     client_id: str
-    rule: str
-    metric: str
-    severity: str
-    message: str
+    hostname: str
+    metric_type: str  # an ALERT_METRIC_TYPES name, or "offline"
+    series_key: str  # the mount or GPU index; "" for host-wide metrics
+    direction: str | None
+    threshold: float | None
+    value: float | None
+    resolution: str | None
 
 
 def _has_table(name: str) -> bool:
@@ -40,37 +46,52 @@ def _has_table(name: str) -> bool:
 
 
 def alert_events(start: int, end: int, client_ids: list[str]) -> list[AlertEvent]:
-    """Alerts that were firing at any time in [start, end) for the clients; [] without an alert history."""
+    """Incidents firing at any time in [start, end) for the clients; [] without an alert history table."""
     if not client_ids or not _has_table("alert_history"):
         return []
     try:
         rows = current_state().meta.query(
-            f"SELECT * FROM alert_history WHERE started_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) "
-            f"AND client_id IN ({', '.join('?' * len(client_ids))}) ORDER BY started_at",
+            "SELECT fired_at, resolved_at, started_at, client_id, hostname, metric_type, series_key,"
+            " direction, threshold, value, resolution FROM alert_history"
+            " WHERE fired_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)"
+            f" AND client_id IN ({', '.join('?' * len(client_ids))}) ORDER BY fired_at, id",
             (end, start, *client_ids))
-    except sqlite3.Error as e:  # a schema other than the one this reads: no annotations, not a broken panel
+    except sqlite3.Error as e:  # a history of another shape: no annotations rather than a broken panel
         log.warning("alert history unreadable for annotations: %s", e)
         return []
-    out = []
-    for r in rows:
-        keys = r.keys()
-        out.append(AlertEvent(
-            start=int(r["started_at"]), end=int(r["resolved_at"]) if r["resolved_at"] is not None else None,
-            client_id=r["client_id"], rule=str(r["rule_name"]) if "rule_name" in keys else "",
-            metric=str(r["metric_type"]) if "metric_type" in keys else "",
-            severity=str(r["severity"]) if "severity" in keys and r["severity"] else "",
-            message=str(r["message"]) if "message" in keys and r["message"] else ""))
-    return out
+    return [AlertEvent(fired_at=int(r["fired_at"]),
+                       resolved_at=int(r["resolved_at"]) if r["resolved_at"] is not None else None,
+                       started_at=int(r["started_at"]) if r["started_at"] is not None else None,
+                       client_id=r["client_id"], hostname=r["hostname"], metric_type=r["metric_type"],
+                       series_key=r["series_key"] or "", direction=r["direction"], threshold=r["threshold"],
+                       value=r["value"], resolution=r["resolution"]) for r in rows]
+
+
+def _what(e: AlertEvent) -> str:
+    if e.metric_type == "offline":
+        return "offline"
+    what = e.metric_type + (f" {e.series_key}" if e.series_key else "")
+    if e.direction and e.threshold is not None:
+        what += f" {e.direction} {e.threshold:g}"
+    return what
 
 
 def annotation_table(clients: list[Client], start: int, end: int, ref_id: str | None) -> dict[str, Any]:
+    """One row per incident: a region from firing to resolution (a point while it still fires)."""
     hosts = {c.id: c.hostname for c in clients}
     rows: list[list[Any]] = []
     for e in alert_events(start, end, list(hosts)):
-        host = hosts.get(e.client_id, e.client_id)
-        state = "firing" if e.end is None else "resolved"
-        title = f"{host}: {e.rule or e.metric}"
-        tags = ",".join(t for t in ("statusmon", host, e.metric, e.severity, state) if t)
-        rows.append([e.start * 1000, e.end * 1000 if e.end is not None else None, title,
-                     e.message or title, tags, host, state])
+        host = hosts.get(e.client_id, e.hostname)
+        state = "firing" if e.resolved_at is None else "resolved"
+        title = f"{host}: {_what(e)}"
+        text = [title]
+        if e.value is not None:
+            text.append(f"value {e.value:g} when it fired")
+        if e.resolved_at is not None:
+            text.append(f"resolved ({e.resolution})" if e.resolution else "resolved")
+        else:
+            text.append("still firing")
+        tags = ",".join(t for t in ("statusmon", host, e.metric_type, state) if t)
+        rows.append([e.fired_at * 1000, e.resolved_at * 1000 if e.resolved_at is not None else None, title,
+                     "; ".join(text), tags, host, state])
     return table(ANNOTATION_COLUMNS, rows, ref_id)
