@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine (venv + packages, npm packages, Debian's influxdb,
+# chromium, systemd-analyze and docker-compose), then runs ruff, mypy, the dashboard's unit tests and the
+# whole pytest suite. Extra arguments go to pytest (e.g. ./infra/test.sh -k contract).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+apt_install_missing influxd:influxdb /usr/bin/chromium:chromium systemd-analyze:systemd \
+  docker-compose:docker-compose
+python_env "server,agent,alerting,dev"
+build_dashboard
+
+echo "==> ruff"
+"$VENV/bin/ruff" check .
+echo "==> mypy"
+"$VENV/bin/mypy"
+if [ -f dashboards/web/package.json ] && grep -q '"test"' dashboards/web/package.json; then
+  echo "==> dashboard unit tests"
+  npm --prefix dashboards/web test
+fi
+echo "==> pytest"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q -rfEs "$@"
