@@ -1,0 +1,123 @@
+"""The live feed of one API process: ingest listener, interval hint, presence loop and viewer bookkeeping."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from api.live import frames, presence
+from api.live.broker import Broker, LocalBroker, Subscription, Watchers
+from api.meta.clients import Client
+from api.routes.report import sample_view
+from api.state import AppState
+from api.store.base import Sample
+
+log = logging.getLogger(__name__)
+
+
+class LiveFeed:
+    # Per viewer: a browser more than this far behind is dropped (it reloads and catches up from the API).
+    QUEUE_FRAMES = 1000
+    QUEUE_BYTES = 8 << 20
+    PRESENCE_EVERY = 2.0
+
+    def __init__(self, state: AppState, broker: Broker | None = None) -> None:
+        self.state = state
+        self.broker: Broker = broker or LocalBroker()
+        self.watchers = Watchers()
+        self._online: dict[str, bool] | None = None
+        self._online_lock = threading.Lock()
+        self._presence_started = False
+        self._start_lock = threading.Lock()
+
+    # --- hooks into the core -------------------------------------------------------------------------------
+
+    def on_ingest(self, client: Client, samples: list[Sample]) -> None:
+        """Called synchronously after a batch is stored: serialise once, offer to each viewer, never block."""
+        if not samples:
+            return
+        ordered = sorted(samples, key=lambda s: s.ts)
+        self.broker.publish(client.id, frames.samples_frame(client.id, client.hostname,
+                                                            [sample_view(s) for s in ordered]))
+        with self._online_lock:
+            if self._online is not None and not self._online.get(client.id):
+                online = time.time() - ordered[-1].ts <= self.state.online_timeout()
+                self._online[client.id] = online
+                if online:
+                    self.broker.publish(client.id, frames.status_frame(client.id, client.hostname, True,
+                                                                       ordered[-1].ts))
+
+    def interval_hint(self, client_id: str) -> int:
+        s = self.state.settings
+        return s.live_report_interval if self.watchers.watched(client_id) else s.report_interval
+
+    # --- viewers -------------------------------------------------------------------------------------------
+
+    def open(self) -> Subscription:
+        self._ensure_presence()
+        sub = Subscription(self.QUEUE_FRAMES, self.QUEUE_BYTES)
+        self.broker.subscribe(sub)
+        return sub
+
+    def narrow(self, sub: Subscription, clients: frozenset[str] | None) -> None:
+        if sub.clients is not None:
+            self.watchers.remove(sub.clients)
+        sub.clients = clients
+        if clients is not None:
+            self.watchers.add(clients)
+
+    def close(self, sub: Subscription) -> None:
+        sub.close()
+        self.broker.unsubscribe(sub)
+        self.narrow(sub, None)
+
+    def hello(self) -> str:
+        s = self.state.settings
+        return frames.dumps({"type": "hello", "online_timeout_seconds": self.state.online_timeout(),
+                             "live_interval": s.live_report_interval, "report_interval": s.report_interval})
+
+    def stats(self) -> dict[str, Any]:
+        broker = self.broker
+        return {
+            "viewers": broker.viewers() if isinstance(broker, LocalBroker) else None,
+            "dropped_total": broker.dropped_total if isinstance(broker, LocalBroker) else None,
+            "watched": self.watchers.snapshot(),
+        }
+
+    # --- presence ------------------------------------------------------------------------------------------
+
+    def check_presence(self, now: float | None = None) -> list[presence.Change]:
+        """Publish the clients that went on- or offline (or were removed) since the last check."""
+        clients = self.state.clients.list()
+        with self._online_lock:
+            first = self._online is None
+            self._online, changes = presence.diff(self._online or {}, clients, now or time.time(),
+                                                  self.state.online_timeout())
+        if first:
+            return []  # the first look only sets the baseline: browsers load the current state via the API
+        for ch in changes:
+            if ch.online is None:
+                self.broker.publish(ch.client_id, frames.removed_frame(ch.client_id))
+            else:
+                self.broker.publish(ch.client_id, frames.status_frame(ch.client_id, ch.hostname, ch.online,
+                                                                      ch.last_seen))
+        return changes
+
+    def _ensure_presence(self) -> None:
+        # Started by the first viewer, so only the worker that serves WebSockets runs it (never gunicorn's
+        # master, which builds the app once before forking).
+        with self._start_lock:
+            if self._presence_started:
+                return
+            self._presence_started = True
+        threading.Thread(target=self._presence_loop, name="live-presence", daemon=True).start()
+
+    def _presence_loop(self) -> None:
+        while True:
+            try:
+                self.check_presence()
+            except Exception:
+                log.exception("live feed: presence check failed")
+            time.sleep(self.PRESENCE_EVERY)

@@ -1,0 +1,68 @@
+"""The live feed's wire format: JSON text frames, serialised once per event and shared by every viewer.
+
+Server to browser:
+- ``{"type": "hello", "online_timeout_seconds", "live_interval", "report_interval"}`` once, on connect;
+- ``{"type": "samples", "client_id", "hostname", "samples": [sample_view, ...]}`` after each stored batch;
+- ``{"type": "status", "client_id", "hostname", "online", "last_seen"}`` when a client goes on- or offline;
+- ``{"type": "removed", "client_id"}`` when a client is deleted;
+- ``{"type": "subscribed", "clients": [...] | null}`` acknowledging a subscribe message;
+- ``{"type": "error", "message"}`` for a message the server could not use;
+- ``{"type": "batch", "frames": [...]}`` several of the above, when a viewer fell behind a little.
+
+Browser to server: ``{"subscribe": ["<client id>", ...]}`` narrows the feed to those clients (a detail page)
+and marks them watched; ``{"subscribe": null}`` widens it to every client again (the overview).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+MAX_SUBSCRIBE = 1000
+
+
+class BadMessage(ValueError):
+    pass
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+
+
+def samples_frame(client_id: str, hostname: str, samples: Sequence[dict[str, Any]]) -> str:
+    return dumps({"type": "samples", "client_id": client_id, "hostname": hostname, "samples": list(samples)})
+
+
+def status_frame(client_id: str, hostname: str, online: bool, last_seen: int | None) -> str:
+    return dumps({"type": "status", "client_id": client_id, "hostname": hostname, "online": online,
+                  "last_seen": last_seen})
+
+
+def removed_frame(client_id: str) -> str:
+    return dumps({"type": "removed", "client_id": client_id})
+
+
+def batch(frames: Sequence[str]) -> str:
+    """One WebSocket message for several queued frames (already serialised: joined, not re-encoded)."""
+    if len(frames) == 1:
+        return frames[0]
+    return '{"type":"batch","frames":[' + ",".join(frames) + "]}"
+
+
+def parse_subscribe(text: str | bytes) -> frozenset[str] | None:
+    """The client ids of a subscribe message, or None for "every client"; BadMessage if it is not one."""
+    try:
+        msg = json.loads(text)
+    except ValueError:
+        raise BadMessage("messages must be JSON") from None
+    if not isinstance(msg, dict) or set(msg) != {"subscribe"}:
+        raise BadMessage('send {"subscribe": ["<client id>", ...]} or {"subscribe": null}')
+    ids = msg["subscribe"]
+    if ids is None:
+        return None
+    if not isinstance(ids, list) or not all(isinstance(i, str) and 0 < len(i) <= 64 for i in ids):
+        raise BadMessage("subscribe takes a list of client ids")
+    if len(ids) > MAX_SUBSCRIBE:
+        raise BadMessage(f"subscribe to at most {MAX_SUBSCRIBE} clients")
+    return frozenset(ids)

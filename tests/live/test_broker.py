@@ -1,0 +1,107 @@
+"""The live feed's pure parts: bounded queues, fan-out, watchers, presence diff and message parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.live import frames, presence
+from api.live.broker import LocalBroker, Subscription, Watchers
+from api.meta.clients import Client
+
+
+def test_it_queues_frames_in_order_and_hands_them_all_out_at_once() -> None:
+    sub = Subscription(max_frames=10)
+    assert sub.offer("a") and sub.offer("b")
+    assert sub.take(0) == ["a", "b"]
+    assert sub.take(0) == []
+
+
+def test_it_closes_a_subscription_that_overflows_by_count_and_calls_its_hook() -> None:
+    calls: list[int] = []
+    sub = Subscription(max_frames=2)
+    sub.on_overflow = lambda: calls.append(1)
+    assert sub.offer("a") and sub.offer("b")
+    assert not sub.offer("c")
+    assert sub.closed and sub.overflowed and calls == [1]
+    assert sub.take(0) == []  # what was queued is dropped with it
+    assert not sub.offer("d")
+    assert calls == [1]
+
+
+def test_it_closes_a_subscription_that_overflows_by_bytes() -> None:
+    sub = Subscription(max_frames=100, max_bytes=10)
+    assert sub.offer("12345")
+    assert not sub.offer("123456")
+    assert sub.overflowed
+
+
+def test_the_broker_drops_only_the_slow_subscriber_and_counts_it() -> None:
+    broker = LocalBroker()
+    fast, slow = Subscription(max_frames=3), Subscription(max_frames=3)
+    broker.subscribe(fast)
+    broker.subscribe(slow)
+    for i in range(10):
+        broker.publish("c1", f"f{i}")
+        if i % 2 == 0:
+            fast.take(0)
+    assert broker.dropped_total == 1
+    assert broker.subscriptions() == [fast]
+
+
+def test_a_narrowed_subscription_gets_its_clients_and_client_less_frames_only() -> None:
+    broker = LocalBroker()
+    sub = Subscription()
+    sub.clients = frozenset({"a"})
+    broker.subscribe(sub)
+    broker.publish("a", "for-a")
+    broker.publish("b", "for-b")
+    broker.publish(None, "for-all")
+    assert sub.take(0) == ["for-a", "for-all"]
+
+
+def test_watchers_count_each_page_and_forget_at_zero() -> None:
+    w = Watchers()
+    w.add(["a"])
+    w.add(["a", "b"])
+    w.remove(["a"])
+    assert w.watched("a") and w.watched("b")
+    w.remove(["a", "b"])
+    assert not w.watched("a") and w.snapshot() == {}
+
+
+def _client(cid: str, last_seen: int | None) -> Client:
+    return Client(cid, f"host-{cid}", 0, None, last_seen, None, 0)
+
+
+def test_presence_reports_transitions_new_clients_and_removals_only() -> None:
+    state, changes = presence.diff({}, [_client("a", 100), _client("b", 10)], now=110, timeout=60)
+    assert state == {"a": True, "b": False} and len(changes) == 2
+    state, changes = presence.diff(state, [_client("a", 100), _client("b", 10)], now=150, timeout=60)
+    assert changes == []
+    state, changes = presence.diff(state, [_client("a", 100)], now=200, timeout=60)
+    assert changes == [presence.Change("a", "host-a", False, 100), presence.Change("b", "", None, None)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"subscribe": ["a", "b"]}', frozenset({"a", "b"})),
+    ('{"subscribe": null}', None),
+    ('{"subscribe": []}', frozenset()),
+])
+def test_it_parses_subscribe_messages(text: str, expected: frozenset[str] | None) -> None:
+    assert frames.parse_subscribe(text) == expected
+
+
+@pytest.mark.parametrize("text", ["nope", "[]", '{"subscribe": "a"}', '{"subscribe": [1]}',
+                                  '{"subscribe": [], "x": 1}', '{"subscribe": ["%s"]}' % ("x" * 65)])
+def test_it_refuses_anything_else(text: str) -> None:
+    with pytest.raises(frames.BadMessage):
+        frames.parse_subscribe(text)
+
+
+def test_a_batch_joins_serialised_frames_without_re_encoding() -> None:
+    import json
+
+    one, two = frames.removed_frame("a"), frames.status_frame("b", "h", True, 5)
+    assert frames.batch([one]) == one
+    joined = json.loads(frames.batch([one, two]))
+    assert joined == {"type": "batch", "frames": [json.loads(one), json.loads(two)]}
