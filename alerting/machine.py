@@ -4,18 +4,18 @@ Nothing here reads a clock, a database or the network, so every debounce scenari
 
 Metric rules (``evaluate``), one state per (rule, client, mount/GPU):
 
-- ``ok`` (or ``resolved``) -> ``pending`` on the first sample that breaches the threshold (strictly beyond it);
-  ``since`` is that sample's time.
+- ``ok`` (or ``resolved``) -> ``pending`` on the first sample that breaches the threshold (strictly beyond
+  it); ``since`` is that sample's time.
 - ``pending`` -> ``ok``, quietly, on any sample that does not breach (recovery before the deadline), or when
-  the gap between two samples exceeds ``max_gap`` (the breach is not known to have held across the gap; the run
-  restarts at the later sample).
+  the gap between two samples exceeds ``max_gap`` (the breach is not known to have held across the gap; the
+  run restarts at the later sample).
 - ``pending`` -> ``firing`` when a breaching sample arrives at least ``duration_sec`` after ``since``: the
   condition held for the whole duration, every sample of the window breaching. The times are the samples'
   times, not the worker's clock, so a late batch neither fires early nor late. ``duration_sec`` 0 fires on the
   first breaching sample.
 - ``firing`` -> ``resolved`` on a sample that clears the threshold by the hysteresis band (``Rule.clears``);
-  values between the threshold and the band keep it firing, so a value hovering at the threshold does not flap.
-  Firing again afterwards needs the full duration again.
+  values between the threshold and the band keep it firing, so a value hovering at the threshold does not
+  flap. Firing again afterwards needs the full duration again.
 - While ``firing``, a ``reminder`` every ``repeat_after`` seconds of wall-clock time (0: never).
 
 Only samples newer than ``state.last_ts`` are considered, so evaluating the same samples twice (a restart, an

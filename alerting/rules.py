@@ -31,7 +31,7 @@ HYSTERESIS_FRACTION = 0.02
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule. ``key`` identifies its state: ``rule:<id>`` for stored rules, ``default:<metric>`` otherwise."""
+    """One rule. ``key`` names its states: ``rule:<id>`` for stored rules, ``default:<metric>`` otherwise."""
 
     key: str
     metric_type: str
@@ -88,12 +88,13 @@ def default_rules(thresholds: Mapping[str, Mapping[str, Any]]) -> list[Rule]:
     return out
 
 
-def rule_from_row(row: Mapping[str, Any]) -> Rule:
+def rule_from_row(row: Any) -> Rule:
     """A stored rule (a row of ``alert_rules``)."""
     return Rule(key=f"rule:{row['id']}", id=int(row["id"]), client_id=row["client_id"],
                 metric_type=row["metric_type"], threshold=float(row["threshold"]),
-                duration_sec=int(row["duration_sec"]), direction=row["direction"], enabled=bool(row["enabled"]),
-                mount=row["mount"], gpu=None if row["gpu"] is None else int(row["gpu"]))
+                duration_sec=int(row["duration_sec"]), direction=row["direction"],
+                enabled=bool(row["enabled"]), mount=row["mount"],
+                gpu=None if row["gpu"] is None else int(row["gpu"]))
 
 
 class RuleSet:

@@ -31,4 +31,5 @@ def build(name: str, url: str, http: HttpClient) -> Transport:
     return TRANSPORTS[name](url, http)
 
 
-__all__ = ["TRANSPORTS", "SETTING_OF", "Transport", "TransportError", "HttpClient", "build", "configured_urls"]
+__all__ = ["TRANSPORTS", "SETTING_OF", "Transport", "TransportError", "HttpClient", "build",
+           "configured_urls"]

@@ -9,8 +9,8 @@ class TransportError(Exception):
     """A notification was not delivered.
 
     ``permanent``: the channel's configuration is broken (the webhook was removed, its token revoked, the
-    channel archived), so retrying cannot help any message: the channel is disabled and the reason shown on the
-    settings page until someone fixes it. Otherwise the message is retried later.
+    channel archived), so retrying cannot help any message: the channel is disabled and the reason shown on
+    the settings page until someone fixes it. Otherwise the message is retried later.
     The message never contains the webhook URL (it is a secret).
     """
 
@@ -26,4 +26,4 @@ class Transport(Protocol):
     name: str
 
     def notify(self, event: dict[str, Any]) -> None:
-        """Deliver one event (``alerting.events``' dict form); raise TransportError if it was not delivered."""
+        """Deliver one event (a dict, see ``alerting.events``); raise TransportError if not delivered."""

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,6 +37,19 @@ from statusmon.webhooks import WebhookNotAllowed, check_webhook_url
 
 PERMANENT_STATUSES = frozenset({401, 403, 404, 410})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+_posting = threading.local()
+
+
+class _QuietWhilePosting(logging.Filter):
+    """urllib3 logs each request line (the webhook's secret path included) at DEBUG: not while we post."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_posting, "active", False)
+
+
+_QUIET = _QuietWhilePosting()
 
 
 class AddressRefused(Exception):
@@ -118,6 +133,9 @@ class HttpClient:
         adapter = _GuardedAdapter(max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        urllib3_log = logging.getLogger("urllib3.connectionpool")
+        if _QUIET not in urllib3_log.filters:
+            urllib3_log.addFilter(_QUIET)
 
     def post_json(self, url: str, payload: Any) -> requests.Response:
         """POST ``payload`` as JSON; return the 2xx response or raise TransportError (see the module doc)."""
@@ -127,12 +145,14 @@ class HttpClient:
             raise TransportError(f"webhook URL refused: {e}", permanent=True) from None
         host = urlsplit(url).hostname or "?"
         body = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
-        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": f"statusmon/{__version__}"}
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "User-Agent": f"statusmon/{__version__}"}
         p = self.policy
         delay = p.backoff
         error = TransportError("not attempted")
         for attempt in range(1, max(1, p.attempts) + 1):
             wait = delay
+            _posting.active = True
             try:
                 resp = self.session.post(url, data=body, headers=headers, allow_redirects=False,
                                          timeout=(p.connect_timeout, p.read_timeout))
@@ -156,6 +176,8 @@ class HttpClient:
                         if retry_after > p.max_retry_after:
                             raise error
                         wait = retry_after
+            finally:
+                _posting.active = False
             if attempt < p.attempts:
                 self.sleep(wait)
                 delay *= 2
@@ -171,8 +193,8 @@ def status_error(host: str, resp: requests.Response) -> TransportError:
     text = response_text(resp)
     said = f": {text}" if text else ""
     if 300 <= code < 400:
-        return TransportError(f"{host} answered {code}, a redirect (redirects are not followed)", permanent=True,
-                              status=code)
+        return TransportError(f"{host} answered {code}, a redirect (redirects are not followed)",
+                              permanent=True, status=code)
     return TransportError(f"{host} answered {code}{said}", permanent=code in PERMANENT_STATUSES, status=code,
                           body=text)
 

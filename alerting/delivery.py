@@ -1,0 +1,110 @@
+"""Draining the outbox: each due notification goes through its channel's transport, in order per channel.
+
+- Delivered: marked sent.
+- ``TransportError(permanent=True)``: the channel is disabled with the reason (shown on the settings page)
+  and what is queued for it is dropped.
+- Otherwise: retried later with exponential backoff (30 s doubling, at most 15 min apart), dropped after
+  ``MAX_AGE`` seconds; later messages of that channel wait, so a resolved message never overtakes its firing.
+- A channel whose URL was removed from settings, or is disabled: its queued messages are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from alerting.persistence import AlertDB
+from alerting.transports import HttpClient, TransportError, build, configured_urls
+from api.meta.settings import mask_secret
+
+log = logging.getLogger(__name__)
+
+MAX_AGE = 24 * 3600.0
+BACKOFF_FIRST, BACKOFF_MAX = 30.0, 900.0
+
+
+class Dispatcher:
+    def __init__(self, alerts: AlertDB, http: HttpClient, clock: Callable[[], float] = time.time):
+        self.alerts = alerts
+        self.http = http
+        self.clock = clock
+
+    def active_channels(self, global_settings: Mapping[str, Any]) -> list[str]:
+        """Channels that are configured and not disabled: where new notifications are queued."""
+        return [name for name, url in configured_urls(global_settings).items()
+                if self.alerts.disabled_reason(name, url) is None]
+
+    def deliver(self, global_settings: Mapping[str, Any], budget_s: float = 30.0) -> dict[str, int]:
+        """Send what is due, for at most about ``budget_s`` seconds; returns counts by outcome."""
+        start = self.clock()
+        urls = configured_urls(global_settings)
+        counts = {"sent": 0, "retry": 0, "dropped": 0}
+        blocked: set[str] = set()
+        for row in self.alerts.pending():
+            outbox_id, channel, event, attempts, created_at = (row.id, row.channel, row.event, row.attempts,
+                                                               row.created_at)
+            now = self.clock()
+            if now - start > budget_s:
+                break
+            if channel in blocked:
+                continue
+            if row.next_attempt_at > now:
+                blocked.add(channel)  # waiting for a retry: later messages of the channel wait behind it
+                continue
+            url = urls.get(channel)
+            why = "the channel has no URL any more" if not url else self.alerts.disabled_reason(channel, url)
+            if why:
+                self.alerts.drop([outbox_id], why, now)
+                counts["dropped"] += 1
+                continue
+            assert url is not None
+            try:
+                build(channel, url, self.http).notify(event)
+            except TransportError as e:
+                now = self.clock()
+                if e.permanent:
+                    log.error("%s channel disabled (%s): %s", channel, mask_secret(url), e.message)
+                    self.alerts.disable(channel, url, e.message, now)
+                    blocked.add(channel)
+                    counts["dropped"] += 1
+                    continue
+                self.alerts.record_error(channel, e.message, now)
+                if now - created_at > MAX_AGE:
+                    log.error("%s: giving up on a notification after %d attempts: %s", channel, attempts + 1,
+                              e.message)
+                    self.alerts.drop([outbox_id], e.message, now)
+                    counts["dropped"] += 1
+                else:
+                    delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** attempts)
+                    log.warning("%s: delivery failed (%s), retrying in %.0f s", channel, e.message, delay)
+                    self.alerts.mark_retry(outbox_id, e.message, now + delay)
+                    counts["retry"] += 1
+                blocked.add(channel)
+                continue
+            self.alerts.mark_sent(outbox_id, channel, self.clock())
+            counts["sent"] += 1
+        return counts
+
+
+def send_test(channel: str, url: str, http: HttpClient, alerts: AlertDB, public_url: str,
+              clock: Callable[[], float] = time.time) -> None:
+    """Post a test message now (the settings page's button). Success re-enables a disabled channel; a
+    permanent failure disables it. Raises TransportError."""
+    from alerting.events import test_event
+
+    now = clock()
+    try:
+        build(channel, url, http).notify(test_event(public_url, now))
+    except TransportError as e:
+        if e.permanent:
+            alerts.disable(channel, url, e.message, clock())
+        else:
+            alerts.record_error(channel, e.message, clock())
+        raise
+    alerts.enable(channel)
+    with alerts.db.tx() as conn:
+        AlertDB._touch_channel(conn, channel)
+        conn.execute("UPDATE alert_channels SET last_sent_at = ?, last_error = NULL WHERE name = ?",
+                     (clock(), channel))

@@ -1,0 +1,113 @@
+"""`statusmon alerting`: the worker process. Evaluates every ``--interval`` seconds, delivers, repeats.
+
+Settings come from the environment (api.config.Settings: data dir, InfluxDB, public URL, webhook allowlist,
+STATUSMON_ALERT_INTERVAL); alert rules, thresholds, webhook URLs and timeouts from the metadata DB, re-read
+each cycle, so changes made in the dashboard apply at the next cycle without a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+import time
+from types import FrameType
+
+from alerting.delivery import Dispatcher
+from alerting.engine import CycleReport, Evaluator
+from alerting.persistence import AlertDB
+from alerting.transports import HttpClient
+from api.meta.settings import GlobalSettings
+
+log = logging.getLogger("alerting")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="statusmon alerting",
+                                description="Evaluate alert rules and notify Slack or a webhook.")
+    p.add_argument("--once", action="store_true", help="run one evaluation cycle (and deliver), then exit")
+    p.add_argument("--interval", type=float, default=None,
+                   help="seconds between cycles (default: STATUSMON_ALERT_INTERVAL, 10)")
+    p.add_argument("--catchup", type=float, default=900.0,
+                   help="how far back (seconds) a cycle may read samples after the worker was down "
+                        "(default 900)")
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING... (default: STATUSMON_LOG_LEVEL)")
+    return p
+
+
+class Worker:
+    def __init__(self, evaluator: Evaluator, dispatcher: Dispatcher, interval: float):
+        self.evaluator = evaluator
+        self.dispatcher = dispatcher
+        self.interval = interval
+        self.stop = threading.Event()
+        self.started_at = time.time()
+
+    def cycle(self) -> CycleReport | None:
+        alerts: AlertDB = self.evaluator.alerts
+        now = time.time()
+        try:
+            report = self.evaluator.run_cycle(now)
+        except Exception as e:  # a store outage must not end the worker: log, record, try next cycle
+            log.exception("evaluation cycle failed")
+            alerts.heartbeat(os.getpid(), self.started_at, now, None, f"{type(e).__name__}: {e}")
+            return None
+        if report.transitions:
+            log.info("cycle: %d transitions, %d notifications queued", report.transitions,
+                     report.notifications)
+        try:
+            gs = GlobalSettings(alerts.db).all()
+            counts = self.dispatcher.deliver(gs, budget_s=max(5.0, self.interval))
+            if counts["sent"] or counts["retry"] or counts["dropped"]:
+                log.info("delivery: %s", counts)
+            alerts.prune_outbox(now - 7 * 86400)
+        except Exception:
+            log.exception("delivery failed")
+        alerts.heartbeat(os.getpid(), self.started_at, now, report.total_s * 1000, None)
+        log.debug("cycle %.0f ms: %s", report.total_s * 1000, report.timings)
+        return report
+
+    def loop(self) -> None:
+        while not self.stop.is_set():
+            began = time.monotonic()
+            self.cycle()
+            self.stop.wait(max(0.0, self.interval - (time.monotonic() - began)))
+
+
+def run(argv: list[str]) -> int:
+    from api.config import Settings
+    from api.meta.db import MetaDB
+    from api.store import open_store
+
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=(args.log_level or settings.log_level).upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    interval = args.interval if args.interval is not None else settings.alert_interval
+    if interval <= 0:
+        log.error("the interval must be positive")
+        return 2
+    meta = MetaDB(settings.meta_db_path)
+    store = open_store(settings)
+    alerts = AlertDB(meta)
+    dispatcher = Dispatcher(alerts, HttpClient(settings.webhook_allow_hosts))
+    evaluator = Evaluator(meta, store, settings.public_url, channels=dispatcher.active_channels,
+                          catchup=args.catchup)
+    worker = Worker(evaluator, dispatcher, interval)
+    log.info("alerting worker: store %s, metadata %s, every %g s", store.describe(), settings.meta_db_path,
+             interval)
+    if args.once:
+        return 0 if worker.cycle() is not None else 1
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %d: stopping after this cycle", signum)
+        worker.stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    worker.loop()
+    store.close()
+    meta.close()
+    return 0

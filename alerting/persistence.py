@@ -1,0 +1,190 @@
+"""Alerting's tables in the metadata DB (migration 2): rules, states, history, the outbox, channel status.
+
+Everything one evaluation cycle decides (new states, history rows, notifications to send) is written in one
+transaction, before anything is sent: a worker killed at any point neither forgets a pending timer nor
+repeats a notification (the outbox row is marked sent right after the post; only a kill in between those two
+steps repeats that one message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerting.machine import AlertState
+from alerting.rules import Rule, rule_from_row
+from api.meta.db import MetaDB
+
+StateKey = tuple[str, str, str]  # (rule_key, client_id, series_key)
+
+
+@dataclass
+class CycleWrites:
+    """What one cycle writes, in one transaction."""
+
+    # key -> (metric_type, state)
+    states: dict[StateKey, tuple[str, AlertState]] = field(default_factory=dict)
+    removed: list[StateKey] = field(default_factory=list)
+    opened: list[dict[str, Any]] = field(default_factory=list)  # history rows of incidents that fired
+    closed: list[tuple[StateKey, int, float | None, str]] = field(default_factory=list)  # key, at, value, why
+    outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (channel, event)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    channel: str
+    event: dict[str, Any]
+    attempts: int
+    created_at: float
+    next_attempt_at: float
+
+
+def url_hash(url: str) -> str:
+    """Channel status belongs to one URL: saving a new URL in settings clears a disabled channel."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+class AlertDB:
+    def __init__(self, db: MetaDB):
+        self.db = db
+
+    # -- rules and states -----------------------------------------------------------------------------
+
+    def rules(self) -> list[Rule]:
+        return [rule_from_row(r) for r in self.db.query("SELECT * FROM alert_rules ORDER BY id")]
+
+    def load_states(self) -> dict[StateKey, tuple[str, AlertState]]:
+        out = {}
+        for r in self.db.query("SELECT * FROM alert_state"):
+            out[(r["rule_key"], r["client_id"], r["series_key"])] = (r["metric_type"], AlertState(
+                status=r["status"], since=r["since"], last_ts=r["last_ts"], value=r["value"],
+                fired_at=r["fired_at"], notified_at=r["notified_at"]))
+        return out
+
+    def save(self, w: CycleWrites) -> None:
+        if not (w.states or w.removed or w.opened or w.closed or w.outbox):
+            return
+        now = time.time()
+        with self.db.tx() as conn:
+            conn.executemany(
+                "INSERT INTO alert_state (rule_key, client_id, series_key, metric_type, status, since,"
+                " last_ts, value, fired_at, notified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (rule_key, client_id, series_key) DO UPDATE SET"
+                " metric_type = excluded.metric_type, status = excluded.status, since = excluded.since,"
+                " last_ts = excluded.last_ts,"
+                " value = excluded.value, fired_at = excluded.fired_at, notified_at = excluded.notified_at",
+                [(*k, m, s.status, s.since, s.last_ts, s.value, s.fired_at, s.notified_at)
+                 for k, (m, s) in w.states.items()])
+            conn.executemany("DELETE FROM alert_state WHERE rule_key = ? AND client_id = ?"
+                             " AND series_key = ?", w.removed)
+            conn.executemany(
+                "UPDATE alert_history SET resolved_at = ?, resolved_value = ?, resolution = ?"
+                " WHERE rule_key = ? AND client_id = ? AND series_key = ? AND resolved_at IS NULL",
+                [(at, value, why, *k) for k, at, value, why in w.closed])
+            conn.executemany(
+                "INSERT INTO alert_history (rule_key, rule_id, client_id, hostname, metric_type, series_key,"
+                " threshold, direction, duration_sec, value, started_at, fired_at)"
+                " VALUES (:rule_key, :rule_id, :client_id, :hostname, :metric_type, :series_key, :threshold,"
+                " :direction, :duration_sec, :value, :started_at, :fired_at)", w.opened)
+            conn.executemany(
+                "INSERT INTO alert_outbox (channel, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
+                [(ch, json.dumps(ev, allow_nan=False), now, now) for ch, ev in w.outbox])
+
+    # -- the outbox ---------------------------------------------------------------------------------------
+
+    def pending(self, limit: int = 500) -> list[OutboxRow]:
+        """Undelivered notifications, oldest first."""
+        rows = self.db.query(
+            "SELECT id, channel, event, attempts, created_at, next_attempt_at FROM alert_outbox"
+            " WHERE sent_at IS NULL AND dropped_at IS NULL ORDER BY id LIMIT ?", (limit,))
+        return [OutboxRow(r["id"], r["channel"], json.loads(r["event"]), r["attempts"], r["created_at"],
+                          r["next_attempt_at"]) for r in rows]
+
+    def mark_sent(self, outbox_id: int, channel: str, now: float) -> None:
+        with self.db.tx() as conn:
+            conn.execute("UPDATE alert_outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                         (now, outbox_id))
+            self._touch_channel(conn, channel)
+            conn.execute("UPDATE alert_channels SET last_sent_at = ? WHERE name = ?", (now, channel))
+
+    def mark_retry(self, outbox_id: int, error: str, next_at: float) -> None:
+        self.db.execute("UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+                        " WHERE id = ?", (error, next_at, outbox_id))
+
+    def drop(self, ids: Iterable[int], why: str, now: float) -> None:
+        with self.db.tx() as conn:
+            conn.executemany("UPDATE alert_outbox SET dropped_at = ?, last_error = ? WHERE id = ?",
+                             [(now, why, i) for i in ids])
+
+    def prune_outbox(self, older_than: float) -> None:
+        self.db.execute("DELETE FROM alert_outbox WHERE (sent_at IS NOT NULL OR dropped_at IS NOT NULL)"
+                        " AND created_at < ?", (older_than,))
+
+    def sent_events(self, channel: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT event FROM alert_outbox WHERE sent_at IS NOT NULL"
+        params: tuple[Any, ...] = ()
+        if channel:
+            sql += " AND channel = ?"
+            params = (channel,)
+        return [json.loads(r["event"]) for r in self.db.query(sql + " ORDER BY id", params)]
+
+    # -- channels -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _touch_channel(conn: Any, name: str) -> None:
+        conn.execute("INSERT INTO alert_channels (name) VALUES (?) ON CONFLICT(name) DO NOTHING", (name,))
+
+    def channel(self, name: str) -> dict[str, Any]:
+        row = self.db.query_one("SELECT * FROM alert_channels WHERE name = ?", (name,))
+        return dict(row) if row else {"name": name, "url_hash": None, "disabled_reason": None,
+                                      "disabled_at": None, "last_error": None, "last_error_at": None,
+                                      "last_sent_at": None}
+
+    def disabled_reason(self, name: str, url: str) -> str | None:
+        """Why the channel is disabled for this URL (None: it is not). A new URL starts enabled."""
+        row = self.db.query_one("SELECT url_hash, disabled_reason FROM alert_channels WHERE name = ?",
+                                (name,))
+        if row is None or not row["disabled_reason"] or row["url_hash"] != url_hash(url):
+            return None
+        return str(row["disabled_reason"])
+
+    def disable(self, name: str, url: str, reason: str, now: float) -> None:
+        with self.db.tx() as conn:
+            self._touch_channel(conn, name)
+            conn.execute("UPDATE alert_channels SET url_hash = ?, disabled_reason = ?, disabled_at = ?,"
+                         " last_error = ?, last_error_at = ? WHERE name = ?",
+                         (url_hash(url), reason, now, reason, now, name))
+            # Nothing queued for a disabled channel will ever go out.
+            conn.execute("UPDATE alert_outbox SET dropped_at = ?, last_error = ? WHERE channel = ?"
+                         " AND sent_at IS NULL AND dropped_at IS NULL",
+                         (now, f"channel disabled: {reason}", name))
+
+    def enable(self, name: str) -> None:
+        self.db.execute("UPDATE alert_channels SET disabled_reason = NULL, disabled_at = NULL WHERE name = ?",
+                        (name,))
+
+    def record_error(self, name: str, error: str, now: float) -> None:
+        with self.db.tx() as conn:
+            self._touch_channel(conn, name)
+            conn.execute("UPDATE alert_channels SET last_error = ?, last_error_at = ? WHERE name = ?",
+                         (error, now, name))
+
+    # -- the worker's heartbeat -----------------------------------------------------------------------------
+
+    def heartbeat(self, pid: int, started_at: float, now: float, cycle_ms: float | None,
+                  error: str | None) -> None:
+        self.db.execute(
+            "INSERT INTO alert_worker (id, pid, started_at, last_cycle_at, last_cycle_ms, last_error)"
+            " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid,"
+            " started_at = excluded.started_at, last_cycle_at = excluded.last_cycle_at,"
+            " last_cycle_ms = excluded.last_cycle_ms, last_error = excluded.last_error",
+            (pid, started_at, now, cycle_ms, error))
+
+    def worker(self) -> dict[str, Any] | None:
+        row = self.db.query_one("SELECT * FROM alert_worker WHERE id = 1")
+        return dict(row) if row else None

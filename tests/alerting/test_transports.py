@@ -1,0 +1,234 @@
+"""Each transport against a real HTTP receiver on loopback: exact payload, retries, disabling, timeouts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from alerting.delivery import Dispatcher, send_test
+from alerting.persistence import AlertDB
+from alerting.transports import HttpClient, TransportError
+from alerting.transports.http import HttpPolicy, refusal
+from alerting.transports.slack import SlackTransport
+from alerting.transports.webhook import WebhookTransport
+from api.meta.db import MetaDB
+from tests.alerting.receiver import Answer, Receiver, receiver
+
+pytestmark = pytest.mark.integration
+
+FIRING = {
+    "kind": "firing", "alert": "metric", "client_id": "c0ffee", "hostname": "web-1",
+    "metric_type": "cpu_percent", "mount": None, "gpu": None, "value": 97.25, "threshold": 95.0,
+    "direction": "above", "duration_sec": 600, "unit": "percent", "since": 1_700_000_000, "at": 1_700_000_600,
+    "link": "https://mon.example/client/c0ffee",
+    "rule": "rule:1",
+}
+RESOLVED = {**FIRING, "kind": "resolved", "value": 41.0, "at": 1_700_001_980}
+DISK = {**FIRING, "metric_type": "mount_used_percent", "mount": "/data", "value": 91.04, "threshold": 90.0,
+        "hostname": "db<1>&"}
+
+
+@pytest.fixture
+def rx() -> Iterator[Receiver]:
+    with receiver() as r:
+        yield r
+
+
+def client(**policy: float) -> HttpClient:
+    defaults = {"connect_timeout": 1.0, "read_timeout": 1.0, "attempts": 3, "backoff": 0.01}
+    return HttpClient(["127.0.0.1"], HttpPolicy(**{**defaults, **policy}))  # type: ignore[arg-type]
+
+
+def test_slack_posts_the_exact_message(rx: Receiver) -> None:
+    SlackTransport(rx.url(), client()).notify(FIRING)
+    SlackTransport(rx.url(), client()).notify(RESOLVED)
+    SlackTransport(rx.url(), client()).notify(DISK)
+    assert rx.bodies() == [
+        {"text": ":red_circle: *FIRING* web-1: CPU is above 95.0 % for 10 min (now 97.2 %)\n"
+                 "<https://mon.example/client/c0ffee|Open web-1 in Status Monitor>"},
+        {"text": ":large_green_circle: *RESOLVED* web-1: CPU is back to 41.0 % (threshold 95.0 %) "
+                 "after 33 min\n"
+                 "<https://mon.example/client/c0ffee|Open web-1 in Status Monitor>"},
+        {"text": ":red_circle: *FIRING* db&lt;1&gt;&amp;: Disk /data is above 90.0 % for 10 min "
+                 "(now 91.0 %)\n"
+                 "<https://mon.example/client/c0ffee|Open db&lt;1&gt;&amp; in Status Monitor>"},
+    ]
+    assert rx.received[0].path == "/services/T000/B000/XXXXSECRET"
+    assert rx.received[0].headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_offline_messages_say_so(rx: Receiver) -> None:
+    offline = {**FIRING, "alert": "offline", "metric_type": "offline", "value": None, "threshold": None,
+               "direction": None, "duration_sec": 60, "since": 1000, "at": 1300, "link": None}
+    SlackTransport(rx.url(), client()).notify(offline)
+    SlackTransport(rx.url(), client()).notify({**offline, "kind": "resolved", "at": 1900})
+    assert rx.bodies() == [
+        {"text": ":red_circle: *OFFLINE* web-1 is offline: no report for 5 min (timeout 1 min)"},
+        {"text": ":large_green_circle: *BACK ONLINE* web-1 is back online after 15 min without reports"},
+    ]
+
+
+def test_webhook_posts_the_event_as_json(rx: Receiver) -> None:
+    WebhookTransport(rx.url("/hook"), client()).notify(FIRING)
+    assert rx.bodies() == [{**FIRING, "text": "web-1: CPU is above 95.0 % for 10 min (now 97.2 %)"}]
+
+
+@pytest.mark.parametrize("transport", [SlackTransport, WebhookTransport])
+def test_it_retries_on_500(rx: Receiver, transport: type) -> None:
+    rx.script = [Answer(500, "rollup_error"), Answer(503, "busy")]
+    transport(rx.url(), client()).notify(FIRING)
+    assert len(rx.received) == 3
+
+
+@pytest.mark.parametrize("transport", [SlackTransport, WebhookTransport])
+def test_it_gives_up_after_the_attempts_without_disabling(rx: Receiver, transport: type) -> None:
+    rx.default = Answer(500, "rollup_error")
+    with pytest.raises(TransportError) as e:
+        transport(rx.url(), client(attempts=2)).notify(FIRING)
+    assert not e.value.permanent and len(rx.received) == 2
+
+
+def test_429_honours_a_short_retry_after(rx: Receiver) -> None:
+    slept: list[float] = []
+    http = HttpClient(["127.0.0.1"], HttpPolicy(attempts=2, backoff=0.01), sleep=slept.append)
+    rx.script = [Answer(429, "rate_limited", headers={"Retry-After": "2"})]
+    SlackTransport(rx.url(), http).notify(FIRING)
+    assert slept == [2.0] and len(rx.received) == 2
+
+
+@pytest.mark.parametrize("status,body", [(404, "no_service"), (410, "channel_is_archived"),
+                                         (403, "invalid_token"), (404, "channel_not_found")])
+def test_it_disables_slack_on_404_and_invalid_token(rx: Receiver, status: int, body: str) -> None:
+    rx.default = Answer(status, body)
+    with pytest.raises(TransportError) as e:
+        SlackTransport(rx.url(), client()).notify(FIRING)
+    assert e.value.permanent and len(rx.received) == 1  # never retried
+    assert e.value.message.startswith(f"Slack answered {body}: ")
+
+
+def test_it_disables_the_webhook_on_404(rx: Receiver) -> None:
+    rx.default = Answer(404, "not here")
+    with pytest.raises(TransportError) as e:
+        WebhookTransport(rx.url(), client()).notify(FIRING)
+    assert e.value.permanent and len(rx.received) == 1
+    assert e.value.message == "127.0.0.1 answered 404: not here"
+
+
+def test_a_bad_request_is_neither_retried_nor_disabling(rx: Receiver) -> None:
+    rx.default = Answer(400, "invalid_payload")
+    with pytest.raises(TransportError) as e:
+        SlackTransport(rx.url(), client()).notify(FIRING)
+    assert not e.value.permanent and len(rx.received) == 1
+
+
+def test_it_follows_no_redirect(rx: Receiver) -> None:
+    rx.default = Answer(302, "", headers={"Location": "http://169.254.169.254/latest/meta-data"})
+    with pytest.raises(TransportError) as e:
+        WebhookTransport(rx.url(), client()).notify(FIRING)
+    assert e.value.permanent and "redirect" in e.value.message and len(rx.received) == 1
+
+
+@pytest.mark.parametrize("transport", [SlackTransport, WebhookTransport])
+def test_it_times_out(rx: Receiver, transport: type) -> None:
+    rx.default = Answer(200, "ok", delay=1.5)
+    with pytest.raises(TransportError) as e:
+        transport(rx.url(), client(read_timeout=0.3, attempts=2)).notify(FIRING)
+    assert not e.value.permanent
+    assert e.value.message == "127.0.0.1 did not answer within 0.3 s"
+    assert len(rx.received) == 2
+
+
+def test_errors_never_show_the_url() -> None:
+    http = client(attempts=1)
+    secret = "http://127.0.0.1:9/services/T000/B000/XXXXSECRET"  # port 9: nothing listens
+    with pytest.raises(TransportError) as e:
+        SlackTransport(secret, http).notify(FIRING)
+    assert "SECRET" not in e.value.message and "services" not in e.value.message
+    assert e.value.message == "cannot connect to 127.0.0.1 (connection refused)"
+
+
+@pytest.mark.parametrize("url", [
+    "https://evil.example/hook",  # not allowlisted
+    "http://user:pw@127.0.0.1:1/x",  # credentials
+    "http://169.254.169.254/latest",  # link-local
+])
+def test_urls_outside_the_allowlist_are_refused_before_connecting(url: str) -> None:
+    with pytest.raises(TransportError) as e:
+        WebhookTransport(url, HttpClient(["127.0.0.1", "evil.example", "169.254.169.254"])).notify(FIRING)
+    assert e.value.permanent or "evil" in url
+
+
+@pytest.mark.parametrize("peer,host,why", [
+    ("169.254.169.254", "hooks.example", "a link-local address"),
+    ("10.1.2.3", "hooks.example", "a private address"),
+    ("192.168.1.5", "hooks.example", "a private address"),
+    ("127.0.0.1", "hooks.example", "loopback, through a DNS name"),
+    ("::ffff:169.254.1.1", "hooks.example", "a link-local address"),
+    ("fe80::1", "hooks.example", "a link-local address"),
+    ("127.0.0.1", "127.0.0.1", None),
+    ("127.0.0.1", "localhost", None),
+    ("34.0.0.1", "hooks.slack.com", None),
+])
+def test_the_address_reached_is_checked_at_connect_time(peer: str, host: str, why: str | None) -> None:
+    assert refusal(peer, host) == why
+
+
+def test_localhost_name_resolving_is_allowed_but_dns_to_loopback_is_not(rx: Receiver) -> None:
+    # "localhost" is a loopback name; any other name that resolves to loopback is refused at connect time.
+    http = HttpClient(["localhost", "localtest.internal"], HttpPolicy(attempts=1))
+    WebhookTransport(f"http://localhost:{rx.port}/x", http).notify(FIRING)
+    assert len(rx.received) == 1
+
+
+# -- delivery: the outbox drives the transports and disables channels ---------------------------------
+
+def test_a_permanent_error_disables_the_channel_and_drops_its_queue(
+        rx: Receiver, caplog: pytest.LogCaptureFixture) -> None:
+    db = MetaDB(":memory:")
+    alerts = AlertDB(db)
+    url = rx.url()
+    settings = {"slack_webhook_url": url, "webhook_url": None}
+    from alerting.persistence import CycleWrites
+
+    alerts.save(CycleWrites(outbox=[("slack", FIRING), ("slack", RESOLVED)]))
+    rx.default = Answer(404, "no_service")
+    dispatcher = Dispatcher(alerts, client())
+    with caplog.at_level(logging.DEBUG):
+        counts = dispatcher.deliver(settings)
+    assert counts == {"sent": 0, "retry": 0, "dropped": 1}
+    assert len(rx.received) == 1
+    reason = alerts.disabled_reason("slack", url)
+    assert reason == ("Slack answered no_service: the webhook was removed or disabled in Slack; "
+                      "create a new one")
+    assert dispatcher.active_channels(settings) == []
+    assert alerts.pending() == []  # the resolved message was dropped with the channel
+    assert "XXXXSECRET" not in caplog.text
+    # A new URL in settings starts enabled again.
+    assert dispatcher.active_channels({"slack_webhook_url": url + "2"}) == ["slack"]
+    # A successful test message re-enables the same URL.
+    rx.default = Answer(200, "ok")
+    send_test("slack", url, client(), alerts, "")
+    assert alerts.disabled_reason("slack", url) is None
+    assert rx.bodies()[-1] == {"text": ":white_check_mark: *TEST* Test message from Status Monitor: "
+                                       "notifications reach this channel."}
+
+
+def test_a_temporary_error_is_retried_later_in_order(rx: Receiver) -> None:
+    db = MetaDB(":memory:")
+    alerts = AlertDB(db)
+    from alerting.persistence import CycleWrites
+
+    alerts.save(CycleWrites(outbox=[("slack", FIRING), ("slack", RESOLVED)]))
+    now = [time.time() + 1]
+    rx.default = Answer(500, "rollup_error")
+    dispatcher = Dispatcher(alerts, client(attempts=1), clock=lambda: now[0])
+    assert dispatcher.deliver({"slack_webhook_url": rx.url()})["retry"] == 1
+    assert len(rx.received) == 1  # the resolved message waited behind the firing one
+    rx.default = Answer(200, "ok")
+    assert dispatcher.deliver({"slack_webhook_url": rx.url()})["sent"] == 0  # backoff: not due yet
+    now[0] += 31
+    assert dispatcher.deliver({"slack_webhook_url": rx.url()})["sent"] == 2
+    assert [b["text"].split()[1] for b in rx.bodies()] == ["*FIRING*", "*FIRING*", "*RESOLVED*"]
