@@ -31,6 +31,8 @@ DB_NAME = "spool.sqlite3"
 QUARANTINE_NAME = "quarantine.jsonl"
 QUARANTINE_MAX_BYTES = 16 * 1024 * 1024
 MEMORY_MAX_SAMPLES = 3600
+MEMORY_MAX_BYTES = 8 * 1024 * 1024  # cap while the spool file cannot be opened and SQLite runs in memory
+REOPEN_SECONDS = 10.0
 
 Row = tuple[int, str]  # (ts, sample JSON)
 
@@ -51,6 +53,8 @@ class Spool:
         self._lock = threading.Lock()  # one connection, shared by the sampler and the sender thread
         self._memory: OrderedDict[int, str] = OrderedDict()  # samples the disk refused (full, read-only)
         self._unsaved_drops = 0
+        self._on_disk = True
+        self._retry_at = 0.0
         self._db = self._open()
         self._count, self._bytes = self._totals()
         got = self._db.execute("SELECT value FROM meta WHERE key = 'dropped'").fetchone()
@@ -61,7 +65,7 @@ class Spool:
         return int(row[0]), int(row[1])
 
     # -- opening and recovery -------------------------------------------------------------------------------
-    def _connect(self, path: Path) -> sqlite3.Connection:
+    def _connect(self, path: Path | str) -> sqlite3.Connection:
         db = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
@@ -71,15 +75,48 @@ class Spool:
 
     def _open(self) -> sqlite3.Connection:
         try:
+            return self._open_file()
+        except sqlite3.OperationalError as exc:  # disk full, read-only, I/O error: not damage, just unusable
+            log.error("cannot open the spool %s (%s): holding samples in memory until it can be opened",
+                      self.path, exc)
+            self._on_disk = False
+            self._retry_at = time.monotonic() + REOPEN_SECONDS
+            return self._connect(":memory:")
+
+    def _open_file(self) -> sqlite3.Connection:
+        try:
             db = self._connect(self.path)
             check = db.execute("PRAGMA quick_check").fetchone()
             if check and check[0] == "ok":
                 return db
             db.close()
             reason = f"quick_check: {check[0] if check else 'no answer'}"
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
             reason = str(exc)
         return self._recover(reason)
+
+    def _reopen(self) -> None:
+        """Move from the in-memory stand-in to the spool file once the disk lets us."""
+        self._retry_at = time.monotonic() + REOPEN_SECONDS
+        try:
+            db = self._open_file()
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO samples VALUES (?, ?)",
+                           self._db.execute("SELECT ts, body FROM samples").fetchall())
+            got = db.execute("SELECT value FROM meta WHERE key = 'dropped'").fetchone()
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('dropped', ?)",
+                       ((int(got[0]) if got else 0) + self._dropped,))
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            log.debug("the spool file still cannot be used: %s", exc)
+            return
+        self._db.close()
+        self._db, self._on_disk = db, True
+        self._count, self._bytes = self._totals()
+        self._dropped = int(db.execute("SELECT value FROM meta WHERE key = 'dropped'").fetchone()[0])
+        log.info("spool file %s opened: samples held in memory are on disk now", self.path)
 
     def _recover(self, reason: str) -> sqlite3.Connection:
         aside = self.path.with_name(f"{DB_NAME}.corrupt-{int(time.time())}")
@@ -108,13 +145,15 @@ class Spool:
     def append(self, ts: int, body: str) -> bool:
         """Spool one sample: True when on disk, False when it waits in memory (disk full, read-only)."""
         with self._lock:
+            if not self._on_disk and time.monotonic() >= self._retry_at:
+                self._reopen()
             if self._memory:
                 self._memory[ts] = body
                 self._flush_memory()
                 return ts not in self._memory
             try:
                 self._insert(ts, body)
-                return True
+                return self._on_disk
             except sqlite3.OperationalError as exc:
                 log.error("cannot write to the spool (%s): keeping samples in memory until it can", exc)
                 self._memory[ts] = body
@@ -202,7 +241,8 @@ class Spool:
                 before = self._db.total_changes
                 self._db.execute("DELETE FROM samples WHERE ts < ?", (int(now) - self.max_age,))
                 aged = self._db.total_changes - before
-                excess = self._bytes - self.max_bytes
+                cap = self.max_bytes if self._on_disk else min(self.max_bytes, MEMORY_MAX_BYTES)
+                excess = self._bytes - cap
                 cut = 0
                 if excess > 0:
                     freed = 0

@@ -52,7 +52,9 @@ MOUNTINFO = r"""22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,err
 """
 
 
-def statvfs(blocks: int, bfree: int, bavail: int, files: int, ffree: int, frsize: int = 4096) -> os.statvfs_result:
+def statvfs(
+    blocks: int, bfree: int, bavail: int, files: int, ffree: int, frsize: int = 4096
+) -> os.statvfs_result:
     # (f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_favail, f_flag, f_namemax)
     return os.statvfs_result((frsize, frsize, blocks, bfree, bavail, files, ffree, ffree, 0, 255))
 
@@ -60,14 +62,22 @@ def statvfs(blocks: int, bfree: int, bavail: int, files: int, ffree: int, frsize
 # GET /system/df from Docker Engine 24 (API 1.43), trimmed to the fields that matter plus some noise.
 SYSTEM_DF_LEGACY = {
     "LayersSize": 4_200_000_000,
-    "Images": [{"Id": "sha256:aa", "Size": 3_000_000_000, "SharedSize": 1_000_000_000, "Containers": 2},
-               {"Id": "sha256:bb", "Size": 2_200_000_000, "SharedSize": 1_000_000_000, "Containers": 0}],
-    "Containers": [{"Id": "c1", "SizeRw": 120_000_000, "SizeRootFs": 3_120_000_000, "State": "running"},
-                   {"Id": "c2", "SizeRootFs": 2_200_000_000, "State": "exited"}],
-    "Volumes": [{"Name": "pgdata", "UsageData": {"Size": 5_000_000_000, "RefCount": 1}},
-                {"Name": "unknown", "UsageData": {"Size": -1, "RefCount": -1}}],
-    "BuildCache": [{"ID": "b1", "Size": 300_000_000, "Shared": False, "InUse": False},
-                   {"ID": "b2", "Size": 700_000_000, "Shared": True, "InUse": False}],
+    "Images": [
+        {"Id": "sha256:aa", "Size": 3_000_000_000, "SharedSize": 1_000_000_000, "Containers": 2},
+        {"Id": "sha256:bb", "Size": 2_200_000_000, "SharedSize": 1_000_000_000, "Containers": 0},
+    ],
+    "Containers": [
+        {"Id": "c1", "SizeRw": 120_000_000, "SizeRootFs": 3_120_000_000, "State": "running"},
+        {"Id": "c2", "SizeRootFs": 2_200_000_000, "State": "exited"},
+    ],
+    "Volumes": [
+        {"Name": "pgdata", "UsageData": {"Size": 5_000_000_000, "RefCount": 1}},
+        {"Name": "unknown", "UsageData": {"Size": -1, "RefCount": -1}},
+    ],
+    "BuildCache": [
+        {"ID": "b1", "Size": 300_000_000, "Shared": False, "InUse": False},
+        {"ID": "b2", "Size": 700_000_000, "Shared": True, "InUse": False},
+    ],
 }
 SYSTEM_DF_LEGACY_TOTAL = 4_200_000_000 + 120_000_000 + 5_000_000_000 + 300_000_000
 
@@ -96,15 +106,25 @@ class NVMLError(Exception):
 
 class RecordedNVML:
     """The pynvml functions the GPU collector calls, answering with values recorded on a 2 x H100 host
-    (nvidia-ml-py 12.550, driver 550.54). ``fail`` names calls that raise, as NVML_ERROR_NOT_SUPPORTED does."""
+    (nvidia-ml-py 12.550, driver 550.54). ``fail`` names calls that raise, like NVML_ERROR_NOT_SUPPORTED."""
 
     DEVICES = [
-        {"uuid": "GPU-5b8e6a1c-2f1d-4c55-9a0e-0c1a2b3c4d5e", "name": "NVIDIA H100 80GB HBM3",
-         "util": Utilization(87, 41), "memory": Memory(85520809984, 4370464768, 81150345216),
-         "temp": 61, "power_mw": 512345},
-        {"uuid": "GPU-9d0f7e2b-3a4c-4d6e-8f10-1a2b3c4d5e6f", "name": "NVIDIA H100 80GB HBM3",
-         "util": Utilization(13, 2), "memory": Memory(85520809984, 84475379712, 1045430272),
-         "temp": 38, "power_mw": 71204},
+        {
+            "uuid": "GPU-5b8e6a1c-2f1d-4c55-9a0e-0c1a2b3c4d5e",
+            "name": "NVIDIA H100 80GB HBM3",
+            "util": Utilization(87, 41),
+            "memory": Memory(85520809984, 4370464768, 81150345216),
+            "temp": 61,
+            "power_mw": 512345,
+        },
+        {
+            "uuid": "GPU-9d0f7e2b-3a4c-4d6e-8f10-1a2b3c4d5e6f",
+            "name": "NVIDIA H100 80GB HBM3",
+            "util": Utilization(13, 2),
+            "memory": Memory(85520809984, 84475379712, 1045430272),
+            "temp": 38,
+            "power_mw": 71204,
+        },
     ]
 
     def __init__(self, fail: set[str] | None = None, init_error: Exception | None = None) -> None:

@@ -1,5 +1,5 @@
-"""Docker disk usage: the /system/df arithmetic on recorded replies, the Engine API over a real unix socket, the
-du fallback, and the promise that neither ever delays a sample."""
+"""Docker disk usage: the /system/df arithmetic on recorded replies, the Engine API over a real unix socket,
+the du fallback, and the promise that neither ever delays a sample."""
 
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ def test_summary_reply_of_newer_daemons_adds_the_four_totals() -> None:
 
 
 def test_empty_daemon_is_zero() -> None:
-    assert parse_system_df({"LayersSize": 0, "Images": [], "Containers": [], "Volumes": [],
-                            "BuildCache": None}) == 0
+    assert (
+        parse_system_df({"LayersSize": 0, "Images": [], "Containers": [], "Volumes": [], "BuildCache": None})
+        == 0
+    )
 
 
 def test_parse_du() -> None:
@@ -73,8 +75,9 @@ def docker_socket(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.integration
-def test_it_reads_the_engine_api_in_the_background_and_reuses_the_value(docker_socket: dict[str, Any],
-                                                                        tmp_path: Path) -> None:
+def test_it_reads_the_engine_api_in_the_background_and_reuses_the_value(
+    docker_socket: dict[str, Any], tmp_path: Path
+) -> None:
     c = DockerCollector(docker_socket["path"], str(tmp_path / "none"), interval=300)
     c.settle(5)
     now = time.time()
@@ -106,7 +109,9 @@ def test_without_the_socket_it_measures_the_data_dir_with_du(tmp_path: Path) -> 
     assert c.source == "du"
 
 
-def test_no_docker_at_all_means_no_field_logged_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_docker_at_all_means_no_field_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO):
         c = DockerCollector(str(tmp_path / "missing.sock"), str(tmp_path / "missing-dir"), interval=300)
         c.settle(5)

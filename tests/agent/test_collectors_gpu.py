@@ -1,5 +1,6 @@
-"""GPU collector. No GPU is lent to this test run: NVML is tested at ONE seam, the ``nvml`` module object, with
-values recorded from a real 2 x H100 host (tests/agent/fixtures.py). Everything above that seam is real code."""
+"""GPU collector. No GPU is lent to this test run: NVML is tested at ONE seam, the ``nvml`` module object,
+with values recorded from a real 2 x H100 host (tests/agent/fixtures.py). Everything above that seam is real
+code."""
 
 from __future__ import annotations
 
@@ -15,9 +16,14 @@ def test_it_reports_every_gpu_and_the_mean_utilisation() -> None:
     fields = GpuCollector(nvml=RecordedNVML()).collect(0)
     assert fields["gpu_percent"] == 50.0
     assert fields["gpus"][0] == {
-        "index": 0, "uuid": "GPU-5b8e6a1c-2f1d-4c55-9a0e-0c1a2b3c4d5e", "name": "NVIDIA H100 80GB HBM3",
-        "util_percent": 87.0, "mem_used_bytes": 81150345216, "mem_total_bytes": 85520809984,
-        "temp_c": 61.0, "power_w": 512.345,
+        "index": 0,
+        "uuid": "GPU-5b8e6a1c-2f1d-4c55-9a0e-0c1a2b3c4d5e",
+        "name": "NVIDIA H100 80GB HBM3",
+        "util_percent": 87.0,
+        "mem_used_bytes": 81150345216,
+        "mem_total_bytes": 85520809984,
+        "temp_c": 61.0,
+        "power_w": 512.345,
     }
     assert fields["gpus"][1]["index"] == 1 and fields["gpus"][1]["power_w"] == 71.204
 

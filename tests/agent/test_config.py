@@ -1,4 +1,5 @@
-"""Settings: one table, a config file, STATUSMON_AGENT_* overrides, clear errors, and a README that lists them."""
+"""Settings: one table, a config file, STATUSMON_AGENT_* overrides, clear errors, and a README that lists
+them."""
 
 from __future__ import annotations
 
@@ -14,10 +15,17 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
     conf = tmp_path / "agent.conf"
-    conf.write_text("[agent]\nserver = https://a.example\ntoken = from-file\nreport_interval = 5\n"
-                    "collectors = cpu, disks\n")
+    conf.write_text(
+        "[agent]\nserver = https://a.example\ntoken = from-file\nreport_interval = 5\n"
+        "collectors = cpu, disks\n"
+    )
     c = load(str(conf), {"STATUSMON_AGENT_TOKEN": "from-env", "STATUSMON_AGENT_SPOOL_DIR": "/tmp/s"})
-    assert (c.server, c.token, c.spool_dir, c.report_interval) == ("https://a.example", "from-env", "/tmp/s", 5)
+    assert (c.server, c.token, c.spool_dir, c.report_interval) == (
+        "https://a.example",
+        "from-env",
+        "/tmp/s",
+        5,
+    )
     assert c.collectors == ("cpu", "disks")
 
 
@@ -27,14 +35,17 @@ def test_defaults_need_no_file() -> None:
     assert c.collectors == ("cpu", "memory", "disks", "gpu", "docker")
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"STATUSMON_AGENT_COLLECTORS": "cpu,sensors"}, "unknown collector"),
-    ({"STATUSMON_AGENT_SERVER": "monitor.example.com"}, "http:// or https://"),
-    ({"STATUSMON_AGENT_REPORT_INTERVAL": "soon"}, "must be a number"),
-    ({"STATUSMON_AGENT_SAMPLE_INTERVAL": "0"}, "at least 1"),
-    ({"STATUSMON_AGENT_BATCH_MAX": "5000"}, "at most 3600"),
-    ({"STATUSMON_AGENT_CONFIG": "/nonexistent/agent.conf"}, "does not exist"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"STATUSMON_AGENT_COLLECTORS": "cpu,sensors"}, "unknown collector"),
+        ({"STATUSMON_AGENT_SERVER": "monitor.example.com"}, "http:// or https://"),
+        ({"STATUSMON_AGENT_REPORT_INTERVAL": "soon"}, "must be a number"),
+        ({"STATUSMON_AGENT_SAMPLE_INTERVAL": "0"}, "at least 1"),
+        ({"STATUSMON_AGENT_BATCH_MAX": "5000"}, "at most 3600"),
+        ({"STATUSMON_AGENT_CONFIG": "/nonexistent/agent.conf"}, "does not exist"),
+    ],
+)
 def test_bad_settings_are_refused_with_a_clear_message(env: dict[str, str], message: str) -> None:
     env = {"STATUSMON_AGENT_CONFIG": "/dev/null", **env}
     with pytest.raises(ConfigError, match=message):

@@ -45,16 +45,23 @@ def ok(hint: float | None = None) -> Reply:
 
 
 def err(status: int, message: str = "no", headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, json.dumps({"error": {"code": str(status), "message": message}}).encode(),
-                 headers or {})
+    return Reply(
+        status, json.dumps({"error": {"code": str(status), "message": message}}).encode(), headers or {}
+    )
 
 
 def make(tmp_path: Path, server: Server, n: int = 10, rand: float = 0.5, **kw: Any) -> Delivery:
     spool = Spool(str(tmp_path / "spool"), 10**9, 10**10)
     for ts in range(1, n + 1):
         spool.append(ts, json.dumps({"ts": ts, "cpu_percent": float(ts)}))
-    opts = dict(report_interval=10, batch_max=600, catchup_rate=300, catchup_jitter=30, backoff_max=300,
-                auth_retry=900)
+    opts = dict(
+        report_interval=10,
+        batch_max=600,
+        catchup_rate=300,
+        catchup_jitter=30,
+        backoff_max=300,
+        auth_retry=900,
+    )
     opts.update(kw)
     return Delivery(spool, server, rand=lambda: rand, clock=lambda: NOW, monotonic=lambda: 0.0, **opts)
 
@@ -105,8 +112,9 @@ def test_413_splits_the_batch_until_it_fits(tmp_path: Path) -> None:
     assert sorted(delivered) == list(range(1, 11))
 
 
-def test_a_poison_sample_is_quarantined_while_the_rest_of_its_batch_flows(tmp_path: Path,
-                                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_a_poison_sample_is_quarantined_while_the_rest_of_its_batch_flows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     def judge(p: dict[str, Any]) -> Reply:
         return err(400, "cpu_percent: not a number") if any(s["ts"] == 7 for s in p["samples"]) else ok()
 
@@ -128,13 +136,21 @@ def test_a_batch_refused_whole_costs_a_bounded_number_of_requests(tmp_path: Path
     assert len(d.spool) == 0 and len(server.posts) <= 2 + BISECT_BUDGET
 
 
-def test_a_clock_an_hour_ahead_is_refused_and_the_log_says_why(tmp_path: Path,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_clock_an_hour_ahead_is_refused_and_the_log_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     msg = "ts: timestamp 1764218600 is 3600 s ahead of the server's clock (at most 300 s allowed)"
     server_date = formatdate(NOW - 3600, usegmt=True)
-    d = make(tmp_path, Server(judge=lambda p: Reply(422, json.dumps({"error": {"code": "validation_failed",
-                                                                               "message": msg}}).encode(),
-                                                   {"Date": server_date})))
+    d = make(
+        tmp_path,
+        Server(
+            judge=lambda p: Reply(
+                422,
+                json.dumps({"error": {"code": "validation_failed", "message": msg}}).encode(),
+                {"Date": server_date},
+            )
+        ),
+    )
     with caplog.at_level(logging.WARNING):
         d.step()
     assert "3600 s ahead of the server's clock" in caplog.text
@@ -142,8 +158,9 @@ def test_a_clock_an_hour_ahead_is_refused_and_the_log_says_why(tmp_path: Path,
 
 
 @pytest.mark.parametrize("status", [401, 403, 404])
-def test_a_refused_agent_stops_sending_loudly_and_keeps_spooling(tmp_path: Path, status: int,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_a_refused_agent_stops_sending_loudly_and_keeps_spooling(
+    tmp_path: Path, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
     server = Server(err(status, "token revoked"))
     d = make(tmp_path, server)
     with caplog.at_level(logging.ERROR):
@@ -158,7 +175,9 @@ def test_a_refused_agent_stops_sending_loudly_and_keeps_spooling(tmp_path: Path,
 
 
 @pytest.mark.parametrize("hint, expected", [(1, 1.0), (0, 1.0), (600, 60.0), ("5", 10.0), (None, 10.0)])
-def test_the_report_interval_hint_is_honoured_within_bounds(tmp_path: Path, hint: Any, expected: float) -> None:
+def test_the_report_interval_hint_is_honoured_within_bounds(
+    tmp_path: Path, hint: Any, expected: float
+) -> None:
     d = make(tmp_path, Server(Reply(200, json.dumps({"stored": 10, "report_interval": hint}).encode())))
     assert d.step() == expected
 
@@ -179,7 +198,14 @@ def test_the_dropped_count_rides_on_every_report(tmp_path: Path) -> None:
     d.spool.max_age = 5
     d.clock = lambda: 10.0
     d.step()
-    assert server.bodies[0]["dropped"] == 4 and [s["ts"] for s in server.bodies[0]["samples"]] == [5, 6, 7, 8, 9, 10]
+    assert server.bodies[0]["dropped"] == 4 and [s["ts"] for s in server.bodies[0]["samples"]] == [
+        5,
+        6,
+        7,
+        8,
+        9,
+        10,
+    ]
 
 
 def test_flush_on_stop_sends_everything_unpaced_until_a_failure(tmp_path: Path) -> None:

@@ -23,11 +23,26 @@ from tests.agent.fixtures import RecordedNVML
 from tests.support.require import require
 
 GOLDEN_SAMPLE = {
-    "ts": 1764215000, "cpu_percent": 12.5, "ram_percent": 40.1, "disk_percent": 71.0, "inode_percent": 3.2,
-    "docker_bytes": 123456789, "gpu_percent": 55.0,
+    "ts": 1764215000,
+    "cpu_percent": 12.5,
+    "ram_percent": 40.1,
+    "disk_percent": 71.0,
+    "inode_percent": 3.2,
+    "docker_bytes": 123456789,
+    "gpu_percent": 55.0,
     "disks": [{"mount": "/", "used_bytes": 1, "total_bytes": 2, "inodes_used": 3, "inodes_total": 4}],
-    "gpus": [{"index": 0, "uuid": "GPU-x", "name": "NVIDIA H100 80GB HBM3", "util_percent": 55.0,
-              "mem_used_bytes": 1, "mem_total_bytes": 2, "temp_c": 40.0, "power_w": 120.5}],
+    "gpus": [
+        {
+            "index": 0,
+            "uuid": "GPU-x",
+            "name": "NVIDIA H100 80GB HBM3",
+            "util_percent": 55.0,
+            "mem_used_bytes": 1,
+            "mem_total_bytes": 2,
+            "temp_c": 40.0,
+            "power_w": 120.5,
+        }
+    ],
 }
 
 
@@ -38,7 +53,8 @@ def test_golden_payload() -> None:
         b'"cpu_percent":12.5,"ram_percent":40.1,"disk_percent":71.0,"inode_percent":3.2,"docker_bytes":123456789,'
         b'"gpu_percent":55.0,"disks":[{"mount":"/","used_bytes":1,"total_bytes":2,"inodes_used":3,'
         b'"inodes_total":4}],"gpus":[{"index":0,"uuid":"GPU-x","name":"NVIDIA H100 80GB HBM3",'
-        b'"util_percent":55.0,"mem_used_bytes":1,"mem_total_bytes":2,"temp_c":40.0,"power_w":120.5}]}]}')
+        b'"util_percent":55.0,"mem_used_bytes":1,"mem_total_bytes":2,"temp_c":40.0,"power_w":120.5}]}]}'
+    )
     assert json.loads(gzip.decompress(report_body([encode_sample(GOLDEN_SAMPLE)], 3))) == json.loads(body)
 
 
@@ -58,8 +74,15 @@ class FixedDocker:
 
 
 def real_payload() -> dict[str, Any]:
-    sampler = Sampler([CpuCollector(), MemoryCollector(), DisksCollector(), GpuCollector(nvml=RecordedNVML()),
-                       FixedDocker()])
+    sampler = Sampler(
+        [
+            CpuCollector(),
+            MemoryCollector(),
+            DisksCollector(),
+            GpuCollector(nvml=RecordedNVML()),
+            FixedDocker(),
+        ]
+    )
     samples = []
     for i in (2, 1, 0):
         time.sleep(0.05)  # the CPU collector measures over an interval (jiffies are 10 ms)
@@ -74,13 +97,22 @@ def test_the_agents_real_payload_is_accepted_by_the_api_schema_field_for_field(t
 
     payload = real_payload()
     sample = payload["samples"][-1]
-    for name in ("cpu_percent", "ram_percent", "disk_percent", "inode_percent", "gpu_percent", "docker_bytes",
-                 "disks", "gpus"):
+    for name in (
+        "cpu_percent",
+        "ram_percent",
+        "disk_percent",
+        "inode_percent",
+        "gpu_percent",
+        "docker_bytes",
+        "disks",
+        "gpus",
+    ):
         assert name in sample, f"the real sample lacks {name}: the contract test would prove less"
     loaded = ReportValidator(Settings(data_dir=tmp_path)).load(payload)
     assert loaded == payload
     stored = to_samples(loaded)[-1]
     assert {k: v for k, v in stored.values.items() if v is not None} == {
-        k: v for k, v in sample.items() if k not in ("ts", "disks", "gpus")}
+        k: v for k, v in sample.items() if k not in ("ts", "disks", "gpus")
+    }
     assert [d.mount for d in stored.disks] == [d["mount"] for d in sample["disks"]]
     assert [g.uuid for g in stored.gpus] == [g["uuid"] for g in sample["gpus"]]

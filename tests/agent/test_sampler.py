@@ -31,7 +31,9 @@ class Broken(Fixed):
 
 
 def test_a_failing_collector_costs_only_its_own_fields(caplog: pytest.LogCaptureFixture) -> None:
-    s = Sampler([Fixed("cpu", {"cpu_percent": 5.0}), Broken("gpu", {}), Fixed("memory", {"ram_percent": 7.0})])
+    s = Sampler(
+        [Fixed("cpu", {"cpu_percent": 5.0}), Broken("gpu", {}), Fixed("memory", {"ram_percent": 7.0})]
+    )
     with caplog.at_level(logging.WARNING):
         assert s.sample(100) == {"ts": 100, "cpu_percent": 5.0, "ram_percent": 7.0}
         s.sample(101)
@@ -40,8 +42,15 @@ def test_a_failing_collector_costs_only_its_own_fields(caplog: pytest.LogCapture
 
 
 def test_non_finite_values_are_dropped_at_the_source() -> None:
-    assert clean({"a": float("nan"), "b": float("inf"), "c": 1.5, "d": None,
-                  "gpus": [{"index": 0, "temp_c": float("-inf")}]}) == {"c": 1.5, "gpus": [{"index": 0}]}
+    assert clean(
+        {
+            "a": float("nan"),
+            "b": float("inf"),
+            "c": 1.5,
+            "d": None,
+            "gpus": [{"index": 0, "temp_c": float("-inf")}],
+        }
+    ) == {"c": 1.5, "gpus": [{"index": 0}]}
 
 
 def test_ticks_are_whole_seconds_and_a_late_tick_skips_instead_of_drifting() -> None:

@@ -100,7 +100,7 @@ def test_a_torn_wal_tail_after_a_kill_loses_no_committed_sample(tmp_path: Path) 
     s = make(tmp_path)
     for ts in range(300):
         s.append(ts, body(ts, pad=100))
-    # What kill -9 in the middle of the next write leaves: the database and WAL as they are, plus half a frame.
+    # What kill -9 in the middle of the next write leaves: database and WAL as they are, plus half a frame.
     crashed = tmp_path / "crashed"
     crashed.mkdir()
     for suffix in ("", "-wal"):
@@ -147,3 +147,25 @@ def test_memory_is_bounded_and_what_it_drops_is_counted(tmp_path: Path) -> None:
     s.full = False
     s.enforce_caps(now=0)
     assert s.dropped == 10
+
+
+def test_a_spool_that_cannot_be_opened_runs_in_memory_and_moves_to_disk_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = Spool._connect
+    refuse = {"on": True}
+
+    def connect(self: Spool, path: Path | str) -> sqlite3.Connection:
+        if refuse["on"] and str(path) != ":memory:":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_connect(self, path)
+
+    monkeypatch.setattr(Spool, "_connect", connect)
+    monkeypatch.setattr("agent.spool.REOPEN_SECONDS", 0.0)
+    s = make(tmp_path)  # never raises: the agent keeps sampling
+    assert not s.append(1, body(1))
+    assert [ts for ts, _ in s.oldest(10)] == [1]
+    refuse["on"] = False
+    assert s.append(2, body(2))
+    s.close()
+    assert [ts for ts, _ in make(tmp_path).oldest(10)] == [1, 2]
