@@ -1,0 +1,86 @@
+// uPlot option builders (pure, unit-tested) and a helper that keeps a chart as wide as its container.
+import uPlot from "uplot";
+import { formatUnit, formatTime, type Unit } from "./format";
+import type { Aligned } from "./shape";
+
+export const PALETTE = ["#4ea1ff", "#f5a524", "#3ecf8e", "#e5484d", "#a78bfa", "#2dd4bf", "#f472b6", "#eab308"];
+const AXIS = { stroke: "#9aa4b2", grid: { stroke: "#262c36", width: 1 }, ticks: { stroke: "#262c36", width: 1 } };
+
+export interface LineSpec {
+  title: string;
+  unit: Unit;
+  labels: string[];
+  width: number;
+  height: number;
+  syncKey?: string;
+  /** A fixed y range (percentages: 0..100); otherwise uPlot fits the data, from zero. */
+  range?: [number, number];
+}
+
+/** Options for a history or live line chart: one scale per unit, nulls drawn as gaps, cursor synced. */
+export function lineOptions(spec: LineSpec): uPlot.Options {
+  const fmt = (v: number | null) => formatUnit(spec.unit, v);
+  const range = spec.range;
+  return {
+    title: spec.title,
+    width: spec.width,
+    height: spec.height,
+    cursor: spec.syncKey ? { sync: { key: spec.syncKey, setSeries: true }, drag: { x: false, y: false } } : { drag: { x: false, y: false } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: true },
+      y: range ? { range: () => range } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
+    axes: [
+      { ...AXIS },
+      { ...AXIS, size: spec.unit === "bytes" ? 80 : 56, values: (_u, splits) => splits.map((v) => fmt(v)) },
+    ],
+    series: [
+      { value: (_u, v) => (v == null ? "—" : formatTime(v)) },
+      ...spec.labels.map((label, i) => ({
+        label,
+        stroke: PALETTE[i % PALETTE.length],
+        width: 1.5,
+        spanGaps: false,
+        points: { show: false },
+        value: (_u: uPlot, v: number | null) => fmt(v),
+      })),
+    ],
+  };
+}
+
+/** Options for an overview card's sparkline: CPU and RAM, 0..100 %, no axes, legend or cursor. */
+export function sparklineOptions(width: number, height: number): uPlot.Options {
+  return {
+    width,
+    height,
+    pxAlign: false,
+    cursor: { show: false },
+    legend: { show: false },
+    select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+    scales: { x: { time: false }, y: { range: [0, 100] } },
+    axes: [{ show: false }, { show: false }],
+    series: [
+      {},
+      { stroke: PALETTE[0], width: 1.25, fill: "rgba(78,161,255,0.12)", points: { show: false } },
+      { stroke: PALETTE[1], width: 1.25, points: { show: false } },
+    ],
+  };
+}
+
+/** A chart that follows its container's width (charts are created once and then fed with setData). */
+export function mountChart(container: HTMLElement, makeOpts: (width: number) => uPlot.Options, data: Aligned): uPlot {
+  const width = Math.max(200, container.clientWidth || 600);
+  const chart = new uPlot(makeOpts(width), data as uPlot.AlignedData, container);
+  const ro = new ResizeObserver(() => {
+    const w = Math.max(200, container.clientWidth);
+    if (Math.abs(w - chart.width) > 2) chart.setSize({ width: w, height: chart.height });
+  });
+  ro.observe(container);
+  const destroy = chart.destroy.bind(chart);
+  chart.destroy = () => {
+    ro.disconnect();
+    destroy();
+  };
+  return chart;
+}

@@ -1,0 +1,118 @@
+// Entry point: session check, client-side routes (/, /client/<id>, /settings, /login), the top bar.
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+import { api, setCsrf, whenUnauthorized } from "./api";
+import { live } from "./live";
+import { errorBox } from "./dom";
+import { app } from "./app";
+import { mountOverview } from "./pages/overview";
+import { mountClient } from "./pages/client";
+import { mountSettings } from "./pages/settings";
+import { mountLogin } from "./pages/login";
+
+export type Cleanup = () => void;
+type Page = (root: HTMLElement, param: string) => Cleanup | void;
+
+const routes: [RegExp, Page, string][] = [
+  [/^\/$/, mountOverview, "Overview"],
+  [/^\/client\/([^/]+)$/, mountClient, "Client"],
+  [/^\/settings$/, mountSettings, "Settings"],
+  [/^\/login$/, mountLogin, "Log in"],
+];
+
+const main = document.getElementById("main")!;
+const nav = document.getElementById("nav")!;
+let cleanup: Cleanup | void;
+let authenticated = false;
+
+function navigate(path: string, replace = false): void {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  render();
+}
+
+function render(): void {
+  const path = location.pathname;
+  if (!authenticated && path !== "/login") {
+    history.replaceState(null, "", `/login?next=${encodeURIComponent(path + location.search)}`);
+    return render();
+  }
+  cleanup?.();
+  cleanup = undefined;
+  nav.hidden = !authenticated;
+  for (const a of nav.querySelectorAll<HTMLAnchorElement>("a[data-nav]")) {
+    const here = a.getAttribute("href") === path;
+    if (here) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  main.replaceChildren();
+  for (const [re, page, title] of routes) {
+    const m = re.exec(path);
+    if (!m) continue;
+    document.title = `${title} · Status Monitor`;
+    cleanup = page(main, decodeURIComponent(m[1] ?? ""));
+    return;
+  }
+  document.title = "Not found · Status Monitor";
+  main.append(errorBox("This page does not exist."));
+}
+
+function loggedIn(csrf: string): void {
+  authenticated = true;
+  setCsrf(csrf);
+  live.start();
+}
+
+function loggedOut(): void {
+  authenticated = false;
+  setCsrf(null);
+  live.stop();
+}
+
+// Links marked data-nav (and any same-origin link inside main without a target) route without a reload.
+document.addEventListener("click", (ev) => {
+  const a = (ev.target as Element | null)?.closest?.("a");
+  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || a.target) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/assets/")) return;
+  ev.preventDefault();
+  navigate(url.pathname + url.search);
+  main.focus({ preventScroll: true });
+});
+window.addEventListener("popstate", render);
+
+document.getElementById("logout")!.addEventListener("click", async () => {
+  try {
+    await api.logout();
+  } finally {
+    loggedOut();
+    navigate("/login", true);
+  }
+});
+
+const liveState = document.getElementById("live-state")!;
+live.onState((s) => {
+  liveState.dataset.state = s;
+  liveState.textContent = s === "open" ? "live" : s === "connecting" ? "connecting" : "offline";
+});
+
+whenUnauthorized(() => {
+  if (!authenticated) return;
+  loggedOut();
+  navigate(`/login?next=${encodeURIComponent(location.pathname)}`, true);
+});
+
+async function boot(): Promise<void> {
+  try {
+    const s = await api.session();
+    if (s.authenticated && s.csrf_token) loggedIn(s.csrf_token);
+  } catch {
+    main.replaceChildren(errorBox("The server cannot be reached.", () => void boot()));
+    return;
+  }
+  render();
+}
+
+app.navigate = navigate;
+app.loggedIn = loggedIn;
+void boot();

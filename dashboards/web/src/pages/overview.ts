@@ -1,0 +1,237 @@
+// Overview: a card per client with online badge, last seen, current values and a live sparkline.
+// Built for 500 clients: cards have a fixed size (no layout shift), sparklines are created only once a card
+// scrolls into view, and live frames only mark cards dirty; one animation frame repaints the visible ones.
+import type uPlot from "uplot";
+import { api, describe } from "../api";
+import { sparklineOptions } from "../charts";
+import { empty, errorBox, fill, h, loading, setText } from "../dom";
+import { formatAgo, formatBytes, formatPercent, level } from "../format";
+import { live } from "../live";
+import { applySamples, isOnline, Ring, selectClients, type SortKey, type StatusFilter } from "../shape";
+import type { ClientView, LiveFrame } from "../types";
+import uPlotCtor from "uplot";
+
+const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
+const CELLS: [string, string][] = [
+  ["cpu_percent", "CPU"], ["ram_percent", "RAM"], ["disk_percent", "Disk"],
+  ["inode_percent", "Inodes"], ["gpu_percent", "GPU"], ["docker_bytes", "Docker"],
+];
+
+interface Card {
+  client: ClientView;
+  ring: Ring;
+  el: HTMLElement;
+  badge: HTMLElement;
+  seen: HTMLElement;
+  values: Map<string, HTMLElement>;
+  spark: HTMLElement;
+  chart: uPlot | null;
+  visible: boolean;
+  dirty: boolean;
+}
+
+export function mountOverview(root: HTMLElement): () => void {
+  const cards = new Map<string, Card>();
+  let timeout = 60;
+  let skew = 0; // server clock minus ours, so "12 s ago" is right on a machine whose clock is off
+  let query = "";
+  let status: StatusFilter = "all";
+  let sort: SortKey = "name";
+  let frameRequested = false;
+  let refetchTimer: number | undefined;
+  const now = () => Date.now() / 1000 + skew;
+
+  const search = h("input", { type: "search", id: "filter", placeholder: "Filter by name", autocomplete: "off", "aria-label": "Filter by name" });
+  const statusSel = h("select", { id: "status-filter", "aria-label": "Status" },
+    h("option", { value: "all" }, "All"), h("option", { value: "online" }, "Online"), h("option", { value: "offline" }, "Offline"));
+  const sortSel = h("select", { id: "sort", "aria-label": "Sort by" },
+    h("option", { value: "name" }, "Name"), h("option", { value: "status" }, "Status (offline first)"),
+    h("option", { value: "cpu" }, "CPU (busiest first)"), h("option", { value: "last_seen" }, "Last seen"));
+  const summary = h("p", { class: "summary", id: "summary", "aria-live": "polite" });
+  const grid = h("ul", { class: "grid", id: "clients", "aria-label": "Clients" });
+  const body = h("div", { class: "overview-body" }, loading("Loading clients…"));
+  root.append(
+    h("div", { class: "page-head" }, h("h1", {}, "Overview"), summary),
+    h("div", { class: "toolbar", role: "search" },
+      h("label", { class: "field" }, h("span", {}, "Filter"), search),
+      h("label", { class: "field" }, h("span", {}, "Status"), statusSel),
+      h("label", { class: "field" }, h("span", {}, "Sort"), sortSel)),
+    body);
+
+  const io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const card = cards.get((e.target as HTMLElement).dataset.id!);
+      if (!card) continue;
+      card.visible = e.isIntersecting;
+      if (card.visible) {
+        card.dirty = true;
+        schedule();
+      }
+    }
+  }, { rootMargin: "200px" });
+
+  function makeCard(client: ClientView): Card {
+    const badge = h("span", { class: "badge" });
+    const seen = h("span", { class: "seen" });
+    const values = new Map<string, HTMLElement>();
+    const dl = h("dl", { class: "values" });
+    for (const [name, label] of CELLS) {
+      const dd = h("dd", { "data-metric": name }, "—");
+      values.set(name, dd);
+      dl.append(h("div", {}, h("dt", {}, label), dd));
+    }
+    const spark = h("div", { class: "spark", "aria-hidden": "true" });
+    const el = h("li", { class: "client-card", "data-id": client.id, "data-hostname": client.hostname },
+      h("a", { href: `/client/${encodeURIComponent(client.id)}`, class: "card-link" },
+        h("div", { class: "card-head" }, h("h2", { class: "hostname" }, client.hostname), badge),
+        seen, dl, spark));
+    const card: Card = { client, ring: new Ring(SPARK_FIELDS, 60), el, badge, seen, values, spark, chart: null, visible: false, dirty: true };
+    if (client.latest) card.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
+    io.observe(el);
+    return card;
+  }
+
+  function paint(card: Card): void {
+    const c = card.client;
+    const online = c.online && isOnline(c.last_seen, now(), timeout);
+    setText(card.badge, online ? "online" : "offline");
+    card.badge.className = `badge ${online ? "on" : "off"}`;
+    card.el.dataset.online = String(online);
+    setText(card.seen, `last seen ${formatAgo(c.last_seen, now())}`);
+    const l = c.latest;
+    for (const [name] of CELLS) {
+      const dd = card.values.get(name)!;
+      const v = l ? (l as unknown as Record<string, number | null>)[name] : null;
+      setText(dd, name === "docker_bytes" ? formatBytes(v) : formatPercent(v, 0));
+      if (name !== "docker_bytes") dd.dataset.level = level(v);
+    }
+    if (!card.chart && card.spark.clientWidth > 0) {
+      card.chart = new uPlotCtor(sparklineOptions(card.spark.clientWidth, 36), card.ring.data() as uPlot.AlignedData, card.spark);
+    } else if (card.chart) {
+      card.chart.setData(card.ring.data() as uPlot.AlignedData);
+    }
+  }
+
+  function flush(): void {
+    frameRequested = false;
+    for (const card of cards.values()) {
+      if (card.dirty && card.visible) {
+        card.dirty = false;
+        paint(card);
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (!frameRequested) {
+      frameRequested = true;
+      requestAnimationFrame(flush);
+    }
+  }
+
+  function arrange(): void {
+    const all = [...cards.values()].map((c) => c.client);
+    const shown = selectClients(all, query, status, sort);
+    const shownIds = new Set(shown.map((c) => c.id));
+    // Re-append in order (moves nodes; no re-creation), hidden ones at the end.
+    for (const c of shown) grid.append(cards.get(c.id)!.el);
+    for (const card of cards.values()) card.el.hidden = !shownIds.has(card.client.id);
+    const online = all.filter((c) => c.online).length;
+    setText(summary, `${all.length} client${all.length === 1 ? "" : "s"} · ${online} online` +
+      (shown.length !== all.length ? ` · ${shown.length} shown` : ""));
+    if (!all.length) fill(body, empty("No clients yet.", h("a", { href: "/settings#clients", class: "button" }, "Add a client in Settings")));
+    else if (!shown.length) fill(body, grid, empty("No client matches the filter."));
+    else if (body.firstChild !== grid || body.childNodes.length !== 1) fill(body, grid);
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const list = await api.clients();
+      timeout = list.online_timeout_seconds;
+      skew = list.now - Date.now() / 1000;
+      const seen = new Set<string>();
+      for (const c of list.clients) {
+        seen.add(c.id);
+        const card = cards.get(c.id);
+        if (card) {
+          card.client = { ...c, latest: c.latest && card.client.latest && card.client.latest.ts > c.latest.ts ? card.client.latest : c.latest };
+          card.dirty = true;
+        } else {
+          cards.set(c.id, makeCard(c));
+        }
+      }
+      for (const [id, card] of cards) if (!seen.has(id)) remove(id, card);
+      arrange();
+      schedule();
+    } catch (e) {
+      if (!cards.size) fill(body, errorBox(`Could not load the clients: ${describe(e)}`, () => { fill(body, loading()); void load(); }));
+    }
+  }
+
+  function remove(id: string, card: Card): void {
+    io.unobserve(card.el);
+    card.chart?.destroy();
+    card.el.remove();
+    cards.delete(id);
+  }
+
+  function refetchSoon(): void {
+    clearTimeout(refetchTimer);
+    refetchTimer = window.setTimeout(() => void load(), 300);
+  }
+
+  function onFrame(f: LiveFrame): void {
+    if (f.type === "samples") {
+      const card = cards.get(f.client_id);
+      if (!card) return refetchSoon(); // a new client reported: fetch the list once
+      for (const s of f.samples) card.ring.push(s.ts, s as unknown as Record<string, unknown>);
+      const wasOnline = card.client.online;
+      card.client = applySamples(card.client, f.samples);
+      card.dirty = true;
+      if (!wasOnline) arrange();
+      schedule();
+    } else if (f.type === "status") {
+      const card = cards.get(f.client_id);
+      if (!card) return refetchSoon();
+      card.client = { ...card.client, online: f.online, last_seen: f.last_seen ?? card.client.last_seen };
+      card.dirty = true;
+      arrange();
+      schedule();
+    } else if (f.type === "removed") {
+      const card = cards.get(f.client_id);
+      if (card) {
+        remove(f.client_id, card);
+        arrange();
+      }
+    } else if (f.type === "hello") {
+      timeout = f.online_timeout_seconds;
+    }
+  }
+
+  search.addEventListener("input", () => { query = search.value; arrange(); });
+  statusSel.addEventListener("change", () => { status = statusSel.value as StatusFilter; arrange(); });
+  sortSel.addEventListener("change", () => { sort = sortSel.value as SortKey; arrange(); });
+
+  live.subscribe(null);
+  const offFrame = live.onFrame(onFrame);
+  let wasOpen = live.state === "open";
+  const offState = live.onState((s) => {
+    if (s === "open" && !wasOpen) void load(); // reconnected: catch up on what was missed
+    wasOpen = s === "open";
+  });
+  // "last seen" ages every second even without frames; only visible cards are touched.
+  const ticker = window.setInterval(() => {
+    for (const card of cards.values()) if (card.visible) card.dirty = true;
+    schedule();
+  }, 1000);
+  void load();
+
+  return () => {
+    offFrame();
+    offState();
+    clearInterval(ticker);
+    clearTimeout(refetchTimer);
+    io.disconnect();
+    for (const card of cards.values()) card.chart?.destroy();
+  };
+}

@@ -1,0 +1,146 @@
+// Data shaping between the API's JSON and what the views draw. Pure: unit-tested in test/shape.test.ts.
+import type { ClientView, LiveFrame, SampleView, SeriesColumns, StatsResponse, FieldStats } from "./types";
+import { SYSTEM_METRICS, type MetricInfo } from "./metrics";
+
+export type Column = (number | null)[];
+/** uPlot's columnar data: [times, series1, series2, ...]. */
+export type Aligned = [number[], ...Column[]];
+
+/** The last `capacity` points of some fields, kept in time order (a replayed or repeated ts replaces). */
+export class Ring {
+  readonly time: number[] = [];
+  readonly values: Column[];
+
+  constructor(readonly fields: string[], readonly capacity = 60) {
+    this.values = fields.map(() => []);
+  }
+
+  push(ts: number, sample: Record<string, unknown>): void {
+    const t = this.time;
+    let i = t.length;
+    while (i > 0 && t[i - 1] > ts) i--;
+    const vals = this.fields.map((f) => {
+      const v = sample[f];
+      return typeof v === "number" && Number.isFinite(v) ? v : null;
+    });
+    if (i > 0 && t[i - 1] === ts) {
+      vals.forEach((v, k) => (this.values[k][i - 1] = v));
+      return;
+    }
+    if (i === 0 && t.length >= this.capacity) return; // older than everything kept
+    t.splice(i, 0, ts);
+    vals.forEach((v, k) => this.values[k].splice(i, 0, v));
+    if (t.length > this.capacity) {
+      t.shift();
+      this.values.forEach((col) => col.shift());
+    }
+  }
+
+  /** Drop points older than `minTs` (a window by time, e.g. the last 5 minutes). */
+  trimBefore(minTs: number): void {
+    while (this.time.length && this.time[0] < minTs) {
+      this.time.shift();
+      this.values.forEach((col) => col.shift());
+    }
+  }
+
+  data(): Aligned {
+    return [this.time.slice(), ...this.values.map((c) => c.slice())];
+  }
+
+  get length(): number {
+    return this.time.length;
+  }
+}
+
+/** Insert nulls where consecutive points are further apart than `maxGap` s, so a chart draws a gap. */
+export function withGaps(data: Aligned, maxGap: number): Aligned {
+  const [time, ...cols] = data;
+  const outT: number[] = [];
+  const outC: Column[] = cols.map(() => []);
+  for (let i = 0; i < time.length; i++) {
+    if (i > 0 && time[i] - time[i - 1] > maxGap) {
+      outT.push(time[i - 1] + 1);
+      outC.forEach((c) => c.push(null));
+    }
+    outT.push(time[i]);
+    cols.forEach((c, k) => outC[k].push(c[i]));
+  }
+  return [outT, ...outC];
+}
+
+/** The columns of `fields` from a system-family /api/metrics reply, in uPlot's layout. */
+export function toAligned(cols: Partial<SeriesColumns>, fields: string[]): Aligned {
+  const time = cols.time ?? [];
+  return [time, ...fields.map((f) => cols.values?.[f] ?? time.map(() => null))];
+}
+
+/**
+ * One field of several keyed series (per mount, per GPU) joined on the union of their times, for one chart
+ * with a line per key. Keys are returned in the order used for the columns.
+ */
+export function joinSeries(series: Record<string, SeriesColumns>, field: string): { keys: string[]; data: Aligned } {
+  const keys = Object.keys(series).sort(naturalCompare);
+  const times = new Set<number>();
+  for (const k of keys) for (const t of series[k].time) times.add(t);
+  const time = [...times].sort((a, b) => a - b);
+  const index = new Map(time.map((t, i) => [t, i]));
+  const cols: Column[] = keys.map((k) => {
+    const col: Column = new Array(time.length).fill(null);
+    const s = series[k];
+    const vals = s.values[field] ?? [];
+    s.time.forEach((t, i) => (col[index.get(t)!] = vals[i] ?? null));
+    return col;
+  });
+  return { keys, data: [time, ...cols] };
+}
+
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}
+
+export interface StatsRow extends FieldStats {
+  metric: MetricInfo;
+}
+
+/** The stats table's rows, in the catalogue's order, for the metrics the reply holds. */
+export function statsRows(resp: StatsResponse): StatsRow[] {
+  return SYSTEM_METRICS.filter((m) => resp.metrics[m.name]).map((m) => ({ metric: m, ...resp.metrics[m.name] }));
+}
+
+export type SortKey = "name" | "status" | "cpu" | "last_seen";
+export type StatusFilter = "all" | "online" | "offline";
+
+/** The overview's cards: filtered by a name fragment and status, sorted (offline first when by status). */
+export function selectClients(clients: ClientView[], query: string, status: StatusFilter, sort: SortKey): ClientView[] {
+  const q = query.trim().toLowerCase();
+  const out = clients.filter((c) =>
+    (!q || c.hostname.toLowerCase().includes(q)) &&
+    (status === "all" || (status === "online") === c.online));
+  const byName = (a: ClientView, b: ClientView) => naturalCompare(a.hostname, b.hostname);
+  const cmp: Record<SortKey, (a: ClientView, b: ClientView) => number> = {
+    name: byName,
+    status: (a, b) => Number(a.online) - Number(b.online) || byName(a, b),
+    cpu: (a, b) => (b.latest?.cpu_percent ?? -1) - (a.latest?.cpu_percent ?? -1) || byName(a, b),
+    last_seen: (a, b) => (b.last_seen ?? 0) - (a.last_seen ?? 0) || byName(a, b),
+  };
+  return out.sort(cmp[sort]);
+}
+
+/** Every frame inside one WebSocket message (a batch holds several). */
+export function unpack(frame: LiveFrame): LiveFrame[] {
+  return frame.type === "batch" ? frame.frames.flatMap(unpack) : [frame];
+}
+
+/** A client after a batch of live samples: newest values, last seen, online. */
+export function applySamples(client: ClientView, samples: SampleView[]): ClientView {
+  let latest = client.latest;
+  for (const s of samples) if (!latest || s.ts >= latest.ts) latest = s;
+  const lastSeen = Math.max(client.last_seen ?? 0, latest?.ts ?? 0) || null;
+  return { ...client, latest, last_seen: lastSeen, online: true };
+}
+
+/** Whether a client counts as online at `now` (the server's rule: seen within the timeout). */
+export function isOnline(lastSeen: number | null, now: number, timeout: number): boolean {
+  return lastSeen != null && now - lastSeen <= timeout;
+}
