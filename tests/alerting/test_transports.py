@@ -157,8 +157,8 @@ def test_errors_never_show_the_url() -> None:
 ])
 def test_urls_outside_the_allowlist_are_refused_before_connecting(url: str) -> None:
     with pytest.raises(TransportError) as e:
-        WebhookTransport(url, HttpClient(["127.0.0.1", "evil.example", "169.254.169.254"])).notify(FIRING)
-    assert e.value.permanent or "evil" in url
+        WebhookTransport(url, HttpClient(["127.0.0.1", "169.254.169.254"])).notify(FIRING)
+    assert e.value.permanent and e.value.message.startswith("webhook URL refused: ")
 
 
 @pytest.mark.parametrize("peer,host,why", [

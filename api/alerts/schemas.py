@@ -1,0 +1,41 @@
+"""Validation of alert rules (POST/PUT/PATCH /api/alert-rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from statusmon.metrics import ALERT_METRIC_TYPES
+
+
+class RuleSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    client_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+    metric_type = fields.String(required=True, validate=validate.OneOf(sorted(ALERT_METRIC_TYPES)))
+    threshold = fields.Float(required=True, allow_nan=False)
+    duration_sec = fields.Integer(required=True, strict=True, validate=validate.Range(0, 7 * 86400))
+    direction = fields.String(load_default="above", validate=validate.OneOf(["above", "below"]))
+    mount = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 4096))
+    gpu = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 1023))
+    enabled = fields.Boolean(load_default=True)
+
+    @validates_schema
+    def _narrowing(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
+        if "metric_type" not in data:
+            return  # a partial update: checked again on the merged rule
+        family = ALERT_METRIC_TYPES.get(data["metric_type"], ("", ""))[0]
+        if data.get("mount") is not None and family != "disk":
+            raise ValidationError("only per-mount metric types (mount_*) take a mount", "mount")
+        if data.get("gpu") is not None and family != "gpu":
+            raise ValidationError("only per-GPU metric types (gpu_util_percent, gpu_mem_percent, "
+                                  "gpu_temp_c) take a gpu", "gpu")
+
+
+def rule_json(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "client_id": row["client_id"], "metric_type": row["metric_type"],
+            "threshold": row["threshold"], "duration_sec": row["duration_sec"], "direction": row["direction"],
+            "mount": row["mount"], "gpu": row["gpu"], "enabled": bool(row["enabled"]),
+            "created_at": row["created_at"], "updated_at": row["updated_at"]}
