@@ -23,12 +23,18 @@ class GrafanaEnv:
     backend: str
 
 
-def make_env(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> GrafanaEnv:
+def make_env(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> GrafanaEnv:
     data_dir = tmp_path_factory.mktemp(f"grafana-{backend}")
     if backend == "influxdb":
         influxd = request.getfixturevalue("influxd")
-        settings = Settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD, influx_url=influxd.url,
-                            influx_db=f"grafana_{data_dir.name.replace('-', '_')}")
+        settings = Settings(
+            data_dir=data_dir,
+            admin_password=ADMIN_PASSWORD,
+            influx_url=influxd.url,
+            influx_db=f"grafana_{data_dir.name.replace('-', '_')}",
+        )
     else:
         settings = Settings(data_dir=data_dir, admin_password=ADMIN_PASSWORD)
     app = create_app(settings, start_background=False)
@@ -45,7 +51,9 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def sqlite_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrafanaEnv]:
+def sqlite_env(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GrafanaEnv]:
     e = make_env("sqlite", request, tmp_path_factory)
     yield e
     e.app.extensions["statusmon"].store.close()

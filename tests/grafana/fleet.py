@@ -42,15 +42,29 @@ def samples(hostname: str, start: int, count: int = COUNT, every: int = EVERY) -
             "disk_percent": round(rnd.uniform(40, 60), 2),
             "inode_percent": round(rnd.uniform(1, 5), 3),
             "docker_bytes": rnd.randrange(1 << 30, 1 << 34),
-            "disks": [{"mount": m, "used_bytes": rnd.randrange(1 << 30, 1 << 35), "total_bytes": 1 << 36,
-                       "inodes_used": rnd.randrange(1000, 100_000), "inodes_total": 1 << 22}
-                      for m in spec["mounts"]],
+            "disks": [
+                {
+                    "mount": m,
+                    "used_bytes": rnd.randrange(1 << 30, 1 << 35),
+                    "total_bytes": 1 << 36,
+                    "inodes_used": rnd.randrange(1000, 100_000),
+                    "inodes_total": 1 << 22,
+                }
+                for m in spec["mounts"]
+            ],
         }
         if spec["gpus"]:
-            gpus = [{"index": g, "util_percent": round(rnd.uniform(0, 100), 1),
-                     "mem_used_bytes": rnd.randrange(1 << 28, 1 << 34), "mem_total_bytes": 1 << 34,
-                     "temp_c": round(rnd.uniform(30, 85), 1), "power_w": round(rnd.uniform(50, 300), 1)}
-                    for g in range(spec["gpus"])]
+            gpus = [
+                {
+                    "index": g,
+                    "util_percent": round(rnd.uniform(0, 100), 1),
+                    "mem_used_bytes": rnd.randrange(1 << 28, 1 << 34),
+                    "mem_total_bytes": 1 << 34,
+                    "temp_c": round(rnd.uniform(30, 85), 1),
+                    "power_w": round(rnd.uniform(50, 300), 1),
+                }
+                for g in range(spec["gpus"])
+            ]
             s["gpus"] = gpus
             s["gpu_percent"] = round(sum(g["util_percent"] for g in gpus) / len(gpus), 2)
         out.append(s)
@@ -67,8 +81,11 @@ def populate(app: Flask, now: float | None = None) -> Fleet:
     for hostname in HOSTS:
         client, token = state.clients.add(hostname)
         fleet.ids[hostname] = client.id
-        resp = http.post("/api/report", json={"agent_version": "test", "samples": samples(hostname, start)},
-                         headers={"Authorization": f"Bearer {token}"})
+        resp = http.post(
+            "/api/report",
+            json={"agent_version": "test", "samples": samples(hostname, start)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert resp.status_code == 200, resp.get_data(as_text=True)
     return fleet
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from api.store.percentile import percentile
+from statusmon.metrics import SYSTEM_METRIC_NAMES
 from tests.grafana.conftest import GrafanaEnv
 from tests.grafana.fleet import bearer, iso, post
-from statusmon.metrics import SYSTEM_METRIC_NAMES
 
 
 def rest(env: GrafanaEnv, path: str, **params: Any) -> Any:
@@ -19,8 +19,11 @@ def rest(env: GrafanaEnv, path: str, **params: Any) -> Any:
 
 
 def query(env: GrafanaEnv, targets: list[dict[str, Any]], start: int, end: int, **extra: Any) -> list[Any]:
-    body = {"range": {"from": iso(start), "to": iso(end), "raw": {"from": "now-1h", "to": "now"}},
-            "targets": targets, **extra}
+    body = {
+        "range": {"from": iso(start), "to": iso(end), "raw": {"from": "now-1h", "to": "now"}},
+        "targets": targets,
+        **extra,
+    }
     return post(env.app.test_client(), "/query", env.token, body)
 
 
@@ -36,8 +39,11 @@ def window(env: GrafanaEnv) -> tuple[int, int]:
 def test_mean_and_max_of_every_system_metric_equal_api_metrics(env: GrafanaEnv) -> None:
     start, end = window(env)
     # Grafana's "to" is inclusive: the REST call takes to = end + 1 (exclusive), as the API does for now.
-    targets = [{"target": name, "refId": f"{name}-{agg}", "payload": {"client": "web-1", "aggregation": agg}}
-               for name in SYSTEM_METRIC_NAMES for agg in ("mean", "max")]
+    targets = [
+        {"target": name, "refId": f"{name}-{agg}", "payload": {"client": "web-1", "aggregation": agg}}
+        for name in SYSTEM_METRIC_NAMES
+        for agg in ("mean", "max")
+    ]
     got = query(env, targets, start, end, intervalMs=60_000, maxDataPoints=1000)
     api = rest(env, f"/api/metrics/{env.fleet.ids['web-1']}", **{"from": start, "to": end + 1, "step": 60})
     assert api["step"] == 60
@@ -53,19 +59,34 @@ def test_mean_and_max_of_every_system_metric_equal_api_metrics(env: GrafanaEnv) 
         assert len(mean["datapoints"]) >= 20
 
 
-@pytest.mark.parametrize("family, target, payload_key", [("disk", "disk.used_percent", "mount"),
-                                                          ("disk", "disk.inodes_used", "mount"),
-                                                          ("gpu", "gpu.temp_c", "gpu"),
-                                                          ("gpu", "gpu.mem_used_bytes", "gpu")])
-def test_per_mount_and_per_gpu_series_equal_api_metrics(env: GrafanaEnv, family: str, target: str,
-                                                       payload_key: str) -> None:
+@pytest.mark.parametrize(
+    "family, target, payload_key",
+    [
+        ("disk", "disk.used_percent", "mount"),
+        ("disk", "disk.inodes_used", "mount"),
+        ("gpu", "gpu.temp_c", "gpu"),
+        ("gpu", "gpu.mem_used_bytes", "gpu"),
+    ],
+)
+def test_per_mount_and_per_gpu_series_equal_api_metrics(
+    env: GrafanaEnv, family: str, target: str, payload_key: str
+) -> None:
     start, end = window(env)
     field = target.split(".", 1)[1]
     for host in ("web-1", "gpu-1"):
-        got = query(env, [{"target": target, "payload": {"client": [host]}}], start, end,
-                    intervalMs=30_000, maxDataPoints=500)
-        api = rest(env, f"/api/metrics/{env.fleet.ids[host]}",
-                   **{"from": start, "to": end + 1, "step": 30, "family": family, "metrics": field})
+        got = query(
+            env,
+            [{"target": target, "payload": {"client": [host]}}],
+            start,
+            end,
+            intervalMs=30_000,
+            maxDataPoints=500,
+        )
+        api = rest(
+            env,
+            f"/api/metrics/{env.fleet.ids[host]}",
+            **{"from": start, "to": end + 1, "step": 30, "family": family, "metrics": field},
+        )
         expected = {}
         for key, cols in api["series"].items():
             label = f"{host} {key} {field}" if family == "disk" else f"{host} gpu{key} {field}"
@@ -74,17 +95,37 @@ def test_per_mount_and_per_gpu_series_equal_api_metrics(env: GrafanaEnv, family:
         assert expected or (family == "gpu" and host == "web-1")
     # Narrowed to one mount / one GPU by the payload.
     key = "/" if family == "disk" else "1"
-    got = query(env, [{"target": target, "payload": {"client": "gpu-1", payload_key: key}}], start, end,
-                intervalMs=30_000, maxDataPoints=500)
-    assert len(got) == 1 and got[0]["target"] == (f"gpu-1 / {field}" if family == "disk" else f"gpu-1 gpu1 {field}")
+    got = query(
+        env,
+        [{"target": target, "payload": {"client": "gpu-1", payload_key: key}}],
+        start,
+        end,
+        intervalMs=30_000,
+        maxDataPoints=500,
+    )
+    assert len(got) == 1 and got[0]["target"] == (
+        f"gpu-1 / {field}" if family == "disk" else f"gpu-1 gpu1 {field}"
+    )
 
 
 def test_min_and_p95_per_bucket_come_from_the_raw_points(env: GrafanaEnv) -> None:
     start, end = window(env)
-    got = query(env, [{"target": "cpu_percent", "refId": a, "payload": {"client": "gpu-1", "aggregation": a}}
-                      for a in ("min", "p95")], start, end, intervalMs=120_000, maxDataPoints=1000)
-    raw = rest(env, f"/api/metrics/{env.fleet.ids['gpu-1']}",
-               **{"from": start, "to": end + 1, "metrics": "cpu_percent"})
+    got = query(
+        env,
+        [
+            {"target": "cpu_percent", "refId": a, "payload": {"client": "gpu-1", "aggregation": a}}
+            for a in ("min", "p95")
+        ],
+        start,
+        end,
+        intervalMs=120_000,
+        maxDataPoints=1000,
+    )
+    raw = rest(
+        env,
+        f"/api/metrics/{env.fleet.ids['gpu-1']}",
+        **{"from": start, "to": end + 1, "metrics": "cpu_percent"},
+    )
     assert raw["step"] is None
     buckets: dict[int, list[float]] = {}
     for t, v in zip(raw["time"], raw["values"]["cpu_percent"], strict=True):
@@ -98,7 +139,9 @@ def test_min_and_p95_per_bucket_come_from_the_raw_points(env: GrafanaEnv) -> Non
 
 def test_stats_table_equals_api_stats(env: GrafanaEnv) -> None:
     start, end = window(env)
-    got = query(env, [{"target": "stats", "refId": "S", "payload": {"client": ["web-1", "gpu-1"]}}], start, end)
+    got = query(
+        env, [{"target": "stats", "refId": "S", "payload": {"client": ["web-1", "gpu-1"]}}], start, end
+    )
     assert len(got) == 1 and got[0]["type"] == "table" and got[0]["refId"] == "S"
     columns = [c["text"] for c in got[0]["columns"]]
     rows = [dict(zip(columns, r, strict=True)) for r in got[0]["rows"]]
@@ -116,10 +159,19 @@ def test_stats_table_equals_api_stats(env: GrafanaEnv) -> None:
 def test_max_data_points_and_interval_pick_the_step_api_metrics_picks(env: GrafanaEnv) -> None:
     start, end = env.fleet.start, env.fleet.end
     # 2400 s in at most 50 points: /api/metrics picks 60 s buckets for max_points=50.
-    got = query(env, [{"target": "ram_percent", "payload": {"client": "web-1"}}], start, end,
-                intervalMs=1000, maxDataPoints=50)
-    api = rest(env, f"/api/metrics/{env.fleet.ids['web-1']}",
-               **{"from": start, "to": end + 1, "step": 1, "max_points": 50, "metrics": "ram_percent"})
+    got = query(
+        env,
+        [{"target": "ram_percent", "payload": {"client": "web-1"}}],
+        start,
+        end,
+        intervalMs=1000,
+        maxDataPoints=50,
+    )
+    api = rest(
+        env,
+        f"/api/metrics/{env.fleet.ids['web-1']}",
+        **{"from": start, "to": end + 1, "step": 1, "max_points": 50, "metrics": "ram_percent"},
+    )
     assert api["step"] == 60
     assert got[0]["datapoints"] == points(api["time"], api["values"]["ram_percent"])
     assert 0 < len(got[0]["datapoints"]) <= 50
@@ -129,8 +181,11 @@ def test_without_interval_a_short_range_returns_the_raw_points(env: GrafanaEnv) 
     start = env.fleet.start + 100
     end = start + 60
     got = query(env, [{"target": "docker_bytes", "payload": {"client": "web-1"}}], start, end)
-    api = rest(env, f"/api/metrics/{env.fleet.ids['web-1']}",
-               **{"from": start, "to": end + 1, "metrics": "docker_bytes"})
+    api = rest(
+        env,
+        f"/api/metrics/{env.fleet.ids['web-1']}",
+        **{"from": start, "to": end + 1, "metrics": "docker_bytes"},
+    )
     assert api["step"] is None
     assert got[0]["datapoints"] == points(api["time"], api["values"]["docker_bytes"])
     assert len(got[0]["datapoints"]) == 31  # every 2 s, both ends included
@@ -139,7 +194,12 @@ def test_without_interval_a_short_range_returns_the_raw_points(env: GrafanaEnv) 
 
 def test_every_host_without_a_client_payload_and_hidden_targets_return_nothing(env: GrafanaEnv) -> None:
     start, end = window(env)
-    got = query(env, [{"target": "cpu_percent", "refId": "A"},
-                      {"target": "ram_percent", "refId": "B", "hide": True}], start, end,
-                intervalMs=60_000, maxDataPoints=100)
+    got = query(
+        env,
+        [{"target": "cpu_percent", "refId": "A"}, {"target": "ram_percent", "refId": "B", "hide": True}],
+        start,
+        end,
+        intervalMs=60_000,
+        maxDataPoints=100,
+    )
     assert [r["target"] for r in got] == ["gpu-1 cpu_percent", "web-1 cpu_percent"]
