@@ -104,11 +104,10 @@ def create_rule() -> ResponseReturnValue:
 @bp.route("/api/alert-rules/<int:rule_id>", methods=["PUT", "PATCH"])
 def update_rule(rule_id: int) -> ResponseReturnValue:
     current = rule_json(_rule_row(rule_id))
-    changes = _load(json_body(16 * 1024, 16 * 1024), partial=request.method == "PATCH")
+    body = json_body(16 * 1024, 16 * 1024)
+    changes = _load(body, partial=request.method == "PATCH")
     if request.method == "PATCH":
-        # partial loads fill no defaults: only what the body named changes
-        body = request.get_json(silent=True) or {}
-        changes = {k: v for k, v in changes.items() if k in body}
+        changes = {k: v for k, v in changes.items() if k in body}  # only what the body named changes
     rule = {**current, **changes}
     _check(rule)
     current_state().meta.execute(

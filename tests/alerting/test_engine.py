@@ -49,11 +49,12 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[MetaDB
 
 def add_rule(meta: MetaDB, metric_type: str, threshold: float, duration: int, client_id: str | None = None,
              **extra: Any) -> int:
-    cols = {"client_id": client_id, "metric_type": metric_type, "threshold": threshold, "duration_sec": duration,
-            "direction": "above", "mount": None, "gpu": None, "enabled": 1, "created_at": 0, "updated_at": 0,
-            **extra}
+    cols = {"client_id": client_id, "metric_type": metric_type, "threshold": threshold,
+            "duration_sec": duration, "direction": "above", "mount": None, "gpu": None, "enabled": 1,
+            "created_at": 0, "updated_at": 0, **extra}
     with meta.tx() as conn:
-        cur = conn.execute(f"INSERT INTO alert_rules ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        marks = ", ".join("?" * len(cols))
+        cur = conn.execute(f"INSERT INTO alert_rules ({', '.join(cols)}) VALUES ({marks})",
                            tuple(cols.values()))
     return int(cur.lastrowid or 0)
 
