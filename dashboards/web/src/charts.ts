@@ -33,7 +33,7 @@ export function lineOptions(spec: LineSpec): uPlot.Options {
     },
     axes: [
       { ...AXIS },
-      { ...AXIS, size: spec.unit === "bytes" ? 80 : 56, values: (_u, splits) => splits.map((v) => fmt(v)) },
+      { ...AXIS, size: spec.unit === "bytes" ? 84 : 64, values: (_u, splits) => splits.map((v) => axisLabel(spec.unit, v)) },
     ],
     series: [
       { value: (_u, v) => (v == null ? "—" : formatTime(v)) },
@@ -47,6 +47,13 @@ export function lineOptions(spec: LineSpec): uPlot.Options {
       })),
     ],
   };
+}
+
+/** Axis ticks: whole numbers where the unit allows, so labels stay short. */
+export function axisLabel(unit: Unit, v: number): string {
+  if (unit === "percent") return `${Math.round(v)} %`;
+  if (unit === "celsius" || unit === "watts") return formatUnit(unit, Math.round(v));
+  return formatUnit(unit, v);
 }
 
 /** Options for an overview card's sparkline: CPU and RAM, 0..100 %, no axes, legend or cursor. */

@@ -14,6 +14,8 @@ type Tab = "live" | "history" | "stats";
 const TABS: [Tab, string][] = [["live", "Live"], ["history", "History"], ["stats", "Stats"]];
 const LIVE_WINDOW = 300; // seconds on the live chart
 const LIVE_FIELDS = ["cpu_percent", "ram_percent", "gpu_percent"];
+// About one point per pixel of a chart: the API buckets longer ranges (mean per bucket, gaps stay gaps).
+const HISTORY_POINTS = 600;
 
 export function mountClient(root: HTMLElement, id: string): () => void {
   const params = new URLSearchParams(location.search);
@@ -207,7 +209,7 @@ class LiveView {
       gaugeGrid.append(box);
     }
     this.docker = h("span", { class: "gauge-value", "data-metric": "docker_bytes" }, "—");
-    gaugeGrid.append(h("div", { class: "gauge docker" }, h("div", { class: "gauge-head" }, h("span", {}, "Docker disk"), this.docker)));
+    gaugeGrid.append(h("div", { class: "gauge docker" }, h("div", { class: "gauge-head" }, h("span", {}, "Docker"), this.docker)));
     this.updated = h("p", { class: "updated", id: "live-updated", "aria-live": "off" }, "waiting for data…");
     const chartBox = h("div", { class: "chart live-chart" });
     this.mounts = h("div", { class: "mounts" });
@@ -301,9 +303,9 @@ const hasData = (d: Aligned) => d.slice(1).some((c) => (c as (number | null)[]).
 
 async function loadHistory(id: string, range: RangeName): Promise<ChartSet[]> {
   const [sys, disk, gpu] = await Promise.all([
-    api.metrics(id, { range, family: "system", max_points: 1500 }),
-    api.metrics(id, { range, family: "disk", metrics: "used_percent,inodes_percent", max_points: 1500 }),
-    api.metrics(id, { range, family: "gpu", metrics: "util_percent,mem_percent,temp_c,power_w", max_points: 1500 }),
+    api.metrics(id, { range, family: "system", max_points: HISTORY_POINTS }),
+    api.metrics(id, { range, family: "disk", metrics: "used_percent,inodes_percent", max_points: HISTORY_POINTS }),
+    api.metrics(id, { range, family: "gpu", metrics: "util_percent,mem_percent,temp_c,power_w", max_points: HISTORY_POINTS }),
   ]);
   const sets: ChartSet[] = [
     { key: "cpu-ram-gpu", spec: { title: "CPU, RAM, GPU", unit: "percent", labels: ["CPU", "RAM", "GPU"], range: [0, 100] }, data: toAligned(sys, ["cpu_percent", "ram_percent", "gpu_percent"]) },

@@ -28,6 +28,8 @@ interface Card {
   chart: uPlot | null;
   visible: boolean;
   dirty: boolean;
+  sparkDirty: boolean;
+  seeded: boolean;
 }
 
 export function mountOverview(root: HTMLElement): () => void {
@@ -63,6 +65,10 @@ export function mountOverview(root: HTMLElement): () => void {
       const card = cards.get((e.target as HTMLElement).dataset.id!);
       if (!card) continue;
       card.visible = e.isIntersecting;
+      if (card.visible && !card.seeded) {
+        card.seeded = true;
+        seedSpark(card);
+      }
       if (card.visible) {
         card.dirty = true;
         schedule();
@@ -85,7 +91,7 @@ export function mountOverview(root: HTMLElement): () => void {
       h("a", { href: `/client/${encodeURIComponent(client.id)}`, class: "card-link" },
         h("div", { class: "card-head" }, h("h2", { class: "hostname" }, client.hostname), badge),
         seen, dl, spark));
-    const card: Card = { client, ring: new Ring(SPARK_FIELDS, 60), el, badge, seen, values, spark, chart: null, visible: false, dirty: true };
+    const card: Card = { client, ring: new Ring(SPARK_FIELDS, 60), el, badge, seen, values, spark, chart: null, visible: false, dirty: true, sparkDirty: true, seeded: false };
     if (client.latest) card.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
     io.observe(el);
     return card;
@@ -107,9 +113,25 @@ export function mountOverview(root: HTMLElement): () => void {
     }
     if (!card.chart && card.spark.clientWidth > 0) {
       card.chart = new uPlotCtor(sparklineOptions(card.spark.clientWidth, 36), card.ring.data() as uPlot.AlignedData, card.spark);
-    } else if (card.chart) {
+      card.sparkDirty = false;
+    } else if (card.chart && card.sparkDirty) {
       card.chart.setData(card.ring.data() as uPlot.AlignedData);
+      card.sparkDirty = false;
     }
+  }
+
+  // A card's sparkline starts with the last 10 minutes from the API, fetched when the card first shows.
+  function seedSpark(card: Card): void {
+    const t = Math.floor(now());
+    api.metrics(card.client.id, { from: t - 600, to: t + 1, metrics: SPARK_FIELDS.join(","), max_points: 60 }).then((r) => {
+      const time = r.time ?? [];
+      time.forEach((ts, i) => {
+        const row = Object.fromEntries(SPARK_FIELDS.map((f) => [f, r.values?.[f]?.[i] ?? null]));
+        if (SPARK_FIELDS.some((f) => row[f] != null)) card.ring.push(ts, row);
+      });
+      card.sparkDirty = card.dirty = true;
+      schedule();
+    }).catch(() => { /* live frames fill the sparkline anyway */ });
   }
 
   function flush(): void {
@@ -185,6 +207,7 @@ export function mountOverview(root: HTMLElement): () => void {
       const card = cards.get(f.client_id);
       if (!card) return refetchSoon(); // a new client reported: fetch the list once
       for (const s of f.samples) card.ring.push(s.ts, s as unknown as Record<string, unknown>);
+      card.sparkDirty = true;
       const wasOnline = card.client.online;
       card.client = applySamples(card.client, f.samples);
       card.dirty = true;
