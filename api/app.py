@@ -22,6 +22,7 @@ from api.schemas import ReportValidator
 from api.state import AppState
 from api.store import open_store
 from api.store.base import TimeSeriesStore
+from api.store.groupcommit import GroupCommit
 from api.store.rollup import StatsService
 
 log = logging.getLogger(__name__)
@@ -37,14 +38,15 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
 
     meta = MetaDB(settings.meta_db_path)
     store = store or open_store(settings)
+    clients = ClientRegistry(meta)
     admin = AdminAuth(meta, settings.session_hours * 3600)
     if settings.admin_password and not admin.has_password():
         admin.set_password(settings.admin_password)
     global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days})
     state = AppState(
-        settings=settings, store=store, meta=meta, clients=ClientRegistry(meta), admin=admin,
+        settings=settings, store=store, meta=meta, clients=clients, admin=admin,
         api_tokens=ApiTokens(meta), global_settings=global_settings, validator=ReportValidator(settings),
-        stats=StatsService(store),
+        stats=StatsService(store), writer=GroupCommit(store, after_write=clients.record_reports),
         login_limiter=RateLimiter(settings.login_rate_per_minute, burst=5),
         report_limiter=RateLimiter(settings.report_rate_per_minute),
     )

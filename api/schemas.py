@@ -94,7 +94,11 @@ class ReportValidator:
     def __init__(self, settings: Settings, now: Callable[[], float] | None = None):
         import time
 
-        sample_schema = _sample_schema(settings, now or time.time)
+        from api.fastcheck import FastCheck
+
+        now = now or time.time
+        sample_schema = _sample_schema(settings, now)
+        self.fast = FastCheck(settings, now)
 
         class ReportSchema(Schema):
             class Meta:
@@ -112,6 +116,14 @@ class ReportValidator:
         if not isinstance(body, dict):
             raise ValidationError("the body must be a JSON object")
         return self.schema.load(body)
+
+    def samples(self, body: Any) -> tuple[dict[str, Any], list[Sample]]:
+        """(agent_version and dropped, the samples): the fast path when it accepts, else the schema's verdict."""
+        fast = self.fast.load(body)
+        if fast is not None:
+            return fast
+        report = self.load(body)
+        return {"agent_version": report.get("agent_version"), "dropped": report.get("dropped")}, to_samples(report)
 
 
 def to_samples(report: dict[str, Any]) -> list[Sample]:

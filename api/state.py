@@ -19,6 +19,7 @@ from api.meta.settings import GlobalSettings
 from api.ratelimit import RateLimiter
 from api.schemas import ReportValidator
 from api.store.base import Sample, TimeSeriesStore
+from api.store.groupcommit import GroupCommit
 from api.store.rollup import StatsService
 
 # Called after a batch is stored, with the client and its samples (the live feed subscribes here).
@@ -36,6 +37,7 @@ class AppState:
     global_settings: GlobalSettings
     validator: ReportValidator
     stats: StatsService
+    writer: GroupCommit
     login_limiter: RateLimiter
     report_limiter: RateLimiter
     ingest_listeners: list[IngestListener] = field(default_factory=list)

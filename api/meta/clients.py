@@ -96,22 +96,34 @@ class ClientRegistry:
 
     def record_report(self, client_id: str, agent_version: str | None, last_sample: dict[str, Any] | None,
                       dropped: int | None) -> None:
+        self.record_reports([Report(client_id, agent_version, last_sample, dropped)])
+
+    def record_reports(self, reports: list[Report]) -> None:
         """Remember what the overview shows: version, last seen (the newest sample time) and latest values.
 
-        A replayed older batch never moves last_seen backwards.
+        One transaction for many reports; a replayed older batch never moves last_seen backwards.
         """
-        ts = last_sample["ts"] if last_sample else None
+        rows = []
+        for r in reports:
+            ts = r.last_sample["ts"] if r.last_sample else None
+            rows.append((r.agent_version, ts, ts, json.dumps(r.last_sample) if r.last_sample else None, ts,
+                         r.dropped, r.client_id))
         with self.db.tx() as conn:
-            conn.execute(
+            conn.executemany(
                 """UPDATE clients SET agent_version = COALESCE(?, agent_version),
                        last_sample = CASE WHEN ? IS NOT NULL AND (last_seen IS NULL OR ? >= last_seen)
                                           THEN ? ELSE last_sample END,
                        last_seen = MAX(COALESCE(last_seen, 0), COALESCE(?, 0)),
                        dropped_total = MAX(dropped_total, COALESCE(?, 0))
-                   WHERE id = ?""",
-                (agent_version, ts, ts, json.dumps(last_sample) if last_sample else None, ts, dropped,
-                 client_id),
-            )
+                   WHERE id = ?""", rows)
+
+
+@dataclass(frozen=True)
+class Report:
+    client_id: str
+    agent_version: str | None
+    last_sample: dict[str, Any] | None
+    dropped: int | None
 
 
 def _client(row: Any) -> Client:

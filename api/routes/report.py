@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from api.auth import agent
 from api.body import json_body
 from api.errors import TooManyRequests, ValidationFailed
-from api.schemas import to_samples
+from api.meta.clients import Report
 from api.state import current_state
 from api.store.base import Sample
 
@@ -30,14 +30,12 @@ def report() -> ResponseReturnValue:
         raise TooManyRequests("report rate exceeded", headers={"Retry-After": str(wait)})
     body = json_body(state.settings.max_body_bytes, state.settings.max_decompressed_bytes)
     try:
-        report = state.validator.load(body)
+        report, samples = state.validator.samples(body)
     except ValidationError as e:
         raise ValidationFailed("the report was refused; nothing was stored", details=e.messages) from None
-    samples = to_samples(report)
-    stored = state.store.write(client.id, client.hostname, samples)
+    seen = Report(client.id, report.get("agent_version"), latest_view(samples), report.get("dropped"))
+    stored = state.writer.write(client.id, client.hostname, samples, seen)
     state.stats.invalidate(client.id, (s.ts for s in samples))
-    state.clients.record_report(client.id, report.get("agent_version"), latest_view(samples),
-                                report.get("dropped"))
     for listener in state.ingest_listeners:
         try:
             listener(client, samples)

@@ -118,6 +118,9 @@ class TimeSeriesStore(Protocol):
     def write(self, client_id: str, host: str, samples: Sequence[Sample]) -> int:
         """Store every sample synchronously (all or nothing as far as the backend allows); return the count."""
 
+    def write_many(self, batches: Sequence[tuple[str, str, Sequence[Sample]]]) -> int:
+        """Several (client_id, host, samples) batches in one backend write (one transaction or request)."""
+
     def stats(self, client_id: str, start: int, end: int,
               fields: Sequence[str]) -> dict[str, FieldStats]:
         """count, min, max, avg and p95 (nearest rank, as InfluxQL PERCENTILE) of system ``fields``."""

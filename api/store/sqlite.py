@@ -76,7 +76,20 @@ class SQLiteStore:
             raise StoreUnavailable(str(e)) from e
 
     def write(self, client_id: str, host: str, samples: Sequence[Sample]) -> int:
-        system_rows, disk_rows, gpu_rows = [], [], []
+        return self.write_many([(client_id, host, samples)])
+
+    def write_many(self, batches: Sequence[tuple[str, str, Sequence[Sample]]]) -> int:
+        system_rows: list[tuple[Any, ...]] = []
+        disk_rows: list[tuple[Any, ...]] = []
+        gpu_rows: list[tuple[Any, ...]] = []
+        for client_id, _host, samples in batches:
+            self._rows(client_id, samples, system_rows, disk_rows, gpu_rows)
+        self._insert(system_rows, disk_rows, gpu_rows)
+        return sum(len(samples) for _, _, samples in batches)
+
+    @staticmethod
+    def _rows(client_id: str, samples: Sequence[Sample], system_rows: list[tuple[Any, ...]],
+              disk_rows: list[tuple[Any, ...]], gpu_rows: list[tuple[Any, ...]]) -> None:
         for s in samples:
             system_rows.append((client_id, s.ts, *(s.values.get(f) for f in SYSTEM_FIELDS)))
             for d in s.disks:
@@ -86,6 +99,9 @@ class SQLiteStore:
                 f = g.fields()
                 gpu_rows.append((client_id, str(g.index), s.ts, g.uuid, g.name,
                                  *(f[n] for n in GPU_METRIC_NAMES)))
+
+    def _insert(self, system_rows: list[tuple[Any, ...]], disk_rows: list[tuple[Any, ...]],
+                gpu_rows: list[tuple[Any, ...]]) -> None:
         try:
             with self._lock:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -108,7 +124,6 @@ class SQLiteStore:
                 self._conn.execute("COMMIT")
         except sqlite3.OperationalError as e:
             raise StoreUnavailable(str(e)) from e
-        return len(samples)
 
     def stats(self, client_id: str, start: int, end: int, fields: Sequence[str]) -> dict[str, FieldStats]:
         fields = [f for f in fields if f in SYSTEM_FIELDS]

@@ -37,6 +37,7 @@ class ServerProcess:
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
+        self._admin: requests.Session | None = None
 
     def start(self, timeout: float = 30) -> None:
         env = {**os.environ, **self.env, "STATUSMON_DATA_DIR": str(self.data_dir),
@@ -75,6 +76,12 @@ class ServerProcess:
             self.proc.wait(5)
 
     def admin(self) -> requests.Session:
+        """A logged-in session, made once per server (logins are rate-limited)."""
+        if self._admin is None:
+            self._admin = self.login()
+        return self._admin
+
+    def login(self) -> requests.Session:
         s = requests.Session()
         r = s.post(self.url + "/api/login", json={"password": self.env.get("STATUSMON_ADMIN_PASSWORD",
                                                                              ADMIN_PASSWORD)}, timeout=10)
