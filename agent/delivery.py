@@ -13,7 +13,6 @@ and the randomness are parameters, so every fault sequence is a table-driven tes
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import random
@@ -133,7 +132,7 @@ class Delivery:
         body = report_body([b for _, b in rows], self.spool.dropped)
         try:
             reply = self.post(body)
-        except (OSError, http.client.HTTPException) as exc:
+        except OSError as exc:
             return Outcome("retry", detail=f"{type(exc).__name__}: {exc}")
         self._check_skew(reply)
         status = reply.status

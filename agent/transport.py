@@ -1,30 +1,25 @@
-"""HTTP to the API with the standard library's http.client: one kept-alive connection, bounded reads.
-
-Why not requests: importing it (urllib3, charset_normalizer, idna, certifi) adds several MiB of resident
-memory to an agent whose budget is 25 MiB (see bench/agent); one POST every few seconds needs none of it.
-"""
+"""The connection to the API: one kept-alive socket (TLS only for https), bounded reads, no http.client."""
 
 from __future__ import annotations
 
-import email.utils
-import http.client
+import calendar
+import socket
+import time
 import urllib.parse
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import Any
+
+from agent.http11 import HttpError, Reply, exchange
+
+__all__ = ["HttpError", "HttpTransport", "Reply", "parse_http_date", "parse_retry_after", "server_clock_skew"]
 
 MAX_REPLY_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def header(self, name: str) -> str | None:
-        for k, v in self.headers.items():
-            if k.lower() == name.lower():
-                return v
+def parse_http_date(value: str) -> float | None:
+    """Unix time of an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``), the form HTTP/1.1 servers send."""
+    try:
+        return float(calendar.timegm(time.strptime(value.strip(), "%a, %d %b %Y %H:%M:%S GMT")))
+    except ValueError:
         return None
 
 
@@ -35,22 +30,15 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
+    when = parse_http_date(value)
+    return None if when is None else max(0.0, when - now)
 
 
 def server_clock_skew(reply: Reply, now: float) -> float | None:
     """Local clock minus the server's (from the reply's Date header), in seconds; None without a Date."""
     date = reply.header("Date")
-    if not date:
-        return None
-    try:
-        return now - email.utils.parsedate_to_datetime(date).timestamp()
-    except (TypeError, ValueError):
-        return None
+    when = parse_http_date(date) if date else None
+    return None if when is None else now - when
 
 
 class HttpTransport:
@@ -58,50 +46,48 @@ class HttpTransport:
         url = urllib.parse.urlsplit(server)
         self._https = url.scheme == "https"
         self._host = url.hostname or "localhost"
-        self._port = url.port
+        self._port = url.port or (443 if self._https else 80)
+        self._host_header = url.netloc.rsplit("@", 1)[-1]
         self._path = url.path.rstrip("/") + "/api/report"
         self._token = token
         self._timeout = timeout
-        self._conn: http.client.HTTPConnection | None = None
-        self._ssl_context = None
+        self._sock: socket.socket | None = None
+        self._ssl_context: Any = None
 
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
         if self._https:
             if self._ssl_context is None:
-                import ssl  # only for https servers: the ssl module and CA bundle cost memory
+                import ssl  # only for https servers: OpenSSL costs about 5 MiB of resident memory
 
-                self._ssl_context = ssl.create_default_context()  # type: ignore[assignment]
-            return http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout,
-                                               context=self._ssl_context)
-        return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+                self._ssl_context = ssl.create_default_context()
+            sock = self._ssl_context.wrap_socket(sock, server_hostname=self._host)
+        return sock
 
     def post_report(self, gz_body: bytes) -> Reply:
-        """POST one gzip-compressed report; OSError / HTTPException on network failure."""
+        """POST one gzip-compressed report; OSError on network failure or a non-HTTP answer."""
         headers = {"Authorization": f"Bearer {self._token}", "Content-Type": "application/json",
-                   "Content-Encoding": "gzip", "Content-Length": str(len(gz_body)),
-                   "User-Agent": "statusmon-agent"}
+                   "Content-Encoding": "gzip", "User-Agent": "statusmon-agent"}
         for attempt in (1, 2):
-            reused = self._conn is not None
-            if self._conn is None:
-                self._conn = self._connection()
+            reused = self._sock is not None
+            if self._sock is None:
+                self._sock = self._connect()
             try:
-                self._conn.request("POST", self._path, body=gz_body, headers=headers)
-                resp = self._conn.getresponse()
-                body = resp.read(MAX_REPLY_BYTES)
-                reply = Reply(resp.status, body, dict(resp.getheaders()))
-                if resp.will_close or resp.length:  # unread rest or server closing: start fresh next time
-                    self.close()
-                return reply
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                reply, reusable = exchange(self._sock, "POST", self._host_header, self._path, headers,
+                                           gz_body, MAX_REPLY_BYTES)
+            except OSError:
                 self.close()
-                if not reused or attempt == 2:  # a kept-alive connection the server dropped: retry once
-                    raise
-            except BaseException:
-                self.close()
+                if reused and attempt == 1:  # the server closed a kept-alive connection: one fresh try
+                    continue
                 raise
+            if not reusable:
+                self.close()
+            return reply
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None

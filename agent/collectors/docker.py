@@ -9,18 +9,17 @@ value older than three intervals is withdrawn rather than reported as current.
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from agent.collectors import Fields
+from agent.http11 import exchange
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -57,36 +56,27 @@ def parse_du(output: str) -> int:
     return int(output.split(None, 1)[0])
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self._path)
-        self.sock = sock
-
-
 def query_system_df(socket_path: str, timeout: float = 120.0) -> dict[str, Any]:
-    conn = _UnixHTTPConnection(socket_path, timeout)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.request("GET", "/system/df", headers={"Accept": "application/json"})
-        resp = conn.getresponse()
-        body = resp.read(MAX_DF_BYTES)
-        if resp.status != 200:
-            raise OSError(f"GET /system/df answered {resp.status}: {body[:200]!r}")
-        doc = json.loads(body)
-        if not isinstance(doc, dict):
-            raise ValueError("GET /system/df did not answer an object")
-        return doc
+        sock.settimeout(timeout)
+        sock.connect(socket_path)
+        reply, _ = exchange(sock, "GET", "localhost", "/system/df", {"Accept": "application/json"},
+                            max_body=MAX_DF_BYTES)
     finally:
-        conn.close()
+        sock.close()
+    if reply.status != 200:
+        raise OSError(f"GET /system/df answered {reply.status}: {reply.body[:200]!r}")
+    doc = json.loads(reply.body)
+    if not isinstance(doc, dict):
+        raise ValueError("GET /system/df did not answer an object")
+    return doc
 
 
 def measure_dir(path: str, timeout: float) -> int:
     """du(1) of ``path`` at the lowest CPU and idle I/O priority (one filesystem, hard links once)."""
+    import subprocess  # only on hosts where the Engine API is unusable
+
     cmd = ["du", "-s", "-x", "-B1", path]
     if shutil.which("ionice"):
         cmd = ["ionice", "-c", "3", *cmd]
@@ -119,7 +109,7 @@ class DockerCollector:
         """One measurement (blocking; called in the background thread): (bytes, source)."""
         try:
             return parse_system_df(query_system_df(self._socket_path)), "engine-api"
-        except (OSError, ValueError, http.client.HTTPException) as exc:
+        except (OSError, ValueError) as exc:
             self._log_once("api", "Docker Engine API at %s unusable (%s); measuring %s with du instead",
                            self._socket_path, exc, self._data_dir)
         if not os.path.isdir(self._data_dir):
