@@ -1,0 +1,91 @@
+"""Group commit: every concurrent batch is stored exactly once before its writer returns; failures reach all."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from api.store.base import Sample, StoreUnavailable, TimeSeriesStore
+from api.store.groupcommit import GroupCommit
+
+BASE = int(time.time()) - 3600
+
+
+class SlowStore:
+    """Wraps a real store and makes each write take a while, so that concurrent batches queue up."""
+
+    def __init__(self, inner: TimeSeriesStore, fail: bool = False):
+        self.inner, self.fail, self.calls = inner, fail, 0
+
+    def write_many(self, batches: Sequence[tuple[str, str, Sequence[Sample]]]) -> int:
+        self.calls += 1
+        time.sleep(0.02)
+        if self.fail:
+            raise StoreUnavailable("down")
+        return self.inner.write_many(batches)
+
+
+def test_concurrent_batches_are_all_stored_in_fewer_writes(store: TimeSeriesStore) -> None:
+    slow = SlowStore(store)
+    seen: list[object] = []
+    gc = GroupCommit(slow, after_write=seen.extend)  # type: ignore[arg-type]
+    stored_before_return: list[bool] = []
+
+    def agent(i: int) -> None:
+        samples = [Sample(BASE + i * 10 + k, {"cpu_percent": float(i)}) for k in range(10)]
+        gc.write(f"c{i}", "h", samples, extra=i)
+        got = store.series(f"c{i}", BASE, BASE + 10_000, None).get("")
+        stored_before_return.append(got is not None and len(got.time) == 10)
+
+    threads = [threading.Thread(target=agent, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(stored_before_return) and len(stored_before_return) == 40
+    assert sorted(seen) == list(range(40))  # type: ignore[type-var]
+    assert gc.batches == 40 and slow.calls == gc.writes < 40
+    everything = store.points("system", BASE, BASE + 10_000, ["cpu_percent"])
+    assert sum(len(s.time) for s in everything.values()) == 400
+
+
+def test_a_failed_write_fails_every_batch_in_it(store: TimeSeriesStore) -> None:
+    gc = GroupCommit(SlowStore(store, fail=True))  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+
+    def agent(i: int) -> None:
+        try:
+            gc.write(f"c{i}", "h", [Sample(BASE, {"cpu_percent": 1.0})])
+        except StoreUnavailable as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=agent, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(errors) == 10
+    assert store.points("system", BASE - 1, BASE + 1) == {}
+
+
+def test_one_writer_alone_writes_its_own_batch(store: TimeSeriesStore) -> None:
+    gc = GroupCommit(store)
+    assert gc.write("c", "h", [Sample(BASE, {"cpu_percent": 1.0})]) == 1
+    assert gc.writes == 1 and store.series("c", BASE, BASE + 1, None)[""].values["cpu_percent"] == [1.0]
+
+
+def test_sqlite_store_in_threads_is_safe(tmp_path: pytest.TempPathFactory) -> None:
+    from api.store.sqlite import SQLiteStore
+
+    s = SQLiteStore(str(tmp_path) + "/x.db")  # type: ignore[operator]
+    gc = GroupCommit(s)
+    threads = [threading.Thread(target=gc.write, args=(f"c{i}", "h", [Sample(BASE + i, {"cpu_percent": 1.0})]))
+               for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(s.points("system", BASE, BASE + 100)) == 20
