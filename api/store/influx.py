@@ -14,7 +14,6 @@ import json
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -52,16 +51,12 @@ class InfluxStore:
     backend = "influxdb"
 
     def __init__(self, url: str, db: str = "statusmon", rp: str = "", token: str = "", user: str = "",
-                 password: str = "", timeout: float = 10.0, retention_days: int = 7,
-                 stats_mode: str = "one_query") -> None:
-        if stats_mode not in ("one_query", "per_field"):
-            raise ValueError(f"stats_mode must be one_query or per_field, not {stats_mode!r}")
+                 password: str = "", timeout: float = 10.0, retention_days: int = 7) -> None:
         self.url = url.rstrip("/")
         self.db = db
         self.rp = rp
         self.timeout = timeout
         self.retention_days = retention_days
-        self.stats_mode = stats_mode
         self.version: str | None = None
         self._ready = False
         self._ready_lock = threading.Lock()
@@ -138,7 +133,8 @@ class InfluxStore:
 
     def write_many(self, batches: Sequence[tuple[str, str, Sequence[Sample]]]) -> int:
         """Several clients' batches in one request (the API's group commit); all are checked first."""
-        lines = [line for client_id, host, samples in batches for line in self.lines(client_id, host, samples)]
+        lines = [line for client_id, host, samples in batches
+                 for line in self.lines(client_id, host, samples)]
         self.write_lines(lines)
         return sum(len(samples) for _, _, samples in batches)
 
@@ -196,14 +192,8 @@ class InfluxStore:
             _check_field("system", f)
         if not fields:
             return {}
-        if self.stats_mode == "per_field" and len(fields) > 1:
-            with ThreadPoolExecutor(max_workers=min(len(fields), 8)) as pool:
-                parts = list(pool.map(lambda f: self._stats_query(client_id, start, end, [f]), fields))
-            return {k: v for part in parts for k, v in part.items()}
-        return self._stats_query(client_id, start, end, fields)
-
-    def _stats_query(self, client_id: str, start: int, end: int,
-                     fields: Sequence[str]) -> dict[str, FieldStats]:
+        # All fields in one query: one round trip and one consistent view of the data. Concurrent
+        # per-field queries were no faster on 1.6.7 (604,800 points x 6 fields, 2 cores: see the commit).
         exprs = []
         for i, f in enumerate(fields):
             q = quote_ident(f)
