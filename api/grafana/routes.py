@@ -166,3 +166,49 @@ def tag_values() -> ResponseReturnValue:
     if not isinstance(body.get("key"), str):
         raise parse.BadRequest("key is required and must be a string")
     return jsonify(selection.tag_values(body["key"]))
+
+
+@bp.get("/rows/<client_id>")
+@readable
+def rows(client_id: str) -> ResponseReturnValue:
+    """GET /api/metrics as rows, for Grafana's Infinity plugin (JSON, an array of objects at the root).
+
+    Same query string and the same numbers as ``GET /api/metrics/<id>`` (its helpers build both); each row is
+    ``{"time": <unix ms>, "host", ["mount" | "gpu"], <field>: mean, "max_<field>": max}``; raw points
+    (no step) have no ``max_`` members. Empty buckets and raw gaps are left out.
+    """
+    from api.routes import data
+    from api.routes.clients import client_or_404
+    from api.routes.timerange import time_range
+
+    client = client_or_404(client_id)
+    start, end, _ = time_range()
+    family = request.args.get("family", "system")
+    if family not in data.FAMILY_FIELDS:
+        raise parse.BadRequest(f"family must be one of {', '.join(data.FAMILY_FIELDS)}")
+    fields = data._fields(family)
+    try:
+        requested = int(request.args["step"]) if request.args.get("step") else None
+        max_points = int(request.args.get("max_points", data.DEFAULT_MAX_POINTS))
+    except ValueError:
+        raise parse.BadRequest("step and max_points must be whole numbers") from None
+    if not 10 <= max_points <= 100_000:
+        raise parse.BadRequest("max_points must be between 10 and 100000")
+    step = data.choose_step(start, end, requested, max_points)
+    found = current_state().store.series(client_id, start, end, step, family, fields)
+    key_name = {"disk": "mount", "gpu": "gpu"}.get(family)
+    out: list[dict[str, Any]] = []
+    for key in sorted(found, key=lambda k: (len(k), k) if family == "gpu" else (0, k)):
+        cols = data.dense(found[key], start, end, step, fields)
+        for i, t in enumerate(cols["time"]):
+            if all(cols["values"][f][i] is None for f in fields):
+                continue
+            row: dict[str, Any] = {"time": t * 1000, "host": client.hostname}
+            if key_name:
+                row[key_name] = key
+            for f in fields:
+                row[f] = cols["values"][f][i]
+                if cols["max"] is not None:
+                    row["max_" + f] = cols["max"][f][i]
+            out.append(row)
+    return jsonify(out)

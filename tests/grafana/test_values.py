@@ -203,3 +203,38 @@ def test_every_host_without_a_client_payload_and_hidden_targets_return_nothing(e
         maxDataPoints=100,
     )
     assert [r["target"] for r in got] == ["gpu-1 cpu_percent", "web-1 cpu_percent"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"step": 60, "metrics": "cpu_percent,docker_bytes"},
+        {"family": "disk", "metrics": "used_percent,inodes_used", "step": 120},
+        {"family": "gpu", "metrics": "temp_c"},
+    ],
+)
+def test_infinity_rows_equal_api_metrics(env: GrafanaEnv, params: dict[str, Any]) -> None:
+    """GET /api/grafana/rows/<id>: the REST series as an array of row objects (what Infinity reads best)."""
+    start, end = window(env)
+    host = "gpu-1"
+    q = {"from": start, "to": end + 1, **params}
+    rows = rest(env, f"/api/grafana/rows/{env.fleet.ids[host]}", **q)
+    api = rest(env, f"/api/metrics/{env.fleet.ids[host]}", **q)
+    fields = params["metrics"].split(",")
+    family = params.get("family", "system")
+    series = {"": api} if family == "system" else api["series"]
+    expected = []
+    key_name = {"disk": "mount", "gpu": "gpu"}.get(family)
+    for key, cols in series.items():
+        for i, t in enumerate(cols["time"]):
+            if all(cols["values"][f][i] is None for f in fields):
+                continue
+            row: dict[str, Any] = {"time": t * 1000, "host": host}
+            if key_name:
+                row[key_name] = key
+            for f in fields:
+                row[f] = cols["values"][f][i]
+                if cols["max"] is not None:
+                    row["max_" + f] = cols["max"][f][i]
+            expected.append(row)
+    assert rows == expected and len(rows) > 10
