@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from typing import TYPE_CHECKING, Any
 
 from agent.collectors import Fields
@@ -75,8 +76,10 @@ def mean_util(gpus: list[dict[str, Any]]) -> float | None:
 class GpuCollector:
     name = "gpu"
 
-    def __init__(self, nvml: Any = None, retry_seconds: float = 300.0) -> None:
+    def __init__(self, nvml: Any = None, retry_seconds: float = 300.0,
+                 device_node: str = "/dev/nvidiactl") -> None:
         self._nvml = nvml
+        self._device_node = device_node
         self._devices: list[tuple[int, Any, str, str]] | None = None  # index, handle, uuid, name
         self._retry_seconds = retry_seconds
         self._next_try = 0.0
@@ -86,6 +89,10 @@ class GpuCollector:
         self._next_try = now + self._retry_seconds
         try:
             if self._nvml is None:
+                if not os.path.exists(self._device_node):
+                    # no NVIDIA driver loaded (or no device passed into this container): skip the import of
+                    # pynvml and ctypes, about 2 MiB of resident memory for nothing
+                    raise OSError(f"{self._device_node} is absent (no NVIDIA driver)")
                 import pynvml  # nvidia-ml-py; imported only when the gpu collector is enabled
 
                 self._nvml = pynvml

@@ -29,9 +29,7 @@ while True:
     if time.time() - last_post >= 10:
         import gzip
 
-        body = gzip.compress(
-            json.dumps({"agent_version": "baseline", "dropped": 0, "samples": batch}).encode()
-        )
+        body = gzip.compress(json.dumps({"agent_version": "baseline", "dropped": 0, "samples": batch}).encode())
         req = urllib.request.Request(
             url,
             data=body,

@@ -89,7 +89,9 @@ IMPORTS = {
     "agent (runtime + collectors, stdlib only)": "import agent.runtime, agent.collectors.cpu, agent.collectors.memory,"
     " agent.collectors.disks, agent.collectors.docker, agent.collectors.gpu",
     "+ pynvml (gpu collector's first collect)": "import agent.runtime, agent.collectors.gpu, pynvml",
-    "sqlite3 alone": "import sqlite3",
+    "sqlite3 alone (the spool)": "import sqlite3",
+    "logging alone": "import logging",
+    "ssl alone (only for https servers)": "import ssl",
     "http.client alone": "import http.client",
     "urllib.request alone": "import urllib.request",
     "requests alone": "import requests",
@@ -128,16 +130,14 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"run {i + 1}/{args.runs}: "
                 + ", ".join(
-                    f"{n} {r['cpu_s_per_min']:.4f} CPU-s/min {r['rss_mib']:.1f} MiB"
-                    for n, r in runs[-1].items()
+                    f"{n} {r['cpu_s_per_min']:.4f} CPU-s/min {r['rss_mib']:.1f} MiB" for n, r in runs[-1].items()
                 ),
                 file=sys.stderr,
             )
     finally:
         receiver.stop()
     summary = {
-        name: {k: statistics.median(r[name][k] for r in runs) for k in ("cpu_s_per_min", "rss_mib")}
-        for name in runs[0]
+        name: {k: statistics.median(r[name][k] for r in runs) for k in ("cpu_s_per_min", "rss_mib")} for name in runs[0]
     }
     imports = import_costs()
     result = {

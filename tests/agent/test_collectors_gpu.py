@@ -5,6 +5,7 @@ code."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,9 @@ def test_gpu_entry_drops_impossible_values() -> None:
     e = gpu_entry(0, "u", "n", {"util": 250, "memory": Memory(0, 0, 5), "temp": float("nan"), "power_mw": -1})
     assert e == {"index": 0, "uuid": "u", "name": "n"}
     assert mean_util([e]) is None
+
+
+def test_without_the_nvidia_device_node_pynvml_is_not_even_imported(tmp_path: Path) -> None:
+    c = GpuCollector(device_node=str(tmp_path / "nvidiactl"))
+    assert c.collect(0) == {}
+    assert c._nvml is None
