@@ -29,6 +29,7 @@ CHUNK_POINTS = 5000
 RP_NAME = "week"  # the retention policy created with the database on 1.x
 MEASUREMENTS = ("system", "disk", "gpu")
 # InfluxDB's time range (models.MinNanoTime / MaxNanoTime): a query bound outside it is an error.
+MAX_GET_QUERY = 2000  # characters of InfluxQL sent in a GET's URL; longer reads are POSTed
 MIN_NS = -9223372036854775806
 MAX_NS = 9223372036854775806
 
@@ -275,11 +276,15 @@ class InfluxStore:
         return self._query(text)
 
     def _query(self, text: str) -> list[dict[str, Any]]:
-        # GET for reads; 1.x refuses CREATE/DROP/DELETE/ALTER over GET.
-        method = "GET" if text.lstrip().split(None, 1)[0].upper() in ("SELECT", "SHOW") else "POST"
+        # GET for reads; 1.x refuses CREATE/DROP/DELETE/ALTER over GET. A long read (points() of many
+        # clients) goes as a POST form too, so no proxy's URL limit cuts it.
+        read = text.lstrip().split(None, 1)[0].upper() in ("SELECT", "SHOW")
         # chunked: a server with a max-row-limit would otherwise cut long results short ("partial").
-        params = {"q": text, "db": self.db, "epoch": "s", "chunked": "true", "chunk_size": "10000"}
-        resp = self._request(method, "/query", params=params)
+        params = {"db": self.db, "epoch": "s", "chunked": "true", "chunk_size": "10000"}
+        if read and len(text) <= MAX_GET_QUERY:
+            resp = self._request("GET", "/query", params={"q": text, **params})
+        else:
+            resp = self._request("POST", "/query", params=params, data={"q": text})
         if not 200 <= resp.status_code < 300:
             raise StoreError(f"InfluxDB refused the query ({resp.status_code}): {_error_text(resp)}")
         results = _merge_chunks(_json_documents(resp.text))

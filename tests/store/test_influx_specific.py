@@ -282,11 +282,23 @@ def test_reads_use_get_and_changes_use_post(fake: FakeInflux) -> None:
     store.series("abc", NOW, NOW + 10, 60, family="disk")
     store.points("gpu", NOW, NOW + 10)
     store.delete_client("ab'c\\")
+    store.points("system", NOW, NOW + 10, ["cpu_percent"], client_ids=[f"{i:032x}" for i in range(100)])
     methods = [(s.method, s.params["q"][0].split()[0]) for s in fake.seen if s.path == "/query"]
-    assert methods == [("GET", "SELECT"), ("GET", "SELECT"), ("GET", "SELECT"), ("POST", "DROP")]
-    assert fake.queries()[-1] == ('DROP SERIES FROM "system", "disk", "gpu" '
+    assert methods == [("GET", "SELECT"), ("GET", "SELECT"), ("GET", "SELECT"), ("POST", "DROP"),
+                       ("POST", "SELECT")]
+    assert fake.queries()[-2] == ('DROP SERIES FROM "system", "disk", "gpu" '
                                   'WHERE "client_id" = \'ab\\\'c\\\\\'')
     assert all(s.params["epoch"] == ["s"] for s in fake.seen if s.path == "/query")
+
+
+def test_a_long_read_is_posted_and_still_answered(server: Influxd, db: str) -> None:
+    store = InfluxStore(server.url, db=db)
+    clients = [f"{i:032x}" for i in range(300)]  # a query of ~16,000 characters
+    for cid in clients[:3]:
+        store.write(cid, "h", system_samples(2))
+    found = store.points("system", NOW, NOW + 2, ["cpu_percent"], client_ids=clients)
+    assert set(found) == {(cid, "") for cid in clients[:3]}
+    store.close()
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
