@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     return app
 
 
-def extensions() -> list:  # type: ignore[type-arg]
+def extensions() -> list[Callable[[Flask], None]]:
     """Parts that plug into the app with their own init_app: the live feed, alert rules, the Grafana API."""
     found = []
     for module in ("api.live", "api.alerts", "api.grafana"):

@@ -28,7 +28,7 @@ def run(bind: str | None = None, workers: int = 1) -> int:
     # after the fork (SQLite connections and threads must not cross a fork).
     create_app(settings, start_background=False).extensions["statusmon"].store.close()
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             options: dict[str, Any] = {
                 "bind": settings.bind, "worker_class": "gevent", "workers": workers,

@@ -9,11 +9,16 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from statusmon import __version__
 
+if TYPE_CHECKING:
+    from api.config import Settings
+    from api.meta.db import MetaDB
 
-def _meta():  # type: ignore[no-untyped-def]
+
+def _meta() -> tuple[Settings, MetaDB]:
     from api.config import Settings
     from api.meta.db import MetaDB
 
@@ -62,11 +67,11 @@ def cmd_client(args: argparse.Namespace) -> int:
         print(f"removed {args.id} and its data")
         return 0
     if args.action == "rotate-token":
-        token = registry.rotate_token(args.id)
-        if token is None:
+        new_token = registry.rotate_token(args.id)
+        if new_token is None:
             print(f"error: no client {args.id}", file=sys.stderr)
             return 1
-        print(f"new token: {token}\n(the old token stops working now)")
+        print(f"new token: {new_token}\n(the old token stops working now)")
         return 0
     return 2
 
@@ -75,7 +80,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
     from api.meta.admin import AdminAuth, WeakPassword
 
     settings, db = _meta()
-    password = args.password_stdin and sys.stdin.readline().rstrip("\n")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else ""
     if not password:
         password = getpass.getpass("new admin password: ")
         if getpass.getpass("again: ") != password:

@@ -10,7 +10,7 @@ from api.meta import tokens
 from api.meta.db import MetaDB
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
-TOKEN_PREFIX = "smr_"  # tells a read-only API token apart from an agent token at a glance
+TOKEN_PREFIX = "smr_"  # noqa: S105 - a prefix, not a secret; tells a read-only API token apart from an agent token at a glance
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,7 @@ class ClientRegistry:
                       dropped: int | None) -> None:
         self.record_reports([Report(client_id, agent_version, last_sample, dropped)])
 
-    def record_reports(self, reports: list[Report]) -> None:
+    def record_reports(self, reports: Sequence[Report]) -> None:
         """Remember what the overview shows: version, last seen (the newest sample time) and latest values.
 
         One transaction for many reports; a replayed older batch never moves last_seen backwards.

@@ -57,7 +57,7 @@ class GroupCommit:
             self.store.write_many(batches)
             if self.after_write is not None:
                 self.after_write([p.extra for p in group])
-        except BaseException as e:  # every waiter answers with the same failure (503 or 500)
+        except BaseException as e:  # noqa: BLE001 - re-raised in every waiter: each answers with the same failure (503 or 500)
             for p in group:
                 p.error = e
         finally:
