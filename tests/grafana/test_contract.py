@@ -120,7 +120,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
 
 @schema.parametrize()
 @hypothesis.settings(
-    max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(hypothesis.HealthCheck)
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,  # the same cases every run: a failure here is a regression, not bad luck
+    database=None,  # and no .hypothesis/ directory left in the checkout
+    suppress_health_check=list(hypothesis.HealthCheck),
 )
 def test_every_operation_conforms_to_the_contract(case: Any, server: tuple[ServerProcess, str]) -> None:
     srv, token = server
