@@ -8,6 +8,12 @@ and only then delivered (``alerting.delivery``).
 
 The query window starts just after the oldest sample time that a recently evaluated state has seen, and never
 more than ``catchup`` seconds back: after the worker was down longer than that, older samples are skipped.
+
+States live in memory between cycles (loaded once; this process is their only writer). A change of status,
+timer or notification time is written in the cycle that made it; mere progress (the newest sample seen, while
+nothing else changed) is written every ``flush_every`` seconds. That is safe because evaluation is
+deterministic: after a crash, replaying the samples since the last written state walks the same path and
+crosses no status change that was not already written, so nothing is notified twice and no timer is lost.
 """
 
 from __future__ import annotations
@@ -15,14 +21,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from alerting.events import metric_event, offline_event
 from alerting.machine import FIRING, OK, PENDING, AlertState, Transition, evaluate, evaluate_offline
 from alerting.persistence import AlertDB, CycleWrites, StateKey
 from alerting.rules import Rule, RuleSet, default_rules
-from api.meta.clients import Client, ClientRegistry
 from api.meta.db import MetaDB
 from api.meta.settings import GlobalSettings
 from api.store.base import TimeSeriesStore
@@ -31,6 +37,19 @@ from statusmon.metrics import ALERT_METRIC_TYPES
 log = logging.getLogger(__name__)
 
 OFFLINE_KEY = "offline"
+States = dict[StateKey, tuple[str, AlertState]]
+
+
+class Host(NamedTuple):
+    id: str
+    hostname: str
+    last_seen: int | None
+
+
+def significant(old: AlertState, new: AlertState) -> bool:
+    """A change that must be written at once (anything but progress over samples)."""
+    return (old.status, old.since, old.fired_at, old.notified_at) != (new.status, new.since, new.fired_at,
+                                                                      new.notified_at)
 
 
 @dataclass
@@ -54,7 +73,8 @@ class CycleReport:
 
 class Evaluator:
     def __init__(self, meta: MetaDB, store: TimeSeriesStore, public_url: str = "",
-                 channels: Callable[[dict[str, Any]], list[str]] | None = None, catchup: float = 900.0):
+                 channels: Callable[[dict[str, Any]], list[str]] | None = None, catchup: float = 900.0,
+                 flush_every: float = 60.0):
         self.meta = meta
         self.store = store
         self.alerts = AlertDB(meta)
@@ -62,17 +82,46 @@ class Evaluator:
         # Which channels new notifications are queued for (configured and not disabled).
         self.channels = channels or (lambda gs: [])
         self.catchup = catchup
+        self.flush_every = flush_every
+        self._states: States | None = None
+        self._unsaved: States = {}
+        self._flushed_at = 0.0
+        self._stored: tuple[tuple[Any, ...], list[Rule]] | None = None
+        self._ruleset: tuple[list[Rule], list[Rule], RuleSet] | None = None
+
+    def _stored_rules(self) -> list[Rule]:
+        """The stored rules, re-read only when their version changed."""
+        version = self.alerts.rules_version()
+        if self._stored is None or self._stored[0] != version:
+            self._stored = (version, self.alerts.rules())
+        return self._stored[1]
+
+    def _rules(self, stored: list[Rule], defaults: list[Rule]) -> RuleSet:
+        """The RuleSet, reused (with its lookup cache) while the rules are unchanged."""
+        if self._ruleset is None or self._ruleset[0] is not stored or self._ruleset[1] != defaults:
+            self._ruleset = (stored, defaults, RuleSet(stored, defaults))
+        return self._ruleset[2]
+
+    def flush(self) -> None:
+        """Write the progress not written yet (the worker calls this when it stops)."""
+        if self._unsaved:
+            self.alerts.save(CycleWrites(states=dict(self._unsaved)))
+            self._unsaved.clear()
 
     def run_cycle(self, now: float | None = None) -> CycleReport:
         now = time.time() if now is None else now
         report = CycleReport(now=now)
         t0 = time.perf_counter()
         gs = GlobalSettings(self.meta).all()
-        clients = {c.id: c for c in ClientRegistry(self.meta).list()}
-        stored_rules = self.alerts.rules()
-        ruleset = RuleSet(stored_rules, default_rules(gs["thresholds"]))
-        rules_by_key = {r.key: r for r in stored_rules + default_rules(gs["thresholds"])}
-        states = self.alerts.load_states()
+        clients = {r["id"]: Host(r["id"], r["hostname"], r["last_seen"] or None)
+                   for r in self.meta.query("SELECT id, hostname, last_seen FROM clients")}
+        stored_rules = self._stored_rules()
+        defaults = default_rules(gs["thresholds"])
+        ruleset = self._rules(stored_rules, defaults)
+        rules_by_key = {r.key: r for r in stored_rules + defaults}
+        if self._states is None:
+            self._states = self.alerts.load_states()
+        states = self._states
         repeat = max(0.0, float(gs["alert_repeat_hours"]) * 3600.0)
         timeout = float(gs["online_timeout_seconds"])
         max_gap = max(timeout, 30.0)
@@ -82,10 +131,17 @@ class Evaluator:
         report.timings["load"] = t1 - t0
 
         writes = CycleWrites()
+        progress: States = {}
         touched: set[StateKey] = set()
         query_s = 0.0
 
-        def emit(key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Client,
+        def record(key: StateKey, metric_type: str, old: AlertState, new: AlertState) -> None:
+            if significant(old, new):
+                writes.states[key] = (metric_type, new)
+            else:
+                progress[key] = (metric_type, new)
+
+        def emit(key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Host,
                  event: dict[str, Any]) -> None:
             report.transitions += 1
             if t.kind == "firing":
@@ -102,14 +158,7 @@ class Evaluator:
                 writes.outbox.append((ch, event))
                 report.notifications += 1
 
-        families = ruleset.families()
-        metric_types = ruleset.metric_types()
-        for family, fields in sorted(families.items()):
-            start = self._window_start(family, states, now)
-            q0 = time.perf_counter()
-            points = self.store.points(family, start, int(now) + 1, sorted(fields))
-            query_s += time.perf_counter() - q0
-            report.queries += 1
+        def evaluate_family(family: str, points: dict[tuple[str, str], Any]) -> None:
             family_types = [m for m in metric_types if ALERT_METRIC_TYPES[m][0] == family]
             for (client_id, series_key), series in points.items():
                 client = clients.get(client_id)
@@ -130,11 +179,31 @@ class Evaluator:
                         new, transitions = evaluate(rule, old, samples, now, repeat, max_gap)
                         report.evaluations += 1
                         if new != old:
-                            writes.states[key] = (metric_type, new)
+                            record(key, metric_type, old, new)
                         for t in transitions:
                             event = metric_event(t, rule, client_id, client.hostname, series_key,
                                                  self.public_url)
                             emit(key, metric_type, rule, t, client, event)
+
+        families = ruleset.families()
+        metric_types = ruleset.metric_types()
+        starts = self._window_starts(states, now)
+        # The family queries run side by side (InfluxDB answers them in parallel); each family is evaluated
+        # as soon as its answer is in, while the others are still being read.
+        pool = ThreadPoolExecutor(max_workers=max(1, len(families)), thread_name_prefix="alert-query")
+        q0 = time.perf_counter()
+        futures = {pool.submit(self.store.points, family, starts.get(family, int(now - self.catchup)),
+                               int(now) + 1, sorted(fields)): family for family, fields in families.items()}
+        report.queries = len(futures)
+        eval_s = 0.0
+        try:
+            for future in as_completed(futures):
+                e0 = time.perf_counter()
+                evaluate_family(futures[future], future.result())
+                eval_s += time.perf_counter() - e0
+        finally:
+            pool.shutdown(wait=True)
+        query_s = time.perf_counter() - q0 - eval_s
 
         # States not seen this cycle: reminders while firing, and cleanup of rules that no longer apply.
         for key, (metric_type, state) in states.items():
@@ -155,7 +224,7 @@ class Evaluator:
             if state.status == FIRING:
                 new, transitions = evaluate(known, state, (), now, repeat, max_gap)
                 if new != state:
-                    writes.states[key] = (metric_type, new)
+                    record(key, metric_type, state, new)
                 for t in transitions:
                     emit(key, metric_type, known, t, client,
                          metric_event(t, known, client_id, client.hostname, series_key, self.public_url))
@@ -173,13 +242,34 @@ class Evaluator:
         t2 = time.perf_counter()
         report.timings["query"] = query_s
         report.timings["evaluate"] = t2 - t1 - query_s
+        flush = now - self._flushed_at >= self.flush_every
+        if flush:
+            writes.states = {**self._unsaved, **progress, **writes.states}
         self.alerts.save(writes)
+        # Only once written: a failed write leaves memory as it was, and the next cycle redoes the work.
+        if flush:
+            self._unsaved.clear()
+            self._flushed_at = now
+        else:
+            self._unsaved.update(progress)
+            for key in writes.states:
+                self._unsaved.pop(key, None)
+        states.update(writes.states)
+        states.update(progress)
+        for key in writes.removed:
+            states.pop(key, None)
+            self._unsaved.pop(key, None)
         report.timings["persist"] = time.perf_counter() - t2
         return report
 
-    def _window_start(self, family: str, states: dict[StateKey, tuple[str, AlertState]], now: float) -> int:
+    def _window_starts(self, states: States, now: float) -> dict[str, int]:
+        """family -> where its query starts: after the oldest recent sample seen, at most ``catchup`` back."""
         floor = int(now - self.catchup)
-        recent = [s.last_ts for (_, (m, s)) in states.items()
-                  if m != OFFLINE_KEY and s.last_ts is not None and s.last_ts >= floor
-                  and ALERT_METRIC_TYPES[m][0] == family]
-        return max(floor, min(recent) + 1) if recent else floor
+        oldest: dict[str, int] = {}
+        for m, s in states.values():
+            if m == OFFLINE_KEY or s.last_ts is None or s.last_ts < floor:
+                continue
+            family = ALERT_METRIC_TYPES[m][0]
+            if s.last_ts < oldest.get(family, s.last_ts + 1):
+                oldest[family] = s.last_ts
+        return {f: max(floor, ts + 1) for f, ts in oldest.items()}

@@ -108,6 +108,10 @@ def run(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     worker.loop()
+    try:
+        evaluator.flush()
+    except Exception:
+        log.exception("could not write the last progress (it is replayed at the next start)")
     store.close()
     meta.close()
     return 0

@@ -55,6 +55,11 @@ class AlertDB:
 
     # -- rules and states -----------------------------------------------------------------------------
 
+    def rules_version(self) -> tuple[Any, ...]:
+        """Changes whenever a rule is added, changed or removed (the API stamps updated_at uniquely)."""
+        row = self.db.query_one("SELECT count(*), max(id), max(updated_at) FROM alert_rules")
+        return tuple(row) if row else ()
+
     def rules(self) -> list[Rule]:
         return [rule_from_row(r) for r in self.db.query("SELECT * FROM alert_rules ORDER BY id")]
 

@@ -36,6 +36,14 @@ class DeliveryFailed(ApiError):
 
 # -- rules --------------------------------------------------------------------------------------------------
 
+def _stamp() -> float:
+    """updated_at, in microseconds and strictly increasing: the worker re-reads the rules when
+    (count, max id, max updated_at) changes (alerting.persistence.AlertDB.rules_version)."""
+    row = current_state().meta.query_one("SELECT max(updated_at) FROM alert_rules")
+    last = float(row[0]) if row and row[0] is not None else 0.0
+    return max(time.time(), last + 1e-6)
+
+
 def _rule_row(rule_id: int) -> Any:
     row = current_state().meta.query_one("SELECT * FROM alert_rules WHERE id = ?", (rule_id,))
     if row is None:
@@ -90,12 +98,12 @@ def get_rule(rule_id: int) -> ResponseReturnValue:
 def create_rule() -> ResponseReturnValue:
     rule = _load(json_body(16 * 1024, 16 * 1024))
     _check(rule)
-    now = int(time.time())
+    now = _stamp()
     with current_state().meta.tx() as conn:
         cur = conn.execute(
             "INSERT INTO alert_rules (client_id, metric_type, threshold, duration_sec, direction, mount, gpu,"
             " enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*(rule[k] for k in RULE_FIELDS), now, now))
+            (*(rule[k] for k in RULE_FIELDS), int(now), now))
         rule_id = cur.lastrowid
     assert rule_id is not None
     return jsonify(rule_json(_rule_row(rule_id))), 201
@@ -113,7 +121,7 @@ def update_rule(rule_id: int) -> ResponseReturnValue:
     current_state().meta.execute(
         "UPDATE alert_rules SET client_id = ?, metric_type = ?, threshold = ?, duration_sec = ?,"
         " direction = ?, mount = ?, gpu = ?, enabled = ?, updated_at = ? WHERE id = ?",
-        (*(rule[k] for k in RULE_FIELDS), int(time.time()), rule_id))
+        (*(rule[k] for k in RULE_FIELDS), _stamp(), rule_id))
     return jsonify(rule_json(_rule_row(rule_id)))
 
 

@@ -38,4 +38,4 @@ def rule_json(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "client_id": row["client_id"], "metric_type": row["metric_type"],
             "threshold": row["threshold"], "duration_sec": row["duration_sec"], "direction": row["direction"],
             "mount": row["mount"], "gpu": row["gpu"], "enabled": bool(row["enabled"]),
-            "created_at": row["created_at"], "updated_at": row["updated_at"]}
+            "created_at": int(row["created_at"]), "updated_at": int(row["updated_at"])}

@@ -185,3 +185,23 @@ def test_deleting_a_firing_rule_closes_its_incident_quietly(env: tuple[MetaDB, C
     assert AlertDB(meta).load_states() == {}
     (row,) = meta.query("SELECT resolution FROM alert_history")
     assert row["resolution"] == "rule removed"
+
+
+def test_progress_written_lazily_is_replayed_without_repeats(env: tuple[MetaDB, CountingStore]) -> None:
+    meta, store = env
+    c, _ = ClientRegistry(meta).add("web-1")
+    add_rule(meta, "cpu_percent", 95, 20)
+    lazy = Evaluator(meta, store, channels=lambda gs: ["slack"], flush_every=3600)  # type: ignore[arg-type]
+    store.write(c.id, c.hostname, [sample(NOW - 100 + 10 * k, 97.0) for k in range(3)])  # fires at -80
+    lazy.run_cycle(NOW - 75)
+    for k in range(5):  # more breaching samples: progress only, kept in memory
+        store.write(c.id, c.hostname, [sample(NOW - 70 + 10 * k, 97.0)])
+        lazy.run_cycle(NOW - 65 + 10 * k)
+    (stored,) = AlertDB(meta).load_states().values()
+    assert stored[1].last_ts == NOW - 80  # the last written state: progress was not flushed
+    # Killed here. The next worker replays -70..-30 from the written state: same path, nothing repeated.
+    evaluator(meta, store).run_cycle(NOW - 20)
+    assert outbox(meta) == [("firing", "cpu_percent", None, "web-1")]
+    store.write(c.id, c.hostname, [sample(NOW - 10, 5.0)])
+    evaluator(meta, store).run_cycle(NOW)
+    assert [k for k, *_ in outbox(meta)] == ["firing", "resolved"]

@@ -1,0 +1,166 @@
+"""One alerting evaluation cycle for 1,000 clients with 10 rules each, on SQLite and on a real influxd.
+
+    .venv/bin/python -m bench.alerting                     # both backends
+    .venv/bin/python -m bench.alerting --backend influxdb --clients 1000 --cycles 5
+
+Each client has 2 mounts and 2 GPUs and 10 per-client rules (6 host-wide metrics, 2 per-mount, 2 per-GPU:
+14 evaluations per client), samples every 10 s for the last 5 minutes, and 5 % of them run hot. Measured:
+the cold cycle (a fresh worker: no states, reads the whole catch-up window) and steady cycles (one new sample
+per client since the last cycle, the normal case). Each cycle = reading settings/rules/states, one query per
+metric family, evaluation, and the one write transaction (states, history, outbox). Delivery is not timed.
+Prints a table and writes JSON to bench/results/, naming the machine. Target: <= 1 s per cycle on InfluxDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from alerting.engine import CycleReport, Evaluator
+from api.meta.db import MetaDB
+from api.meta.settings import GlobalSettings
+from api.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
+
+RULES = [("cpu_percent", 95.0), ("ram_percent", 95.0), ("disk_percent", 90.0), ("inode_percent", 90.0),
+         ("docker_bytes", 5e11), ("gpu_percent", 99.0), ("mount_used_percent", 90.0),
+         ("mount_inodes_percent", 90.0), ("gpu_temp_c", 85.0), ("gpu_mem_percent", 95.0)]
+STEP = 10
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    influxd = ""
+    try:
+        influxd = subprocess.run(["/usr/bin/influxd", "version"], capture_output=True, text=True,
+                                 timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "system": platform.platform(), "influxd": influxd,
+            "load_average": [round(x, 2) for x in os.getloadavg()]}  # others' work on a shared box shows here
+
+
+def sample(ts: int, hot: bool) -> Sample:
+    v = 97.0 if hot else 30.0
+    return Sample(ts=ts, values={"cpu_percent": v, "ram_percent": 40.0, "disk_percent": 50.0,
+                                 "inode_percent": 5.0, "docker_bytes": 10 ** 10, "gpu_percent": 50.0},
+                  disks=(DiskSample("/", 500, 1000, 10, 100),
+                         DiskSample("/data", 950 if hot else 100, 1000, 1, 100)),
+                  gpus=(GpuSample(0, util_percent=50.0, mem_used_bytes=10, mem_total_bytes=80, temp_c=60.0),
+                        GpuSample(1, util_percent=50.0, mem_used_bytes=10, mem_total_bytes=80,
+                                  temp_c=90.0 if hot else 60.0)))
+
+
+def setup(meta: MetaDB, store: TimeSeriesStore, clients: int, start: int, end: int) -> list[str]:
+    GlobalSettings(meta).update({"thresholds": {}, "online_timeout_seconds": 3600, "alert_repeat_hours": 24})
+    ids = [f"bench{i:05d}" for i in range(clients)]
+    with meta.tx() as conn:
+        conn.executemany("INSERT INTO clients (id, hostname, token_hash, created_at, last_seen)"
+                         " VALUES (?, ?, 'x', 0, ?)", [(c, f"host-{c}", end) for c in ids])
+        conn.executemany(
+            "INSERT INTO alert_rules (client_id, metric_type, threshold, duration_sec, direction, enabled,"
+            " created_at, updated_at) VALUES (?, ?, ?, 60, 'above', 1, 0, 0)",
+            [(c, m, t) for c in ids for m, t in RULES])
+    for i, c in enumerate(ids):
+        store.write(c, f"host-{c}", [sample(ts, i % 20 == 0) for ts in range(start, end + 1, STEP)])
+    return ids
+
+
+def write_tick(store: TimeSeriesStore, ids: list[str], ts: int) -> None:
+    for i, c in enumerate(ids):
+        store.write(c, f"host-{c}", [sample(ts, i % 20 == 0)])
+
+
+def row(backend: str, phase: str, r: CycleReport) -> dict[str, Any]:
+    return {"backend": backend, "phase": phase, "total_ms": round(r.total_s * 1000, 1),
+            **{f"{k}_ms": round(v * 1000, 1) for k, v in r.timings.items()},
+            "queries": r.queries, "series": r.series, "points": r.points, "evaluations": r.evaluations,
+            "transitions": r.transitions, "states": r.states}
+
+
+def run_backend(backend: str, clients: int, cycles: int, tmp: Path) -> list[dict[str, Any]]:
+    influxd = None
+    if backend == "influxdb":
+        from tests.support.influxd import start_influxd
+
+        influxd = start_influxd(tmp / "influxd")
+        from api.store.influx import InfluxStore
+
+        store: TimeSeriesStore = InfluxStore(influxd.url, db="bench")
+        store.ensure_database()  # type: ignore[attr-defined]
+    else:
+        from api.store.sqlite import SQLiteStore
+
+        store = SQLiteStore(tmp / "metrics.db")
+    try:
+        meta = MetaDB(tmp / "meta.db")
+        t0 = int(time.time()) - 3600
+        t0 -= t0 % STEP
+        t_setup = time.perf_counter()
+        ids = setup(meta, store, clients, t0 - 300, t0)
+        print(f"{backend}: {clients} clients, {len(ids) * len(RULES)} rules, data written in "
+              f"{time.perf_counter() - t_setup:.1f} s")
+        ev = Evaluator(meta, store, "https://mon.example", channels=lambda gs: ["slack"])
+        rows = [row(backend, "cold", ev.run_cycle(t0 + 1))]
+        for k in range(1, cycles + 1):
+            write_tick(store, ids, t0 + k * STEP)
+            rows.append(row(backend, f"steady {k}", ev.run_cycle(t0 + k * STEP + 1)))
+        return rows
+    finally:
+        store.close()
+        if influxd is not None:
+            influxd.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--backend", choices=["sqlite", "influxdb", "both"], default="both")
+    p.add_argument("--clients", type=int, default=1000)
+    p.add_argument("--cycles", type=int, default=5)
+    args = p.parse_args()
+    backends = ["sqlite", "influxdb"] if args.backend == "both" else [args.backend]
+    rows: list[dict[str, Any]] = []
+    for b in backends:
+        with tempfile.TemporaryDirectory(prefix=f"bench-alerting-{b}-") as d:
+            rows += run_backend(b, args.clients, args.cycles, Path(d))
+    cols = ["backend", "phase", "total_ms", "load_ms", "query_ms", "evaluate_ms", "persist_ms", "points",
+            "evaluations", "transitions"]
+    print()
+    print("  ".join(f"{c:>11}" for c in cols))
+    for r in rows:
+        print("  ".join(f"{r.get(c, ''):>11}" for c in cols))
+    summary = {}
+    for b in backends:
+        steady = [r["total_ms"] for r in rows if r["backend"] == b and r["phase"].startswith("steady")]
+        cold = next(r["total_ms"] for r in rows if r["backend"] == b and r["phase"] == "cold")
+        summary[b] = {"cold_ms": cold, "steady_median_ms": statistics.median(steady),
+                      "steady_max_ms": max(steady)}
+        print(f"{b}: cold {cold:.0f} ms, steady median {statistics.median(steady):.0f} ms, "
+              f"max {max(steady):.0f} ms  (target <= 1000 ms per cycle on InfluxDB)")
+    out_dir = Path(__file__).resolve().parent / "results"
+    out_dir.mkdir(exist_ok=True)
+    info = machine()
+    out = out_dir / f"alerting-{info['host']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps({"machine": info, "clients": args.clients, "rules_per_client": len(RULES),
+                               "summary": summary, "cycles": rows}, indent=2))
+    print(f"machine: {info['host']}, {info['cpu']}, {info['cores']} cores, load average {info['load_average']}")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
