@@ -52,11 +52,15 @@ class InfluxStore:
     backend = "influxdb"
 
     def __init__(self, url: str, db: str = "statusmon", rp: str = "", token: str = "", user: str = "",
-                 password: str = "", timeout: float = 10.0, retention_days: int = 7) -> None:
+                 password: str = "", timeout: float = 10.0, retention_days: int = 7,
+                 query_timeout: float | None = None) -> None:
         self.url = url.rstrip("/")
         self.db = db
         self.rp = rp
+        # ``timeout`` bounds connecting and every write, ping and change; a SELECT may compute for longer
+        # (exact stats over 7 days of 1 s data take seconds on a busy 1.6.7), up to ``query_timeout``.
         self.timeout = timeout
+        self.query_timeout = max(timeout, 60.0) if query_timeout is None else query_timeout
         self.retention_days = retention_days
         self.version: str | None = None
         self._ready = False
@@ -282,9 +286,10 @@ class InfluxStore:
         # chunked: a server with a max-row-limit would otherwise cut long results short ("partial").
         params = {"db": self.db, "epoch": "s", "chunked": "true", "chunk_size": "10000"}
         if read and len(text) <= MAX_GET_QUERY:
-            resp = self._request("GET", "/query", params={"q": text, **params})
+            resp = self._request("GET", "/query", params={"q": text, **params}, read_timeout=self.query_timeout)
         else:
-            resp = self._request("POST", "/query", params=params, data={"q": text})
+            resp = self._request("POST", "/query", params=params, data={"q": text},
+                                 read_timeout=self.query_timeout if read else None)
         if not 200 <= resp.status_code < 300:
             raise StoreError(f"InfluxDB refused the query ({resp.status_code}): {_error_text(resp)}")
         results = _merge_chunks(_json_documents(resp.text))
@@ -293,9 +298,11 @@ class InfluxStore:
                 raise StoreError(f"InfluxDB query failed: {r['error']}")
         return results
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(self, method: str, path: str, read_timeout: float | None = None,
+                 **kwargs: Any) -> requests.Response:
+        timeout = (self.timeout, read_timeout or self.timeout)
         try:
-            resp = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+            resp = self.session.request(method, self.url + path, timeout=timeout, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as e:
             raise StoreUnavailable(f"InfluxDB at {self.url} is unreachable: {e}") from e
         except requests.RequestException as e:

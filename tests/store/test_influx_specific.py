@@ -165,6 +165,7 @@ class Seen:
 class FakeInflux:
     version: str = "2.7.10"
     status: int = 0  # when set, every request but /ping answers with it
+    delay: float = 0.0  # seconds every request but /ping waits before answering
     seen: list[Seen] = field(default_factory=list)
     url: str = ""
 
@@ -189,6 +190,8 @@ def fake() -> Iterator[FakeInflux]:
             params = parse_qs(parts.query) | parse_qs(body.decode()) if parts.path == "/query" else parse_qs(
                 parts.query)
             state.seen.append(Seen(self.command, parts.path, params, dict(self.headers), body))
+            if parts.path != "/ping":
+                time.sleep(state.delay)
             if parts.path == "/ping":
                 self.send_response(204)
                 self.send_header("X-Influxdb-Version", state.version)
@@ -299,6 +302,17 @@ def test_a_long_read_is_posted_and_still_answered(server: Influxd, db: str) -> N
     found = store.points("system", NOW, NOW + 2, ["cpu_percent"], client_ids=clients)
     assert set(found) == {(cid, "") for cid in clients[:3]}
     store.close()
+
+
+def test_a_slow_select_may_take_up_to_the_query_timeout_but_a_slow_write_may_not(fake: FakeInflux) -> None:
+    store = InfluxStore(fake.url, timeout=0.3, query_timeout=5)
+    store.ensure_database()
+    fake.delay = 1.0
+    store.stats("abc", NOW, NOW + 1, ["cpu_percent"])
+    t0 = time.monotonic()
+    with pytest.raises(StoreUnavailable):
+        store.write("abc", "web-1", system_samples(1))
+    assert time.monotonic() - t0 < 0.9
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
