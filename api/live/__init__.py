@@ -20,7 +20,5 @@ def init_app(app: Flask) -> None:
     app.extensions["statusmon.live"] = live_feed
     state.ingest_listeners.append(live_feed.on_ingest)
     state.interval_hint = live_feed.interval_hint
-    # Pings keep idle connections alive through proxies and find dead browsers.
-    app.config.setdefault("SOCK_SERVER_OPTIONS", {"ping_interval": 25})
     sock.init_app(app)
     app.register_blueprint(bp)

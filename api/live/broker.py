@@ -20,7 +20,7 @@ ALL = None  # a subscription's client filter meaning "every client" (the overvie
 
 
 class Subscription:
-    """One viewer's queue of serialised frames, bounded by count and by bytes."""
+    """One viewer's queue of encoded frames (wire bytes), bounded by count and by bytes."""
 
     def __init__(self, max_frames: int = 1000, max_bytes: int = 8 << 20) -> None:
         self.max_frames = max_frames
@@ -29,7 +29,7 @@ class Subscription:
         self.closed = False
         self.overflowed = False
         self.on_overflow: Callable[[], None] | None = None
-        self._pending: deque[str] = deque()
+        self._pending: deque[bytes] = deque()
         self._bytes = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -37,26 +37,26 @@ class Subscription:
     def wants(self, client_id: str | None) -> bool:
         return client_id is None or self.clients is ALL or client_id in self.clients
 
-    def offer(self, text: str) -> bool:
+    def offer(self, data: bytes) -> bool:
         """Queue a frame; False (and the subscription closed) when the queue would overflow."""
         with self._lock:
             if self.closed:
                 return False
-            if len(self._pending) >= self.max_frames or self._bytes + len(text) > self.max_bytes:
+            if len(self._pending) >= self.max_frames or self._bytes + len(data) > self.max_bytes:
                 self.closed = self.overflowed = True
                 self._pending.clear()
                 self._bytes = 0
                 overflowed = True
             else:
-                self._pending.append(text)
-                self._bytes += len(text)
+                self._pending.append(data)
+                self._bytes += len(data)
                 overflowed = False
             self._wake.set()
         if overflowed and self.on_overflow is not None:
             self.on_overflow()
         return not overflowed
 
-    def take(self, timeout: float | None) -> list[str]:
+    def take(self, timeout: float | None) -> list[bytes]:
         """Every queued frame (oldest first), waiting up to ``timeout`` s for one; [] on timeout or close."""
         self._wake.wait(timeout)
         with self._lock:
@@ -84,8 +84,9 @@ class Broker(Protocol):
     def unsubscribe(self, sub: Subscription) -> None:
         """Stop delivering to ``sub`` (idempotent)."""
 
-    def publish(self, client_id: str | None, text: str) -> None:
-        """Offer one serialised frame about ``client_id`` (None: about no one client) to every subscriber."""
+    def publish(self, client_id: str | None, data: bytes, overview: bytes | None = None) -> None:
+        """Offer one encoded frame about ``client_id`` (None: about no one client) to every subscriber;
+        subscribers to every client get ``overview`` instead when given (a slimmer frame)."""
 
 
 class LocalBroker:
@@ -108,8 +109,10 @@ class LocalBroker:
         with self._lock:
             return list(self._subs)
 
-    def publish(self, client_id: str | None, text: str) -> None:
-        dropped = [sub for sub in self.subscriptions() if sub.wants(client_id) and not sub.offer(text)]
+    def publish(self, client_id: str | None, data: bytes, overview: bytes | None = None) -> None:
+        wide = overview if overview is not None else data
+        dropped = [sub for sub in self.subscriptions()
+                   if sub.wants(client_id) and not sub.offer(wide if sub.clients is ALL else data)]
         if dropped:
             with self._lock:
                 for sub in dropped:

@@ -39,15 +39,20 @@ class LiveFeed:
         if not samples:
             return
         ordered = sorted(samples, key=lambda s: s.ts)
-        self.broker.publish(client.id, frames.samples_frame(client.id, client.hostname,
-                                                            [sample_view(s) for s in ordered]))
+        views = [sample_view(s) for s in ordered]
+        # A detail page gets every sample; the overview (every client, a card each) only the newest of the
+        # batch: a tenth of the bytes at the default 10-sample batches, which is what 1,000 viewers cost.
+        full = frames.wire(frames.samples_frame(client.id, client.hostname, views))
+        slim = full if len(views) == 1 else frames.wire(frames.samples_frame(client.id, client.hostname,
+                                                                             views[-1:]))
+        self.broker.publish(client.id, full, slim)
         with self._online_lock:
             if self._online is not None and not self._online.get(client.id):
                 online = time.time() - ordered[-1].ts <= self.state.online_timeout()
                 self._online[client.id] = online
                 if online:
-                    self.broker.publish(client.id, frames.status_frame(client.id, client.hostname, True,
-                                                                       ordered[-1].ts))
+                    self.broker.publish(client.id, frames.wire(frames.status_frame(
+                        client.id, client.hostname, True, ordered[-1].ts)))
 
     def interval_hint(self, client_id: str) -> int:
         s = self.state.settings
@@ -99,10 +104,10 @@ class LiveFeed:
             return []  # the first look only sets the baseline: browsers load the current state via the API
         for ch in changes:
             if ch.online is None:
-                self.broker.publish(ch.client_id, frames.removed_frame(ch.client_id))
+                self.broker.publish(ch.client_id, frames.wire(frames.removed_frame(ch.client_id)))
             else:
-                self.broker.publish(ch.client_id, frames.status_frame(ch.client_id, ch.hostname, ch.online,
-                                                                      ch.last_seen))
+                self.broker.publish(ch.client_id, frames.wire(frames.status_frame(
+                    ch.client_id, ch.hostname, ch.online, ch.last_seen)))
         return changes
 
     def _ensure_presence(self) -> None:

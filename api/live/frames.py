@@ -6,8 +6,10 @@ Server to browser:
 - ``{"type": "status", "client_id", "hostname", "online", "last_seen"}`` when a client goes on- or offline;
 - ``{"type": "removed", "client_id"}`` when a client is deleted;
 - ``{"type": "subscribed", "clients": [...] | null}`` acknowledging a subscribe message;
-- ``{"type": "error", "message"}`` for a message the server could not use;
-- ``{"type": "batch", "frames": [...]}`` several of the above, when a viewer fell behind a little.
+- ``{"type": "error", "message"}`` for a message the server could not use.
+
+Each frame is encoded once into WebSocket wire bytes (``wire``) and the same bytes object is queued for every
+viewer: fan-out costs one socket write per viewer, not one JSON or frame encoding.
 
 Browser to server: ``{"subscribe": ["<client id>", ...]}`` narrows the feed to those clients (a detail page)
 and marks them watched; ``{"subscribe": null}`` widens it to every client again (the overview).
@@ -43,11 +45,20 @@ def removed_frame(client_id: str) -> str:
     return dumps({"type": "removed", "client_id": client_id})
 
 
-def batch(frames: Sequence[str]) -> str:
-    """One WebSocket message for several queued frames (already serialised: joined, not re-encoded)."""
-    if len(frames) == 1:
-        return frames[0]
-    return '{"type":"batch","frames":[' + ",".join(frames) + "]}"
+def wire(text: str) -> bytes:
+    """A complete, unmasked server-to-client WebSocket text message (RFC 6455 section 5.2)."""
+    payload = text.encode("utf-8")
+    n = len(payload)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 1 << 16:
+        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return header + payload
+
+
+PING = bytes((0x89, 0))  # a WebSocket ping with no payload; browsers answer it by themselves
 
 
 def parse_subscribe(text: str | bytes) -> frozenset[str] | None:

@@ -60,11 +60,11 @@ def live(ws: Any) -> None:
                 try:
                     clients = frames.parse_subscribe(msg)
                 except frames.BadMessage as e:
-                    sub.offer(frames.dumps({"type": "error", "message": str(e)}))
+                    sub.offer(frames.wire(frames.dumps({"type": "error", "message": str(e)})))
                     continue
                 live_feed.narrow(sub, clients)
-                sub.offer(frames.dumps({"type": "subscribed",
-                                        "clients": sorted(clients) if clients is not None else None}))
+                ack = sorted(clients) if clients is not None else None
+                sub.offer(frames.wire(frames.dumps({"type": "subscribed", "clients": ack})))
         except (ConnectionClosed, OSError):
             log.debug("live feed: viewer went away")
         finally:
@@ -72,11 +72,15 @@ def live(ws: Any) -> None:
 
     threading.Thread(target=reader, name="live-reader", daemon=True).start()
     try:
-        ws.send(live_feed.hello())
+        # Every write to the socket happens here, in this one greenlet: frames arrive already encoded, and a
+        # viewer that fell behind gets its backlog in one write. Pings too (flask-sock's own ping thread
+        # would interleave with these writes), which also find browsers that vanished without a close.
+        ws.sock.sendall(frames.wire(live_feed.hello()))
         while not sub.closed and ws.connected:
             pending = sub.take(IDLE_WAKE_SECONDS)
-            if pending and not sub.overflowed:
-                ws.send(frames.batch(pending))
+            if sub.overflowed:
+                break
+            ws.sock.sendall(b"".join(pending) if pending else frames.PING)
         if sub.overflowed:
             log.info("live feed: dropped a viewer that fell %d frames behind", sub.max_frames)
     finally:

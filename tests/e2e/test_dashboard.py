@@ -4,8 +4,8 @@ the live tab moving every second, client management and settings; screenshots at
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest

@@ -11,8 +11,8 @@ from api.meta.clients import Client
 
 def test_it_queues_frames_in_order_and_hands_them_all_out_at_once() -> None:
     sub = Subscription(max_frames=10)
-    assert sub.offer("a") and sub.offer("b")
-    assert sub.take(0) == ["a", "b"]
+    assert sub.offer(b"a") and sub.offer(b"b")
+    assert sub.take(0) == [b"a", b"b"]
     assert sub.take(0) == []
 
 
@@ -20,18 +20,18 @@ def test_it_closes_a_subscription_that_overflows_by_count_and_calls_its_hook() -
     calls: list[int] = []
     sub = Subscription(max_frames=2)
     sub.on_overflow = lambda: calls.append(1)
-    assert sub.offer("a") and sub.offer("b")
-    assert not sub.offer("c")
+    assert sub.offer(b"a") and sub.offer(b"b")
+    assert not sub.offer(b"c")
     assert sub.closed and sub.overflowed and calls == [1]
     assert sub.take(0) == []  # what was queued is dropped with it
-    assert not sub.offer("d")
+    assert not sub.offer(b"d")
     assert calls == [1]
 
 
 def test_it_closes_a_subscription_that_overflows_by_bytes() -> None:
     sub = Subscription(max_frames=100, max_bytes=10)
-    assert sub.offer("12345")
-    assert not sub.offer("123456")
+    assert sub.offer(b"12345")
+    assert not sub.offer(b"123456")
     assert sub.overflowed
 
 
@@ -41,7 +41,7 @@ def test_the_broker_drops_only_the_slow_subscriber_and_counts_it() -> None:
     broker.subscribe(fast)
     broker.subscribe(slow)
     for i in range(10):
-        broker.publish("c1", f"f{i}")
+        broker.publish("c1", f"f{i}".encode())
         if i % 2 == 0:
             fast.take(0)
     assert broker.dropped_total == 1
@@ -53,10 +53,10 @@ def test_a_narrowed_subscription_gets_its_clients_and_client_less_frames_only() 
     sub = Subscription()
     sub.clients = frozenset({"a"})
     broker.subscribe(sub)
-    broker.publish("a", "for-a")
-    broker.publish("b", "for-b")
-    broker.publish(None, "for-all")
-    assert sub.take(0) == ["for-a", "for-all"]
+    broker.publish("a", b"for-a")
+    broker.publish("b", b"for-b")
+    broker.publish(None, b"for-all")
+    assert sub.take(0) == [b"for-a", b"for-all"]
 
 
 def test_watchers_count_each_page_and_forget_at_zero() -> None:
@@ -98,10 +98,26 @@ def test_it_refuses_anything_else(text: str) -> None:
         frames.parse_subscribe(text)
 
 
-def test_a_batch_joins_serialised_frames_without_re_encoding() -> None:
-    import json
+@pytest.mark.parametrize("size, header", [(5, b"\x81\x05"), (300, b"\x81\x7e\x01\x2c"),
+                                          (70_000, b"\x81\x7f" + (70_000).to_bytes(8, "big"))])
+def test_frames_are_encoded_once_as_unmasked_text_messages(size: int, header: bytes) -> None:
+    from wsproto.frame_protocol import FrameProtocol
 
-    one, two = frames.removed_frame("a"), frames.status_frame("b", "h", True, 5)
-    assert frames.batch([one]) == one
-    joined = json.loads(frames.batch([one, two]))
-    assert joined == {"type": "batch", "frames": [json.loads(one), json.loads(two)]}
+    text = "x" * size
+    data = frames.wire(text)
+    assert data.startswith(header) and data.endswith(text.encode())
+    # A real WebSocket client parser reads it back as one complete text message.
+    proto = FrameProtocol(client=True, extensions=[])
+    proto.receive_bytes(data)
+    (frame,) = list(proto.received_frames())
+    assert frame.payload == text and frame.frame_finished and frame.message_finished
+
+
+def test_overview_subscribers_get_the_slim_frame_and_detail_pages_the_full_one() -> None:
+    broker = LocalBroker()
+    overview, detail = Subscription(), Subscription()
+    detail.clients = frozenset({"a"})
+    broker.subscribe(overview)
+    broker.subscribe(detail)
+    broker.publish("a", b"full", b"slim")
+    assert overview.take(0) == [b"slim"] and detail.take(0) == [b"full"]

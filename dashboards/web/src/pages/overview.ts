@@ -100,18 +100,20 @@ export function mountOverview(root: HTMLElement): () => void {
   function paint(card: Card): void {
     const c = card.client;
     const online = c.online && isOnline(c.last_seen, now(), timeout);
-    setText(card.badge, online ? "online" : "offline");
-    card.badge.className = `badge ${online ? "on" : "off"}`;
-    card.el.dataset.online = String(online);
+    if (card.el.dataset.online !== String(online)) {
+      setText(card.badge, online ? "online" : "offline");
+      card.badge.className = `badge ${online ? "on" : "off"}`;
+      card.el.dataset.online = String(online);
+    }
     setText(card.seen, `last seen ${formatAgo(c.last_seen, now())}`);
     const l = c.latest;
     for (const [name] of CELLS) {
       const dd = card.values.get(name)!;
       const v = l ? (l as unknown as Record<string, number | null>)[name] : null;
       setText(dd, name === "docker_bytes" ? formatBytes(v) : formatPercent(v, 0));
-      if (name !== "docker_bytes") dd.dataset.level = level(v);
+      if (name !== "docker_bytes" && dd.dataset.level !== level(v)) dd.dataset.level = level(v);
     }
-    if (!card.chart && card.spark.clientWidth > 0) {
+    if (!card.chart && budget.charts-- > 0 && card.spark.clientWidth > 0) {
       card.chart = new uPlotCtor(sparklineOptions(card.spark.clientWidth, 36), card.ring.data() as uPlot.AlignedData, card.spark);
       card.sparkDirty = false;
     } else if (card.chart && card.sparkDirty) {
@@ -134,14 +136,23 @@ export function mountOverview(root: HTMLElement): () => void {
     }).catch(() => { /* live frames fill the sparkline anyway */ });
   }
 
+  // Creating a uPlot costs a few ms: at most a handful per frame, so a fast scroll never blocks the page.
+  const budget = { charts: 0 };
   function flush(): void {
     frameRequested = false;
+    budget.charts = 3;
+    let more = false;
     for (const card of cards.values()) {
       if (card.dirty && card.visible) {
         card.dirty = false;
         paint(card);
+        if (!card.chart) {
+          card.dirty = true; // not drawn yet: next frame
+          more = true;
+        }
       }
     }
+    if (more) schedule();
   }
 
   function schedule(): void {
@@ -151,13 +162,26 @@ export function mountOverview(root: HTMLElement): () => void {
     }
   }
 
+  let arrangeTimer: number | undefined;
+  function arrangeSoon(): void {
+    if (arrangeTimer === undefined) arrangeTimer = window.setTimeout(() => { arrangeTimer = undefined; arrange(); }, 1000);
+  }
+
+  let order: string[] = [];
   function arrange(): void {
     const all = [...cards.values()].map((c) => c.client);
     const shown = selectClients(all, query, status, sort);
     const shownIds = new Set(shown.map((c) => c.id));
-    // Re-append in order (moves nodes; no re-creation), hidden ones at the end.
-    for (const c of shown) grid.append(cards.get(c.id)!.el);
-    for (const card of cards.values()) card.el.hidden = !shownIds.has(card.client.id);
+    // Re-append in order only when the order changed (moves nodes; no re-creation); hidden ones at the end.
+    const next = shown.map((c) => c.id);
+    if (next.length !== order.length || next.some((cid, i) => cid !== order[i])) {
+      for (const cid of next) grid.append(cards.get(cid)!.el);
+      order = next;
+    }
+    for (const card of cards.values()) {
+      const hide = !shownIds.has(card.client.id);
+      if (card.el.hidden !== hide) card.el.hidden = hide;
+    }
     const online = all.filter((c) => c.online).length;
     setText(summary, `${all.length} client${all.length === 1 ? "" : "s"} · ${online} online` +
       (shown.length !== all.length ? ` · ${shown.length} shown` : ""));
@@ -211,14 +235,14 @@ export function mountOverview(root: HTMLElement): () => void {
       const wasOnline = card.client.online;
       card.client = applySamples(card.client, f.samples);
       card.dirty = true;
-      if (!wasOnline) arrange();
+      if (!wasOnline) arrangeSoon();
       schedule();
     } else if (f.type === "status") {
       const card = cards.get(f.client_id);
       if (!card) return refetchSoon();
       card.client = { ...card.client, online: f.online, last_seen: f.last_seen ?? card.client.last_seen };
       card.dirty = true;
-      arrange();
+      arrangeSoon();
       schedule();
     } else if (f.type === "removed") {
       const card = cards.get(f.client_id);
@@ -254,6 +278,7 @@ export function mountOverview(root: HTMLElement): () => void {
     offState();
     clearInterval(ticker);
     clearTimeout(refetchTimer);
+    clearTimeout(arrangeTimer);
     io.disconnect();
     for (const card of cards.values()) card.chart?.destroy();
   };

@@ -1,0 +1,273 @@
+"""The live feed under load: N viewers on /ws/live while simulated agents post, against a real server.
+
+    .venv/bin/python -m bench.live                           # 100 and 1,000 viewers, 500 agents
+    .venv/bin/python -m bench.live --viewers 100 --agents 50 --seconds 10
+
+For each viewer count, in one run against one `statusmon server` (gunicorn + gevent, SQLite):
+- latency: 500 agents each post a 10-sample batch every 10 s (the default interval), at random phases, while
+  N viewers watch the overview (every client's frames). Report-to-frame latency = from the moment the agent
+  starts sending its POST to the moment a viewer has the frame; measured on a random subset of viewers
+  (--probes) so that parsing 50,000 frames a second does not starve the bench itself; the others just drain.
+- ingest throughput: --writers closed-loop agents post 10-sample batches back to back for --seconds, with
+  no viewers (baseline) and then with N viewers connected, in the same run.
+The bench client shares the machine with the server; both are single processes. Prints a table and writes
+JSON to bench/results/, naming the machine. Targets: p99 <= 50 ms at 1,000 viewers with 500 agents posting;
+throughput with viewers within 10 % of the no-viewer run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.alerting import machine  # noqa: E402
+from tests.live.fake import sample  # noqa: E402
+from tests.support.server import start_server  # noqa: E402
+
+BATCH = 10
+
+
+class Http:
+    """A keep-alive HTTP/1.1 connection for posting reports (asyncio streams; no library overhead)."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, token: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        self.writer.write(head + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+
+async def ws_connect(host: str, port: int, cookie: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection(host, port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET /ws/live HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                  f"Cookie: {cookie}\r\n\r\n").encode())
+    status = await reader.readline()
+    if b" 101 " not in status:
+        raise RuntimeError(f"upgrade refused: {status!r}")
+    while (await reader.readline()) not in (b"\r\n", b""):
+        pass
+    return reader, writer
+
+
+async def read_frames(reader: asyncio.StreamReader, on_text: Any) -> None:
+    """Parse server frames (never masked); hand text payloads to on_text(bytes)."""
+    while True:
+        b0, b1 = await reader.readexactly(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(await reader.readexactly(2), "big")
+        elif n == 127:
+            n = int.from_bytes(await reader.readexactly(8), "big")
+        payload = await reader.readexactly(n)
+        if b0 & 0x0F == 0x1:
+            on_text(payload)
+        elif b0 & 0x0F == 0x8:
+            return
+
+
+async def drain(reader: asyncio.StreamReader) -> None:
+    while await reader.read(1 << 16):
+        pass
+
+
+class Run:
+    def __init__(self, url: str, cookie: str, clients: list[tuple[str, str]]):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", int(parts.port or 80)
+        self.cookie = cookie
+        self.clients = clients
+        self.sent: dict[tuple[str, int], float] = {}  # (client id, last ts of the batch) -> send time
+        self.latencies: list[float] = []
+        self.errors = 0
+
+    def batch_body(self, t0: int, seed: int) -> tuple[bytes, int]:
+        samples = [sample(t0 - BATCH + 1 + i, seed=seed) for i in range(BATCH)]
+        return json.dumps({"agent_version": "bench", "samples": samples}).encode(), samples[-1]["ts"]
+
+    def on_probe_text(self, payload: bytes) -> None:
+        now = time.perf_counter()
+        obj = json.loads(payload)
+        for f in obj["frames"] if obj.get("type") == "batch" else [obj]:
+            if f.get("type") == "samples":
+                sent = self.sent.get((f["client_id"], f["samples"][-1]["ts"]))
+                if sent is not None:
+                    self.latencies.append(now - sent)
+
+    async def viewers(self, n: int, probes: int) -> list[asyncio.Task[None]]:
+        tasks = []
+        probe_ids = set(random.sample(range(n), min(probes, n)))
+        for i in range(n):
+            reader, writer = await ws_connect(self.host, self.port, self.cookie)
+            coro = read_frames(reader, self.on_probe_text) if i in probe_ids else drain(reader)
+            task = asyncio.ensure_future(coro)
+            task.writer = writer  # type: ignore[attr-defined]
+            tasks.append(task)
+        return tasks
+
+    async def paced(self, agents: int, seconds: float, interval: float = 10.0) -> int:
+        """Each agent posts a batch every `interval` s at a random phase; returns posts made."""
+        deadline = time.perf_counter() + seconds
+        posts = 0
+
+        async def agent(i: int) -> None:
+            nonlocal posts
+            cid, token = self.clients[i]
+            http = Http(self.host, self.port)
+            await asyncio.sleep(random.uniform(0, interval))
+            seq = 0
+            while time.perf_counter() < deadline:
+                t0 = int(time.time()) - 60 + seq  # distinct timestamps per post, inside the accepted window
+                seq += BATCH
+                body, last_ts = self.batch_body(t0, i)
+                self.sent[(cid, last_ts)] = time.perf_counter()
+                if await http.post("/api/report", body, token) != 200:
+                    self.errors += 1
+                posts += 1
+                await asyncio.sleep(interval)
+
+        await asyncio.gather(*(agent(i) for i in range(agents)))
+        return posts
+
+    async def closed_loop(self, writers: int, seconds: float, offset: int) -> float:
+        """Samples stored per second by `writers` agents posting back to back."""
+        deadline = time.perf_counter() + seconds
+        stored = 0
+
+        async def writer(i: int) -> None:
+            nonlocal stored
+            cid, token = self.clients[offset + i]
+            http = Http(self.host, self.port)
+            bodies = [self.batch_body(int(time.time()) - 3600 + k * BATCH, i)[0] for k in range(50)]
+            k = 0
+            while time.perf_counter() < deadline:
+                if await http.post("/api/report", bodies[k % len(bodies)], token) == 200:
+                    stored += BATCH
+                else:
+                    self.errors += 1
+                k += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(writer(i) for i in range(writers)))
+        return stored / (time.perf_counter() - start)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
+async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: argparse.Namespace,
+                admin: Any) -> dict[str, Any]:
+    run = Run(url, cookie, clients)
+    results: dict[str, Any] = {"baseline_samples_per_s": None, "by_viewers": []}
+    results["baseline_samples_per_s"] = await run.closed_loop(args.writers, args.seconds, args.agents)
+    for n in args.viewers:
+        dropped_before = admin.get(url + "/api/live", timeout=10).json()["dropped_total"]
+        tasks = await run.viewers(n, args.probes)
+        await asyncio.sleep(1)
+        run.latencies = []
+        posts = await run.paced(args.agents, args.latency_seconds)
+        await asyncio.sleep(1)
+        lat = run.latencies[:]
+        with_viewers = await run.closed_loop(args.writers, args.seconds, args.agents)
+        live = admin.get(url + "/api/live", timeout=10).json()
+        for t in tasks:
+            t.writer.close()  # type: ignore[attr-defined]
+            t.cancel()
+        await asyncio.sleep(1)
+        results["by_viewers"].append({
+            "viewers": n, "agents": args.agents, "posts": posts, "frames_timed": len(lat),
+            "latency_ms": {"p50": _ms(pct(lat, 50)), "p99": _ms(pct(lat, 99)),
+                           "max": _ms(max(lat) if lat else None),
+                           "mean": _ms(statistics.fmean(lat) if lat else None)},
+            "samples_per_s_with_viewers": with_viewers,
+            "throughput_vs_baseline": with_viewers / results["baseline_samples_per_s"],
+            "viewers_dropped": live["dropped_total"] - dropped_before,
+        })
+    results["errors"] = run.errors
+    return results
+
+
+def _ms(v: float | None) -> float | None:
+    return None if v is None else round(v * 1000, 2)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--viewers", default="100,1000", type=lambda s: [int(x) for x in s.split(",")])
+    p.add_argument("--agents", type=int, default=500)
+    p.add_argument("--writers", type=int, default=16, help="closed-loop agents for the throughput runs")
+    p.add_argument("--seconds", type=float, default=10, help="length of each throughput run")
+    p.add_argument("--latency-seconds", type=float, default=25, help="length of each paced latency run")
+    p.add_argument("--probes", type=int, default=25, help="viewers that time frames (the rest drain)")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, start_server(
+            Path(tmp), report_rate_per_minute="1000000", login_rate_per_minute="1000") as srv:
+        admin = srv.admin()
+        clients = []
+        for i in range(args.agents + args.writers):
+            r = admin.post(srv.url + "/api/clients", json={"hostname": f"bench-{i:04d}"}, timeout=10)
+            r.raise_for_status()
+            clients.append((r.json()["client"]["id"], r.json()["token"]))
+        cookie = "; ".join(f"{c.name}={c.value}" for c in admin.cookies)
+        started = time.time()
+        results = asyncio.run(bench(srv.url, cookie, clients, args, admin))
+        import signal
+
+        srv.stop(signal.SIGINT)
+    out = {"bench": "live", "machine": machine(), "started": int(started), "args": vars(args), **results,
+           "targets": {"p99_ms_at_1000_viewers": 50, "throughput_vs_baseline_min": 0.9}}
+    print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores)")
+    print(f"ingest without viewers: {results['baseline_samples_per_s']:.0f} samples/s "
+          f"({args.writers} agents posting {BATCH}-sample batches back to back)")
+    print(f"{'viewers':>8} {'agents':>7} {'frames':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'ingest/s':>9} {'vs base':>8} {'dropped':>8}")
+    for r in results["by_viewers"]:
+        lm = r["latency_ms"]
+        print(f"{r['viewers']:>8} {r['agents']:>7} {r['frames_timed']:>8} {lm['p50']!s:>8} {lm['p99']!s:>8} "
+              f"{lm['max']!s:>8} {r['samples_per_s_with_viewers']:>9.0f} {r['throughput_vs_baseline']:>8.2f} "
+              f"{r['viewers_dropped']:>8}")
+    print(f"errors: {results['errors']}")
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(out, indent=2))
+    print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
