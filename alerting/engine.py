@@ -246,6 +246,7 @@ class Evaluator:
         if flush:
             writes.states = {**self._unsaved, **progress, **writes.states}
         self.alerts.save(writes)
+        self.alerts.close_orphans(now)
         # Only once written: a failed write leaves memory as it was, and the next cycle redoes the work.
         if flush:
             self._unsaved.clear()

@@ -100,6 +100,12 @@ class AlertDB:
                 "INSERT INTO alert_outbox (channel, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
                 [(ch, json.dumps(ev, allow_nan=False), now, now) for ch, ev in w.outbox])
 
+    def close_orphans(self, now: float) -> int:
+        """Close the open incidents of removed clients (their states went with them, by foreign key)."""
+        return self.db.execute("UPDATE alert_history SET resolved_at = ?, resolution = 'client removed'"
+                               " WHERE resolved_at IS NULL AND client_id NOT IN (SELECT id FROM clients)",
+                               (int(now),))
+
     # -- the outbox ---------------------------------------------------------------------------------------
 
     def pending(self, limit: int = 500) -> list[OutboxRow]:

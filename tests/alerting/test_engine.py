@@ -205,3 +205,15 @@ def test_progress_written_lazily_is_replayed_without_repeats(env: tuple[MetaDB, 
     store.write(c.id, c.hostname, [sample(NOW - 10, 5.0)])
     evaluator(meta, store).run_cycle(NOW)
     assert [k for k, *_ in outbox(meta)] == ["firing", "resolved"]
+
+
+def test_removing_a_client_closes_its_open_incidents(env: tuple[MetaDB, CountingStore]) -> None:
+    meta, store = env
+    c, _ = ClientRegistry(meta).add("web-1")
+    add_rule(meta, "cpu_percent", 95, 0)
+    store.write(c.id, c.hostname, [sample(NOW - 10, 97.0)])
+    evaluator(meta, store).run_cycle(NOW)
+    ClientRegistry(meta).remove(c.id)
+    evaluator(meta, store).run_cycle(NOW + 10)
+    (row,) = meta.query("SELECT resolved_at, resolution FROM alert_history")
+    assert tuple(row) == (NOW + 10, "client removed") and AlertDB(meta).load_states() == {}
