@@ -10,6 +10,7 @@ accepts, the schema accepts with the same result.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,11 @@ GPU_KEYS = frozenset({"index", "uuid", "name", "util_percent", "mem_used_bytes",
 
 class _Reject(Exception):
     pass
+
+
+# Stricter than lineprotocol.validate_tag_value (no control characters at all, no trailing backslash): anything
+# else goes to the schema, which applies the exact rule.
+_SAFE_TAG = re.compile(r"[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\\]\Z")
 
 
 def _int(v: Any, lo: int, hi: int, optional: bool) -> int | None:
@@ -106,8 +112,11 @@ class FastCheck:
         for d in raw:
             if type(d) is not dict or not d.keys() <= DISK_KEYS:
                 raise _Reject
+            mount = _str(d["mount"], 1, MAX_STRING, False)
+            if not _SAFE_TAG.match(mount):  # type: ignore[arg-type]
+                raise _Reject
             out.append(DiskSample(
-                mount=_str(d["mount"], 1, MAX_STRING, False),  # type: ignore[arg-type]
+                mount=mount,  # type: ignore[arg-type]
                 used_bytes=_int(d["used_bytes"], 0, MAX_BYTES, False),  # type: ignore[arg-type]
                 total_bytes=_int(d["total_bytes"], 0, MAX_BYTES, False),  # type: ignore[arg-type]
                 inodes_used=_int(d.get("inodes_used"), 0, MAX_BYTES, True),

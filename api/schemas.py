@@ -13,6 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from api.config import Settings
 from api.store.base import DiskSample, GpuSample, Sample
+from api.store.lineprotocol import validate_tag_value
 from statusmon.metrics import SYSTEM_METRICS
 
 MAX_STRING = 256
@@ -28,11 +29,19 @@ def _bytes(required: bool = False) -> fields.Integer:
                           validate=validate.Range(0, MAX_BYTES))
 
 
+def _tag_safe(value: str) -> None:
+    """A mount becomes an InfluxDB tag: no control characters, no trailing backslash (same rule on SQLite)."""
+    try:
+        validate_tag_value(value)
+    except ValueError as e:
+        raise ValidationError(str(e)) from None
+
+
 class DiskSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    mount = fields.String(required=True, validate=validate.Length(1, MAX_STRING))
+    mount = fields.String(required=True, validate=[validate.Length(1, MAX_STRING), _tag_safe])
     used_bytes = _bytes(required=True)
     total_bytes = _bytes(required=True)
     inodes_used = _bytes()

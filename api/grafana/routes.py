@@ -186,7 +186,7 @@ def rows(client_id: str) -> ResponseReturnValue:
     family = request.args.get("family", "system")
     if family not in data.FAMILY_FIELDS:
         raise parse.BadRequest(f"family must be one of {', '.join(data.FAMILY_FIELDS)}")
-    fields = data._fields(family)
+    fields = data.requested_fields(family)
     try:
         requested = int(request.args["step"]) if request.args.get("step") else None
         max_points = int(request.args.get("max_points", data.DEFAULT_MAX_POINTS))

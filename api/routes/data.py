@@ -23,7 +23,7 @@ DEFAULT_MAX_POINTS = 11_000  # 7 days of 1-minute buckets fit
 RAW_GAP_SECONDS = 10  # raw points further apart than this are a gap: a null is drawn between them
 
 
-def _fields(family: str) -> list[str]:
+def requested_fields(family: str) -> list[str]:
     allowed = FAMILY_FIELDS[family]
     raw = request.args.get("metrics")
     if not raw:
@@ -40,7 +40,7 @@ def _fields(family: str) -> list[str]:
 def stats(client_id: str) -> ResponseReturnValue:
     client_or_404(client_id)
     start, end, name = time_range()
-    fields = _fields("system")
+    fields = requested_fields("system")
     result = current_state().stats.stats(client_id, start, end, fields)
     return jsonify({
         "client_id": client_id, "from": start, "to": end, "range": name,
@@ -105,7 +105,7 @@ def metrics(client_id: str) -> ResponseReturnValue:
     family = request.args.get("family", "system")
     if family not in FAMILY_FIELDS:
         raise BadRequest(f"family must be one of {', '.join(FAMILY_FIELDS)}")
-    fields = _fields(family)
+    fields = requested_fields(family)
     try:
         requested = int(request.args["step"]) if request.args.get("step") else None
         max_points = int(request.args.get("max_points", DEFAULT_MAX_POINTS))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from api.store.base import Sample, TimeSeriesStore
+from api.store.base import Sample, StoreUnavailable, TimeSeriesStore
 
 Batch = tuple[str, str, Sequence[Sample]]
 
@@ -52,16 +52,27 @@ class GroupCommit:
         return len(samples)
 
     def _flush(self, group: list[_Pending]) -> None:
-        batches = [p.batch for p in group]
         try:
-            self.store.write_many(batches)
-            if self.after_write is not None:
-                self.after_write([p.extra for p in group])
-        except BaseException as e:  # noqa: BLE001 - re-raised in every waiter: each answers with the same failure (503 or 500)
+            self._write(group)
+        except StoreUnavailable as e:  # the store is down: every waiter answers 503
             for p in group:
                 p.error = e
+        except BaseException as e:  # noqa: BLE001 - a batch the store refused: find it, spare the others
+            if len(group) == 1:
+                group[0].error = e
+            else:
+                for p in group:
+                    try:
+                        self._write([p])
+                    except BaseException as single:  # noqa: BLE001 - re-raised in that batch's request
+                        p.error = single
         finally:
-            self.writes += 1
             self.batches += len(group)
             for p in group:
                 p.done = True
+
+    def _write(self, group: list[_Pending]) -> None:
+        self.writes += 1
+        self.store.write_many([p.batch for p in group])
+        if self.after_write is not None:
+            self.after_write([p.extra for p in group])

@@ -89,3 +89,37 @@ def test_sqlite_store_in_threads_is_safe(tmp_path: pytest.TempPathFactory) -> No
     for t in threads:
         t.join()
     assert len(s.points("system", BASE, BASE + 100)) == 20
+
+
+class RefusingStore:
+    """Refuses any write that holds client "bad" (as InfluxDB refuses a batch it cannot parse)."""
+
+    def __init__(self, inner: TimeSeriesStore):
+        self.inner = inner
+
+    def write_many(self, batches: Sequence[tuple[str, str, Sequence[Sample]]]) -> int:
+        time.sleep(0.01)
+        if any(b[0] == "bad" for b in batches):
+            raise ValueError("refused")
+        return self.inner.write_many(batches)
+
+
+def test_a_refused_batch_fails_alone(store: TimeSeriesStore) -> None:
+    gc = GroupCommit(RefusingStore(store))  # type: ignore[arg-type]
+    outcome: dict[str, str] = {}
+
+    def agent(name: str) -> None:
+        try:
+            gc.write(name, "h", [Sample(BASE, {"cpu_percent": 1.0})])
+            outcome[name] = "ok"
+        except ValueError:
+            outcome[name] = "refused"
+
+    threads = [threading.Thread(target=agent, args=(n,)) for n in ["bad", *(f"good{i}" for i in range(15))]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcome.pop("bad") == "refused"
+    assert set(outcome.values()) == {"ok"} and len(outcome) == 15
+    assert len(store.points("system", BASE, BASE + 1)) == 15

@@ -63,6 +63,10 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self._admin is not None:
+            # An open keep-alive connection would hold gunicorn's graceful shutdown for its whole timeout.
+            self._admin.close()
+            self._admin = None
         if self.proc is None or self.proc.poll() is not None:
             return
         try:
