@@ -9,9 +9,12 @@ percentages in bins of 0.1 percentage point (p95 within 0.05 pp) and byte counts
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
+from array import array
+from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,52 +49,68 @@ def _unbin(unit: str, b: int) -> float:
 
 @dataclass
 class Summary:
+    """count, sum, min, max and a histogram of one field over a span (an hour, or a ragged edge)."""
+
     unit: str
     count: int = 0
     total: float = 0.0
     min: float | None = None
     max: float | None = None
     hist: Counter[int] = field(default_factory=Counter)
+    # Frozen form (what the cache keeps): sorted bins and cumulative counts, for bisecting.
+    bins: array[int] | None = None
+    cum: array[int] | None = None
 
     def add(self, values: Iterable[Value]) -> None:
-        for v in values:
-            if v is None:
-                continue
-            self.count += 1
-            self.total += v
-            if self.min is None or v < self.min:
-                self.min = v
-            if self.max is None or v > self.max:
-                self.max = v
-            self.hist[_bin(self.unit, v)] += 1
-
-    def merge(self, other: Summary) -> None:
-        if not other.count:
+        present = [v for v in values if v is not None]
+        if not present:
             return
-        self.count += other.count
-        self.total += other.total
-        self.min = other.min if self.min is None else min(self.min, other.min)  # type: ignore[type-var]
-        self.max = other.max if self.max is None else max(self.max, other.max)  # type: ignore[type-var]
-        self.hist.update(other.hist)
+        self.count += len(present)
+        self.total += math.fsum(present)
+        lo, hi = min(present), max(present)
+        self.min = lo if self.min is None else min(self.min, lo)
+        self.max = hi if self.max is None else max(self.max, hi)
+        if self.unit == "percent":
+            self.hist.update(round(v / PERCENT_BIN) for v in present)
+        else:
+            self.hist.update(_bin(self.unit, v) for v in present)
 
-    def p95(self) -> float | None:
-        idx = nearest_rank_index(self.count, 95)
-        if idx is None:
-            return None
-        seen = 0
-        for b in sorted(self.hist):
-            seen += self.hist[b]
-            if seen > idx:
-                # Never outside the observed range.
-                value = _unbin(self.unit, b)
-                return min(max(value, self.min), self.max)  # type: ignore[type-var]
-        return self.max
+    def freeze(self) -> Summary:
+        ordered = sorted(self.hist.items())
+        self.bins = array("q", (b for b, _ in ordered))
+        self.cum = array("q", itertools.accumulate(c for _, c in ordered))
+        self.hist = Counter()
+        return self
 
-    def stats(self) -> FieldStats:
-        if not self.count:
-            return FieldStats(0, None, None, None, None)
-        return FieldStats(self.count, float(self.min), float(self.max),  # type: ignore[arg-type]
-                          self.total / self.count, self.p95())
+    def count_le(self, b: int) -> int:
+        """How many values fell in bins <= b (frozen summaries only)."""
+        assert self.bins is not None and self.cum is not None
+        i = bisect_right(self.bins, b)
+        return self.cum[i - 1] if i else 0
+
+
+def combine(unit: str, parts: list[Summary]) -> FieldStats:
+    """Exact count, min, max and avg; p95 found by bisecting over the bins of every (frozen) part."""
+    parts = [p for p in parts if p.count]
+    if not parts:
+        return FieldStats(0, None, None, None, None)
+    count = sum(p.count for p in parts)
+    lo = float(min(p.min for p in parts if p.min is not None))
+    hi = float(max(p.max for p in parts if p.max is not None))
+    avg = math.fsum(p.total for p in parts) / count
+    idx = nearest_rank_index(count, 95)
+    p95 = None
+    if idx is not None:
+        left = min(p.bins[0] for p in parts)  # type: ignore[index]
+        right = max(p.bins[-1] for p in parts)  # type: ignore[index]
+        while left < right:  # the smallest bin b holding more than idx values at or below it
+            mid = (left + right) // 2
+            if sum(p.count_le(mid) for p in parts) > idx:
+                right = mid
+            else:
+                left = mid + 1
+        p95 = min(max(_unbin(unit, left), lo), hi)  # never outside what was observed
+    return FieldStats(count, lo, hi, avg, p95)
 
 
 @dataclass(frozen=True)
@@ -117,9 +136,9 @@ class StatsService:
         first_hour = -(-start // HOUR) * HOUR
         # Only hours that ended a while ago are cached: the current one still receives samples.
         closed_until = min(end, int(self.clock()) - 120) // HOUR * HOUR
-        totals = {f: Summary(UNIT.get(f, "percent")) for f in fields}
+        parts: dict[str, list[Summary]] = {f: [] for f in fields}
         for f, s in self._raw(client_id, start, min(first_hour, end), fields).items():
-            totals[f].merge(s)
+            parts[f].append(s)
         missing: list[int] = []
         hour = first_hour
         while hour + HOUR <= closed_until:
@@ -129,19 +148,19 @@ class StatsService:
             else:
                 for f in fields:
                     if f in cached:
-                        totals[f].merge(cached[f])
+                        parts[f].append(cached[f])
             hour += HOUR
         for run_start, run_end in _runs(missing):
             for h, summaries in self._fetch_hours(client_id, run_start, run_end).items():
                 self._put(client_id, h, summaries)
                 for f in fields:
                     if f in summaries:
-                        totals[f].merge(summaries[f])
+                        parts[f].append(summaries[f])
         if hour < end:
             for f, s in self._raw(client_id, max(hour, start), end, fields).items():
-                totals[f].merge(s)
+                parts[f].append(s)
         errors = {f: P95_ERROR.get(UNIT.get(f, "percent"), 0.05) for f in fields}
-        return StatsResult({f: s.stats() for f, s in totals.items()}, False, errors)
+        return StatsResult({f: combine(UNIT.get(f, "percent"), p) for f, p in parts.items()}, False, errors)
 
     def invalidate(self, client_id: str, timestamps: Iterable[int]) -> None:
         """Forget cached hours that a write just changed (late samples of a closed hour)."""
@@ -176,7 +195,7 @@ class StatsService:
         if series is not None:
             for f in fields:
                 out[f].add(series.values.get(f, ()))
-        return out
+        return {f: summary.freeze() for f, summary in out.items()}
 
     def _fetch_hours(self, client_id: str, start: int, end: int) -> dict[int, dict[str, Summary]]:
         """Summaries of every field for each hour in [start, end), from one raw read."""
@@ -184,7 +203,7 @@ class StatsService:
         out = {h: {f: Summary(UNIT[f]) for f in names} for h in range(start, end, HOUR)}
         series = self.store.series(client_id, start, end, None, "system", names).get("")
         if series is None:
-            return out
+            return {h: {f: summary.freeze() for f, summary in hour.items()} for h, hour in out.items()}
         times = series.time
         i, n = 0, len(times)
         for h in range(start, end, HOUR):
@@ -193,6 +212,7 @@ class StatsService:
                 j += 1
             for f in names:
                 out[h][f].add(series.values[f][i:j])
+                out[h][f].freeze()
             i = j
         return out
 
