@@ -60,8 +60,8 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     log.info("time series: %s (%s); metadata: %s", store.describe(), store.backend, settings.meta_db_path)
     if not admin.has_password():
         log.warning("no admin password yet: run `statusmon admin set-password` or set STATUSMON_ADMIN_PASSWORD")
-    if start_background and store.backend == "sqlite":
-        _start_pruner(state)
+    if start_background:
+        _start_background(state)
     return app
 
 
@@ -83,21 +83,28 @@ def extensions() -> list[Callable[[Flask], None]]:
     return found
 
 
-def _start_pruner(state: AppState, every: float = 3600.0) -> None:
-    """Delete SQLite points past the retention every hour, off the request path."""
+def _every(seconds: float, name: str, job: Callable[[], object]) -> None:
+    """Run ``job`` now and every ``seconds`` in a daemon thread (a greenlet under gevent), off the request path."""
 
     def loop() -> None:
         while True:
             try:
-                days = int(state.global_settings.get("retention_days"))
-                removed = state.store.prune(int(time.time()) - days * 86400)
-                if removed:
-                    log.info("pruned %d points older than %d days", removed, days)
+                job()
             except Exception:
-                log.exception("pruning failed")
-            time.sleep(every)
+                log.exception("%s failed", name)
+            time.sleep(seconds)
 
-    threading.Thread(target=loop, name="pruner", daemon=True).start()
+    threading.Thread(target=loop, name=name, daemon=True).start()
 
 
-__all__ = ["create_app"]
+def _start_background(state: AppState) -> None:
+    def prune() -> None:
+        days = int(state.global_settings.get("retention_days"))
+        removed = state.store.prune(int(time.time()) - days * 86400)
+        if removed:
+            log.info("pruned %d points older than %d days", removed, days)
+
+    if state.store.backend == "sqlite":
+        _every(3600.0, "pruner", prune)
+    # Keep the hourly summaries of hosts someone looks at warm, so their 7-day stats stay fast.
+    _every(60.0, "stats-refresh", state.stats.refresh)

@@ -129,10 +129,13 @@ class StatsService:
         self.clock = clock
         self._hours: OrderedDict[tuple[str, int], dict[str, Summary]] = OrderedDict()
         self._lock = threading.Lock()
+        # Clients whose long-range stats someone asked for, and when: ``refresh`` keeps their hours warm.
+        self._interest: dict[str, tuple[float, int]] = {}
 
     def stats(self, client_id: str, start: int, end: int, fields: Sequence[str]) -> StatsResult:
         if end - start <= self.exact_seconds:
             return StatsResult(self.store.stats(client_id, start, end, fields), True, None)
+        self._interest[client_id] = (self.clock(), end - start)
         first_hour = -(-start // HOUR) * HOUR
         # Only hours that ended a while ago are cached: the current one still receives samples.
         closed_until = min(end, int(self.clock()) - 120) // HOUR * HOUR
@@ -162,6 +165,24 @@ class StatsService:
         errors = {f: P95_ERROR.get(UNIT.get(f, "percent"), 0.05) for f in fields}
         return StatsResult({f: combine(UNIT.get(f, "percent"), p) for f, p in parts.items()}, False, errors)
 
+    def refresh(self, keep_for: float = 86400.0) -> int:
+        """Summarise newly closed hours for clients asked about in the last ``keep_for`` seconds, so their next
+        long-range question stays warm (run it in the background every minute or so). Returns hours added."""
+        now = self.clock()
+        closed_until = (int(now) - 120) // HOUR * HOUR
+        added = 0
+        for client_id, (asked, span) in list(self._interest.items()):
+            if now - asked > keep_for:
+                self._interest.pop(client_id, None)
+                continue
+            first = (closed_until - span) // HOUR * HOUR
+            missing = [h for h in range(first, closed_until, HOUR) if self._get(client_id, h) is None]
+            for run_start, run_end in _runs(missing):
+                for h, summaries in self._fetch_hours(client_id, run_start, run_end).items():
+                    self._put(client_id, h, summaries)
+                    added += 1
+        return added
+
     def invalidate(self, client_id: str, timestamps: Iterable[int]) -> None:
         """Forget cached hours that a write just changed (late samples of a closed hour)."""
         hours = {ts // HOUR * HOUR for ts in timestamps}
@@ -170,6 +191,7 @@ class StatsService:
                 self._hours.pop((client_id, h), None)
 
     def forget_client(self, client_id: str) -> None:
+        self._interest.pop(client_id, None)
         with self._lock:
             for key in [k for k in self._hours if k[0] == client_id]:
                 del self._hours[key]

@@ -170,3 +170,17 @@ def test_seven_days_of_one_second_data(store: TimeSeriesStore) -> None:
         assert abs(week.stats["cpu_percent"].p95 - exact["cpu_percent"].p95) <= 0.05  # type: ignore[operator]
         assert abs(week.stats["ram_percent"].p95 - exact["ram_percent"].p95) <= 0.05  # type: ignore[operator]
         assert week.stats["docker_bytes"].p95 == pytest.approx(exact["docker_bytes"].p95, rel=0.005)
+
+
+def test_hours_of_watched_clients_are_summarised_in_the_background(store: TimeSeriesStore) -> None:
+    hour = (NOW - 3 * 86400) // 3600 * 3600
+    store.write("w", "h", [sample(hour + i, cpu=float(i % 100)) for i in range(0, 3 * 3600, 10)])
+    clock = [float(hour + 3600 + 300)]
+    service = StatsService(store, clock=lambda: clock[0])
+    first = service.stats("w", hour, hour + 2 * 86400, ["cpu_percent"])
+    assert first.stats["cpu_percent"].count == 3 * 360  # one closed hour from the cache, the rest read raw
+    clock[0] += 2 * 3600  # two more hours closed
+    assert service.refresh() >= 2
+    assert service.refresh() == 0
+    later = service.stats("w", hour, hour + 2 * 86400, ["cpu_percent"])
+    assert later.stats == first.stats
