@@ -18,8 +18,9 @@ echo "==> ruff"
 "$VENV/bin/ruff" check .
 echo "==> mypy"
 "$VENV/bin/mypy"
-if [ -f dashboards/web/package.json ] && grep -q '"test"' dashboards/web/package.json; then
-  echo "==> dashboard unit tests"
+if [ -f dashboards/web/package.json ]; then
+  echo "==> dashboard: tsc --noEmit and unit tests"
+  npm --prefix dashboards/web run typecheck
   npm --prefix dashboards/web test
 fi
 echo "==> pytest"
