@@ -250,16 +250,22 @@ class InfluxStore:
         if client_ids is not None and not client_ids:
             return {}
         key_tag = FAMILY_KEY[family]
-        group = ["client_id"] + ([key_tag] if key_tag else [])
-        text = (f"SELECT {', '.join(quote_ident(f) for f in fields)} FROM {self._from(family)} "
-                f"WHERE {self._where(start, end, client_ids)} "
-                f"GROUP BY {', '.join(quote_ident(t) for t in group)}")
-        out: dict[tuple[str, str], Series] = {}
+        tags = ["client_id"] + ([key_tag] if key_tag else [])
+        # Tags as columns rather than GROUP BY: one series in the reply instead of one per client and mount
+        # (a fleet of 1,000 hosts is 5,000 series otherwise), which InfluxDB and the JSON parser both feel.
+        text = (f"SELECT {', '.join(quote_ident(f) for f in [*fields, *tags])} FROM {self._from(family)} "
+                f"WHERE {self._where(start, end, client_ids)}")
+        rows: dict[tuple[str, str], list[list[Any]]] = {}
+        columns: list[str] = []
         for s in self._series(self.query(text)):
-            tags = s.get("tags") or {}
-            key = tags.get(key_tag, "") if key_tag else ""
-            out[(tags.get("client_id", ""), key)] = _to_series(family, fields, s, None)
-        return out
+            columns = s["columns"]
+            at_client = columns.index("client_id")
+            at_key = columns.index(key_tag) if key_tag else None
+            for row in s.get("values") or []:
+                key = (row[at_client] or "", (row[at_key] or "") if at_key is not None else "")
+                rows.setdefault(key, []).append(row)
+        return {key: _to_series(family, fields, {"columns": columns, "values": values}, None)
+                for key, values in rows.items()}
 
     # -- deleting --------------------------------------------------------------------------------------
 
