@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -28,31 +25,12 @@ from alerting.engine import CycleReport, Evaluator
 from api.meta.db import MetaDB
 from api.meta.settings import GlobalSettings
 from api.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
+from bench.common import machine
 
 RULES = [("cpu_percent", 95.0), ("ram_percent", 95.0), ("disk_percent", 90.0), ("inode_percent", 90.0),
          ("docker_bytes", 5e11), ("gpu_percent", 99.0), ("mount_used_percent", 90.0),
          ("mount_inodes_percent", 90.0), ("gpu_temp_c", 85.0), ("gpu_mem_percent", 95.0)]
 STEP = 10
-
-
-def machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    influxd = ""
-    try:
-        influxd = subprocess.run(["/usr/bin/influxd", "version"], capture_output=True, text=True,
-                                 timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": platform.platform(), "influxd": influxd,
-            "load_average": [round(x, 2) for x in os.getloadavg()]}  # others' work on a shared box shows here
 
 
 def sample(ts: int, hot: bool) -> Sample:

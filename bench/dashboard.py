@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import signal
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.alerting import machine  # noqa: E402
+from bench.common import machine, write_json  # noqa: E402
 from bench.live import Run  # noqa: E402
 from tests.live.fake import report, sample  # noqa: E402
 from tests.support.server import ADMIN_PASSWORD, start_server  # noqa: E402
@@ -144,10 +143,7 @@ def main() -> int:
           f"{live['longtasks']:>18} {live['longest_task_ms']:>11.0f} {live['max_frame_gap_ms']:>17.0f} "
           f"{live['sparklines']:>11}")
     print("first render, every run (ms): " + ", ".join(f"{r['rendered_ms']:.0f}" for r in loads))
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    path = results / f"dashboard-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(out, indent=2))
+    path = write_json(f"dashboard-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.alerting import machine  # noqa: E402
+from bench.common import machine, write_json  # noqa: E402
 from tests.live.fake import sample  # noqa: E402
 from tests.support.server import start_server  # noqa: E402
 
@@ -261,10 +261,7 @@ def main() -> int:
               f"{lm['max']!s:>8} {r['samples_per_s_with_viewers']:>9.0f} {r['throughput_vs_baseline']:>8.2f} "
               f"{r['viewers_dropped']:>8}")
     print(f"errors: {results['errors']}")
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(out, indent=2))
+    path = write_json(f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

@@ -1,0 +1,165 @@
+"""Ingest: simulated agents post 10-sample batches to the API for a while, on InfluxDB and on SQLite; in the
+same run, the same points in the same batch shape go straight to InfluxDB's /write (the baseline).
+
+    .venv/bin/python -m bench.ingest                 # 30 s per phase, 8 sender processes
+    .venv/bin/python -m bench.ingest --seconds 10 --senders 4 --agents 500
+
+Each simulated agent has its own client token and its own timestamps (ten new seconds per batch), so every
+sample is a distinct point. Senders are closed-loop (each sends its next batch when the last one is answered)
+over keep-alive connections with http.client, the lightest client at hand: they run on the same 2 cores as the
+server and influxd, which is why the baseline runs under the same generator. Reported: sustained samples/s,
+p50/p99 latency per batch, the server's CPU seconds per 1,000 samples, and how many store writes the group
+commit made. Target (issue 6): >= 10,000 samples/s with p99 < 100 ms on InfluxDB, and >= half the raw rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
+
+from bench.common import machine, pct, table, write_json
+from tests.support.influxd import start_influxd
+from tests.support.server import start_server
+
+BATCH = 10
+
+
+def sample(ts: int, i: int) -> dict[str, Any]:
+    return {"ts": ts, "cpu_percent": float(i % 100), "ram_percent": 41.5, "disk_percent": 70.25,
+            "inode_percent": 3.5, "docker_bytes": 123_456_789 + i, "gpu_percent": None,
+            "disks": [{"mount": "/", "used_bytes": 70_000 + i, "total_bytes": 100_000, "inodes_used": 3,
+                       "inodes_total": 100}]}
+
+
+def line_batch(client: str, ts0: int, i: int) -> str:
+    """The same points as one API batch, as line protocol (system + disk measurement)."""
+    out = []
+    for k in range(BATCH):
+        ts = ts0 + k
+        out.append(f"system,client_id={client},host={client} cpu_percent={float(i % 100)},ram_percent=41.5,"
+                   f"disk_percent=70.25,inode_percent=3.5,docker_bytes={123_456_789 + i}i {ts}")
+        out.append(f"disk,client_id={client},host={client},mount=/ used_bytes={70_000 + i}i,total_bytes=100000i,"
+                   f"inodes_used=3i,inodes_total=100i,used_percent=70.0,inodes_percent=3.0 {ts}")
+    return "\n".join(out)
+
+
+def sender(url: str, mode: str, agents: list[tuple[str, str]], t_start: float, t_end: float, base_ts: int,
+           out: Any) -> None:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    sent = errors = 0
+    latencies: list[float] = []
+    n = 0
+    while time.time() < t_start:
+        time.sleep(0.001)
+    while time.time() < t_end:
+        client_id, token = agents[n % len(agents)]
+        ts0 = base_ts + (n // len(agents)) * BATCH
+        if mode == "api":
+            body = json.dumps({"agent_version": "bench", "samples": [sample(ts0 + k, n) for k in range(BATCH)]})
+            path, headers = "/api/report", {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        else:
+            body = line_batch(client_id, ts0, n)
+            path, headers = "/write?db=raw&precision=s", {"Content-Type": "text/plain"}
+        t0 = time.perf_counter()
+        try:
+            conn.request("POST", path, body, headers)
+            resp = conn.getresponse()
+            resp.read()
+            ok = resp.status in (200, 204)
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        latencies.append(time.perf_counter() - t0)
+        if ok:
+            sent += BATCH
+        else:
+            errors += 1
+        n += 1
+    out.put((sent, errors, latencies))
+
+
+def run_phase(url: str, mode: str, agents: list[tuple[str, str]], seconds: float, senders: int,
+              pids: list[int]) -> dict[str, Any]:
+    # Agents never share a sender, and each agent's timestamps only move forward: 25 h of history fits.
+    base_ts = int(time.time()) - 24 * 3600
+    q: mp.Queue[Any] = mp.Queue()
+    t_start = time.time() + 1.0
+    procs = [mp.Process(target=sender, args=(url, mode, agents[i::senders], t_start, t_start + seconds,
+                                             base_ts, q)) for i in range(senders)]
+    watched = [psutil.Process(p) for p in pids]
+    for p in procs:
+        p.start()
+    time.sleep(max(0.0, t_start - time.time()))
+    cpu0 = sum(sum(p.cpu_times()[:2]) for p in watched)
+    results = [q.get() for _ in procs]
+    cpu1 = sum(sum(p.cpu_times()[:2]) for p in watched)
+    for p in procs:
+        p.join()
+    samples = sum(r[0] for r in results)
+    lat = [x for r in results for x in r[2]]
+    return {"samples_per_s": samples / seconds, "samples": samples, "errors": sum(r[1] for r in results),
+            "batches": len(lat), "p50_ms": pct(lat, 50) * 1000, "p99_ms": pct(lat, 99) * 1000,
+            "server_cpu_s_per_1000_samples": (cpu1 - cpu0) / max(samples, 1) * 1000}
+
+
+def server_pids(proc_pid: int) -> list[int]:
+    p = psutil.Process(proc_pid)
+    return [p.pid] + [c.pid for c in p.children(recursive=True)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--senders", type=int, default=8)
+    ap.add_argument("--agents", type=int, default=200)
+    args = ap.parse_args()
+    info = machine()
+    results: dict[str, Any] = {"machine": info, "params": vars(args), "phases": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        influx = start_influxd(root / "influx")
+        try:
+            import requests
+
+            requests.post(influx.url + "/query", params={"q": "CREATE DATABASE raw WITH DURATION 7d NAME week"})
+            raw_agents = [(f"raw{i}", "") for i in range(args.agents)]
+            assert influx.proc is not None
+            results["phases"]["raw InfluxDB /write"] = run_phase(influx.url, "raw", raw_agents, args.seconds,
+                                                                  args.senders, [influx.proc.pid])
+            for backend in ("influxdb", "sqlite"):
+                env = {"report_rate_per_minute": "1000000"}
+                kw: dict[str, Any] = {"influx_url": influx.url, "influx_db": "api"} if backend == "influxdb" else {}
+                with start_server(root / backend, **kw, **env) as srv:
+                    agents = [srv.add_client(f"agent-{i}") for i in range(args.agents)]
+                    assert srv.proc is not None
+                    pids = server_pids(srv.proc.pid) + ([influx.proc.pid] if backend == "influxdb" else [])
+                    results["phases"][f"API on {backend}"] = run_phase(srv.url, "api", agents, args.seconds,
+                                                                        args.senders, pids)
+        finally:
+            influx.stop()
+    raw = results["phases"]["raw InfluxDB /write"]["samples_per_s"]
+    rows = []
+    for name, r in results["phases"].items():
+        r["ratio_to_raw"] = r["samples_per_s"] / raw if raw else None
+        rows.append([name, r["samples_per_s"], r["p50_ms"], r["p99_ms"], r["errors"],
+                     r["server_cpu_s_per_1000_samples"], r["ratio_to_raw"]])
+    print(f"machine: {info['cpu']} x{info['cores']} ({info['host']}), influxd {info['influxd']}, "
+          f"load at start {info['loadavg_at_start']}")
+    print(f"{args.senders} closed-loop senders, {args.agents} agents, {BATCH}-sample batches, "
+          f"{args.seconds:.0f} s each")
+    print(table(["phase", "samples/s", "p50 ms", "p99 ms", "errors", "CPU s/1k samples", "x raw"], rows))
+    print("written:", write_json("ingest", results))
+
+
+if __name__ == "__main__":
+    main()
