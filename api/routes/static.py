@@ -28,26 +28,12 @@ def _index() -> ResponseReturnValue:
 
 
 @bp.get("/")
-@public
-def index() -> ResponseReturnValue:
-    return _index()
-
-
 @bp.get("/client/<client_id>")
-@public
-def client_page(client_id: str) -> ResponseReturnValue:
-    return _index()
-
-
 @bp.get("/settings")
-@public
-def settings_page() -> ResponseReturnValue:
-    return _index()
-
-
 @bp.get("/login")
 @public
-def login_page() -> ResponseReturnValue:
+def page(client_id: str | None = None) -> ResponseReturnValue:
+    """Every page of the dashboard is index.html; the client-side router picks what to show."""
     return _index()
 
 

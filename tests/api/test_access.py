@@ -14,8 +14,7 @@ from tests.api.conftest import PASSWORD, Api, make_api
 PUBLIC = {
     "health.healthz",  # the health check
     "session.login", "session.session_info",  # logging in, and asking whether one is
-    "static_ui.index", "static_ui.client_page", "static_ui.settings_page", "static_ui.login_page",
-    "static_ui.assets",  # the dashboard's static files hold no data
+    "static_ui.page", "static_ui.assets",  # the dashboard's static files hold no data
 }
 AGENT = {"report.report"}  # agent bearer token
 
