@@ -32,7 +32,7 @@ def check_alerting() -> str | None:
     try:
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
         try:
-            row = conn.execute("SELECT last_cycle_at FROM alert_worker WHERE id = 1").fetchone()
+            row = conn.execute("SELECT last_cycle_at, last_error FROM alert_worker WHERE id = 1").fetchone()
         finally:
             conn.close()
     except sqlite3.Error as e:
@@ -43,6 +43,9 @@ def check_alerting() -> str | None:
     # A cycle may take a while after an outage (catch-up); three intervals plus a minute is "stuck".
     if age > 3 * interval + 60:
         return f"the last alerting cycle ended {age:.0f} s ago"
+    if row[1]:
+        # Alive but failing (the store is down, say): not healthy, and the reason is in the health log.
+        return f"the last alerting cycle failed: {row[1]}"
     return None
 
 
