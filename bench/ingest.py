@@ -88,6 +88,67 @@ def sender(url: str, mode: str, agents: list[tuple[str, str]], t_start: float, t
     out.put((sent, errors, latencies))
 
 
+def fleet_sender(url: str, agents: list[tuple[str, str]], offsets: list[float], interval: float, t_start: float,
+                 t_end: float, base_ts: int, out: Any) -> None:
+    """Open loop: each agent posts its batch every ``interval`` seconds at its own offset, whatever the server
+    does; latency counts from the scheduled time, so a server falling behind shows (no coordinated omission)."""
+    import heapq
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    heap = [(t_start + off, i, 0) for i, off in enumerate(offsets)]
+    heapq.heapify(heap)
+    sent = errors = 0
+    latencies: list[float] = []
+    while heap and heap[0][0] < t_end:
+        due, i, n = heapq.heappop(heap)
+        pause = due - time.time()
+        if pause > 0:
+            time.sleep(pause)
+        _, token = agents[i]
+        ts0 = base_ts + n * BATCH
+        body = json.dumps({"agent_version": "bench", "samples": [sample(ts0 + k, n) for k in range(BATCH)]})
+        try:
+            conn.request("POST", "/api/report", body, {"Authorization": f"Bearer {token}",
+                                                       "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            resp.read()
+            ok = resp.status == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        latencies.append(time.time() - due)
+        sent, errors = (sent + BATCH, errors) if ok else (sent, errors + 1)
+        heapq.heappush(heap, (due + interval, i, n + 1))
+    out.put((sent, errors, latencies))
+
+
+def run_fleet(url: str, agents: list[tuple[str, str]], seconds: float, senders: int, interval: float,
+              pids: list[int]) -> dict[str, Any]:
+    base_ts = int(time.time()) - 24 * 3600
+    q: mp.Queue[Any] = mp.Queue()
+    t_start = time.time() + 1.0
+    offsets = [interval * i / len(agents) for i in range(len(agents))]
+    procs = [mp.Process(target=fleet_sender, args=(url, agents[j::senders], offsets[j::senders], interval,
+                                                   t_start, t_start + seconds, base_ts, q))
+             for j in range(senders)]
+    watched = [psutil.Process(p) for p in pids]
+    for p in procs:
+        p.start()
+    time.sleep(max(0.0, t_start - time.time()))
+    cpu0 = sum(sum(p.cpu_times()[:2]) for p in watched)
+    results = [q.get() for _ in procs]
+    cpu1 = sum(sum(p.cpu_times()[:2]) for p in watched)
+    for p in procs:
+        p.join()
+    samples = sum(r[0] for r in results)
+    lat = [x for r in results for x in r[2]]
+    return {"agents": len(agents), "offered_samples_per_s": len(agents) * BATCH / interval,
+            "samples_per_s": samples / seconds, "samples": samples, "errors": sum(r[1] for r in results),
+            "batches": len(lat), "p50_ms": pct(lat, 50) * 1000, "p99_ms": pct(lat, 99) * 1000,
+            "server_cpu_s_per_1000_samples": (cpu1 - cpu0) / max(samples, 1) * 1000}
+
+
 def run_phase(url: str, mode: str, agents: list[tuple[str, str]], seconds: float, senders: int,
               pids: list[int]) -> dict[str, Any]:
     # Agents never share a sender, and each agent's timestamps only move forward: 25 h of history fits.
@@ -122,9 +183,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--senders", type=int, default=8)
     ap.add_argument("--agents", type=int, default=200)
+    ap.add_argument("--fleet", type=int, default=1000,
+                    help="agents of the open-loop fleet phase: each posts 10 samples every 10 s (0: skip)")
     args = ap.parse_args()
     info = machine()
-    results: dict[str, Any] = {"machine": info, "params": vars(args), "phases": {}}
+    results: dict[str, Any] = {"machine": info, "params": vars(args), "phases": {}, "fleet": {}}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         influx = start_influxd(root / "influx")
@@ -145,6 +208,10 @@ def main() -> None:
                     pids = server_pids(srv.proc.pid) + ([influx.proc.pid] if backend == "influxdb" else [])
                     results["phases"][f"API on {backend}"] = run_phase(srv.url, "api", agents, args.seconds,
                                                                         args.senders, pids)
+                    if args.fleet:
+                        fleet = agents + [srv.add_client(f"fleet-{i}") for i in range(len(agents), args.fleet)]
+                        results["fleet"][backend] = run_fleet(srv.url, fleet[:args.fleet], args.seconds,
+                                                              args.senders, 10.0, pids)
         finally:
             influx.stop()
     raw = results["phases"]["raw InfluxDB /write"]["samples_per_s"]
@@ -158,6 +225,11 @@ def main() -> None:
     print(f"{args.senders} closed-loop senders, {args.agents} agents, {BATCH}-sample batches, "
           f"{args.seconds:.0f} s each")
     print(table(["phase", "samples/s", "p50 ms", "p99 ms", "errors", "CPU s/1k samples", "x raw"], rows))
+    if results["fleet"]:
+        print(f"open loop: {args.fleet} agents sampling at 1 Hz, each posting its 10 samples every 10 s")
+        print(table(["store", "offered samples/s", "stored samples/s", "p50 ms", "p99 ms", "errors"],
+                    [[k, r["offered_samples_per_s"], r["samples_per_s"], r["p50_ms"], r["p99_ms"], r["errors"]]
+                     for k, r in results["fleet"].items()]))
     print("written:", write_json("ingest", results))
 
 
