@@ -35,24 +35,27 @@ class LiveFeed:
     # --- hooks into the core -------------------------------------------------------------------------------
 
     def on_ingest(self, client: Client, samples: list[Sample]) -> None:
-        """Called synchronously after a batch is stored: serialise once, offer to each viewer, never block."""
+        """Called synchronously after a batch is stored: serialise once and hand to the broker, which fans out
+        in its own greenlet; nothing here grows with the number of viewers, and nothing blocks."""
         if not samples:
             return
-        ordered = sorted(samples, key=lambda s: s.ts)
-        views = [sample_view(s) for s in ordered]
-        # A detail page gets every sample; the overview (every client, a card each) only the newest of the
-        # batch: a tenth of the bytes at the default 10-sample batches, which is what 1,000 viewers cost.
-        full = frames.wire(frames.samples_frame(client.id, client.hostname, views))
-        slim = full if len(views) == 1 else frames.wire(frames.samples_frame(client.id, client.hostname,
-                                                                             views[-1:]))
+        newest = max(samples, key=lambda s: s.ts)
+        # The overview (every client, a card each) gets only the newest sample of the batch: a tenth of the
+        # bytes at the default 10-sample batches, which is what 1,000 viewers cost. A detail page gets every
+        # sample; that frame is only built while one watches this client.
+        slim = _utf8(frames.samples_frame(client.id, client.hostname, [sample_view(newest)]))
+        full = slim
+        if len(samples) > 1 and self.watchers.watched(client.id):
+            ordered = sorted(samples, key=lambda s: s.ts)
+            full = _utf8(frames.samples_frame(client.id, client.hostname, [sample_view(s) for s in ordered]))
         self.broker.publish(client.id, full, slim)
         with self._online_lock:
             if self._online is not None and not self._online.get(client.id):
-                online = time.time() - ordered[-1].ts <= self.state.online_timeout()
+                online = time.time() - newest.ts <= self.state.online_timeout()
                 self._online[client.id] = online
                 if online:
-                    self.broker.publish(client.id, frames.wire(frames.status_frame(
-                        client.id, client.hostname, True, ordered[-1].ts)))
+                    self.broker.publish(client.id, _utf8(frames.status_frame(
+                        client.id, client.hostname, True, newest.ts)))
 
     def interval_hint(self, client_id: str) -> int:
         s = self.state.settings
@@ -95,7 +98,7 @@ class LiveFeed:
 
     def check_presence(self, now: float | None = None) -> list[presence.Change]:
         """Publish the clients that went on- or offline (or were removed) since the last check."""
-        clients = self.state.clients.list()
+        clients = presence.roster(self.state.clients)
         with self._online_lock:
             first = self._online is None
             self._online, changes = presence.diff(self._online or {}, clients, now or time.time(),
@@ -104,15 +107,18 @@ class LiveFeed:
             return []  # the first look only sets the baseline: browsers load the current state via the API
         for ch in changes:
             if ch.online is None:
-                self.broker.publish(ch.client_id, frames.wire(frames.removed_frame(ch.client_id)))
+                self.broker.publish(ch.client_id, _utf8(frames.removed_frame(ch.client_id)))
             else:
-                self.broker.publish(ch.client_id, frames.wire(frames.status_frame(
+                self.broker.publish(ch.client_id, _utf8(frames.status_frame(
                     ch.client_id, ch.hostname, ch.online, ch.last_seen)))
         return changes
 
     def _ensure_presence(self) -> None:
         # Started by the first viewer, so only the worker that serves WebSockets runs it (never gunicorn's
-        # master, which builds the app once before forking).
+        # master, which builds the app once before forking); the broker's fan-out loop likewise.
+        start = getattr(self.broker, "start", None)
+        if start is not None:
+            start()
         with self._start_lock:
             if self._presence_started:
                 return
@@ -126,3 +132,7 @@ class LiveFeed:
             except Exception:
                 log.exception("live feed: presence check failed")
             time.sleep(self.PRESENCE_EVERY)
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8")

@@ -6,10 +6,13 @@ Server to browser:
 - ``{"type": "status", "client_id", "hostname", "online", "last_seen"}`` when a client goes on- or offline;
 - ``{"type": "removed", "client_id"}`` when a client is deleted;
 - ``{"type": "subscribed", "clients": [...] | null}`` acknowledging a subscribe message;
-- ``{"type": "error", "message"}`` for a message the server could not use.
+- ``{"type": "error", "message"}`` for a message the server could not use;
+- ``{"type": "batch", "frames": [frame, ...]}``: several of the above in one message (oldest first).
 
-Each frame is encoded once into WebSocket wire bytes (``wire``) and the same bytes object is queued for every
-viewer: fan-out costs one socket write per viewer, not one JSON or frame encoding.
+Each frame is serialised once (JSON text); the broker gathers the frames of a short window into one
+``{"type": "batch", "frames": [...]}`` message (``batch``; a lone frame is sent as is), encodes it once into
+WebSocket wire bytes (``wire``) and queues the same bytes object for every viewer that wants the same frames:
+fan-out costs one socket write per viewer and window, not one JSON or frame encoding.
 
 Browser to server: ``{"subscribe": ["<client id>", ...]}`` narrows the feed to those clients (a detail page)
 and marks them watched; ``{"subscribe": null}`` widens it to every client again (the overview).
@@ -45,9 +48,14 @@ def removed_frame(client_id: str) -> str:
     return dumps({"type": "removed", "client_id": client_id})
 
 
-def wire(text: str) -> bytes:
+def batch(payloads: Sequence[bytes]) -> bytes:
+    """One batch frame (JSON, UTF-8) around already serialised frames."""
+    return b'{"type":"batch","frames":[' + b",".join(payloads) + b"]}"
+
+
+def wire(text: str | bytes) -> bytes:
     """A complete, unmasked server-to-client WebSocket text message (RFC 6455 section 5.2)."""
-    payload = text.encode("utf-8")
+    payload = text.encode("utf-8") if isinstance(text, str) else text
     n = len(payload)
     if n < 126:
         header = bytes((0x81, n))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from api.meta.clients import Client
+from api.meta.clients import Client, ClientRegistry
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,11 @@ def diff(previous: dict[str, bool], clients: Iterable[Client], now: float,
     for gone in previous.keys() - current.keys():
         changes.append(Change(gone, "", None, None))
     return current, changes
+
+
+def roster(registry: ClientRegistry) -> list[Client]:
+    """Every client's id, hostname and last seen: what ``diff`` needs, without decoding each client's latest
+    sample as ``ClientRegistry.list()`` does (that cost ~40 % of a busy server's CPU with 500 clients, every
+    2 s, in one greenlet that holds up every other)."""
+    rows = registry.db.query("SELECT id, hostname, last_seen FROM clients")
+    return [Client(r["id"], r["hostname"], 0, None, r["last_seen"] or None, None, 0) for r in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -72,19 +73,44 @@ def live(ws: Any) -> None:
 
     threading.Thread(target=reader, name="live-reader", daemon=True).start()
     try:
-        # Every write to the socket happens here, in this one greenlet: frames arrive already encoded, and a
-        # viewer that fell behind gets its backlog in one write. Pings too (flask-sock's own ping thread
-        # would interleave with these writes), which also find browsers that vanished without a close.
+        # Writes to the socket happen here, in this one greenlet, or (while it idles with nothing queued) as
+        # the broker's non-blocking direct write: frames arrive already encoded, and a viewer that fell behind
+        # gets its backlog in one write. Pings too (flask-sock's own ping thread would interleave with these
+        # writes), which also find browsers that vanished without a close.
         ws.sock.sendall(frames.wire(live_feed.hello()))
+        # From now on the fan-out may write straight to the socket while this greenlet idles (never waits).
+        sub.direct = nonblocking_send(ws.sock)
         while not sub.closed and ws.connected:
             pending = sub.take(IDLE_WAKE_SECONDS)
-            if sub.overflowed:
-                break
-            ws.sock.sendall(b"".join(pending) if pending else frames.PING)
+            try:
+                if sub.overflowed:
+                    break
+                ws.sock.sendall(b"".join(pending) if pending else frames.PING)
+            finally:
+                sub.sent()
         if sub.overflowed:
             log.info("live feed: dropped a viewer that fell %d frames behind", sub.max_frames)
     finally:
         live_feed.close(sub)
+
+
+def nonblocking_send(sock: Any) -> Callable[[bytes], int] | None:
+    """A write that takes what the socket's buffer has room for and never waits (a gevent socket with a
+    zero timeout); None for other sockets (the writer greenlet then does every write)."""
+    try:
+        from gevent.socket import socket as gevent_socket
+    except ImportError:
+        return None
+    if not isinstance(sock, gevent_socket):
+        return None
+
+    def send(data: bytes) -> int:
+        try:
+            return int(sock.send(data, 0, 0.0))
+        except BlockingIOError:
+            return 0
+
+    return send
 
 
 @bp.get("/api/live")

@@ -42,6 +42,7 @@ def test_the_broker_drops_only_the_slow_subscriber_and_counts_it() -> None:
     broker.subscribe(slow)
     for i in range(10):
         broker.publish("c1", f"f{i}".encode())
+        broker.flush()
         if i % 2 == 0:
             fast.take(0)
     assert broker.dropped_total == 1
@@ -53,10 +54,54 @@ def test_a_narrowed_subscription_gets_its_clients_and_client_less_frames_only() 
     sub = Subscription()
     sub.clients = frozenset({"a"})
     broker.subscribe(sub)
-    broker.publish("a", b"for-a")
-    broker.publish("b", b"for-b")
-    broker.publish(None, b"for-all")
-    assert sub.take(0) == [b"for-a", b"for-all"]
+    broker.publish("a", b'"for-a"')
+    broker.publish("b", b'"for-b"')
+    broker.publish(None, b'"for-all"')
+    broker.flush()
+    assert sub.take(0) == [frames.wire(b'{"type":"batch","frames":["for-a","for-all"]}')]
+
+
+def test_publishing_only_queues_and_a_flush_sends_one_message_per_viewer_for_the_whole_window() -> None:
+    broker = LocalBroker()
+    overview, other_overview, detail, nobody = Subscription(), Subscription(), Subscription(), Subscription()
+    detail.clients = frozenset({"a"})
+    nobody.clients = frozenset({"z"})
+    for sub in (overview, other_overview, detail, nobody):
+        broker.subscribe(sub)
+    broker.publish("a", b'{"n":1}', b'{"s":1}')
+    broker.publish("b", b'{"n":2}', b'{"s":2}')
+    assert len(overview) == len(detail) == 0  # nothing is delivered from the publisher's call
+    broker.flush()
+    (msg,) = overview.take(0)
+    assert msg == frames.wire(b'{"type":"batch","frames":[{"s":1},{"s":2}]}')
+    assert other_overview.take(0)[0] is msg  # encoded once, shared
+    assert detail.take(0) == [frames.wire(b'{"n":1}')]  # a lone frame goes out as is
+    assert nobody.take(0) == []
+    broker.flush()
+    assert overview.take(0) == []
+
+
+def test_publishing_without_viewers_keeps_nothing() -> None:
+    broker = LocalBroker()
+    broker.publish("a", b"{}")
+    sub = Subscription()
+    broker.subscribe(sub)
+    broker.flush()
+    assert sub.take(0) == []
+
+
+def test_an_idle_viewer_is_written_directly_and_only_the_rest_is_queued() -> None:
+    written: list[bytes] = []
+    sub = Subscription()
+    sub.direct = lambda data: written.append(data[:3]) or 3
+    assert sub.offer(b"abcdef")
+    assert written == [b"abc"] and sub.take(0) == [b"def"]  # the writer sends the rest...
+    assert sub.offer(b"ghi")  # ...and until it is done, frames queue behind it
+    assert written == [b"abc"]
+    sub.sent()
+    assert sub.take(0) == [b"ghi"]
+    sub.sent()
+    assert sub.offer(b"xyz") and written == [b"abc", b"xyz"] and len(sub) == 0
 
 
 def test_watchers_count_each_page_and_forget_at_zero() -> None:
@@ -120,4 +165,5 @@ def test_overview_subscribers_get_the_slim_frame_and_detail_pages_the_full_one()
     broker.subscribe(overview)
     broker.subscribe(detail)
     broker.publish("a", b"full", b"slim")
-    assert overview.take(0) == [b"slim"] and detail.take(0) == [b"full"]
+    broker.flush()
+    assert overview.take(0) == [frames.wire(b"slim")] and detail.take(0) == [frames.wire(b"full")]
