@@ -75,11 +75,16 @@ class Delivery:
         self.activity = monotonic()  # last sign of life, for the "alive but silent" watchdog
         self.last_skew: float | None = None
         self.sent_samples = 0
+        # True when the last step ended in the steady state: the next one is simply the next report interval,
+        # which the runtime's scheduled flush triggers; False while a backoff, Retry-After, an auth pause or
+        # backlog pacing owns the wait (the returned delay).
+        self.idle = False
         self._once = OnceLog(log)
 
     # -- one step --------------------------------------------------------------------------------------------
     def step(self) -> float:
-        """Deliver what is due now; return the seconds to wait before the next step."""
+        """Deliver what is due now; return the seconds to wait before the next step (see ``idle``)."""
+        self.idle = False
         self.activity = now = self.monotonic()
         if self.blocked_until > now:
             return self.blocked_until - now
@@ -87,6 +92,7 @@ class Delivery:
         rows = self.spool.oldest(self.batch_max)
         if not rows:
             self.catching_up = False
+            self.idle = True
             return self.interval
         outcome = self.send(rows, [BISECT_BUDGET])
         if outcome.kind == "ok":
@@ -111,6 +117,7 @@ class Delivery:
                 return delay
             return max(0.05, min(self.batch_max, backlog) / self.catchup_rate)
         self.catching_up = False
+        self.idle = True
         return self.interval
 
     def _after_failure(self, outcome: Outcome) -> float:

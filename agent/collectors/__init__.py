@@ -4,6 +4,11 @@ A collector has a ``name`` and ``collect(now) -> dict`` returning wire fields (`
 ...); ``close()`` releases what it holds. A collector that raises costs only its own fields for that sample
 (the sampler catches, times and records each run). A collector whose source is absent (no NVML, no GPU, no
 Docker) returns ``{}`` and logs that once. Each module exposes ``create(config) -> Collector``.
+
+A collector with slow work (a measurement that takes seconds, a library to probe again) may also have
+``refresh_interval`` (seconds) and ``refresh()``: the runtime schedules ``refresh`` with the other periodic jobs
+(agent/jobs.py), and ``refresh`` must return at once (slow work goes to a background thread). ``collect`` never
+starts slow work itself; it reports the last value.
 """
 
 from __future__ import annotations

@@ -1,33 +1,32 @@
-"""``cpu_percent``: CPU utilisation across all cores since the previous sample, from /proc/stat."""
+"""``cpu_percent``: CPU utilisation across all cores since the previous sample, from ``psutil.cpu_times()``.
+
+``psutil.cpu_percent()`` would do the same sum but keeps its previous reading in module state; the collector
+keeps its own, so the arithmetic stays a pure function tested on literal ``scputimes`` values.
+"""
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agent.collectors import Fields
-from agent.collectors.procfs import read_first_line
+from agent.collectors.procfs import load_psutil
 
 if TYPE_CHECKING:
     from agent.config import Config
 
+# guest and guest_nice are already included in user and nice (Linux), so they are not added again
+COUNTED = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
 
 class CpuTimes(NamedTuple):
-    busy: int  # jiffies spent not idle
-    total: int
+    busy: float  # seconds spent not idle
+    total: float
 
 
-def parse_stat_line(line: str) -> CpuTimes:
-    """Parse the aggregate ``cpu`` line of /proc/stat.
-
-    Columns: user nice system idle iowait irq softirq steal guest guest_nice. guest and guest_nice are already
-    included in user and nice, so they are not added again; idle and iowait count as not busy.
-    """
-    parts = line.split()
-    if not parts or parts[0] != "cpu":
-        raise ValueError(f"not the aggregate cpu line of /proc/stat: {line[:40]!r}")
-    values = [int(v) for v in parts[1:9]]
-    values += [0] * (8 - len(values))
+def busy_and_total(times: Any) -> CpuTimes:
+    """From a ``psutil.cpu_times()`` result (seconds); idle and iowait count as not busy. Fields an old kernel
+    lacks (steal, iowait) count as 0."""
+    values = [float(getattr(times, name, 0.0)) for name in COUNTED]
     total = sum(values)
     idle = values[3] + values[4]
     return CpuTimes(total - idle, total)
@@ -44,12 +43,12 @@ def cpu_percent(prev: CpuTimes, cur: CpuTimes) -> float | None:
 class CpuCollector:
     name = "cpu"
 
-    def __init__(self, proc_root: str = "/proc") -> None:
-        self._path = os.path.join(proc_root, "stat")
-        self._prev = parse_stat_line(read_first_line(self._path))
+    def __init__(self, ps: Any = None) -> None:
+        self._ps = ps if ps is not None else load_psutil()
+        self._prev = busy_and_total(self._ps.cpu_times())
 
     def collect(self, now: float) -> Fields:
-        cur = parse_stat_line(read_first_line(self._path))
+        cur = busy_and_total(self._ps.cpu_times())
         pct = cpu_percent(self._prev, cur)
         self._prev = cur
         return {} if pct is None else {"cpu_percent": pct}
@@ -59,4 +58,4 @@ class CpuCollector:
 
 
 def create(config: Config) -> CpuCollector:
-    return CpuCollector(config.proc_root)
+    return CpuCollector(load_psutil(config.proc_root))

@@ -1,10 +1,13 @@
 """Space and inodes of every real mounted filesystem (``disks``) and of the root (``disk_percent``,
-``inode_percent``), from /proc/self/mountinfo and statvfs(2).
+``inode_percent``), from ``psutil.disk_partitions(all=True)`` and statvfs(2).
 
 "Real" means backed by a device: filesystems /proc/filesystems marks ``nodev`` (tmpfs, proc, overlay, nfs,
-...) are skipped, and so are read-only images (squashfs, iso9660, erofs). Skipping network filesystems also
-keeps a hung NFS server from blocking the 1-second loop in statvfs. Bind mounts of a subdirectory and second
-mounts of the same device are reported once, under the first mount point.
+...) are skipped, and so are read-only images (squashfs, iso9660, erofs) and FUSE mounts. Skipping network
+filesystems also keeps a hung NFS server from blocking the 1-second loop in statvfs. A device is reported once,
+under its first mount point: bind mounts and btrfs subvolumes of a filesystem already seen are skipped.
+
+Space and inodes both come from one ``os.statvfs`` per mount: ``psutil.disk_usage`` calls statvfs too but drops
+the inode counts, so using it would mean two system calls per mount per second for the same numbers.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agent.collectors import Fields
-from agent.collectors.procfs import read_text
+from agent.collectors.procfs import load_psutil, read_text
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -32,7 +36,7 @@ MOUNTS_REFRESH_SECONDS = 30.0
 
 
 class Mount(NamedTuple):
-    device: str  # major:minor
+    device: str
     mountpoint: str
     fstype: str
 
@@ -43,40 +47,20 @@ def parse_filesystems(text: str) -> frozenset[str]:
                      if len(parts) == 2 and parts[0] == "nodev")
 
 
-def _unescape(field: str) -> str:
-    # mountinfo escapes space, tab, newline and backslash as \ooo octal
-    if "\\" not in field:
-        return field
-    out, i = [], 0
-    while i < len(field):
-        if field[i] == "\\" and field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(field[i])
-            i += 1
-    return "".join(out)
-
-
-def parse_mountinfo(text: str, nodev: frozenset[str]) -> list[Mount]:
-    """Real filesystems from /proc/self/mountinfo, one per device, in mount order."""
+def real_mounts(partitions: Iterable[Any], nodev: frozenset[str]) -> list[Mount]:
+    """Pure: the real filesystems among ``psutil.disk_partitions(all=True)`` (``sdiskpart`` tuples with
+    ``device``, ``mountpoint``, ``fstype``), one per device, in mount order."""
     mounts: list[Mount] = []
     seen: set[str] = set()
-    for line in text.splitlines():
-        left, sep, right = line.partition(" - ")
-        if not sep:
+    for p in partitions:
+        device, mountpoint, fstype = p.device, p.mountpoint, p.fstype
+        if not device or device == "none":
             continue
-        lf, rf = left.split(), right.split()
-        if len(lf) < 5 or not rf:
-            continue
-        device, root, mountpoint, fstype = lf[2], lf[3], _unescape(lf[4]), rf[0]
         if fstype in SKIP_FSTYPES or (fstype in nodev and fstype not in KEEP_NODEV):
             continue
         if fstype.startswith("fuse."):  # lxcfs, sshfs, gvfs: not local storage, may hang
             continue
-        if root != "/" and fstype != "btrfs":  # a bind mount of a subdirectory (btrfs subvolumes are roots)
-            continue
-        if device in seen:
+        if device in seen:  # a bind mount, a second mount or another btrfs subvolume of a device seen already
             continue
         seen.add(device)
         mounts.append(Mount(device, mountpoint, fstype))
@@ -112,8 +96,8 @@ def root_summary(st: os.statvfs_result) -> dict[str, float]:
 class DisksCollector:
     name = "disks"
 
-    def __init__(self, proc_root: str = "/proc", root_path: str = "/") -> None:
-        self._proc_root = proc_root
+    def __init__(self, ps: Any = None, proc_root: str = "/proc", root_path: str = "/") -> None:
+        self._ps = ps if ps is not None else load_psutil(proc_root)
         self._root_path = root_path
         self._mounts: list[Mount] = []
         self._mounts_at = -1e9
@@ -125,7 +109,7 @@ class DisksCollector:
         if now - self._mounts_at < MOUNTS_REFRESH_SECONDS:
             return
         self._mounts_at = now
-        mounts = parse_mountinfo(read_text(os.path.join(self._proc_root, "self", "mountinfo")), self._nodev)
+        mounts = real_mounts(self._ps.disk_partitions(all=True), self._nodev)
         kept = [m for m in mounts if len(m.mountpoint) <= MAX_PATH]
         if len(kept) != len(mounts) and "long" not in self._warned:
             self._warned.add("long")
@@ -161,4 +145,4 @@ class DisksCollector:
 
 
 def create(config: Config) -> DisksCollector:
-    return DisksCollector(config.proc_root, config.root_path)
+    return DisksCollector(load_psutil(config.proc_root), config.proc_root, config.root_path)

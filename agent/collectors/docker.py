@@ -2,9 +2,10 @@
 ``slow_interval``.
 
 Preferred source: the Engine API's ``GET /system/df`` on the unix socket. Fallback: du(1) of the data
-directory run under ``nice -n 19`` and ``ionice -c 3`` (idle I/O class). Either runs in a background thread:
-``collect`` only returns the last value, so a slow daemon or a huge data dir never delays the 1-second loop. A
-value older than three intervals is withdrawn rather than reported as current.
+directory run under ``nice -n 19`` and ``ionice -c 3`` (idle I/O class). Either runs in a background thread,
+started when the collector is created and then by ``refresh()``, which the runtime schedules every
+``slow_interval``: ``collect`` only returns the last value, so a slow daemon or a huge data dir never delays
+the 1-second loop. A value older than three intervals is withdrawn rather than reported as current.
 """
 
 from __future__ import annotations
@@ -97,13 +98,13 @@ class DockerCollector:
         self._interval = interval
         self._value: int | None = None
         self._value_at = 0.0
-        self._next_due = 0.0
+        self.refresh_interval = max(1, int(interval))
         self._thread: threading.Thread | None = None
         self._done = threading.Event()
         self._logged: set[str] = set()
         self.source: str | None = None
         if start:
-            self._start(time.time())
+            self.refresh()
 
     def measure(self) -> tuple[int, str]:
         """One measurement (blocking; called in the background thread): (bytes, source)."""
@@ -131,8 +132,10 @@ class DockerCollector:
         finally:
             self._done.set()
 
-    def _start(self, now: float) -> None:
-        self._next_due = now + self._interval
+    def refresh(self) -> None:
+        """Start a measurement in the background unless one is still running (returns at once)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
         self._thread = threading.Thread(target=self._run, name="docker-df", daemon=True)
         self._thread.start()
 
@@ -141,8 +144,6 @@ class DockerCollector:
         self._done.wait(timeout)
 
     def collect(self, now: float) -> Fields:
-        if now >= self._next_due and not (self._thread and self._thread.is_alive()):
-            self._start(now)
         if self._value is None or now - self._value_at > 3 * self._interval:
             return {}
         return {"docker_bytes": self._value}

@@ -2,8 +2,9 @@
 
 The NVML module is the one seam: ``GpuCollector(nvml=...)`` takes any object with pynvml's function names, so
 the tests drive the whole collector with values recorded from real GPUs. No NVML library, no driver or no GPU
-means no GPU fields, logged once; NVML is tried again every ``retry_seconds`` (drivers load late at boot). One
-failing NVML call blanks one field of one GPU, not the sample.
+means no GPU fields, logged once; NVML is probed at the first sample and again by ``refresh()``, which the
+runtime schedules every ``retry_seconds`` (drivers load late at boot). One failing NVML call blanks one field
+of one GPU, not the sample.
 """
 
 from __future__ import annotations
@@ -82,11 +83,17 @@ class GpuCollector:
         self._device_node = device_node
         self._devices: list[tuple[int, Any, str, str]] | None = None  # index, handle, uuid, name
         self._retry_seconds = retry_seconds
-        self._next_try = 0.0
+        self.refresh_interval = max(1, int(retry_seconds))
+        self._tried = False
         self._logged = False
 
-    def _init(self, now: float) -> None:
-        self._next_try = now + self._retry_seconds
+    def refresh(self) -> None:
+        """Probe NVML again if it was absent (nothing to do once GPUs are found)."""
+        if self._devices is None:
+            self._init()
+
+    def _init(self) -> None:
+        self._tried = True
         try:
             if self._nvml is None:
                 if not os.path.exists(self._device_node):
@@ -117,9 +124,8 @@ class GpuCollector:
 
     def collect(self, now: float) -> Fields:
         if self._devices is None:
-            if now < self._next_try:
-                return {}
-            self._init(now)
+            if not self._tried:
+                self._init()
             if self._devices is None:
                 return {}
         gpus = [gpu_entry(i, uuid, name, read_device(self._nvml, h)) for i, h, uuid, name in self._devices]

@@ -1,48 +1,37 @@
-"""``ram_percent``: memory in use, (MemTotal - MemAvailable) / MemTotal, from /proc/meminfo."""
+"""``ram_percent``: memory in use, (total - available) / total, from ``psutil.virtual_memory()``.
+
+psutil reads MemAvailable from /proc/meminfo (and estimates it on kernels before 3.14). Its own ``percent`` is
+rounded to one decimal; the wire carries two, so the share is computed here from ``total`` and ``available``.
+"""
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.collectors import Fields
-from agent.collectors.procfs import read_text
+from agent.collectors.procfs import load_psutil
 
 if TYPE_CHECKING:
     from agent.config import Config
 
 
-def parse_meminfo(text: str) -> dict[str, int]:
-    """``{"MemTotal": kB, ...}`` for every ``Key:   123 kB`` line."""
-    out: dict[str, int] = {}
-    for line in text.splitlines():
-        key, sep, rest = line.partition(":")
-        if sep:
-            fields = rest.split()
-            if fields and fields[0].isdigit():
-                out[key] = int(fields[0])
-    return out
-
-
-def ram_percent(info: dict[str, int]) -> float | None:
-    total = info.get("MemTotal", 0)
-    if total <= 0:
+def ram_percent(vm: Any) -> float | None:
+    """From a ``psutil.virtual_memory()`` result; None without a usable total."""
+    total = getattr(vm, "total", 0)
+    available = getattr(vm, "available", None)
+    if not isinstance(total, int) or total <= 0 or not isinstance(available, int):
         return None
-    available = info.get("MemAvailable")
-    if available is None:  # kernels before 3.14 have no MemAvailable: approximate it as free(1) did
-        available = info.get("MemFree", 0) + info.get("Buffers", 0) + info.get("Cached", 0)
     return round(min(100.0, max(0.0, 100.0 * (total - available) / total)), 2)
 
 
 class MemoryCollector:
     name = "memory"
 
-    def __init__(self, proc_root: str = "/proc") -> None:
-        self._path = os.path.join(proc_root, "meminfo")
+    def __init__(self, ps: Any = None) -> None:
+        self._ps = ps if ps is not None else load_psutil()
 
     def collect(self, now: float) -> Fields:
-        # MemTotal, MemFree, MemAvailable, Buffers, Cached are the first five lines: 512 bytes is plenty.
-        pct = ram_percent(parse_meminfo(read_text(self._path, limit=512)))
+        pct = ram_percent(self._ps.virtual_memory())
         return {} if pct is None else {"ram_percent": pct}
 
     def close(self) -> None:
@@ -50,4 +39,4 @@ class MemoryCollector:
 
 
 def create(config: Config) -> MemoryCollector:
-    return MemoryCollector(config.proc_root)
+    return MemoryCollector(load_psutil(config.proc_root))

@@ -1,8 +1,18 @@
-"""Reading /proc files cheaply (raw os.read, no text-file machinery) so parsing stays pure and testable."""
+"""psutil, pointed at the configured /proc, and a cheap reader for the one /proc file psutil has no API for
+(``/proc/filesystems``, which says which filesystem types are backed by a device)."""
 
 from __future__ import annotations
 
 import os
+from types import ModuleType
+
+
+def load_psutil(proc_root: str = "/proc") -> ModuleType:
+    """The psutil module, reading ``proc_root`` (e.g. ``/host/proc`` in a container) instead of /proc."""
+    import psutil
+
+    psutil.PROCFS_PATH = proc_root  # psutil's documented switch; one agent process has one /proc
+    return psutil
 
 
 def read_text(path: str, limit: int = 1 << 20) -> str:
@@ -20,12 +30,3 @@ def read_text(path: str, limit: int = 1 << 20) -> str:
     finally:
         os.close(fd)
     return b"".join(chunks).decode("utf-8", "replace")
-
-
-def read_first_line(path: str) -> str:
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        head = os.read(fd, 4096)
-    finally:
-        os.close(fd)
-    return head.split(b"\n", 1)[0].decode("ascii", "replace")

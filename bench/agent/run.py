@@ -1,6 +1,7 @@
 """Agent footprint: CPU seconds per minute and resident memory, after warm-up, median of several runs, of the
-agent sampling every second with every collector on, against a minimal psutil loop (bench/agent/baseline.py)
-running at the same time, both posting to a loopback receiver.
+agent sampling every second with every collector on (once with its builtin HTTP client, once with
+``http_client = requests``), against a minimal psutil loop (bench/agent/baseline.py) running at the same time,
+all posting to a loopback receiver.
 
     .venv/bin/python -m bench.agent.run [--runs 3] [--warmup 15] [--seconds 60]
 
@@ -60,6 +61,10 @@ def one_run(receiver: Receiver, warmup: float, seconds: float) -> dict[str, dict
         }
         procs = {
             "agent": subprocess.Popen([sys.executable, "-m", "agent"], cwd=REPO, env=env),
+            "agent, requests": subprocess.Popen(
+                [sys.executable, "-m", "agent"], cwd=REPO,
+                env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/requests", "STATUSMON_AGENT_HTTP_CLIENT": "requests"},
+            ),
             "psutil loop": subprocess.Popen(
                 [sys.executable, str(REPO / "bench" / "agent" / "baseline.py"), receiver.url, receiver.token]
             ),
@@ -84,11 +89,18 @@ def one_run(receiver: Receiver, warmup: float, seconds: float) -> dict[str, dict
                 p.wait(20)
 
 
+AGENT = (
+    "import agent.runtime, agent.collectors.cpu, agent.collectors.memory, agent.collectors.disks,"
+    " agent.collectors.docker, agent.collectors.gpu, psutil, schedule"  # psutil is imported at collector creation
+)
 IMPORTS = {
     "bare interpreter": "",
-    "agent (runtime + collectors, stdlib only)": "import agent.runtime, agent.collectors.cpu, agent.collectors.memory,"
-    " agent.collectors.disks, agent.collectors.docker, agent.collectors.gpu",
-    "+ pynvml (gpu collector's first collect)": "import agent.runtime, agent.collectors.gpu, pynvml",
+    "agent (runtime, collectors, psutil, schedule)": AGENT,
+    "agent without psutil and schedule": "import sys; sys.modules['psutil'] = sys.modules['schedule'] = None\n"
+    "import agent.http11, agent.delivery, agent.spool, agent.payload, agent.sampler, agent.config, logging, threading",
+    "+ pynvml (gpu collector's first collect)": AGENT + ", pynvml",
+    "+ requests (http_client = requests)": AGENT + ", requests",
+    "schedule alone": "import schedule",
     "sqlite3 alone (the spool)": "import sqlite3",
     "logging alone": "import logging",
     "ssl alone (only for https servers)": "import ssl",

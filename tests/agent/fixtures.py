@@ -3,17 +3,59 @@
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
-PROC_STAT_1 = "cpu  4705 150 1120 16250 520 25 20 0 0 0\ncpu0 2350 75 560 8125 260 12 10 0 0 0\nintr 1 2 3\n"
-PROC_STAT_2 = "cpu  4805 150 1170 16540 540 25 30 0 10 0\ncpu0 2400 75 585 8270 270 12 15 0 5 0\nintr 1 2 3\n"
 
+# psutil.cpu_times() and psutil.virtual_memory() as psutil 7 returns them on Linux (recorded on a 4-core host;
+# cpu times in seconds at 100 ticks/s). The collectors read attributes only, so local namedtuples stand in.
+class scputimes(NamedTuple):  # noqa: N801 - psutil's name
+    user: float
+    nice: float
+    system: float
+    idle: float
+    iowait: float
+    irq: float
+    softirq: float
+    steal: float
+    guest: float
+    guest_nice: float
+
+
+CPU_TIMES_1 = scputimes(47.05, 1.5, 11.2, 162.5, 5.2, 0.25, 0.2, 0.0, 0.0, 0.0)
+CPU_TIMES_2 = scputimes(48.05, 1.5, 11.7, 165.4, 5.4, 0.25, 0.3, 0.0, 0.1, 0.0)
+
+
+class svmem(NamedTuple):  # noqa: N801 - psutil's name
+    total: int
+    available: int
+    percent: float
+    used: int
+    free: int
+    active: int
+    inactive: int
+    buffers: int
+    cached: int
+    shared: int
+    slab: int
+
+
+VIRTUAL_MEMORY = svmem(16710053888, 8355026944, 50.0, 7612956672, 1048576000, 6291456000, 5242880000,
+                       209715200, 4194304000, 104857600, 524288000)
+
+# /proc/meminfo behind VIRTUAL_MEMORY (for psutil itself reading a fake /proc).
 MEMINFO = """MemTotal:       16318412 kB
 MemFree:         1024000 kB
 MemAvailable:    8159206 kB
 Buffers:          204800 kB
 Cached:          4096000 kB
 SwapCached:            0 kB
+Active:          6144000 kB
+Inactive:        5120000 kB
+Shmem:            102400 kB
+Slab:             512000 kB
+SReclaimable:     409600 kB
 """
+PROC_STAT_1 = "cpu  4705 150 1120 16250 520 25 20 0 0 0\ncpu0 2350 75 560 8125 260 12 10 0 0 0\nintr 1 2 3\n"
 
 FILESYSTEMS = """nodev\tsysfs
 nodev\ttmpfs
@@ -32,24 +74,55 @@ nodev\tzfs
 """
 
 # A Docker host: ext4 root, a data disk with a space in its mount point, a bind mount of a subdirectory,
-# a second mount of the root device, snaps, tmpfs, overlay, NFS, a ZFS dataset and btrfs subvolumes.
-MOUNTINFO = r"""22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,errors=remount-ro
-23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:5 - proc proc rw
-24 22 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:6 - sysfs sysfs rw
-25 22 0:5 / /dev rw,nosuid,relatime shared:2 - devtmpfs udev rw,size=8123456k
-26 25 0:25 / /run rw,nosuid,nodev,noexec,relatime shared:7 - tmpfs tmpfs rw,size=1632000k,mode=755
-27 22 259:1 / /boot/efi rw,relatime shared:8 - vfat /dev/nvme0n1p1 rw,fmask=0077
-28 22 8:16 / /mnt/data\040disk rw,relatime shared:9 - xfs /dev/sdb rw,attr2,inode64
-29 22 8:16 /exports /srv/exports rw,relatime shared:9 - xfs /dev/sdb rw,attr2,inode64
-30 22 259:2 / /var/lib/docker/rootbind rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw
-31 22 7:0 / /snap/core20/2015 ro,nodev,relatime shared:10 - squashfs /dev/loop0 ro
-32 22 0:48 / /var/lib/docker/overlay2/abc/merged rw,relatime - overlay overlay rw,lowerdir=/x
-33 22 0:50 / /mnt/nfs rw,relatime shared:11 - nfs4 server:/export rw,vers=4.2
-34 22 0:51 / /tank/home rw,noatime shared:12 - zfs tank/home rw,xattr,noacl
-35 22 0:52 /@home /home rw,relatime shared:13 - btrfs /dev/sdc rw,space_cache=v2,subvolid=257
-36 22 0:52 /@logs /var/log rw,relatime shared:14 - btrfs /dev/sdc rw,space_cache=v2,subvolid=258
-37 22 0:53 / /run/user/1000/gvfs rw,nosuid,nodev,relatime - fuse.gvfsd-fuse gvfsd-fuse rw
+# a second mount of the root device, snaps, tmpfs, overlay, NFS, a ZFS dataset and btrfs subvolumes, as
+# /proc/self/mounts shows them ...
+MOUNTS = r"""/dev/nvme0n1p2 / ext4 rw,relatime,errors=remount-ro 0 0
+proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
+sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0
+udev /dev devtmpfs rw,nosuid,relatime,size=8123456k 0 0
+tmpfs /run tmpfs rw,nosuid,nodev,noexec,relatime,size=1632000k,mode=755 0 0
+/dev/nvme0n1p1 /boot/efi vfat rw,relatime,fmask=0077 0 0
+/dev/sdb /mnt/data\040disk xfs rw,relatime,attr2,inode64 0 0
+/dev/sdb /srv/exports xfs rw,relatime,attr2,inode64 0 0
+/dev/nvme0n1p2 /var/lib/docker/rootbind ext4 rw,relatime 0 0
+/dev/loop0 /snap/core20/2015 squashfs ro,nodev,relatime 0 0
+overlay /var/lib/docker/overlay2/abc/merged overlay rw,relatime,lowerdir=/x 0 0
+server:/export /mnt/nfs nfs4 rw,relatime,vers=4.2 0 0
+tank/home /tank/home zfs rw,noatime,xattr,noacl 0 0
+/dev/sdc /home btrfs rw,relatime,space_cache=v2,subvolid=257,subvol=/@home 0 0
+/dev/sdc /var/log btrfs rw,relatime,space_cache=v2,subvolid=258,subvol=/@logs 0 0
+gvfsd-fuse /run/user/1000/gvfs fuse.gvfsd-fuse rw,nosuid,nodev,relatime 0 0
+none /sys/fs/bpf bpf rw,nosuid,nodev,noexec,relatime 0 0
 """
+
+
+class sdiskpart(NamedTuple):  # noqa: N801 - psutil's name
+    device: str
+    mountpoint: str
+    fstype: str
+    opts: str
+
+
+# ... and as psutil.disk_partitions(all=True) returns them (octal escapes undone, "none" given as "").
+PARTITIONS = [
+    sdiskpart("/dev/nvme0n1p2", "/", "ext4", "rw,relatime,errors=remount-ro"),
+    sdiskpart("proc", "/proc", "proc", "rw,nosuid,nodev,noexec,relatime"),
+    sdiskpart("sysfs", "/sys", "sysfs", "rw,nosuid,nodev,noexec,relatime"),
+    sdiskpart("udev", "/dev", "devtmpfs", "rw,nosuid,relatime,size=8123456k"),
+    sdiskpart("tmpfs", "/run", "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=1632000k,mode=755"),
+    sdiskpart("/dev/nvme0n1p1", "/boot/efi", "vfat", "rw,relatime,fmask=0077"),
+    sdiskpart("/dev/sdb", "/mnt/data disk", "xfs", "rw,relatime,attr2,inode64"),
+    sdiskpart("/dev/sdb", "/srv/exports", "xfs", "rw,relatime,attr2,inode64"),
+    sdiskpart("/dev/nvme0n1p2", "/var/lib/docker/rootbind", "ext4", "rw,relatime"),
+    sdiskpart("/dev/loop0", "/snap/core20/2015", "squashfs", "ro,nodev,relatime"),
+    sdiskpart("overlay", "/var/lib/docker/overlay2/abc/merged", "overlay", "rw,relatime,lowerdir=/x"),
+    sdiskpart("server:/export", "/mnt/nfs", "nfs4", "rw,relatime,vers=4.2"),
+    sdiskpart("tank/home", "/tank/home", "zfs", "rw,noatime,xattr,noacl"),
+    sdiskpart("/dev/sdc", "/home", "btrfs", "rw,relatime,space_cache=v2,subvolid=257,subvol=/@home"),
+    sdiskpart("/dev/sdc", "/var/log", "btrfs", "rw,relatime,space_cache=v2,subvolid=258,subvol=/@logs"),
+    sdiskpart("gvfsd-fuse", "/run/user/1000/gvfs", "fuse.gvfsd-fuse", "rw,nosuid,nodev,relatime"),
+    sdiskpart("", "/sys/fs/bpf", "bpf", "rw,nosuid,nodev,noexec,relatime"),
+]
 
 
 def statvfs(

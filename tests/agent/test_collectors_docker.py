@@ -122,5 +122,22 @@ def test_no_docker_at_all_means_no_field_logged_once(
 def test_a_stale_value_is_withdrawn(docker_socket: dict[str, Any], tmp_path: Path) -> None:
     c = DockerCollector(docker_socket["path"], str(tmp_path / "none"), interval=300)
     c.settle(5)
-    c._next_due = float("inf")  # no new measurement: the last one only ages
-    assert c.collect(time.time() + 3 * 300 + 1) == {}
+    assert c.collect(time.time() + 3 * 300 + 1) == {}  # no refresh since: the last value only ages
+
+
+@pytest.mark.integration
+def test_only_the_scheduled_refresh_measures_again(docker_socket: dict[str, Any], tmp_path: Path) -> None:
+    c = DockerCollector(docker_socket["path"], str(tmp_path / "none"), interval=300)
+    assert c.refresh_interval == 300
+    c.settle(5)
+    for i in range(5):
+        c.collect(time.time() + 600 * i)  # collect never starts a measurement, however late it is
+    assert docker_socket["hits"] == 1
+    docker_socket["delay"] = 0.5
+    c.refresh()
+    c.refresh()  # one measurement at a time
+    deadline = time.monotonic() + 5
+    while docker_socket["hits"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.6)
+    assert docker_socket["hits"] == 2

@@ -41,17 +41,25 @@ def test_without_utilisation_there_is_no_mean() -> None:
     assert "gpu_percent" not in fields and len(fields["gpus"]) == 2
 
 
-def test_no_nvml_means_no_fields_logged_once_and_retried_later(caplog: pytest.LogCaptureFixture) -> None:
+def test_no_nvml_means_no_fields_logged_once_and_retried_by_the_scheduled_refresh(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     nvml = RecordedNVML(init_error=NVMLError("NVML Shared Library Not Found"))
     c = GpuCollector(nvml=nvml, retry_seconds=300)
+    assert c.refresh_interval == 300
     with caplog.at_level(logging.INFO):
         assert c.collect(1000) == {}
         assert c.collect(1001) == {}
-        assert c.collect(1200) == {}
-    assert nvml.init_calls == 1  # not retried every second
+        c.refresh()  # what the runtime's jobs call every retry_seconds
+        assert c.collect(1300) == {}
+    assert nvml.init_calls == 2  # at the first sample and at the refresh, never from the 1-second path
     assert sum("no NVML" in r.message for r in caplog.records) == 1
     nvml.init_error = None
-    assert c.collect(1300)["gpu_percent"] == 50.0  # the driver loaded late: GPUs appear
+    assert c.collect(1301) == {}
+    c.refresh()
+    assert c.collect(1600)["gpu_percent"] == 50.0  # the driver loaded late: GPUs appear
+    c.refresh()
+    assert nvml.init_calls == 3  # found: no more probing
 
 
 def test_gpu_entry_drops_impossible_values() -> None:

@@ -1,26 +1,30 @@
-"""CPU and memory collectors: pure parsers on literal /proc text, collectors on a fake /proc tree."""
+"""CPU and memory collectors: pure arithmetic on literal psutil results, the collectors on a fake psutil, and
+real psutil reading a fake /proc (the ``proc_root`` setting)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from types import SimpleNamespace
 
+import psutil
 import pytest
 
-from agent.collectors.cpu import CpuCollector, CpuTimes, cpu_percent, parse_stat_line
-from agent.collectors.memory import MemoryCollector, parse_meminfo, ram_percent
-from tests.agent.fixtures import MEMINFO, PROC_STAT_1, PROC_STAT_2
+from agent.collectors.cpu import CpuCollector, CpuTimes, busy_and_total, cpu_percent
+from agent.collectors.memory import MemoryCollector, ram_percent
+from agent.collectors.procfs import load_psutil
+from tests.agent.fixtures import CPU_TIMES_1, CPU_TIMES_2, MEMINFO, PROC_STAT_1, VIRTUAL_MEMORY
 
 
 def test_it_counts_idle_and_iowait_as_not_busy_and_guest_once() -> None:
-    t = parse_stat_line(PROC_STAT_1.splitlines()[0])
-    assert t == CpuTimes(busy=4705 + 150 + 1120 + 25 + 20, total=4705 + 150 + 1120 + 16250 + 520 + 25 + 20)
+    t = busy_and_total(CPU_TIMES_1)
+    assert t.busy == pytest.approx(47.05 + 1.5 + 11.2 + 0.25 + 0.2)
+    assert t.total == pytest.approx(47.05 + 1.5 + 11.2 + 162.5 + 5.2 + 0.25 + 0.2)
 
 
 def test_cpu_percent_is_the_busy_share_between_two_readings() -> None:
-    a = parse_stat_line(PROC_STAT_1.splitlines()[0])
-    b = parse_stat_line(PROC_STAT_2.splitlines()[0])
-    # busy +160 (user 100, system 50, softirq 10), total +470 (idle 290, iowait 20): guest is inside user
-    assert cpu_percent(a, b) == round(100 * 160 / 470, 2)
+    # busy +1.6 s (user 1.0, system 0.5, softirq 0.1), total +4.7 s (idle 2.9, iowait 0.2): guest is in user
+    assert cpu_percent(busy_and_total(CPU_TIMES_1), busy_and_total(CPU_TIMES_2)) == round(100 * 1.6 / 4.7, 2)
 
 
 def test_cpu_percent_is_none_when_no_time_passed_or_counters_went_back() -> None:
@@ -29,28 +33,32 @@ def test_cpu_percent_is_none_when_no_time_passed_or_counters_went_back() -> None
     assert cpu_percent(a, CpuTimes(5, 50)) is None
 
 
-def test_it_refuses_a_line_that_is_not_the_aggregate() -> None:
-    with pytest.raises(ValueError):
-        parse_stat_line("cpu0 1 2 3 4")
+def test_fields_an_old_kernel_lacks_count_as_zero() -> None:
+    old = SimpleNamespace(user=1.0, nice=0.0, system=1.0, idle=8.0, irq=0.0, softirq=0.0)  # no iowait, steal
+    assert busy_and_total(old) == CpuTimes(2.0, 10.0)
 
 
 def test_ram_percent_is_total_minus_available_over_total() -> None:
-    info = parse_meminfo(MEMINFO)
-    assert info["MemTotal"] == 16318412
-    assert ram_percent(info) == 50.0
+    assert ram_percent(VIRTUAL_MEMORY) == 50.0
+    assert ram_percent(VIRTUAL_MEMORY._replace(available=VIRTUAL_MEMORY.total // 3)) == 66.67  # 2 decimals
+    assert ram_percent(VIRTUAL_MEMORY._replace(total=0)) is None
 
 
-def test_ram_percent_falls_back_to_free_buffers_cached_on_old_kernels() -> None:
-    info = {"MemTotal": 1000, "MemFree": 100, "Buffers": 50, "Cached": 250}
-    assert ram_percent(info) == 60.0
-    assert ram_percent({}) is None
+def test_collectors_on_a_fake_psutil() -> None:
+    times = iter([CPU_TIMES_1, CPU_TIMES_2, CPU_TIMES_2])
+    ps = SimpleNamespace(cpu_times=lambda: next(times), virtual_memory=lambda: VIRTUAL_MEMORY)
+    cpu = CpuCollector(ps)
+    assert cpu.collect(0) == {"cpu_percent": 34.04}
+    assert cpu.collect(1) == {}  # no time passed: no value rather than a made-up 0
+    assert MemoryCollector(ps).collect(0) == {"ram_percent": 50.0}
 
 
-def test_collectors_read_an_injected_proc_root(tmp_path: Path) -> None:
+def test_real_psutil_reads_an_injected_proc_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(psutil, "PROCFS_PATH", psutil.PROCFS_PATH)  # restored after the test
     (tmp_path / "stat").write_text(PROC_STAT_1)
     (tmp_path / "meminfo").write_text(MEMINFO)
-    cpu = CpuCollector(str(tmp_path))
-    (tmp_path / "stat").write_text(PROC_STAT_2)
-    assert cpu.collect(0) == {"cpu_percent": 34.04}
-    assert cpu.collect(1) == {}  # no jiffies passed: no value rather than a made-up 0
-    assert MemoryCollector(str(tmp_path)).collect(0) == {"ram_percent": 50.0}
+    ps = load_psutil(str(tmp_path))
+    assert ps.cpu_times().user == pytest.approx(4705 / os.sysconf("SC_CLK_TCK"))
+    vm = ps.virtual_memory()
+    assert isinstance(vm.total, int) and (vm.total, vm.available) == (16318412 * 1024, 8159206 * 1024)
+    assert MemoryCollector(ps).collect(0) == {"ram_percent": 50.0}

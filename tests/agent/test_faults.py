@@ -25,7 +25,7 @@ from agent.delivery import Delivery
 from agent.payload import encode_sample
 from agent.sampler import Sampler
 from agent.spool import Spool
-from agent.transport import HttpTransport
+from agent.transport import HttpTransport, RequestsTransport
 from tests.agent.agentproc import AgentProcess, wait_until
 from tests.agent.receiver import Receiver, Scripted
 from tests.support.require import require
@@ -43,6 +43,12 @@ def assert_all_received(ledger: list[dict[str, Any]], stored: dict[int, dict[str
         assert stored[s["ts"]] == s, f"sample {s['ts']} arrived with other values"
 
 
+@pytest.fixture(params=["builtin", "requests"])
+def http_client(request: pytest.FixtureRequest) -> str:
+    """The agent's transport (``http_client`` setting): every delivery fault is run through both."""
+    return str(request.param)
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver().start()
@@ -51,9 +57,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 # -- against a scripted loopback receiver --------------------------------------------------------------------
-def test_500_500_200_loses_nothing(tmp_path: Path, receiver: Receiver) -> None:
+def test_500_500_200_loses_nothing(tmp_path: Path, receiver: Receiver, http_client: str) -> None:
     receiver.script = [Scripted(500), Scripted(500)]
-    agent = AgentProcess(tmp_path, receiver.url, receiver.token).start()
+    agent = AgentProcess(tmp_path, receiver.url, receiver.token, http_client=http_client).start()
     agent.wait_samples(4)
     wait_until(lambda: len(receiver.stored) >= 3, 15, "deliveries after two 500s")
     assert agent.stop() == 0
@@ -61,20 +67,24 @@ def test_500_500_200_loses_nothing(tmp_path: Path, receiver: Receiver) -> None:
     assert_all_received(agent.ledger(), receiver.stored)
 
 
-def test_413_splits_until_the_batches_fit(tmp_path: Path, receiver: Receiver) -> None:
+def test_413_splits_until_the_batches_fit(tmp_path: Path, receiver: Receiver, http_client: str) -> None:
     receiver.judge = lambda p: (
         Scripted(413, {"error": {"code": "too_large", "message": "body too large"}})
         if len(p["samples"]) > 2
         else None
     )
-    agent = AgentProcess(tmp_path, receiver.url, receiver.token, report_interval="4").start()
+    agent = AgentProcess(
+        tmp_path, receiver.url, receiver.token, report_interval="4", http_client=http_client
+    ).start()
     agent.wait_samples(9)
     assert agent.stop() == 0
     assert 413 in [r.status for r in receiver.requests]
     assert_all_received(agent.ledger(), receiver.stored)
 
 
-def test_a_poison_batch_is_quarantined_while_later_batches_flow(tmp_path: Path, receiver: Receiver) -> None:
+def test_a_poison_batch_is_quarantined_while_later_batches_flow(
+    tmp_path: Path, receiver: Receiver, http_client: str
+) -> None:
     poison: list[int] = []
 
     def judge(p: dict[str, Any]) -> Scripted | None:
@@ -85,7 +95,7 @@ def test_a_poison_batch_is_quarantined_while_later_batches_flow(tmp_path: Path, 
         return None
 
     receiver.judge = judge
-    agent = AgentProcess(tmp_path, receiver.url, receiver.token).start()
+    agent = AgentProcess(tmp_path, receiver.url, receiver.token, http_client=http_client).start()
     agent.wait_samples(6)
     assert agent.stop() == 0
     ledger = agent.ledger()
@@ -222,7 +232,7 @@ def test_outage_with_sigkill_and_sigterm_loses_nothing_and_stores_each_second_on
 
 
 def test_a_clock_an_hour_ahead_is_refused_and_the_agent_says_why(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, api_server: Any
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, api_server: Any, http_client: str
 ) -> None:
     """The host's clock is shifted at one seam: the sampling time handed to the real sampler and spool."""
     _, token = api_server.add_client("skewed-host")
@@ -232,7 +242,7 @@ def test_a_clock_an_hour_ahead_is_refused_and_the_agent_says_why(
     for ts in range(ahead, ahead + 3):
         time.sleep(0.02)
         spool.append(ts, encode_sample(sampler.sample(ts)))
-    transport = HttpTransport(api_server.url, token, 5)
+    transport = (RequestsTransport if http_client == "requests" else HttpTransport)(api_server.url, token, 5)
     delivery = Delivery(
         spool,
         transport.post_report,
