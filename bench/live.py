@@ -94,9 +94,43 @@ async def read_frames(reader: asyncio.StreamReader, on_text: Any) -> None:
             return
 
 
-async def drain(reader: asyncio.StreamReader) -> None:
-    while await reader.read(1 << 16):
-        pass
+class Drain(asyncio.Protocol):
+    """A viewer that only reads (and drops) what the server sends: a bare protocol, no stream buffering, so
+    1,000 of them cost the bench as little as possible and the figures are about the server."""
+
+    def __init__(self, request: bytes) -> None:
+        self.request = request
+        self.head = b""
+        self.upgraded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.upgraded.done():
+            self.head += data
+            if b"\r\n\r\n" in self.head:
+                if b" 101 " in self.head.split(b"\r\n", 1)[0]:
+                    self.upgraded.set_result(None)
+                else:
+                    self.upgraded.set_exception(RuntimeError(f"upgrade refused: {self.head[:80]!r}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.upgraded.done():
+            self.upgraded.set_exception(RuntimeError("connection lost during the upgrade"))
+
+
+async def drain_viewer(host: str, port: int, cookie: str) -> asyncio.Transport:
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET /ws/live HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+               f"Cookie: {cookie}\r\n\r\n").encode()
+    transport, proto = await asyncio.get_running_loop().create_connection(lambda: Drain(request), host, port)
+    await proto.upgraded
+    return transport
 
 
 class Run:
@@ -124,16 +158,18 @@ class Run:
                 if sent is not None:
                     self.latencies.append(now - sent)
 
-    async def viewers(self, n: int, probes: int) -> list[asyncio.Task[None]]:
-        tasks = []
+    async def viewers(self, n: int, probes: int) -> list[Any]:
+        """n viewers of the overview: `probes` of them time frames, the others only drain. Returns closers."""
+        viewers: list[Any] = []
         probe_ids = set(random.sample(range(n), min(probes, n)))
         for i in range(n):
-            reader, writer = await ws_connect(self.host, self.port, self.cookie)
-            coro = read_frames(reader, self.on_probe_text) if i in probe_ids else drain(reader)
-            task = asyncio.ensure_future(coro)
-            task.writer = writer  # type: ignore[attr-defined]
-            tasks.append(task)
-        return tasks
+            if i in probe_ids:
+                reader, writer = await ws_connect(self.host, self.port, self.cookie)
+                task = asyncio.ensure_future(read_frames(reader, self.on_probe_text))
+                viewers.append((writer, task))
+            else:
+                viewers.append((await drain_viewer(self.host, self.port, self.cookie), None))
+        return viewers
 
     async def paced(self, agents: int, seconds: float, interval: float = 10.0) -> int:
         """Each agent posts a batch every `interval` s at a random phase; returns posts made."""
@@ -195,18 +231,21 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
     results: dict[str, Any] = {"baseline_samples_per_s": None, "by_viewers": []}
     results["baseline_samples_per_s"] = await run.closed_loop(args.writers, args.seconds, args.agents)
     for n in args.viewers:
-        dropped_before = admin.get(url + "/api/live", timeout=10).json()["dropped_total"]
-        tasks = await run.viewers(n, args.probes)
+        before = admin.get(url + "/api/live", timeout=10).json()
+        viewers = await run.viewers(n, args.probes)
         await asyncio.sleep(1)
         run.latencies = []
+        fanout_before = admin.get(url + "/api/live", timeout=10).json()["fanout"]
         posts = await run.paced(args.agents, args.latency_seconds)
         await asyncio.sleep(1)
         lat = run.latencies[:]
+        fanout = admin.get(url + "/api/live", timeout=10).json()["fanout"]
         with_viewers = await run.closed_loop(args.writers, args.seconds, args.agents)
         live = admin.get(url + "/api/live", timeout=10).json()
-        for t in tasks:
-            t.writer.close()  # type: ignore[attr-defined]
-            t.cancel()
+        for closer, task in viewers:
+            closer.close()
+            if task is not None:
+                task.cancel()
         await asyncio.sleep(1)
         results["by_viewers"].append({
             "viewers": n, "agents": args.agents, "posts": posts, "frames_timed": len(lat),
@@ -215,10 +254,21 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
                            "mean": _ms(statistics.fmean(lat) if lat else None)},
             "samples_per_s_with_viewers": with_viewers,
             "throughput_vs_baseline": with_viewers / results["baseline_samples_per_s"],
-            "viewers_dropped": live["dropped_total"] - dropped_before,
+            "viewers_dropped": live["dropped_total"] - before["dropped_total"],
+            "fanout_during_latency_run": _fanout_delta(fanout_before, fanout),
         })
     results["errors"] = run.errors
     return results
+
+
+def _fanout_delta(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The server's fan-out passes over the paced run: how many, frames per pass, mean and max pass time."""
+    if not before or not after:
+        return None
+    passes = after["passes"] - before["passes"]
+    return {"passes": passes, "events_per_pass": round((after["events"] - before["events"]) / max(1, passes), 2),
+            "mean_ms": round((after["seconds"] - before["seconds"]) * 1000 / max(1, passes), 2),
+            "max_ms_since_start": after["max_ms"]}
 
 
 def _ms(v: float | None) -> float | None:
@@ -260,6 +310,10 @@ def main() -> int:
         print(f"{r['viewers']:>8} {r['agents']:>7} {r['frames_timed']:>8} {lm['p50']!s:>8} {lm['p99']!s:>8} "
               f"{lm['max']!s:>8} {r['samples_per_s_with_viewers']:>9.0f} {r['throughput_vs_baseline']:>8.2f} "
               f"{r['viewers_dropped']:>8}")
+        if r["fanout_during_latency_run"]:
+            fo = r["fanout_during_latency_run"]
+            print(f"{'':>8} server fan-out: {fo['passes']} passes, {fo['events_per_pass']} frames/pass, "
+                  f"{fo['mean_ms']} ms mean per pass")
     print(f"errors: {results['errors']}")
     path = write_json(f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")

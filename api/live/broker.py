@@ -138,6 +138,11 @@ class LocalBroker:
         self._ready = threading.Event()
         self._started = False
         self.dropped_total = 0
+        # Fan-out passes that delivered something, their events and time spent (GET /api/live shows them).
+        self.passes = 0
+        self.events_total = 0
+        self.fanout_seconds = 0.0
+        self.fanout_max_seconds = 0.0
 
     def subscribe(self, sub: Subscription) -> None:
         with self._lock:
@@ -184,6 +189,7 @@ class LocalBroker:
             subs = list(self._subs)
         if not events or not subs:
             return
+        started = time.perf_counter()
         messages: dict[frozenset[str] | None, bytes | None] = {}
         dropped = []
         for sub in subs:
@@ -200,6 +206,11 @@ class LocalBroker:
                     if sub in self._subs:
                         self._subs.discard(sub)
                         self.dropped_total += 1
+        took = time.perf_counter() - started
+        self.passes += 1
+        self.events_total += len(events)
+        self.fanout_seconds += took
+        self.fanout_max_seconds = max(self.fanout_max_seconds, took)
 
     def viewers(self) -> int:
         with self._lock:

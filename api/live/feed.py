@@ -88,10 +88,16 @@ class LiveFeed:
 
     def stats(self) -> dict[str, Any]:
         broker = self.broker
+        if not isinstance(broker, LocalBroker):
+            return {"viewers": None, "dropped_total": None, "watched": self.watchers.snapshot(), "fanout": None}
         return {
-            "viewers": broker.viewers() if isinstance(broker, LocalBroker) else None,
-            "dropped_total": broker.dropped_total if isinstance(broker, LocalBroker) else None,
+            "viewers": broker.viewers(),
+            "dropped_total": broker.dropped_total,
             "watched": self.watchers.snapshot(),
+            # Fan-out passes that delivered something, the frames they carried, and the time they took.
+            "fanout": {"passes": broker.passes, "events": broker.events_total,
+                       "seconds": round(broker.fanout_seconds, 3),
+                       "max_ms": round(broker.fanout_max_seconds * 1000, 1)},
         }
 
     # --- presence ------------------------------------------------------------------------------------------
