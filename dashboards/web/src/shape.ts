@@ -95,8 +95,12 @@ export function joinSeries(series: Record<string, SeriesColumns>, field: string)
   return { keys, data: [time, ...cols] };
 }
 
+// One collator for every comparison: localeCompare with options builds one per call (~100x slower: sorting
+// 500 hostnames took tens of milliseconds).
+const collator = new Intl.Collator("en", { numeric: true });
+
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
+  return collator.compare(a, b);
 }
 
 export interface StatsRow extends FieldStats {

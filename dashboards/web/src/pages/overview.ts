@@ -1,7 +1,10 @@
 // Overview: a card per client with online badge, last seen, current values and a live sparkline.
-// Built for 500 clients: cards have a fixed size (no layout shift), sparklines are created only once a card
-// scrolls into view, and live frames only mark cards dirty; one animation frame repaints the visible ones.
+// Built for 500 clients: cards have a fixed size (no layout shift) and are created in chunks, first screen
+// first; a card's uPlot sparkline is created only once the card scrolls into view, a few per frame; live
+// frames only mark cards dirty, and one animation frame repaints the visible ones (writes only: the one layout
+// read, the sparkline width, happens in an observer callback, never between writes).
 import type uPlot from "uplot";
+import uPlotCtor from "uplot";
 import { api, describe } from "../api";
 import { sparklineOptions } from "../charts";
 import { empty, errorBox, fill, h, loading, setText } from "../dom";
@@ -9,7 +12,6 @@ import { formatAgo, formatBytes, formatPercent, level } from "../format";
 import { live } from "../live";
 import { applySamples, isOnline, Ring, selectClients, type SortKey, type StatusFilter } from "../shape";
 import type { ClientView, LiveFrame } from "../types";
-import uPlotCtor from "uplot";
 
 const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
 const CELLS: [string, string][] = [
@@ -41,6 +43,12 @@ export function mountOverview(root: HTMLElement): () => void {
   let sort: SortKey = "name";
   let frameRequested = false;
   let refetchTimer: number | undefined;
+  let disposed = false;
+  let sparkWidth = 0; // CSS px: every card's sparkline is as wide (equal grid tracks); read on resize only
+  // Clients listed by the API whose cards are not built yet (the first load builds them in chunks): live
+  // frames for them update these, so each card starts from the newest values.
+  const queued = new Map<string, ClientView>();
+  const visible = new Set<Card>();
   const now = () => Date.now() / 1000 + skew;
 
   const search = h("input", { type: "search", id: "filter", placeholder: "Filter by name", autocomplete: "off", "aria-label": "Filter by name" });
@@ -65,6 +73,9 @@ export function mountOverview(root: HTMLElement): () => void {
       const card = cards.get((e.target as HTMLElement).dataset.id!);
       if (!card) continue;
       card.visible = e.isIntersecting;
+      if (card.visible) visible.add(card);
+      else visible.delete(card);
+      if (card.visible && !sparkWidth) sparkWidth = Math.max(0, e.boundingClientRect.width - 30);
       if (card.visible && !card.seeded) {
         card.seeded = true;
         seedSpark(card);
@@ -75,6 +86,18 @@ export function mountOverview(root: HTMLElement): () => void {
       }
     }
   }, { rootMargin: "200px" });
+
+  // The sparkline width: read where layout is fresh anyway (a ResizeObserver callback), then redraw them.
+  const ro = new ResizeObserver(() => {
+    const spark = grid.querySelector<HTMLElement>(".client-card:not([hidden]) .spark");
+    const w = spark?.clientWidth ?? 0;
+    if (w > 0 && w !== sparkWidth) {
+      sparkWidth = w;
+      for (const card of cards.values()) card.sparkDirty = card.dirty = true;
+      schedule();
+    }
+  });
+  ro.observe(grid);
 
   function makeCard(client: ClientView): Card {
     const badge = h("span", { class: "badge" });
@@ -113,11 +136,12 @@ export function mountOverview(root: HTMLElement): () => void {
       setText(dd, name === "docker_bytes" ? formatBytes(v) : formatPercent(v, 0));
       if (name !== "docker_bytes" && dd.dataset.level !== level(v)) dd.dataset.level = level(v);
     }
-    if (!card.chart && budget.charts-- > 0 && card.spark.clientWidth > 0) {
-      card.chart = new uPlotCtor(sparklineOptions(card.spark.clientWidth, 36), card.ring.data() as uPlot.AlignedData, card.spark);
+    if (!card.chart && sparkWidth > 0 && budget.charts-- > 0) {
+      card.chart = new uPlotCtor(sparklineOptions(sparkWidth, 36), card.ring.data() as uPlot.AlignedData, card.spark);
       card.sparkDirty = false;
-    } else if (card.chart && card.sparkDirty) {
-      card.chart.setData(card.ring.data() as uPlot.AlignedData);
+    } else if (card.chart) {
+      if (card.chart.width !== sparkWidth) card.chart.setSize({ width: sparkWidth, height: 36 });
+      if (card.sparkDirty) card.chart.setData(card.ring.data() as uPlot.AlignedData);
       card.sparkDirty = false;
     }
   }
@@ -140,14 +164,14 @@ export function mountOverview(root: HTMLElement): () => void {
   const budget = { charts: 0 };
   function flush(): void {
     frameRequested = false;
-    budget.charts = 3;
+    budget.charts = 2;
     let more = false;
-    for (const card of cards.values()) {
-      if (card.dirty && card.visible) {
+    for (const card of visible) {
+      if (card.dirty) {
         card.dirty = false;
         paint(card);
-        if (!card.chart) {
-          card.dirty = true; // not drawn yet: next frame
+        if (!card.chart && sparkWidth > 0) {
+          card.dirty = true; // sparkline not created yet: next frame
           more = true;
         }
       }
@@ -190,11 +214,47 @@ export function mountOverview(root: HTMLElement): () => void {
     else if (body.firstChild !== grid || body.childNodes.length !== 1) fill(body, grid);
   }
 
+  // The first load: the cards in display order, in chunks of CHUNK with a task boundary between them, so the
+  // first screen shows at once and no task grows with the number of clients.
+  const CHUNK = 60;
+  async function build(clients: ClientView[]): Promise<void> {
+    const ordered = selectClients(clients, query, status, sort);
+    const shown = new Set(ordered.map((c) => c.id));
+    ordered.push(...clients.filter((c) => !shown.has(c.id)));
+    for (const c of ordered) queued.set(c.id, c);
+    fill(body, grid);
+    for (let i = 0; i < ordered.length; i += CHUNK) {
+      if (i) await nextTask();
+      if (disposed) return;
+      const els: HTMLElement[] = [];
+      for (const c of ordered.slice(i, i + CHUNK)) {
+        const latest = queued.get(c.id);
+        if (!latest) continue; // removed meanwhile
+        queued.delete(c.id);
+        const card = makeCard(latest);
+        cards.set(c.id, card);
+        card.el.hidden = !shown.has(c.id);
+        els.push(card.el);
+      }
+      grid.append(...els);
+      order.push(...els.filter((el) => !el.hidden).map((el) => el.dataset.id!));
+    }
+  }
+
   async function load(): Promise<void> {
     try {
       const list = await api.clients();
+      if (disposed) return;
       timeout = list.online_timeout_seconds;
       skew = list.now - Date.now() / 1000;
+      if (!cards.size && !queued.size && list.clients.length) {
+        await build(list.clients);
+        if (disposed) return;
+        arrange();
+        schedule();
+        return;
+      }
+      if (queued.size) return; // the first build is still running: it has every client
       const seen = new Set<string>();
       for (const c of list.clients) {
         seen.add(c.id);
@@ -216,7 +276,9 @@ export function mountOverview(root: HTMLElement): () => void {
 
   function remove(id: string, card: Card): void {
     io.unobserve(card.el);
+    visible.delete(card);
     card.chart?.destroy();
+    card.chart = null;
     card.el.remove();
     cards.delete(id);
   }
@@ -227,6 +289,13 @@ export function mountOverview(root: HTMLElement): () => void {
   }
 
   function onFrame(f: LiveFrame): void {
+    const waiting = "client_id" in f ? queued.get(f.client_id) : undefined;
+    if (waiting) { // its card is not built yet: keep the newest state for it
+      if (f.type === "samples") queued.set(f.client_id, applySamples(waiting, f.samples));
+      else if (f.type === "status") queued.set(f.client_id, { ...waiting, online: f.online, last_seen: f.last_seen ?? waiting.last_seen });
+      else if (f.type === "removed") queued.delete(f.client_id);
+      return;
+    }
     if (f.type === "samples") {
       const card = cards.get(f.client_id);
       if (!card) return refetchSoon(); // a new client reported: fetch the list once
@@ -268,18 +337,29 @@ export function mountOverview(root: HTMLElement): () => void {
   });
   // "last seen" ages every second even without frames; only visible cards are touched.
   const ticker = window.setInterval(() => {
-    for (const card of cards.values()) if (card.visible) card.dirty = true;
+    for (const card of visible) card.dirty = true;
     schedule();
   }, 1000);
   void load();
 
   return () => {
+    disposed = true;
     offFrame();
     offState();
     clearInterval(ticker);
     clearTimeout(refetchTimer);
     clearTimeout(arrangeTimer);
     io.disconnect();
+    ro.disconnect();
     for (const card of cards.values()) card.chart?.destroy();
   };
+}
+
+/** A task boundary: lets the browser render (and handle input) between chunks of work. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
 }
