@@ -49,6 +49,16 @@ class Http:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, path: str, body: bytes, token: str) -> int:
+        """POST on the kept-alive connection; a connection the server closed meanwhile is reopened once."""
+        try:
+            return await self._post(path, body, token)
+        except (ConnectionError, asyncio.IncompleteReadError, IndexError):
+            if self.writer is not None:
+                self.writer.close()
+            self.writer = None
+            return await self._post(path, body, token)
+
+    async def _post(self, path: str, body: bytes, token: str) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -235,11 +245,11 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
         viewers = await run.viewers(n, args.probes)
         await asyncio.sleep(1)
         run.latencies = []
-        fanout_before = admin.get(url + "/api/live", timeout=10).json()["fanout"]
+        fanout_before = admin.get(url + "/api/live", timeout=10).json().get("fanout")
         posts = await run.paced(args.agents, args.latency_seconds)
         await asyncio.sleep(1)
         lat = run.latencies[:]
-        fanout = admin.get(url + "/api/live", timeout=10).json()["fanout"]
+        fanout = admin.get(url + "/api/live", timeout=10).json().get("fanout")
         with_viewers = await run.closed_loop(args.writers, args.seconds, args.agents)
         live = admin.get(url + "/api/live", timeout=10).json()
         for closer, task in viewers:
