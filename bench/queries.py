@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 
 from api.store.base import Sample
@@ -74,8 +75,24 @@ def raw_series_query(client: str, start: int, end: int, step: int) -> str:
             f"GROUP BY time({step}s) fill(none)")
 
 
-def median_of(runs: int, fn: Any) -> float:
-    return statistics.median(timed(fn)[0] for _ in range(runs))
+def alternate(runs: int, api: Any, raw: Any | None) -> tuple[float, float | None]:
+    """Medians of `runs` calls of each, API and raw taking turns."""
+    api_times, raw_times = [], []
+    for _ in range(runs):
+        api_times.append(timed(api)[0])
+        if raw is not None:
+            raw_times.append(timed(raw)[0])
+    return statistics.median(api_times), (statistics.median(raw_times) if raw_times else None)
+
+
+def settle(pid: int | None, quiet: float = 0.15, limit: float = 120.0) -> None:
+    """Wait (up to `limit` s) until influxd is idle: after a bulk write it compacts for a while."""
+    if pid is None:
+        return
+    proc = psutil.Process(pid)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.cpu_percent(interval=2.0) / 100 > quiet:
+        pass
 
 
 def main() -> None:
@@ -111,31 +128,39 @@ def main() -> None:
                     def get(path: str, http: Any = http, base: str = srv.url) -> Any:
                         return http.get(base + path, timeout=300).json()
 
+                    if backend == "influxdb":
+                        settle(influx.proc.pid if influx.proc else None)
                     t = timings.setdefault(backend, {})
+                    raw = timings.setdefault("raw InfluxQL", {}) if backend == "influxdb" else None
+                    # The API and the raw query alternate run by run, so background work in influxd (compaction
+                    # after the bulk write) or on the machine weighs on both alike.
                     for name, (a, b) in ranges.items():
                         path = f"/api/stats/{client_id}?from={a}&to={b}"
                         if name == "7d":
                             t["stats 7d cold"], week_api = timed(lambda path=path: get(path))
                             results[f"stats_7d_{backend}"] = week_api
-                        t[f"stats {name}"] = median_of(args.runs, lambda path=path: get(path))
+                        q = raw_stats_query(client_id, a, b)
+                        api_ms, raw_ms = alternate(args.runs, lambda path=path: get(path),
+                                                   (lambda q=q: influxql(influx.url, "bench", q)) if raw is not None
+                                                   else None)
+                        t[f"stats {name}"] = api_ms
+                        if raw is not None and raw_ms is not None:
+                            raw[f"stats {name}"] = raw_ms
                     for name in ("24h", "7d"):
                         a, b = ranges[name]
                         path = f"/api/metrics/{client_id}?from={a}&to={b}"
-                        t[f"series {name}"] = median_of(args.runs, lambda path=path: get(path))
                         results[f"series_step_{name}"] = get(path)["step"]
-                    if backend == "influxdb":
-                        raw = timings.setdefault("raw InfluxQL", {})
-                        for name, (a, b) in ranges.items():
-                            q = raw_stats_query(client_id, a, b)
-                            raw[f"stats {name}"] = median_of(args.runs, lambda q=q: influxql(influx.url, "bench", q))
+                        q = raw_series_query(client_id, a, b, results[f"series_step_{name}"])
+                        api_ms, raw_ms = alternate(args.runs, lambda path=path: get(path),
+                                                   (lambda q=q: influxql(influx.url, "bench", q)) if raw is not None
+                                                   else None)
+                        t[f"series {name}"] = api_ms
+                        if raw is not None and raw_ms is not None:
+                            raw[f"series {name}"] = raw_ms
+                    if raw is not None:
                         raw["stats 7d cold"] = raw["stats 7d"]
                         exact_week = influxql(influx.url, "bench", raw_stats_query(client_id, start, end))
                         results["exact_7d"] = exact_week["results"][0]["series"][0]
-                        for name in ("24h", "7d"):
-                            a, b = ranges[name]
-                            q = raw_series_query(client_id, a, b, results[f"series_step_{name}"])
-                            raw[f"series {name}"] = median_of(args.runs,
-                                                              lambda q=q: influxql(influx.url, "bench", q))
                     store.close()
         finally:
             influx.stop()

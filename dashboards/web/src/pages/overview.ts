@@ -116,11 +116,19 @@ export function mountOverview(root: HTMLElement): () => void {
         seen, dl, spark));
     const card: Card = { client, ring: new Ring(SPARK_FIELDS, 60), el, badge, seen, values, spark, chart: null, visible: false, dirty: true, sparkDirty: true, seeded: false };
     if (client.latest) card.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
+    paintValues(card);
     io.observe(el);
     return card;
   }
 
   function paint(card: Card): void {
+    paintValues(card);
+    paintSpark(card);
+  }
+
+  // Text only (cheap): every card gets it once when built, so a card scrolled into view (or a full-page
+  // screenshot) never shows placeholders; afterwards only visible cards are repainted.
+  function paintValues(card: Card): void {
     const c = card.client;
     const online = c.online && isOnline(c.last_seen, now(), timeout);
     if (card.el.dataset.online !== String(online)) {
@@ -136,6 +144,9 @@ export function mountOverview(root: HTMLElement): () => void {
       setText(dd, name === "docker_bytes" ? formatBytes(v) : formatPercent(v, 0));
       if (name !== "docker_bytes" && dd.dataset.level !== level(v)) dd.dataset.level = level(v);
     }
+  }
+
+  function paintSpark(card: Card): void {
     if (!card.chart && sparkWidth > 0 && budget.charts-- > 0) {
       card.chart = new uPlotCtor(sparklineOptions(sparkWidth, 36), card.ring.data() as uPlot.AlignedData, card.spark);
       card.sparkDirty = false;
