@@ -147,6 +147,11 @@ def test_a_full_disk_under_the_spool_loses_nothing(tmp_path: Path, receiver: Rec
 
 
 # -- against the real API server, both store backends --------------------------------------------------------
+# The outage lasts this long (two minutes by default: the spool grows, the agent restarts twice in it, then
+# catches up at its capped rate); STATUSMON_TEST_OUTAGE_SECONDS=15 shortens it on a laptop.
+OUTAGE_SECONDS = float(os.environ.get("STATUSMON_TEST_OUTAGE_SECONDS", "120"))
+
+
 @pytest.fixture(params=["sqlite", "influx"])
 def api_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     from tests.support.server import start_server
@@ -208,20 +213,23 @@ def test_outage_with_sigkill_and_sigterm_loses_nothing_and_stores_each_second_on
     agent = AgentProcess(tmp_path, api_server.url, token)
     start = int(time.time())
     agent.start().wait_samples(2)
-    api_server.stop()  # the outage begins
-    n = len(agent.ledger())
-    agent.wait_samples(n + 3)
+    api_server.stop()  # the outage begins: OUTAGE_SECONDS in three parts, the agent killed between them
+    outage_end = time.monotonic() + OUTAGE_SECONDS
+    time.sleep(OUTAGE_SECONDS / 3)
+    agent.wait_samples(len(agent.ledger()) + 3)
     assert agent.stop(signal.SIGKILL, timeout=10) == -signal.SIGKILL
     agent.start().wait_samples(len(agent.ledger()) + 3)
+    time.sleep(max(0.0, outage_end - time.monotonic() - OUTAGE_SECONDS / 3))
     assert agent.stop(signal.SIGTERM) == 0
     agent.start().wait_samples(len(agent.ledger()) + 2)
+    time.sleep(max(0.0, outage_end - time.monotonic()))
     api_server.start()  # the outage ends
     ledger_ts = {s["ts"] for s in agent.ledger()}
 
     def caught_up() -> bool:
         return ledger_ts <= set(stored_samples(api_server, client_id, start - 5, int(time.time()) + 2))
 
-    wait_until(caught_up, 45, f"every sampled second stored\n{agent.log()}")
+    wait_until(caught_up, 60 + OUTAGE_SECONDS / 2, f"every sampled second stored\n{agent.log()}")
     assert agent.stop() == 0
     ledger = agent.ledger()
     stored = stored_samples(api_server, client_id, start - 5, int(time.time()) + 2)
