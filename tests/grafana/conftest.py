@@ -43,17 +43,23 @@ def make_env(
     return GrafanaEnv(app, fleet, token, backend)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("influxdb", marks=pytest.mark.influx)])
-def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrafanaEnv]:
-    e = make_env(request.param, request, tmp_path_factory)
+def serve(backend: str, request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrafanaEnv]:
+    e = make_env(backend, request, tmp_path_factory)
     yield e
     e.app.extensions["statusmon"].store.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("influxdb", marks=pytest.mark.influx)])
+def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrafanaEnv]:
+    yield from serve(request.param, request, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def sqlite_env(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GrafanaEnv]:
-    e = make_env("sqlite", request, tmp_path_factory)
-    yield e
-    e.app.extensions["statusmon"].store.close()
+def sqlite_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrafanaEnv]:
+    yield from serve("sqlite", request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def influx_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrafanaEnv]:
+    yield from serve("influxdb", request, tmp_path_factory)

@@ -22,7 +22,7 @@ import pytest
 import requests
 import yaml
 
-from tests.grafana.conftest import GrafanaEnv, make_env
+from tests.grafana.conftest import GrafanaEnv
 from tests.grafana.fleet import iso, post
 
 ROOT = Path(__file__).resolve().parents[2] / "dashboards" / "grafana"
@@ -149,15 +149,6 @@ def substitute_influxql(query: str, start: int, end: int, hosts: list[str]) -> s
     )
     assert not re.search(r"\$[A-Za-z_]", out), out  # every variable replaced (a bare $ anchors a regex)
     return out
-
-
-@pytest.fixture(scope="module")
-def influx_env(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GrafanaEnv]:
-    e = make_env("influxdb", request, tmp_path_factory)
-    yield e
-    e.app.extensions["statusmon"].store.close()
 
 
 def run_influxql(env: GrafanaEnv, query: str) -> list[dict[str, Any]]:

@@ -7,13 +7,12 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.grafana.conftest import GrafanaEnv, make_env
+from tests.grafana.conftest import GrafanaEnv
 from tests.support.require import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,15 +28,6 @@ def grafana_section() -> str:
 
 def blocks(lang: str) -> list[str]:
     return re.findall(rf"```{lang}\n(.*?)```", grafana_section(), re.S)
-
-
-@pytest.fixture(scope="module")
-def influx_env(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GrafanaEnv]:
-    e = make_env("influxdb", request, tmp_path_factory)
-    yield e
-    e.app.extensions["statusmon"].store.close()
 
 
 @pytest.mark.influx
