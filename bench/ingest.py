@@ -55,7 +55,7 @@ def line_batch(client: str, ts0: int, i: int) -> str:
 def sender(url: str, mode: str, agents: list[tuple[str, str]], t_start: float, t_end: float, base_ts: int,
            out: Any) -> None:
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     sent = errors = 0
     latencies: list[float] = []
     n = 0
@@ -78,7 +78,7 @@ def sender(url: str, mode: str, agents: list[tuple[str, str]], t_start: float, t
             ok = resp.status in (200, 204)
         except (OSError, http.client.HTTPException):
             ok = False
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         latencies.append(time.perf_counter() - t0)
         if ok:
             sent += BATCH
@@ -95,7 +95,7 @@ def fleet_sender(url: str, agents: list[tuple[str, str]], offsets: list[float], 
     import heapq
 
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     heap = [(t_start + off, i, 0) for i, off in enumerate(offsets)]
     heapq.heapify(heap)
     sent = errors = 0
@@ -116,7 +116,7 @@ def fleet_sender(url: str, agents: list[tuple[str, str]], offsets: list[float], 
             ok = resp.status == 200
         except (OSError, http.client.HTTPException):
             ok = False
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         latencies.append(time.time() - due)
         sent, errors = (sent + BATCH, errors) if ok else (sent, errors + 1)
         heapq.heappush(heap, (due + interval, i, n + 1))
@@ -132,6 +132,18 @@ def run_fleet(url: str, agents: list[tuple[str, str]], seconds: float, senders: 
     procs = [mp.Process(target=fleet_sender, args=(url, agents[j::senders], offsets[j::senders], interval,
                                                    t_start, t_start + seconds, base_ts, q))
              for j in range(senders)]
+    results, server_cpu = run_senders(procs, pids, t_start, q)
+    samples = sum(r[0] for r in results)
+    lat = [x for r in results for x in r[2]]
+    return {"agents": len(agents), "offered_samples_per_s": len(agents) * BATCH / interval,
+            "samples_per_s": samples / seconds, "samples": samples, "errors": sum(r[1] for r in results),
+            "batches": len(lat), "p50_ms": pct(lat, 50) * 1000, "p99_ms": pct(lat, 99) * 1000,
+            "server_cpu_s_per_1000_samples": server_cpu / max(samples, 1) * 1000}
+
+
+def run_senders(procs: list[mp.Process], pids: list[int], t_start: float, q: Any) -> tuple[list[Any], float]:
+    """Start the sender processes, collect one result from each; also the CPU seconds the watched server
+    processes (`pids`) spent from `t_start` until the last result came."""
     watched = [psutil.Process(p) for p in pids]
     for p in procs:
         p.start()
@@ -141,12 +153,7 @@ def run_fleet(url: str, agents: list[tuple[str, str]], seconds: float, senders: 
     cpu1 = sum(sum(p.cpu_times()[:2]) for p in watched)
     for p in procs:
         p.join()
-    samples = sum(r[0] for r in results)
-    lat = [x for r in results for x in r[2]]
-    return {"agents": len(agents), "offered_samples_per_s": len(agents) * BATCH / interval,
-            "samples_per_s": samples / seconds, "samples": samples, "errors": sum(r[1] for r in results),
-            "batches": len(lat), "p50_ms": pct(lat, 50) * 1000, "p99_ms": pct(lat, 99) * 1000,
-            "server_cpu_s_per_1000_samples": (cpu1 - cpu0) / max(samples, 1) * 1000}
+    return results, cpu1 - cpu0
 
 
 def run_phase(url: str, mode: str, agents: list[tuple[str, str]], seconds: float, senders: int,
@@ -157,20 +164,12 @@ def run_phase(url: str, mode: str, agents: list[tuple[str, str]], seconds: float
     t_start = time.time() + 1.0
     procs = [mp.Process(target=sender, args=(url, mode, agents[i::senders], t_start, t_start + seconds,
                                              base_ts, q)) for i in range(senders)]
-    watched = [psutil.Process(p) for p in pids]
-    for p in procs:
-        p.start()
-    time.sleep(max(0.0, t_start - time.time()))
-    cpu0 = sum(sum(p.cpu_times()[:2]) for p in watched)
-    results = [q.get() for _ in procs]
-    cpu1 = sum(sum(p.cpu_times()[:2]) for p in watched)
-    for p in procs:
-        p.join()
+    results, server_cpu = run_senders(procs, pids, t_start, q)
     samples = sum(r[0] for r in results)
     lat = [x for r in results for x in r[2]]
     return {"samples_per_s": samples / seconds, "samples": samples, "errors": sum(r[1] for r in results),
             "batches": len(lat), "p50_ms": pct(lat, 50) * 1000, "p99_ms": pct(lat, 99) * 1000,
-            "server_cpu_s_per_1000_samples": (cpu1 - cpu0) / max(samples, 1) * 1000}
+            "server_cpu_s_per_1000_samples": server_cpu / max(samples, 1) * 1000}
 
 
 def server_pids(proc_pid: int) -> list[int]:
