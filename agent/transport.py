@@ -1,7 +1,7 @@
 """The connection to the API. Two interchangeable transports with one method, ``post_report(gz_body) -> Reply``
 (OSError on network failure; every HTTP status is a Reply, for the delivery policy to judge):
 
-- ``builtin`` (the default): one kept-alive socket (TLS only for https) and agent/http11.py; no http.client.
+- ``builtin`` (the default): one kept-alive socket (TLS only for https) and statusmon/http11.py; no http.client.
 - ``requests`` (``http_client = requests``): a requests Session, imported at the first POST so ``--once`` and
   a host that never reaches its server stay light. It follows proxy environment variables (``HTTPS_PROXY``,
   ``NO_PROXY``) and requests' CA bundle handling, which the builtin client does not; it costs about 12 MiB of
@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.http11 import HttpError, Reply, exchange
+from statusmon.http11 import HttpError, Reply, exchange
 
 if TYPE_CHECKING:
     from agent.config import Config

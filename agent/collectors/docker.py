@@ -20,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from agent.collectors import Fields
-from agent.http11 import exchange
+from statusmon.http11 import exchange
 
 if TYPE_CHECKING:
     from agent.config import Config

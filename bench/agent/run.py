@@ -97,7 +97,8 @@ IMPORTS = {
     "bare interpreter": "",
     "agent (runtime, collectors, psutil, schedule)": AGENT,
     "agent without psutil and schedule": "import sys; sys.modules['psutil'] = sys.modules['schedule'] = None\n"
-    "import agent.http11, agent.delivery, agent.spool, agent.payload, agent.sampler, agent.config, logging, threading",
+    "import statusmon.http11, agent.delivery, agent.spool, agent.payload, agent.sampler, agent.config, logging, "
+    "threading",
     "+ pynvml (gpu collector's first collect)": AGENT + ", pynvml",
     "+ requests (http_client = requests)": AGENT + ", requests",
     "schedule alone": "import schedule",

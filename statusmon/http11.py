@@ -1,8 +1,10 @@
-"""A minimal HTTP/1.1 exchange over a connected socket, for the API (TCP, TLS) and the Docker socket (unix).
+"""A minimal HTTP/1.1 exchange over a connected socket: the agent's reports to the API (TCP, TLS) and its
+Docker socket (unix), and the API's writes to InfluxDB (api/store/influxwire.py).
 
 Why not http.client: importing it loads ssl (OpenSSL) and the email package, about 6.5 MiB of resident
-memory (bench/agent measures it) in an agent whose budget is 25 MiB. The agent needs one request shape (a POST
-or a GET with a known body) and replies with Content-Length, chunked or close-delimited bodies; no more.
+memory (bench/agent measures it) in an agent whose budget is 25 MiB; and on the API's ingest path, requests
+over http.client spent more CPU per write than building the line protocol. One request shape (a POST or a
+GET with a known body) and replies with Content-Length, chunked or close-delimited bodies; no more.
 """
 
 from __future__ import annotations
