@@ -72,17 +72,23 @@ def dense(series: Series | None, start: int, end: int, step: int | None, fields:
     maxima: dict[str, list[Value]] | None = {f: [] for f in fields} if step else None
     times: list[int] = []
     if step:
-        have = {}
-        if series is not None:
-            have = {t: i for i, t in enumerate(series.time)}
-        for t in range(start // step * step, end, step):
-            times.append(t)
-            i = have.get(t)
+        assert maxima is not None
+        times = list(range(start // step * step, end, step))
+        if series is None:
             for f in fields:
-                values[f].append(series.values[f][i] if (series is not None and i is not None) else None)
-                assert maxima is not None
-                maxima[f].append(series.maxima[f][i]  # type: ignore[index]
-                                 if (series is not None and i is not None) else None)
+                values[f] = maxima[f] = [None] * len(times)
+        elif series.time == times:  # every bucket has data: the columns as they are
+            for f in fields:
+                values[f] = series.values[f]
+                maxima[f] = series.maxima[f] if series.maxima else [None] * len(times)
+        else:
+            have = {t: i for i, t in enumerate(series.time)}
+            at = [have.get(t) for t in times]
+            for f in fields:
+                col = series.values[f]
+                values[f] = [None if i is None else col[i] for i in at]
+                top = series.maxima[f] if series.maxima else None
+                maxima[f] = [None if i is None or top is None else top[i] for i in at]
     elif series is not None:
         prev = None
         for i, t in enumerate(series.time):

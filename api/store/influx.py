@@ -21,7 +21,7 @@ import requests
 
 from api.config import Settings
 from api.store import lineprotocol as lp
-from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
+from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable
 from api.store.influxwire import WirePool, auth_header
 from statusmon.metrics import FAMILY_FIELDS, FAMILY_KEY, metric
 
@@ -393,28 +393,25 @@ def _to_series(family: str, fields: Sequence[str], s: Mapping[str, Any], step: i
     for f in fields:
         integer = metric(f, family).integer
         col = idx[f]
-        if step is None:
-            out.values[f] = [_typed(row[col], integer) for row in values]
-        else:
-            out.values[f] = [_num(row[col]) for row in values]  # a mean is a float
+        # Inline conversions (no call per value): a 24 h chart is about 100,000 of them.
+        if step is None and integer:
+            out.values[f] = [None if (v := row[col]) is None else int(v) for row in values]
+        else:  # a mean is a float
+            out.values[f] = [None if (v := row[col]) is None else float(v) for row in values]
     if step is not None:
         out.maxima = {}
         for f in fields:
-            integer = metric(f, family).integer
             col = idx["max_" + f]
-            out.maxima[f] = [_typed(row[col], integer) for row in values]
+            if metric(f, family).integer:
+                out.maxima[f] = [None if (v := row[col]) is None else int(v) for row in values]
+            else:
+                out.maxima[f] = [None if (v := row[col]) is None else float(v) for row in values]
     return out
 
 
 def _ns(seconds: int) -> int:
     """Unix seconds as an InfluxQL time literal in nanoseconds, clamped to what InfluxDB can represent."""
     return max(MIN_NS, min(MAX_NS, int(seconds) * 1_000_000_000))
-
-
-def _typed(v: Any, integer: bool) -> Value:
-    if v is None:
-        return None
-    return int(v) if integer else float(v)
 
 
 def _num(v: Any) -> float | None:
