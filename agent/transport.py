@@ -16,7 +16,7 @@ import time
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Protocol
 
-from statusmon.http11 import HttpError, Reply, exchange
+from statusmon.http11 import HttpError, KeptAlive, Reply
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -74,8 +74,8 @@ class HttpTransport:
         self._path = url.path.rstrip("/") + "/api/report"
         self._token = token
         self._timeout = timeout
-        self._sock: socket.socket | None = None
         self._ssl_context: Any = None
+        self._conn = KeptAlive(self._connect)  # one socket, reused while the server keeps it open
 
     def _connect(self) -> socket.socket:
         sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
@@ -89,30 +89,11 @@ class HttpTransport:
 
     def post_report(self, gz_body: bytes) -> Reply:
         """POST one gzip-compressed report; OSError on network failure or a non-HTTP answer."""
-        headers = report_headers(self._token)
-        for attempt in (1, 2):
-            reused = self._sock is not None
-            if self._sock is None:
-                self._sock = self._connect()
-            try:
-                reply, reusable = exchange(self._sock, "POST", self._host_header, self._path, headers,
-                                           gz_body, MAX_REPLY_BYTES)
-            except OSError:
-                self.close()
-                if reused and attempt == 1:  # the server closed a kept-alive connection: one fresh try
-                    continue
-                raise
-            if not reusable:
-                self.close()
-            return reply
-        raise AssertionError("unreachable")
+        return self._conn.request("POST", self._host_header, self._path, report_headers(self._token), gz_body,
+                                  MAX_REPLY_BYTES)
 
     def close(self) -> None:
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            finally:
-                self._sock = None
+        self._conn.close()
 
 
 class RequestsTransport:

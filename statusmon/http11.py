@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import socket
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 MAX_LINE = 65536
@@ -95,3 +96,45 @@ def _read_chunked(f: io.BufferedIOBase, max_body: int) -> tuple[bytes, bool]:
             raise HttpError("reply body cut short")
         chunks.append(chunk[:size])
         size_read += size
+
+
+class KeptAlive:
+    """Kept-alive connections to one server: up to ``max_idle`` idle sockets are reused, and a request sent on
+    a reused socket that the server closed meanwhile is sent once more on a fresh one."""
+
+    def __init__(self, connect: Callable[[], socket.socket], max_idle: int = 1) -> None:
+        self._connect = connect
+        self._max_idle = max_idle
+        self._idle: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def request(self, method: str, host: str, path: str, headers: Mapping[str, str], body: bytes = b"",
+                max_body: int = 1 << 20) -> Reply:
+        """One exchange; OSError on network failure or a reply that is not HTTP."""
+        for attempt in (1, 2):
+            with self._lock:
+                sock = self._idle.pop() if self._idle else None
+            reused = sock is not None
+            if sock is None:
+                sock = self._connect()
+            try:
+                reply, reusable = exchange(sock, method, host, path, headers, body, max_body)
+            except OSError:
+                sock.close()
+                if reused and attempt == 1:
+                    continue
+                raise
+            with self._lock:
+                if reusable and len(self._idle) < self._max_idle:
+                    self._idle.append(sock)
+                    sock = None
+            if sock is not None:
+                sock.close()
+            return reply
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for sock in idle:
+            sock.close()

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from statusmon.http11 import Reply, exchange
+from statusmon.http11 import KeptAlive, Reply
 
 MAX_IDLE = 4  # kept-alive connections; writes are serialised by the group commit, so one or two are in use
 MAX_REPLY_BYTES = 1 << 20
@@ -41,44 +40,16 @@ class WirePool:
         self._headers = dict(headers)
         self._verify = verify
         self._ssl: Any = None
-        self._idle: list[socket.socket] = []
-        self._lock = threading.Lock()
+        self._conns = KeptAlive(self._connect, MAX_IDLE)
 
     def post(self, path: str, params: Mapping[str, str], body: bytes, headers: Mapping[str, str]) -> Reply:
         """POST ``body``; OSError when InfluxDB cannot be reached or answers something that is not HTTP."""
         target = f"{self._base}{path}?{urllib.parse.urlencode(params)}"
-        for attempt in (1, 2):
-            sock, reused = self._take()
-            try:
-                reply, reusable = exchange(sock, "POST", self._host_header, target, {**self._headers, **headers},
-                                           body, MAX_REPLY_BYTES)
-            except OSError:
-                sock.close()
-                if reused and attempt == 1:  # InfluxDB closed an idle kept-alive connection: one fresh try
-                    continue
-                raise
-            self._give(sock, reusable)
-            return reply
-        raise AssertionError("unreachable")
+        return self._conns.request("POST", self._host_header, target, {**self._headers, **headers}, body,
+                                   MAX_REPLY_BYTES)
 
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for sock in idle:
-            sock.close()
-
-    def _take(self) -> tuple[socket.socket, bool]:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop(), True
-        return self._connect(), False
-
-    def _give(self, sock: socket.socket, reusable: bool) -> None:
-        with self._lock:
-            if reusable and len(self._idle) < MAX_IDLE:
-                self._idle.append(sock)
-                return
-        sock.close()
+        self._conns.close()
 
     def _connect(self) -> socket.socket:
         sock = socket.create_connection((self._host, self._port), timeout=self._timeout)

@@ -36,7 +36,7 @@ def peer() -> Iterator[Peer]:
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.connections.add(id(self.connection))
+            state.connections.add(self.client_address[1])  # the client port: one per connection
             state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body.decode()})
             status, reply = state.replies.pop(0) if state.replies else (204, b"")
             self.send_response(status)
