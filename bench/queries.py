@@ -134,29 +134,27 @@ def main() -> None:
                     raw = timings.setdefault("raw InfluxQL", {}) if backend == "influxdb" else None
                     # The API and the raw query alternate run by run, so background work in influxd (compaction
                     # after the bulk write) or on the machine weighs on both alike.
+                    def measure(key: str, path: str, q: str, t: dict[str, float] = t,
+                                raw: dict[str, float] | None = raw, get: Any = get) -> None:
+                        api_s, raw_s = alternate(args.runs, lambda: get(path),
+                                                 (lambda: influxql(influx.url, "bench", q)) if raw is not None
+                                                 else None)
+                        t[key] = api_s
+                        if raw is not None and raw_s is not None:
+                            raw[key] = raw_s
+
                     for name, (a, b) in ranges.items():
                         path = f"/api/stats/{client_id}?from={a}&to={b}"
                         if name == "7d":
                             t["stats 7d cold"], week_api = timed(lambda path=path: get(path))
                             results[f"stats_7d_{backend}"] = week_api
-                        q = raw_stats_query(client_id, a, b)
-                        api_ms, raw_ms = alternate(args.runs, lambda path=path: get(path),
-                                                   (lambda q=q: influxql(influx.url, "bench", q)) if raw is not None
-                                                   else None)
-                        t[f"stats {name}"] = api_ms
-                        if raw is not None and raw_ms is not None:
-                            raw[f"stats {name}"] = raw_ms
+                        measure(f"stats {name}", path, raw_stats_query(client_id, a, b))
                     for name in ("24h", "7d"):
                         a, b = ranges[name]
                         path = f"/api/metrics/{client_id}?from={a}&to={b}"
                         results[f"series_step_{name}"] = get(path)["step"]
-                        q = raw_series_query(client_id, a, b, results[f"series_step_{name}"])
-                        api_ms, raw_ms = alternate(args.runs, lambda path=path: get(path),
-                                                   (lambda q=q: influxql(influx.url, "bench", q)) if raw is not None
-                                                   else None)
-                        t[f"series {name}"] = api_ms
-                        if raw is not None and raw_ms is not None:
-                            raw[f"series {name}"] = raw_ms
+                        measure(f"series {name}", path,
+                                raw_series_query(client_id, a, b, results[f"series_step_{name}"]))
                     if raw is not None:
                         raw["stats 7d cold"] = raw["stats 7d"]
                         exact_week = influxql(influx.url, "bench", raw_stats_query(client_id, start, end))
