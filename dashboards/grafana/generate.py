@@ -44,6 +44,15 @@ class Board:
             self.x, self.y = 0, self.y + height
 
 
+# The per-host percent charts of both fleet dashboards (JSON API and InfluxDB): metric, panel title.
+FLEET_PERCENT_PANELS = (
+    ("cpu_percent", "CPU"),
+    ("ram_percent", "Memory"),
+    ("disk_percent", "Root disk used"),
+    ("inode_percent", "Root inodes used"),
+)
+
+
 def timeseries(
     title: str, ds: dict[str, str], targets: list[dict[str, Any]], unit: str, max_value: float | None = None
 ) -> dict[str, Any]:
@@ -212,12 +221,7 @@ def json_sets() -> dict[str, dict[str, Any]]:
         width=24,
         height=9,
     )
-    for name, title in (
-        ("cpu_percent", "CPU"),
-        ("ram_percent", "Memory"),
-        ("disk_percent", "Root disk used"),
-        ("inode_percent", "Root inodes used"),
-    ):
+    for name, title in FLEET_PERCENT_PANELS:
         fleet.add(timeseries(f"{title} per host", JSON_DS, [jt(name)], "percent"))
     fleet.add(
         timeseries(
@@ -388,12 +392,7 @@ def influx_sets() -> dict[str, dict[str, Any]]:
         width=24,
         height=9,
     )
-    for field, title in (
-        ("cpu_percent", "CPU"),
-        ("ram_percent", "Memory"),
-        ("disk_percent", "Root disk used"),
-        ("inode_percent", "Root inodes used"),
-    ):
+    for field, title in FLEET_PERCENT_PANELS:
         fleet.add(
             timeseries(
                 f"{title} per host",
