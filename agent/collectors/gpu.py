@@ -1,7 +1,7 @@
 """Per-GPU utilisation, memory, temperature and power through NVML (nvidia-ml-py), and ``gpu_percent``.
 
 The NVML module is the one seam: ``GpuCollector(nvml=...)`` takes any object with pynvml's function names, so
-the tests drive the whole collector with values recorded from real GPUs. No NVML library, no driver or no GPU
+the tests drive the whole collector with literal values in NVML's types and units. No NVML library, no driver or no GPU
 means no GPU fields, logged once; NVML is probed at the first sample and again by ``refresh()``, which the
 runtime schedules every ``retry_seconds`` (drivers load late at boot). One failing NVML call blanks one field
 of one GPU, not the sample.

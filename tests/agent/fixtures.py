@@ -1,4 +1,6 @@
-"""Literal inputs recorded from real hosts, shared by the collector tests."""
+"""Literal inputs in the shapes real hosts produce, shared by the collector tests. They are written by hand
+to match psutil's, Docker's and NVML's documented return types and units; none was captured on a device
+here (no GPU and no Docker engine are available to this project's machines)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import os
 from typing import NamedTuple
 
 
-# psutil.cpu_times() and psutil.virtual_memory() as psutil 7 returns them on Linux (recorded on a 4-core host;
+# psutil.cpu_times() and psutil.virtual_memory() in the shape psutil 7 returns them on Linux (a 4-core host;
 # cpu times in seconds at 100 ticks/s). The collectors read attributes only, so local namedtuples stand in.
 class scputimes(NamedTuple):  # noqa: N801 - psutil's name
     user: float
@@ -132,7 +134,7 @@ def statvfs(
     return os.statvfs_result((frsize, frsize, blocks, bfree, bavail, files, ffree, ffree, 0, 255))
 
 
-# GET /system/df from Docker Engine 24 (API 1.43), trimmed to the fields that matter plus some noise.
+# GET /system/df in the shape of Docker Engine 24 (API 1.43), trimmed to the fields that matter plus some noise.
 SYSTEM_DF_LEGACY = {
     "LayersSize": 4_200_000_000,
     "Images": [
@@ -177,9 +179,10 @@ class NVMLError(Exception):
     pass
 
 
-class RecordedNVML:
-    """The pynvml functions the GPU collector calls, answering with values recorded on a 2 x H100 host
-    (nvidia-ml-py 12.550, driver 550.54). ``fail`` names calls that raise, like NVML_ERROR_NOT_SUPPORTED."""
+class FakeNVML:
+    """The pynvml functions the GPU collector calls, answering with hand-written values typical of a 2 x H100
+    host in NVML's units (bytes, milliwatts, degrees C; not captured from a device: none is available here).
+    ``fail`` names calls that raise, like NVML_ERROR_NOT_SUPPORTED."""
 
     DEVICES = [
         {

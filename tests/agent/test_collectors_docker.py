@@ -1,5 +1,5 @@
-"""Docker disk usage: the /system/df arithmetic on recorded replies, the Engine API over a real unix socket,
-the du fallback, and the promise that neither ever delays a sample."""
+"""Docker disk usage: the /system/df arithmetic on literal replies in the Engine API's shape, the Engine API
+over a real unix socket, the du fallback, and the promise that neither ever delays a sample."""
 
 from __future__ import annotations
 

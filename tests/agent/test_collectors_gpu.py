@@ -1,6 +1,6 @@
-"""GPU collector. No GPU is lent to this test run: NVML is tested at ONE seam, the ``nvml`` module object,
-with values recorded from a real 2 x H100 host (tests/agent/fixtures.py). Everything above that seam is real
-code."""
+"""GPU collector. No GPU is lent to this test run: NVML is faked at ONE seam, the ``nvml`` module object,
+with hand-written values in NVML's types and units for a 2 x H100 host (tests/agent/fixtures.py). Everything
+above that seam is real code."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from agent.collectors.gpu import GpuCollector, gpu_entry, mean_util
-from tests.agent.fixtures import Memory, NVMLError, RecordedNVML
+from tests.agent.fixtures import FakeNVML, Memory, NVMLError
 
 
 def test_it_reports_every_gpu_and_the_mean_utilisation() -> None:
-    fields = GpuCollector(nvml=RecordedNVML()).collect(0)
+    fields = GpuCollector(nvml=FakeNVML()).collect(0)
     assert fields["gpu_percent"] == 50.0
     assert fields["gpus"][0] == {
         "index": 0,
@@ -30,21 +30,21 @@ def test_it_reports_every_gpu_and_the_mean_utilisation() -> None:
 
 
 def test_one_failing_nvml_call_blanks_one_field_not_the_sample() -> None:
-    fields = GpuCollector(nvml=RecordedNVML(fail={"power"})).collect(0)
+    fields = GpuCollector(nvml=FakeNVML(fail={"power"})).collect(0)
     for gpu in fields["gpus"]:
         assert "power_w" not in gpu
         assert gpu["temp_c"] > 0 and "util_percent" in gpu
 
 
 def test_without_utilisation_there_is_no_mean() -> None:
-    fields = GpuCollector(nvml=RecordedNVML(fail={"util"})).collect(0)
+    fields = GpuCollector(nvml=FakeNVML(fail={"util"})).collect(0)
     assert "gpu_percent" not in fields and len(fields["gpus"]) == 2
 
 
 def test_no_nvml_means_no_fields_logged_once_and_retried_by_the_scheduled_refresh(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    nvml = RecordedNVML(init_error=NVMLError("NVML Shared Library Not Found"))
+    nvml = FakeNVML(init_error=NVMLError("NVML Shared Library Not Found"))
     c = GpuCollector(nvml=nvml, retry_seconds=300)
     assert c.refresh_interval == 300
     with caplog.at_level(logging.INFO):

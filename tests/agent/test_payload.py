@@ -19,7 +19,7 @@ from agent.collectors.memory import MemoryCollector
 from agent.payload import encode_sample, report_body, report_json
 from agent.sampler import Sampler
 from statusmon import __version__
-from tests.agent.fixtures import RecordedNVML
+from tests.agent.fixtures import FakeNVML
 from tests.support.require import require
 
 GOLDEN_SAMPLE = {
@@ -79,7 +79,7 @@ def real_payload() -> dict[str, Any]:
             CpuCollector(),
             MemoryCollector(),
             DisksCollector(),
-            GpuCollector(nvml=RecordedNVML()),
+            GpuCollector(nvml=FakeNVML()),
             FixedDocker(),
         ]
     )
