@@ -171,14 +171,20 @@ export function mountOverview(root: HTMLElement): () => void {
     }).catch(() => { /* live frames fill the sparkline anyway */ });
   }
 
+  const CARDS_PER_FRAME = 12;
   // Creating a uPlot costs a few ms: at most a handful per frame, so a fast scroll never blocks the page.
   const budget = { charts: 0 };
   function flush(): void {
     frameRequested = false;
     budget.charts = 2;
+    let cards = CARDS_PER_FRAME;
     let more = false;
     for (const card of visible) {
       if (card.dirty) {
+        if (cards-- <= 0) { // the rest next frame: a frame's script and layout stay small
+          more = true;
+          break;
+        }
         card.dirty = false;
         paint(card);
         if (!card.chart && sparkWidth > 0) {
