@@ -28,7 +28,6 @@ interface Card {
   values: Map<string, HTMLElement>;
   spark: HTMLElement;
   chart: uPlot | null;
-  visible: boolean;
   dirty: boolean;
   sparkDirty: boolean;
   seeded: boolean;
@@ -72,18 +71,17 @@ export function mountOverview(root: HTMLElement): () => void {
     for (const e of entries) {
       const card = cards.get((e.target as HTMLElement).dataset.id!);
       if (!card) continue;
-      card.visible = e.isIntersecting;
-      if (card.visible) visible.add(card);
-      else visible.delete(card);
-      if (card.visible && !sparkWidth) sparkWidth = Math.max(0, e.boundingClientRect.width - 30);
-      if (card.visible && !card.seeded) {
+      if (!e.isIntersecting) {
+        visible.delete(card);
+        continue;
+      }
+      visible.add(card);
+      if (!card.seeded) {
         card.seeded = true;
         seedSpark(card);
       }
-      if (card.visible) {
-        card.dirty = true;
-        schedule();
-      }
+      card.dirty = true;
+      schedule();
     }
   }, { rootMargin: "200px" });
 
@@ -114,7 +112,7 @@ export function mountOverview(root: HTMLElement): () => void {
       h("a", { href: `/client/${encodeURIComponent(client.id)}`, class: "card-link" },
         h("div", { class: "card-head" }, h("h2", { class: "hostname" }, client.hostname), badge),
         seen, dl, spark));
-    const card: Card = { client, ring: new Ring(SPARK_FIELDS, 60), el, badge, seen, values, spark, chart: null, visible: false, dirty: true, sparkDirty: true, seeded: false };
+    const card: Card = { client, ring: new Ring(SPARK_FIELDS, 60), el, badge, seen, values, spark, chart: null, dirty: true, sparkDirty: true, seeded: false };
     if (client.latest) card.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
     paintValues(card);
     io.observe(el);
