@@ -21,7 +21,7 @@ import requests
 
 from api.config import Settings
 from api.store import lineprotocol as lp
-from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable
+from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
 from api.store.influxwire import WirePool, auth_header
 from statusmon.metrics import FAMILY_FIELDS, FAMILY_KEY, metric
 
@@ -206,8 +206,7 @@ class InfluxStore:
             except OSError as e:
                 raise StoreUnavailable(f"InfluxDB at {self.url} is unreachable: {e}") from e
             status, text, reason = reply.status, reply.body.decode("utf-8", "replace"), ""
-            if status >= 500:
-                raise StoreUnavailable(f"InfluxDB answered {status}: {_error_message(text, reason)}")
+            _raise_if_down(status, text, reason)
         if not 200 <= status < 300:
             raise StoreError(f"InfluxDB refused the write ({status}): {_error_message(text, reason)}")
 
@@ -335,8 +334,7 @@ class InfluxStore:
             raise StoreUnavailable(f"InfluxDB at {self.url} is unreachable: {e}") from e
         except requests.RequestException as e:
             raise StoreError(f"InfluxDB request failed: {e}") from e
-        if resp.status_code >= 500:
-            raise StoreUnavailable(f"InfluxDB answered {resp.status_code}: {_error_text(resp)}")
+        _raise_if_down(resp.status_code, resp.text, resp.reason)
         return resp
 
     def _ensure_ready(self) -> None:
@@ -389,24 +387,20 @@ def _to_series(family: str, fields: Sequence[str], s: Mapping[str, Any], step: i
     columns = s["columns"]
     values = s.get("values") or []
     idx = {c: i for i, c in enumerate(columns)}
-    out = Series(step=step, time=[int(row[0]) for row in values])
+    maxima: dict[str, list[Value]] = {}
+    out = Series(step=step, time=[int(row[0]) for row in values], maxima=None if step is None else maxima)
     for f in fields:
         integer = metric(f, family).integer
-        col = idx[f]
-        # Inline conversions (no call per value): a 24 h chart is about 100,000 of them.
-        if step is None and integer:
-            out.values[f] = [None if (v := row[col]) is None else int(v) for row in values]
-        else:  # a mean is a float
-            out.values[f] = [None if (v := row[col]) is None else float(v) for row in values]
-    if step is not None:
-        out.maxima = {}
-        for f in fields:
-            col = idx["max_" + f]
-            if metric(f, family).integer:
-                out.maxima[f] = [None if (v := row[col]) is None else int(v) for row in values]
-            else:
-                out.maxima[f] = [None if (v := row[col]) is None else float(v) for row in values]
+        # One comprehension per column (no Python call per value): a 24 h chart is about 100,000 values.
+        # Raw integer fields stay integers; a mean is a float; a maximum keeps the field's type.
+        out.values[f] = _column(values, idx[f], int if step is None and integer else float)
+        if step is not None:
+            maxima[f] = _column(values, idx["max_" + f], int if integer else float)
     return out
+
+
+def _column(rows: list[list[Any]], col: int, kind: type) -> list[Value]:
+    return [None if (v := row[col]) is None else kind(v) for row in rows]
 
 
 def _ns(seconds: int) -> int:
@@ -453,6 +447,12 @@ def _merge_chunks(docs: Iterable[Any]) -> list[dict[str, Any]]:
                 else:
                     merged["series"].append({**s, "values": list(s.get("values") or [])})
     return [by_id[k] for k in sorted(by_id)]
+
+
+def _raise_if_down(status: int, text: str, reason: str) -> None:
+    """A 5xx means InfluxDB is down or overloaded (503 with Retry-After upstream), not that it refused."""
+    if status >= 500:
+        raise StoreUnavailable(f"InfluxDB answered {status}: {_error_message(text, reason)}")
 
 
 def _error_text(resp: requests.Response) -> str:
