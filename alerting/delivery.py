@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from alerting.persistence import AlertDB
-from alerting.transports import HttpClient, TransportError, build, configured_urls
-from api.meta.settings import mask_secret
+from statusmon.meta.alerts import AlertDB
+from statusmon.meta.settings import mask_secret
+from statusmon.notify import HttpClient, TransportError, build, configured_urls
 
 log = logging.getLogger(__name__)
 
@@ -87,24 +87,3 @@ class Dispatcher:
             counts["sent"] += 1
         return counts
 
-
-def send_test(channel: str, url: str, http: HttpClient, alerts: AlertDB, public_url: str,
-              clock: Callable[[], float] = time.time) -> None:
-    """Post a test message now (the settings page's button). Success re-enables a disabled channel; a
-    permanent failure disables it. Raises TransportError."""
-    from alerting.events import test_event
-
-    now = clock()
-    try:
-        build(channel, url, http).notify(test_event(public_url, now))
-    except TransportError as e:
-        if e.permanent:
-            alerts.disable(channel, url, e.message, clock())
-        else:
-            alerts.record_error(channel, e.message, clock())
-        raise
-    alerts.enable(channel)
-    with alerts.db.tx() as conn:
-        AlertDB._touch_channel(conn, channel)
-        conn.execute("UPDATE alert_channels SET last_sent_at = ?, last_error = NULL WHERE name = ?",
-                     (clock(), channel))

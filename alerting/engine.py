@@ -2,7 +2,7 @@
 
 Per cycle: the clients, settings, rules and states are read from the metadata DB; each metric family that an
 enabled rule watches is read from the time-series store with ONE ``points`` query for all clients; every
-(rule, client, mount/GPU) state advances through ``alerting.machine``; the offline alert of every client is
+(rule, client, mount/GPU) state advances through ``statusmon.alerts.machine``; the offline alert of every client is
 checked; then the new states, history rows and notifications are written in one transaction (the outbox),
 and only then delivered (``alerting.delivery``).
 
@@ -25,14 +25,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from alerting.events import metric_event, offline_event
-from alerting.machine import FIRING, OK, PENDING, AlertState, Transition, evaluate, evaluate_offline
-from alerting.persistence import AlertDB, CycleWrites, StateKey
-from alerting.rules import Rule, RuleSet, default_rules
-from api.meta.db import MetaDB
-from api.meta.settings import GlobalSettings
-from api.store.base import TimeSeriesStore
+from statusmon.alerts.machine import FIRING, OK, PENDING, AlertState, Transition, evaluate, evaluate_offline
+from statusmon.alerts.rules import Rule, RuleSet, default_rules
+from statusmon.meta.alerts import AlertDB, CycleWrites, StateKey
+from statusmon.meta.db import MetaDB
+from statusmon.meta.settings import GlobalSettings
 from statusmon.metrics import ALERT_METRIC_TYPES
+from statusmon.notify.events import metric_event, offline_event
+from statusmon.store.base import TimeSeriesStore
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """`statusmon alerting`: the worker process. Evaluates every ``--interval`` seconds, delivers, repeats.
 
-Settings come from the environment (api.config.Settings: data dir, InfluxDB, public URL, webhook allowlist,
+Settings come from the environment (statusmon.config.Settings: data dir, InfluxDB, public URL, webhook allowlist,
 STATUSMON_ALERT_INTERVAL); alert rules, thresholds, webhook URLs and timeouts from the metadata DB, re-read
 each cycle, so changes made in the dashboard apply at the next cycle without a restart.
 """
@@ -17,9 +17,9 @@ from types import FrameType
 
 from alerting.delivery import Dispatcher
 from alerting.engine import CycleReport, Evaluator
-from alerting.persistence import AlertDB
-from alerting.transports import HttpClient
-from api.meta.settings import GlobalSettings
+from statusmon.meta.alerts import AlertDB
+from statusmon.meta.settings import GlobalSettings
+from statusmon.notify import HttpClient
 
 log = logging.getLogger("alerting")
 
@@ -77,9 +77,9 @@ class Worker:
 
 
 def run(argv: list[str]) -> int:
-    from api.config import Settings
-    from api.meta.db import MetaDB
-    from api.store import open_store
+    from statusmon.config import Settings
+    from statusmon.meta.db import MetaDB
+    from statusmon.store import open_store
 
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()

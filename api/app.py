@@ -9,21 +9,21 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from api import auth, errors
-from api.config import Settings
-from api.meta.admin import AdminAuth
-from api.meta.api_tokens import ApiTokens
-from api.meta.clients import ClientRegistry
-from api.meta.db import MetaDB
-from api.meta.settings import GlobalSettings
+from api import alerts, auth, errors, grafana, live
 from api.ratelimit import RateLimiter
 from api.routes import blueprints
 from api.schemas import ReportValidator
 from api.state import AppState
-from api.store import open_store
-from api.store.base import TimeSeriesStore
-from api.store.groupcommit import GroupCommit
-from api.store.rollup import StatsService
+from statusmon.config import Settings
+from statusmon.meta.admin import AdminAuth
+from statusmon.meta.api_tokens import ApiTokens
+from statusmon.meta.clients import ClientRegistry
+from statusmon.meta.db import MetaDB
+from statusmon.meta.settings import GlobalSettings
+from statusmon.store import open_store
+from statusmon.store.base import TimeSeriesStore
+from statusmon.store.groupcommit import GroupCommit
+from statusmon.store.rollup import StatsService
 
 log = logging.getLogger(__name__)
 
@@ -55,32 +55,16 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     auth.init_app(app)
     for bp in blueprints():
         app.register_blueprint(bp)
-    for init in extensions():
-        init(app)
+    # The parts with their own init_app: the live feed (a WebSocket route and an ingest listener), alert
+    # rules and history, the Grafana-style API.
+    for part in (live, alerts, grafana):
+        part.init_app(app)
     log.info("time series: %s (%s); metadata: %s", store.describe(), store.backend, settings.meta_db_path)
     if not admin.has_password():
         log.warning("no admin password yet: run `statusmon admin set-password` or set STATUSMON_ADMIN_PASSWORD")
     if start_background:
         _start_background(state)
     return app
-
-
-def extensions() -> list[Callable[[Flask], None]]:
-    """Parts that plug into the app with their own init_app: the live feed, alert rules, the Grafana API."""
-    found = []
-    for module in ("api.live", "api.alerts", "api.grafana"):
-        try:
-            mod = __import__(module, fromlist=["init_app"])
-        except ModuleNotFoundError as e:
-            if e.name != module:
-                raise
-            continue
-        init = getattr(mod, "init_app", None)
-        if init is None:
-            log.warning("%s has no init_app(app); not plugged in", module)
-            continue
-        found.append(init)
-    return found
 
 
 def _every(seconds: float, name: str, job: Callable[[], object]) -> None:

@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception) -> Response:
-        from api.store.base import StoreUnavailable
+        from statusmon.store.base import StoreUnavailable
 
         if isinstance(e, StoreUnavailable):
             log.warning("store unavailable: %s", e)

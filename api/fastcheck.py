@@ -14,10 +14,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from api.config import Settings
 from api.schemas import MAX_BYTES, MAX_STRING
-from api.store.base import DiskSample, GpuSample, Sample
+from statusmon.config import Settings
 from statusmon.metrics import SYSTEM_METRICS
+from statusmon.store.base import DiskSample, GpuSample, Sample
 
 PERCENT_FIELDS = tuple(m.name for m in SYSTEM_METRICS if m.unit == "percent")
 BYTE_FIELDS = tuple(m.name for m in SYSTEM_METRICS if m.unit == "bytes")

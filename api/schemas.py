@@ -11,10 +11,10 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from api.config import Settings
-from api.store.base import DiskSample, GpuSample, Sample
-from api.store.lineprotocol import validate_tag_value
+from statusmon.config import Settings
 from statusmon.metrics import SYSTEM_METRICS
+from statusmon.store.base import DiskSample, GpuSample, Sample
+from statusmon.store.lineprotocol import validate_tag_value
 
 MAX_STRING = 256
 MAX_BYTES = 2**62  # beyond any disk or GPU; keeps InfluxDB's signed 64-bit integers safe

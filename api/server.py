@@ -17,7 +17,7 @@ def run(bind: str | None = None, workers: int = 1) -> int:
     from gunicorn.app.base import BaseApplication
 
     from api.app import create_app
-    from api.config import Settings
+    from statusmon.config import Settings
 
     settings = Settings.from_env()
     if bind:

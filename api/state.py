@@ -10,17 +10,17 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from api.config import Settings
-from api.meta.admin import AdminAuth
-from api.meta.api_tokens import ApiTokens
-from api.meta.clients import Client, ClientRegistry
-from api.meta.db import MetaDB
-from api.meta.settings import GlobalSettings
 from api.ratelimit import RateLimiter
 from api.schemas import ReportValidator
-from api.store.base import Sample, TimeSeriesStore
-from api.store.groupcommit import GroupCommit
-from api.store.rollup import StatsService
+from statusmon.config import Settings
+from statusmon.meta.admin import AdminAuth
+from statusmon.meta.api_tokens import ApiTokens
+from statusmon.meta.clients import Client, ClientRegistry
+from statusmon.meta.db import MetaDB
+from statusmon.meta.settings import GlobalSettings
+from statusmon.store.base import Sample, TimeSeriesStore
+from statusmon.store.groupcommit import GroupCommit
+from statusmon.store.rollup import StatsService
 
 # Called after a batch is stored, with the client and its samples (the live feed subscribes here).
 IngestListener = Callable[[Client, list[Sample]], None]

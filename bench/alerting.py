@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from alerting.engine import CycleReport, Evaluator
-from api.meta.db import MetaDB
-from api.meta.settings import GlobalSettings
-from api.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 from bench.common import machine
+from statusmon.meta.db import MetaDB
+from statusmon.meta.settings import GlobalSettings
+from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 
 RULES = [("cpu_percent", 95.0), ("ram_percent", 95.0), ("disk_percent", 90.0), ("inode_percent", 90.0),
          ("docker_bytes", 5e11), ("gpu_percent", 99.0), ("mount_used_percent", 90.0),
@@ -105,12 +105,12 @@ def run_backend(backend: str, clients: int, cycles: int, tmp: Path) -> list[dict
         from tests.support.influxd import start_influxd
 
         influxd = start_influxd(tmp / "influxd")
-        from api.store.influx import InfluxStore
+        from statusmon.store.influx import InfluxStore
 
         store: TimeSeriesStore = InfluxStore(influxd.url, db="bench")
         store.ensure_database()  # type: ignore[attr-defined]
     else:
-        from api.store.sqlite import SQLiteStore
+        from statusmon.store.sqlite import SQLiteStore
 
         store = SQLiteStore(tmp / "metrics.db")
     try:

@@ -24,11 +24,11 @@ from typing import Any
 import psutil
 import requests
 
-from api.store.base import Sample
-from api.store.influx import InfluxStore
-from api.store.sqlite import SQLiteStore
 from bench.common import machine, table, write_json
 from statusmon.metrics import SYSTEM_METRIC_NAMES
+from statusmon.store.base import Sample
+from statusmon.store.influx import InfluxStore
+from statusmon.store.sqlite import SQLiteStore
 from tests.support.influxd import start_influxd
 from tests.support.server import start_server
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from statusmon import __version__
 
 if TYPE_CHECKING:
-    from api.config import Settings
-    from api.meta.db import MetaDB
+    from statusmon.config import Settings
+    from statusmon.meta.db import MetaDB
 
 
 def _meta() -> tuple[Settings, MetaDB]:
-    from api.config import Settings
-    from api.meta.db import MetaDB
+    from statusmon.config import Settings
+    from statusmon.meta.db import MetaDB
 
     settings = Settings.from_env()
     return settings, MetaDB(settings.meta_db_path)
@@ -33,7 +33,7 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 
 def cmd_client(args: argparse.Namespace) -> int:
-    from api.meta.clients import ClientRegistry, DuplicateHostname, InvalidHostname
+    from statusmon.meta.clients import ClientRegistry, DuplicateHostname, InvalidHostname
 
     settings, db = _meta()
     registry = ClientRegistry(db)
@@ -56,7 +56,7 @@ def cmd_client(args: argparse.Namespace) -> int:
                 print(f"{c.id:14} {c.hostname:30} {c.agent_version or '-':10} {seen}")
         return 0
     if args.action == "remove":
-        from api.store import open_store
+        from statusmon.store import open_store
 
         if registry.get(args.id) is None:
             print(f"error: no client {args.id}", file=sys.stderr)
@@ -77,7 +77,7 @@ def cmd_client(args: argparse.Namespace) -> int:
 
 
 def cmd_admin(args: argparse.Namespace) -> int:
-    from api.meta.admin import AdminAuth, WeakPassword
+    from statusmon.meta.admin import AdminAuth, WeakPassword
 
     settings, db = _meta()
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else ""
@@ -96,7 +96,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from api.meta.api_tokens import ApiTokens
+    from statusmon.meta.api_tokens import ApiTokens
 
     _, db = _meta()
     tokens = ApiTokens(db)
@@ -187,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         return int(args.func(args))
     except Exception as e:
-        from api.config import ConfigError
+        from statusmon.config import ConfigError
 
         if isinstance(e, ConfigError):
             print(f"configuration error: {e}", file=sys.stderr)

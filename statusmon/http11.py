@@ -1,5 +1,5 @@
 """A minimal HTTP/1.1 exchange over a connected socket: the agent's reports to the API (TCP, TLS) and its
-Docker socket (unix), and the API's writes to InfluxDB (api/store/influxwire.py).
+Docker socket (unix), and the API's writes to InfluxDB (statusmon/store/influxwire.py).
 
 Why not http.client: importing it loads ssl (OpenSSL) and the email package, about 6.5 MiB of resident
 memory (bench/agent measures it) in an agent whose budget is 25 MiB; and on the API's ingest path, requests

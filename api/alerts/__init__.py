@@ -1,14 +1,16 @@
 """Alerting's admin API: alert rules (CRUD), alert history, channel status and a test message.
 
-``create_app`` finds this package and calls ``init_app``; the worker itself is ``alerting`` (its own process).
+The worker itself is ``alerting`` (its own process); both sit on the kernel (``statusmon.meta``,
+``statusmon.notify``) and never import each other.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from api.alerts import channels, history, rules
+
 
 def init_app(app: Flask) -> None:
-    from api.alerts.routes import bp
-
-    app.register_blueprint(bp)
+    for module in (rules, history, channels):
+        app.register_blueprint(module.bp)

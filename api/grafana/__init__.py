@@ -1,6 +1,6 @@
 """The Grafana-style query API: the simpod-json-datasource contract under /api/grafana/.
 
-``api.app.create_app`` finds this package and calls ``init_app``. The contract is
+``api.app.create_app`` calls ``init_app``. The contract is
 shared/specs/grafana-json-datasource.openapi.yaml; the README's Grafana section says what each endpoint
 answers.
 """

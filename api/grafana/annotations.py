@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.grafana.tables import table
-from api.meta.clients import Client
 from api.state import current_state
+from statusmon.meta.clients import Client
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ ANNOTATION_COLUMNS = [("time", "time"), ("timeEnd", "time"), ("title", "string")
 
 @dataclass(frozen=True)
 class AlertEvent:
-    """One incident of the alerting worker's history (api/meta/migrations.py, migration 2)."""
+    """One incident of the alerting worker's history (statusmon/meta/migrations.py, migration 2)."""
 
     fired_at: int
     resolved_at: int | None  # None while it fires

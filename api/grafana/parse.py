@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.errors import BadRequest
-from api.routes.timerange import MAX_SPAN
+from api.views.timerange import MAX_SPAN
 
 # RFC 3339 date-time, as OpenAPI's ``format: date-time`` means it (Grafana sends ...T...Z with milliseconds).
 _DATE_TIME = re.compile(

@@ -19,6 +19,9 @@ from api.grafana.annotations import annotation_table
 from api.grafana.series import grafana_step, series_results
 from api.grafana.tables import fleet_table, stats_table
 from api.state import current_state
+from api.views.clients import client_or_404
+from api.views.series import series_query
+from api.views.timerange import time_range
 
 bp = Blueprint("grafana", __name__, url_prefix="/api/grafana")
 
@@ -177,29 +180,15 @@ def rows(client_id: str) -> ResponseReturnValue:
     ``{"time": <unix ms>, "host", ["mount" | "gpu"], <field>: mean, "max_<field>": max}``; raw points
     (no step) have no ``max_`` members. Empty buckets and raw gaps are left out.
     """
-    from api.routes import data
-    from api.routes.clients import client_or_404
-    from api.routes.timerange import time_range
-
-    client = client_or_404(client_id)
-    start, end, _ = time_range()
-    family = request.args.get("family", "system")
-    if family not in data.FAMILY_FIELDS:
-        raise parse.BadRequest(f"family must be one of {', '.join(data.FAMILY_FIELDS)}")
-    fields = data.requested_fields(family)
-    try:
-        requested = int(request.args["step"]) if request.args.get("step") else None
-        max_points = int(request.args.get("max_points", data.DEFAULT_MAX_POINTS))
-    except ValueError:
-        raise parse.BadRequest("step and max_points must be whole numbers") from None
-    if not 10 <= max_points <= 100_000:
-        raise parse.BadRequest("max_points must be between 10 and 100000")
-    step = data.choose_step(start, end, requested, max_points)
-    found = current_state().store.series(client_id, start, end, step, family, fields)
+    client = client_or_404(current_state().clients, client_id)
+    start, end, _ = time_range(request.args)
+    query = series_query(request.args, client_id, start, end)
+    found = query.read(current_state().store)
+    family, fields = query.family, query.fields
     key_name = {"disk": "mount", "gpu": "gpu"}.get(family)
     out: list[dict[str, Any]] = []
     for key in sorted(found, key=lambda k: (len(k), k) if family == "gpu" else (0, k)):
-        cols = data.dense(found[key], start, end, step, fields)
+        cols = query.dense(found[key])
         for i, t in enumerate(cols["time"]):
             if all(cols["values"][f][i] is None for f in fields):
                 continue

@@ -10,8 +10,8 @@ from typing import Any
 
 from api.errors import BadRequest, NotFound
 from api.grafana.parse import Filter
-from api.meta.clients import Client
 from api.state import current_state
+from statusmon.meta.clients import Client
 
 TAG_KEYS = ("hostname", "online")
 # What a Grafana variable sends for "All" when it has no custom all-value, and what people type for it.

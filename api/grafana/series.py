@@ -1,10 +1,10 @@
 """Time series for ``POST /query``: the same step choice and the same store reads as ``GET /api/metrics``.
 
-The step comes from ``api.routes.data.choose_step`` (Grafana's ``intervalMs`` as the asked step,
-``maxDataPoints`` as the cap) and the buckets from ``store.series`` + ``api.routes.data.dense``, so a ``mean``
+The step comes from ``api.views.series.choose_step`` (Grafana's ``intervalMs`` as the asked step,
+``maxDataPoints`` as the cap) and the buckets from ``store.series`` + ``api.views.series.dense``, so a ``mean``
 datapoint is the ``values`` entry and a ``max`` datapoint the ``max`` entry of ``/api/metrics`` for the same
 range and step, by construction. ``min`` and ``p95`` per bucket are computed here from the raw points
-(nearest rank, ``api.store.percentile``: the same definition as the stats). Empty buckets are left out: the
+(nearest rank, ``statusmon.store.percentile``: the same definition as the stats). Empty buckets are left out: the
 contract's datapoint is two numbers, and Grafana draws a gap from the missing time.
 """
 
@@ -18,11 +18,11 @@ from api.errors import BadRequest
 from api.grafana.catalogue import AGGREGATIONS, TimeSeriesTarget
 from api.grafana.parse import TimeRange, is_number
 from api.grafana.selection import requested_names
-from api.meta.clients import Client
-from api.routes.data import DEFAULT_MAX_POINTS, choose_step, dense
 from api.state import current_state
-from api.store.base import Series, Value
-from api.store.percentile import percentile
+from api.views.series import DEFAULT_MAX_POINTS, choose_step, dense
+from statusmon.meta.clients import Client
+from statusmon.store.base import Series, Value
+from statusmon.store.percentile import percentile
 
 MIN_POINTS, MAX_POINTS = 10, 100_000  # the bounds GET /api/metrics accepts for max_points
 

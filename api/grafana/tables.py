@@ -12,8 +12,8 @@ from typing import Any
 from api.errors import BadRequest
 from api.grafana.parse import TimeRange
 from api.grafana.selection import requested_names
-from api.meta.clients import Client
 from api.state import current_state
+from statusmon.meta.clients import Client
 from statusmon.metrics import SYSTEM_METRIC_NAMES, SYSTEM_METRICS
 
 UNITS = {m.name: m.unit for m in SYSTEM_METRICS}

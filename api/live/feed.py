@@ -9,10 +9,10 @@ from typing import Any
 
 from api.live import frames, presence
 from api.live.broker import Broker, LocalBroker, Subscription, Watchers
-from api.meta.clients import Client
-from api.routes.report import sample_view
 from api.state import AppState
-from api.store.base import Sample
+from api.views.samples import sample_view
+from statusmon.meta.clients import Client
+from statusmon.store.base import Sample
 
 log = logging.getLogger(__name__)
 

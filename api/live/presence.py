@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from api.meta.clients import Client, ClientRegistry
+from statusmon.meta.clients import Client, ClientRegistry
 
 
 @dataclass(frozen=True)

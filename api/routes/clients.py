@@ -10,18 +10,12 @@ from flask.typing import ResponseReturnValue
 
 from api.auth import readable
 from api.body import json_body
-from api.errors import Conflict, NotFound, ValidationFailed
-from api.meta.clients import Client, DuplicateHostname, InvalidHostname
+from api.errors import Conflict, ValidationFailed
 from api.state import current_state
+from api.views.clients import client_or_404
+from statusmon.meta.clients import Client, DuplicateHostname, InvalidHostname
 
 bp = Blueprint("clients", __name__)
-
-
-def client_or_404(client_id: str) -> Client:
-    client = current_state().clients.get(client_id)
-    if client is None:
-        raise NotFound(f"no client {client_id!r}")
-    return client
 
 
 def install_command(token: str) -> str:
@@ -43,7 +37,7 @@ def list_clients() -> ResponseReturnValue:
 @readable
 def get_client(client_id: str) -> ResponseReturnValue:
     state = current_state()
-    return jsonify(client_or_404(client_id).as_dict(time.time(), state.online_timeout()))
+    return jsonify(client_or_404(current_state().clients, client_id).as_dict(time.time(), state.online_timeout()))
 
 
 def _created(client: Client, token: str, status: int) -> ResponseReturnValue:
@@ -69,7 +63,7 @@ def add_client() -> ResponseReturnValue:
 @bp.delete("/api/clients/<client_id>")
 def remove_client(client_id: str) -> ResponseReturnValue:
     state = current_state()
-    client_or_404(client_id)
+    client_or_404(current_state().clients, client_id)
     state.store.delete_client(client_id)  # data first: a failure leaves the client listed, to retry
     state.stats.forget_client(client_id)
     state.clients.remove(client_id)
@@ -78,7 +72,7 @@ def remove_client(client_id: str) -> ResponseReturnValue:
 
 @bp.post("/api/clients/<client_id>/token")
 def rotate_token(client_id: str) -> ResponseReturnValue:
-    client = client_or_404(client_id)
+    client = client_or_404(current_state().clients, client_id)
     token = current_state().clients.rotate_token(client_id)
     assert token is not None
     return _created(client, token, 200)

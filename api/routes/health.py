@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from api.auth import public
 from api.state import current_state
-from api.store.base import StoreUnavailable
+from statusmon.store.base import StoreUnavailable
 
 bp = Blueprint("health", __name__)
 

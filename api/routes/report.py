@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Blueprint, g, jsonify
 from flask.typing import ResponseReturnValue
@@ -12,9 +11,9 @@ from marshmallow import ValidationError
 from api.auth import agent
 from api.body import json_body
 from api.errors import TooManyRequests, ValidationFailed
-from api.meta.clients import Report
 from api.state import current_state
-from api.store.base import Sample
+from api.views.samples import latest_view
+from statusmon.meta.clients import Report
 
 log = logging.getLogger(__name__)
 bp = Blueprint("report", __name__)
@@ -43,15 +42,3 @@ def report() -> ResponseReturnValue:
             log.exception("ingest listener failed")
     return jsonify({"stored": stored, "report_interval": state.report_interval(client.id)})
 
-
-def sample_view(s: Sample) -> dict[str, Any]:
-    """A sample as the dashboard and the live feed show it (derived percentages included)."""
-    return {
-        "ts": s.ts, **s.values,
-        "disks": [{"mount": d.mount, **d.fields()} for d in s.disks],
-        "gpus": [{"index": gpu.index, "uuid": gpu.uuid, "name": gpu.name, **gpu.fields()} for gpu in s.gpus],
-    }
-
-
-def latest_view(samples: list[Sample]) -> dict[str, Any] | None:
-    return sample_view(max(samples, key=lambda s: s.ts)) if samples else None

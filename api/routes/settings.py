@@ -8,9 +8,9 @@ from marshmallow import ValidationError
 
 from api.body import json_body
 from api.errors import ValidationFailed
-from api.meta.settings import public_view
 from api.schemas_settings import SettingsSchema
 from api.state import current_state
+from statusmon.meta.settings import public_view
 
 bp = Blueprint("settings", __name__)
 

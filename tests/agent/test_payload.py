@@ -92,8 +92,8 @@ def real_payload() -> dict[str, Any]:
 
 def test_the_agents_real_payload_is_accepted_by_the_api_schema_field_for_field(tmp_path: Path) -> None:
     require(importlib.util.find_spec("marshmallow") is not None, "marshmallow (the server extra)")
-    from api.config import Settings
     from api.schemas import ReportValidator, to_samples
+    from statusmon.config import Settings
 
     payload = real_payload()
     sample = payload["samples"][-1]

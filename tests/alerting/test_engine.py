@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from alerting.engine import Evaluator
-from alerting.persistence import AlertDB
-from api.meta.clients import ClientRegistry
-from api.meta.db import MetaDB
-from api.meta.settings import GlobalSettings
-from api.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
+from statusmon.meta.alerts import AlertDB
+from statusmon.meta.clients import ClientRegistry
+from statusmon.meta.db import MetaDB
+from statusmon.meta.settings import GlobalSettings
+from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 from tests.store.conftest import make_store
 
 NOW = int(time.time()) // 10 * 10

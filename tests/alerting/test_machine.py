@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from alerting.machine import FIRING, OK, PENDING, RESOLVED, AlertState, evaluate, evaluate_offline
-from alerting.rules import Rule
+from statusmon.alerts.machine import FIRING, OK, PENDING, RESOLVED, AlertState, evaluate, evaluate_offline
+from statusmon.alerts.rules import Rule
 
 CPU = Rule(key="rule:1", metric_type="cpu_percent", threshold=95.0, duration_sec=60)
 FREE = Rule(key="rule:2", metric_type="ram_percent", threshold=10.0, duration_sec=30, direction="below")

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from alerting.delivery import Dispatcher, send_test
-from alerting.persistence import AlertDB
-from alerting.transports import HttpClient, TransportError
-from alerting.transports.http import HttpPolicy, refusal
-from alerting.transports.slack import SlackTransport
-from alerting.transports.webhook import WebhookTransport
-from api.meta.db import MetaDB
+from alerting.delivery import Dispatcher
+from statusmon.meta.alerts import AlertDB
+from statusmon.meta.db import MetaDB
+from statusmon.notify import HttpClient, TransportError
+from statusmon.notify.http import HttpPolicy, refusal
+from statusmon.notify.slack import SlackTransport
+from statusmon.notify.testmessage import send_test
+from statusmon.notify.webhook import WebhookTransport
 from tests.alerting.receiver import Answer, Receiver, receiver
 
 pytestmark = pytest.mark.integration
@@ -191,7 +192,7 @@ def test_a_permanent_error_disables_the_channel_and_drops_its_queue(
     alerts = AlertDB(db)
     url = rx.url()
     settings = {"slack_webhook_url": url, "webhook_url": None}
-    from alerting.persistence import CycleWrites
+    from statusmon.meta.alerts import CycleWrites
 
     alerts.save(CycleWrites(outbox=[("slack", FIRING), ("slack", RESOLVED)]))
     rx.default = Answer(404, "no_service")
@@ -219,7 +220,7 @@ def test_a_permanent_error_disables_the_channel_and_drops_its_queue(
 def test_a_temporary_error_is_retried_later_in_order(rx: Receiver) -> None:
     db = MetaDB(":memory:")
     alerts = AlertDB(db)
-    from alerting.persistence import CycleWrites
+    from statusmon.meta.alerts import CycleWrites
 
     alerts.save(CycleWrites(outbox=[("slack", FIRING), ("slack", RESOLVED)]))
     now = [time.time() + 1]

@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api.app import create_app
-from api.config import Settings
 from api.state import AppState
+from statusmon.config import Settings
 from tests.store.conftest import make_store
 
 PASSWORD = "correct-horse-battery"

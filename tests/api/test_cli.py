@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.meta.admin import AdminAuth
-from api.meta.clients import ClientRegistry
-from api.meta.db import MetaDB
+from statusmon.meta.admin import AdminAuth
+from statusmon.meta.clients import ClientRegistry
+from statusmon.meta.db import MetaDB
 
 
 def sm(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -68,7 +68,7 @@ def test_a_bad_setting_stops_with_the_variable_named(tmp_path: Path) -> None:
 
 
 def test_the_api_imports_neither_gevent_nor_patches_anything() -> None:
-    code = "import sys, api.app, api.store.influx; assert 'gevent' not in sys.modules, 'gevent imported'"
+    code = "import sys, api.app, statusmon.store.influx; assert 'gevent' not in sys.modules, 'gevent imported'"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).returncode == 0
 
 

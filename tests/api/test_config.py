@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.config import ConfigError, Settings
+from statusmon.config import ConfigError, Settings
 
 
 def test_defaults_use_sqlite_under_the_home() -> None:

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from api.routes.data import choose_step
-from api.store.percentile import percentile
+from api.views.series import choose_step
+from statusmon.store.percentile import percentile
 from tests.api.conftest import Api, good_sample
 
 NOW = int(time.time())

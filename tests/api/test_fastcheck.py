@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from api.config import Settings
 from api.schemas import ReportValidator, to_samples
+from statusmon.config import Settings
 
 NOW = 1_800_000_000.0
 VALIDATOR = ReportValidator(Settings(), now=lambda: NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from api.config import Settings
+from statusmon.config import Settings
 from statusmon.docs import metrics_table
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from api.meta.db import MetaDB
+from statusmon.meta.db import MetaDB
 
 SCRIPT = Path(__file__).resolve().parents[2] / "infra" / "docker" / "healthcheck.py"
 

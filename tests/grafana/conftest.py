@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from api.app import create_app
-from api.config import Settings
+from statusmon.config import Settings
 from tests.grafana.fleet import Fleet, populate
 
 ADMIN_PASSWORD = "correct-horse-battery"

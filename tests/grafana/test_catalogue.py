@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
-from api.config import Settings
+from statusmon.config import Settings
 from statusmon.metrics import ALL_METRICS
 from tests.grafana.conftest import GrafanaEnv
 from tests.grafana.fleet import bearer, iso, post

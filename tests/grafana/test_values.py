@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from api.store.percentile import percentile
 from statusmon.metrics import SYSTEM_METRIC_NAMES
+from statusmon.store.percentile import percentile
 from tests.grafana.conftest import GrafanaEnv
 from tests.grafana.fleet import bearer, iso, post
 

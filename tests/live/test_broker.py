@@ -6,7 +6,7 @@ import pytest
 
 from api.live import frames, presence
 from api.live.broker import LocalBroker, Subscription, Watchers
-from api.meta.clients import Client
+from statusmon.meta.clients import Client
 
 
 def test_it_queues_frames_in_order_and_hands_them_all_out_at_once() -> None:

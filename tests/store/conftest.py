@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from api.store.base import TimeSeriesStore
+from statusmon.store.base import TimeSeriesStore
 
 
 def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> TimeSeriesStore:
     if backend == "sqlite":
-        from api.store.sqlite import SQLiteStore
+        from statusmon.store.sqlite import SQLiteStore
 
         return SQLiteStore(tmp_path / "metrics.db")
-    from api.store.influx import InfluxStore
+    from statusmon.store.influx import InfluxStore
 
     server = request.getfixturevalue("influxd")
     store = InfluxStore(server.url, db=request.getfixturevalue("influx_db_name"))

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from api.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
-from api.store.percentile import percentile
-from api.store.rollup import StatsService
 from statusmon.metrics import SYSTEM_METRIC_NAMES
+from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
+from statusmon.store.percentile import percentile
+from statusmon.store.rollup import StatsService
 
 NOW = int(time.time())
 BASE = (NOW - 2 * 86400) // 3600 * 3600  # two days ago, on an hour: inside InfluxDB's 7-day retention

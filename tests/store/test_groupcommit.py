@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from api.store.base import Sample, StoreUnavailable, TimeSeriesStore
-from api.store.groupcommit import GroupCommit
+from statusmon.store.base import Sample, StoreUnavailable, TimeSeriesStore
+from statusmon.store.groupcommit import GroupCommit
 
 BASE = int(time.time()) - 3600
 
@@ -78,7 +78,7 @@ def test_one_writer_alone_writes_its_own_batch(store: TimeSeriesStore) -> None:
 
 
 def test_sqlite_store_in_threads_is_safe(tmp_path: pytest.TempPathFactory) -> None:
-    from api.store.sqlite import SQLiteStore
+    from statusmon.store.sqlite import SQLiteStore
 
     s = SQLiteStore(str(tmp_path) + "/x.db")  # type: ignore[operator]
     gc = GroupCommit(s)

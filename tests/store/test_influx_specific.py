@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from api.config import Settings
-from api.store.base import DiskSample, Sample, StoreError, StoreUnavailable
-from api.store.influx import CHUNK_POINTS, InfluxStore
+from statusmon.config import Settings
+from statusmon.store.base import DiskSample, Sample, StoreError, StoreUnavailable
+from statusmon.store.influx import CHUNK_POINTS, InfluxStore
 from tests.support.influxd import Influxd, start_influxd
 
 pytestmark = pytest.mark.influx

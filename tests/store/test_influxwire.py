@@ -1,4 +1,4 @@
-"""InfluxStore's write path without requests (api/store/influxwire.py), against a real HTTP peer on loopback
+"""InfluxStore's write path without requests (statusmon/store/influxwire.py), against a real HTTP peer on loopback
 that plays InfluxDB's /write: the request it receives, connection reuse, a stale kept-alive connection, the
 status mapping, and the fallback to requests when a proxy applies. Writes to a real influxd are covered by
 the store contract suite."""
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from api.store.base import Sample, StoreError, StoreUnavailable
-from api.store.influx import InfluxStore
+from statusmon.store.base import Sample, StoreError, StoreUnavailable
+from statusmon.store.influx import InfluxStore
 
 
 @dataclass

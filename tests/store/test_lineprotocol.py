@@ -12,9 +12,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.store import lineprotocol as lp
-from api.store.base import DiskSample, GpuSample, Sample
-from api.store.influx import InfluxStore, quote_ident, quote_string
+from statusmon.store import lineprotocol as lp
+from statusmon.store.base import DiskSample, GpuSample, Sample
+from statusmon.store.influx import InfluxStore, quote_ident, quote_string
 from tests.support.influxd import Influxd, start_influxd
 
 # -- escaping on literal inputs ----------------------------------------------------------------------------

@@ -1,15 +1,15 @@
-"""A generic JSON webhook: the event itself (see alerting.events) plus a ``text`` line, POSTed as JSON.
+"""A generic JSON webhook: the event itself (see statusmon.notify.events) plus a ``text`` line, POSTed as JSON.
 
 Any 2xx is success. 404 and 410 (the endpoint is gone), 401 and 403 (refused) and redirects disable the
-channel; 5xx, 429 and network errors are retried (alerting.transports.http).
+channel; 5xx, 429 and network errors are retried (statusmon.notify.http).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from alerting.events import headline
-from alerting.transports.http import HttpClient
+from statusmon.notify.events import headline
+from statusmon.notify.http import HttpClient
 
 
 def payload(event: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The metadata database: clients, hashed tokens, settings, admin credentials, sessions, alert rules and state.
 
-SQLite in WAL mode with versioned migrations (api/meta/migrations.py, applied in order, recorded in
+SQLite in WAL mode with versioned migrations (statusmon/meta/migrations.py, applied in order, recorded in
 PRAGMA user_version). One connection per MetaDB guarded by a lock: statements are short, and under gevent a
 sqlite call never yields anyway.
 """
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from api.meta.migrations import MIGRATIONS
+from statusmon.meta.migrations import MIGRATIONS
 
 
 class MetaDB:

@@ -9,8 +9,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from api.meta import tokens
-from api.meta.db import MetaDB
+from statusmon.meta import tokens
+from statusmon.meta.db import MetaDB
 
 # scrypt with n=2**15, r=8, p=1 needs 32 MiB and ~50-100 ms here: slow for guessing, fine for a login.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from alerting.rules import Rule, is_finite
+from statusmon.alerts.rules import Rule, is_finite
 
 OK, PENDING, FIRING, RESOLVED = "ok", "pending", "firing", "resolved"
 STATUSES = (OK, PENDING, FIRING, RESOLVED)

@@ -9,7 +9,7 @@ import copy
 import json
 from typing import Any
 
-from api.meta.db import MetaDB
+from statusmon.meta.db import MetaDB
 
 DEFAULT_THRESHOLDS: dict[str, dict[str, Any]] = {
     "cpu_percent": {"threshold": 95.0, "duration_sec": 600, "direction": "above", "enabled": True},

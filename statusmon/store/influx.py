@@ -19,11 +19,11 @@ from typing import Any
 
 import requests
 
-from api.config import Settings
-from api.store import lineprotocol as lp
-from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
-from api.store.influxwire import WirePool, auth_header
+from statusmon.config import Settings
 from statusmon.metrics import FAMILY_FIELDS, FAMILY_KEY, metric
+from statusmon.store import lineprotocol as lp
+from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
+from statusmon.store.influxwire import WirePool, auth_header
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def quote_string(value: str) -> str:
 
 
 class InfluxStore:
-    """TimeSeriesStore over InfluxDB's v1 HTTP API: reads with ``requests``, writes over api/store/influxwire.py."""
+    """TimeSeriesStore over InfluxDB's v1 HTTP API: reads with ``requests``, writes over store/influxwire.py."""
 
     backend = "influxdb"
 
@@ -78,7 +78,7 @@ class InfluxStore:
             self.session.headers["Authorization"] = f"Token {token}"
         elif user:
             self.session.auth = (user, password)
-        # Writes (the ingest path) skip requests unless a proxy applies: see api/store/influxwire.py.
+        # Writes (the ingest path) skip requests unless a proxy applies: see statusmon/store/influxwire.py.
         self._wire = (None if self.session.proxies else
                       WirePool(self.url, timeout, auth_header(token, user, password), self.session.verify))
 

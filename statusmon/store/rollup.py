@@ -19,9 +19,9 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from api.store.base import FieldStats, TimeSeriesStore, Value
-from api.store.percentile import nearest_rank_index
 from statusmon.metrics import SYSTEM_METRICS
+from statusmon.store.base import FieldStats, TimeSeriesStore, Value
+from statusmon.store.percentile import nearest_rank_index
 
 HOUR = 3600
 PERCENT_BIN = 0.1

@@ -26,4 +26,4 @@ class Transport(Protocol):
     name: str
 
     def notify(self, event: dict[str, Any]) -> None:
-        """Deliver one event (a dict, see ``alerting.events``); raise TransportError if not delivered."""
+        """Deliver one event (a dict, see ``statusmon.notify.events``); raise TransportError if not delivered."""

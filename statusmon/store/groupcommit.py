@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from api.store.base import Sample, StoreUnavailable, TimeSeriesStore
+from statusmon.store.base import Sample, StoreUnavailable, TimeSeriesStore
 
 Batch = tuple[str, str, Sequence[Sample]]
 

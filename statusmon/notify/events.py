@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from alerting.machine import Transition
-from alerting.rules import Rule
+from statusmon.alerts.machine import Transition
+from statusmon.alerts.rules import Rule
 from statusmon.metrics import ALERT_METRIC_TYPES, metric
 
 LABELS = {

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from api.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
-from api.store.percentile import nearest_rank_index
 from statusmon.metrics import DISK_METRIC_NAMES, FAMILY_FIELDS, GPU_METRIC_NAMES, SYSTEM_METRICS
+from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
+from statusmon.store.percentile import nearest_rank_index
 
 KEY_COLUMN = {"system": None, "disk": "mount", "gpu": "gpu"}
 

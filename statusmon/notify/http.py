@@ -31,8 +31,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from alerting.transports.base import TransportError
 from statusmon import __version__
+from statusmon.notify.base import TransportError
 from statusmon.webhooks import WebhookNotAllowed, check_webhook_url
 
 PERMANENT_STATUSES = frozenset({401, 403, 404, 410})

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from api.meta import tokens
-from api.meta.db import MetaDB
+from statusmon.meta import tokens
+from statusmon.meta.db import MetaDB
 
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 

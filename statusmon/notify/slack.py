@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerting.events import headline
-from alerting.transports.base import TransportError
-from alerting.transports.http import HttpClient
+from statusmon.notify.base import TransportError
+from statusmon.notify.events import headline
+from statusmon.notify.http import HttpClient
 
 # Slack's error strings that mean "this webhook is gone or refused for good", with what to do about it.
 DISABLING = {

@@ -6,8 +6,8 @@ import re
 import time
 from dataclasses import dataclass
 
-from api.meta import tokens
-from api.meta.db import MetaDB
+from statusmon.meta import tokens
+from statusmon.meta.db import MetaDB
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 TOKEN_PREFIX = "smr_"  # noqa: S105 - a prefix, not a secret; tells a read-only API token apart from an agent token at a glance

@@ -1,10 +1,9 @@
-"""Reading a time range from a query string: ?range=1h|12h|24h|7d, or ?from=&to= in unix seconds."""
+"""Reading a time range from query arguments: ?range=1h|12h|24h|7d, or ?from=&to= in unix seconds."""
 
 from __future__ import annotations
 
 import time
-
-from flask import request
+from collections.abc import Mapping
 
 from api.errors import BadRequest
 
@@ -12,8 +11,8 @@ RANGES = {"1h": 3600, "12h": 12 * 3600, "24h": 24 * 3600, "7d": 7 * 24 * 3600}
 MAX_SPAN = 400 * 24 * 3600
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
+def _int_arg(args: Mapping[str, str], name: str) -> int | None:
+    raw = args.get(name)
     if raw is None or raw == "":
         return None
     try:
@@ -22,11 +21,11 @@ def _int_arg(name: str) -> int | None:
         raise BadRequest(f"{name} must be a number of unix seconds") from None
 
 
-def time_range(default: str = "1h") -> tuple[int, int, str | None]:
+def time_range(args: Mapping[str, str], default: str = "1h") -> tuple[int, int, str | None]:
     """(start, end, range name or None); end is exclusive and defaults to now + 1."""
     now = int(time.time()) + 1
-    name = request.args.get("range")
-    start, end = _int_arg("from"), _int_arg("to")
+    name = args.get("range")
+    start, end = _int_arg(args, "from"), _int_arg(args, "to")
     if name is not None:
         if name not in RANGES:
             raise BadRequest(f"range must be one of {', '.join(RANGES)}")

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerting.machine import AlertState
-from alerting.rules import Rule, rule_from_row
-from api.meta.db import MetaDB
+from statusmon.alerts.machine import AlertState
+from statusmon.alerts.rules import Rule, rule_from_row
+from statusmon.meta.db import MetaDB
 
 StateKey = tuple[str, str, str]  # (rule_key, client_id, series_key)
 

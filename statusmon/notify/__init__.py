@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from alerting.transports.base import Transport, TransportError
-from alerting.transports.http import HttpClient
-from alerting.transports.slack import SlackTransport
-from alerting.transports.webhook import WebhookTransport
+from statusmon.notify.base import Transport, TransportError
+from statusmon.notify.http import HttpClient
+from statusmon.notify.slack import SlackTransport
+from statusmon.notify.webhook import WebhookTransport
 
 TRANSPORTS: dict[str, Callable[[str, HttpClient], Transport]] = {
     "slack": SlackTransport,
