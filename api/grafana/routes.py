@@ -22,6 +22,7 @@ from api.state import current_state
 from api.views.clients import client_or_404
 from api.views.series import series_query
 from api.views.timerange import time_range
+from statusmon.meta.clients import Client
 
 bp = Blueprint("grafana", __name__, url_prefix="/api/grafana")
 
@@ -53,16 +54,16 @@ def metrics() -> ResponseReturnValue:
     return jsonify(catalogue.metric_list())
 
 
-def _options(name: str, metric: str, payload: dict[str, Any]) -> list[dict[str, str]]:
+def _options(name: str, metric: str, payload: dict[str, Any], everyone: list[Client]) -> list[dict[str, str]]:
     if name == "client":
-        return [{"label": c.hostname, "value": c.hostname} for c in current_state().clients.list()]
+        return [{"label": c.hostname, "value": c.hostname} for c in everyone]
     if name == "aggregation" and metric in catalogue.SERIES_TARGETS:
         return catalogue.aggregation_options()
     if name == "metrics" and metric == "stats":
         return [{"label": n, "value": n} for n in catalogue.SYSTEM_METRIC_NAMES]
     family = catalogue.SERIES_TARGETS[metric].family if metric in catalogue.SERIES_TARGETS else None
     if (name, family) in (("mount", "disk"), ("gpu", "gpu")):
-        clients = selection.select_clients(payload.get("client"), [])
+        clients = selection.select_clients(everyone, 0, payload.get("client"), [])
         return [{"label": v if name == "mount" else f"GPU {v}", "value": v} for v in _keys(clients, name)]
     raise NotFound(f"the target {metric!r} has no payload option {name!r}")
 
@@ -91,7 +92,7 @@ def metric_payload_options() -> ResponseReturnValue:
     metric, name = body["metric"], body["name"]
     if metric not in catalogue.all_target_names():
         raise NotFound(f"no metric {metric!r}; POST /api/grafana/metrics lists them")
-    return jsonify(_options(name, metric, body["payload"]))
+    return jsonify(_options(name, metric, body["payload"], current_state().clients.list()))
 
 
 @bp.post("/query")
@@ -107,18 +108,20 @@ def query() -> ResponseReturnValue:
         if t.target not in catalogue.all_target_names():
             raise NotFound(f"no metric {t.target!r}; POST /api/grafana/metrics lists them")
     step = grafana_step(rng, body.get("intervalMs"), body.get("maxDataPoints"))
+    state = current_state()
+    everyone, timeout = state.clients.list(), state.online_timeout()
     results: list[dict[str, Any]] = []
     for t in targets:
         if t.hidden:
             continue
-        clients = selection.select_clients(t.payload.get("client"), filters)
+        clients = selection.select_clients(everyone, timeout, t.payload.get("client"), filters)
         if t.target in catalogue.SERIES_TARGETS:
-            results += series_results(catalogue.SERIES_TARGETS[t.target], t.payload, clients, rng, step,
-                                      t.ref_id)
+            results += series_results(state.store, catalogue.SERIES_TARGETS[t.target], t.payload, clients, rng,
+                                      step, t.ref_id)
         elif t.target == "stats":
-            results.append(stats_table(t.payload, clients, rng, t.ref_id))
+            results.append(stats_table(state.stats, t.payload, clients, rng, t.ref_id))
         elif t.target == "fleet":
-            results.append(fleet_table(clients, t.ref_id))
+            results.append(fleet_table(clients, timeout, t.ref_id))
         else:
             results.append(annotation_table(clients, rng.start, rng.end, t.ref_id))
     return jsonify(results)
@@ -141,14 +144,15 @@ def variable() -> ResponseReturnValue:
         raise parse.BadRequest("payload.target is required and must be a string")
     parse.optional(payload, "variables", "object", "payload")
     target = payload["target"]
+    everyone = current_state().clients.list()
     if target == "hosts":
-        pairs = [(c.hostname, c.hostname) for c in current_state().clients.list()]
+        pairs = [(c.hostname, c.hostname) for c in everyone]
     elif target == "client_ids":
-        pairs = [(c.hostname, c.id) for c in current_state().clients.list()]
+        pairs = [(c.hostname, c.id) for c in everyone]
     elif target == "metrics":
         pairs = [(n, n) for n in catalogue.SERIES_TARGETS]
     elif target in ("mounts", "gpus"):
-        clients = selection.select_clients(payload.get("client"), [])
+        clients = selection.select_clients(everyone, 0, payload.get("client"), [])
         pairs = [(k, k) for k in _keys(clients, "mount" if target == "mounts" else "gpu")]
     else:
         raise NotFound(f"no variable {target!r}; one of {', '.join(_VARIABLES)}")
@@ -168,7 +172,7 @@ def tag_values() -> ResponseReturnValue:
     body = _body(required=True)
     if not isinstance(body.get("key"), str):
         raise parse.BadRequest("key is required and must be a string")
-    return jsonify(selection.tag_values(body["key"]))
+    return jsonify(selection.tag_values(body["key"], current_state().clients.list()))
 
 
 @bp.get("/rows/<client_id>")

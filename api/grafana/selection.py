@@ -10,7 +10,6 @@ from typing import Any
 
 from api.errors import BadRequest, NotFound
 from api.grafana.parse import Filter
-from api.state import current_state
 from statusmon.meta.clients import Client
 
 TAG_KEYS = ("hostname", "online")
@@ -71,14 +70,12 @@ def _matches(f: Filter, client: Client, now: float, timeout: int) -> bool:
     raise BadRequest(f"ad hoc filter operator {op!r} is not supported (use =, !=, =~ or !~)")
 
 
-def select_clients(payload_value: Any, filters: Sequence[Filter],
+def select_clients(clients: list[Client], online_timeout: int, payload_value: Any, filters: Sequence[Filter],
                    where: str = "payload.client") -> list[Client]:
-    """The clients named (by id or hostname) or all of them, narrowed by the ad hoc filters, by hostname.
+    """Of ``clients``, the ones named (by id or hostname) or all, narrowed by the ad hoc filters, by hostname.
 
     A name that matches no client is a 404, as ``GET /api/metrics/<unknown id>`` is.
     """
-    state = current_state()
-    clients = state.clients.list()
     names = requested_names(payload_value, where)
     if names is not None:
         by_id = {c.id: c for c in clients}
@@ -91,15 +88,14 @@ def select_clients(payload_value: Any, filters: Sequence[Filter],
             chosen[c.id] = c
         clients = sorted(chosen.values(), key=lambda c: c.hostname)
     if filters:
-        now, timeout = time.time(), state.online_timeout()
-        clients = [c for c in clients if all(_matches(f, c, now, timeout) for f in filters)]
+        now = time.time()
+        clients = [c for c in clients if all(_matches(f, c, now, online_timeout) for f in filters)]
     return clients
 
 
-def tag_values(key: str) -> list[dict[str, str]]:
-    state = current_state()
+def tag_values(key: str, clients: list[Client]) -> list[dict[str, str]]:
     if key == "hostname":
-        return [{"text": c.hostname} for c in state.clients.list()]
+        return [{"text": c.hostname} for c in clients]
     if key == "online":
         return [{"text": "true"}, {"text": "false"}]
     return []

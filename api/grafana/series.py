@@ -18,10 +18,9 @@ from api.errors import BadRequest
 from api.grafana.catalogue import AGGREGATIONS, TimeSeriesTarget
 from api.grafana.parse import TimeRange, is_number
 from api.grafana.selection import requested_names
-from api.state import current_state
 from api.views.series import DEFAULT_MAX_POINTS, choose_step, dense
 from statusmon.meta.clients import Client
-from statusmon.store.base import Series, Value
+from statusmon.store.base import Series, TimeSeriesStore, Value
 from statusmon.store.percentile import percentile
 
 MIN_POINTS, MAX_POINTS = 10, 100_000  # the bounds GET /api/metrics accepts for max_points
@@ -87,13 +86,13 @@ def _bucketed(raw: Series, field: str, step: int, agg: str) -> tuple[list[int], 
     return times, [percentile(buckets[t], 95) for t in times]
 
 
-def series_results(target: TimeSeriesTarget, payload: dict[str, Any], clients: list[Client], rng: TimeRange,
-                   step: int | None, ref_id: str | None) -> list[dict[str, Any]]:
+def series_results(store: TimeSeriesStore, target: TimeSeriesTarget, payload: dict[str, Any],
+                   clients: list[Client], rng: TimeRange, step: int | None,
+                   ref_id: str | None) -> list[dict[str, Any]]:
     agg = aggregation_of(payload)
     wanted = _keys_wanted(payload, target.family)
     if rng.empty:
         return []
-    store = current_state().store
     field = target.metric.name
     out: list[dict[str, Any]] = []
     for client in clients:

@@ -12,9 +12,9 @@ from typing import Any
 from api.errors import BadRequest
 from api.grafana.parse import TimeRange
 from api.grafana.selection import requested_names
-from api.state import current_state
 from statusmon.meta.clients import Client
 from statusmon.metrics import SYSTEM_METRIC_NAMES, SYSTEM_METRICS
+from statusmon.store.rollup import StatsService
 
 UNITS = {m.name: m.unit for m in SYSTEM_METRICS}
 
@@ -32,7 +32,7 @@ STATS_COLUMNS = [("host", "string"), ("client_id", "string"), ("metric", "string
                  ("p95", "number"), ("exact", "string")]
 
 
-def stats_table(payload: dict[str, Any], clients: list[Client], rng: TimeRange,
+def stats_table(stats: StatsService, payload: dict[str, Any], clients: list[Client], rng: TimeRange,
                 ref_id: str | None) -> dict[str, Any]:
     """One row per host and metric; the numbers are StatsService's, which GET /api/stats returns."""
     names = requested_names(payload.get("metrics"), "payload.metrics")
@@ -43,7 +43,6 @@ def stats_table(payload: dict[str, Any], clients: list[Client], rng: TimeRange,
                          details={"allowed": list(SYSTEM_METRIC_NAMES)})
     rows: list[list[Any]] = []
     if not rng.empty:
-        stats = current_state().stats
         for c in clients:
             result = stats.stats(c.id, rng.start, rng.end, fields)
             for f in fields:
@@ -65,10 +64,9 @@ def _max_of(items: Any, key: str) -> float | None:
     return max(values) if values else None
 
 
-def fleet_table(clients: list[Client], ref_id: str | None) -> dict[str, Any]:
+def fleet_table(clients: list[Client], online_timeout: int, ref_id: str | None) -> dict[str, Any]:
     """Every host now: online or offline (the dashboard's timeout), last seen, latest values, worst mount."""
-    state = current_state()
-    now, timeout = time.time(), state.online_timeout()
+    now, timeout = time.time(), online_timeout
     rows: list[list[Any]] = []
     for c in clients:
         latest = c.last_sample or {}
