@@ -1,7 +1,9 @@
-"""The metric catalogue: one place that names every metric, its unit and meaning.
+"""The metric catalogue: one place that names every metric, its unit, meaning and labels.
 
-The agent emits these fields, the API validates and stores them, the alerting worker evaluates them, the
-Grafana API lists them and the README's metric table is generated from them (a test keeps it in sync).
+The agent emits these fields, the API validates and stores them, the alerting worker evaluates them and words
+its notifications with their labels, the Grafana API lists them. Generated from them, with a test keeping each
+in sync: the README's metric table, the dashboard's metric list (dashboards/web/src/catalogue.gen.ts, written
+by ``python dashboards/web/gen_catalogue.py``) and the Grafana dashboards (dashboards/grafana/generate.py).
 It imports nothing, so every component (the agent included) can use it.
 """
 
@@ -11,44 +13,85 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Alerting:
+    """How alert rules watch a metric and how people read it.
+
+    ``label`` names it in the threshold editor ("CPU %", "Any mount: space %"); ``headline`` is the subject of
+    a notification's headline, with ``{key}`` standing for the mount or GPU index that crossed ("GPU {key}
+    temperature"). ``metric_type`` is the name rules use; empty for a system metric, whose own name it is.
+    """
+
+    label: str
+    headline: str
+    metric_type: str = ""
+
+
+@dataclass(frozen=True)
 class Metric:
     name: str
-    unit: str  # "percent", "bytes", "celsius", "watts"
+    unit: str  # "percent", "bytes", "celsius", "watts", "count"
     description: str
     family: str  # "system" (one value per sample), "disk" (per mount), "gpu" (per GPU)
     integer: bool = False  # stored as an integer field (InfluxDB field types are fixed once written)
+    label: str = ""  # short, on the dashboard's cards and charts (system metrics; the others show their key)
+    title: str = ""  # a chart's title in the Grafana dashboards ("" where no chart shows the metric alone)
+    alerting: Alerting | None = None  # None: alert rules cannot watch it
+
+    @property
+    def alert_type(self) -> str | None:
+        """The ``metric_type`` alert rules use for this metric, or None if they cannot watch it."""
+        if self.alerting is None:
+            return None
+        return self.alerting.metric_type or self.name
 
 
-# The original six: one value per sample, measurement "system".
-SYSTEM_METRICS: tuple[Metric, ...] = (
-    Metric("cpu_percent", "percent", "CPU utilisation across all cores", "system"),
-    Metric("ram_percent", "percent", "Memory in use (total - available) / total", "system"),
-    Metric("disk_percent", "percent", "Used space of the root filesystem", "system"),
-    Metric("inode_percent", "percent", "Used inodes of the root filesystem", "system"),
-    Metric("docker_bytes", "bytes", "Docker disk usage: images, containers, volumes, build cache", "system",
-           integer=True),
-    Metric("gpu_percent", "percent", "Mean GPU utilisation across all GPUs", "system"),
-)
+# One value per sample, measurement "system". Each metric is a name of its own so that the Grafana generator
+# and the tests can refer to it without spelling its field.
+CPU_PERCENT = Metric("cpu_percent", "percent", "CPU utilisation across all cores", "system",
+                     label="CPU", title="CPU", alerting=Alerting("CPU %", "CPU"))
+RAM_PERCENT = Metric("ram_percent", "percent", "Memory in use (total - available) / total", "system",
+                     label="RAM", title="Memory", alerting=Alerting("RAM %", "Memory"))
+DISK_PERCENT = Metric("disk_percent", "percent", "Used space of the root filesystem", "system",
+                      label="Disk /", title="Root disk used", alerting=Alerting("Disk / %", "Disk /"))
+INODE_PERCENT = Metric("inode_percent", "percent", "Used inodes of the root filesystem", "system",
+                       label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"))
+DOCKER_BYTES = Metric("docker_bytes", "bytes", "Docker disk usage: images, containers, volumes, build cache",
+                      "system", integer=True, label="Docker", title="Docker disk usage",
+                      alerting=Alerting("Docker bytes", "Docker disk usage"))
+GPU_PERCENT = Metric("gpu_percent", "percent", "Mean GPU utilisation across all GPUs", "system",
+                     label="GPU", title="GPU utilisation (mean of GPUs)",
+                     alerting=Alerting("GPU (mean) %", "GPU (mean)"))
+SYSTEM_METRICS: tuple[Metric, ...] = (CPU_PERCENT, RAM_PERCENT, DISK_PERCENT, INODE_PERCENT, DOCKER_BYTES,
+                                      GPU_PERCENT)
 
 # Per mount, measurement "disk", tag "mount". *_percent fields are derived by the API at ingest.
-DISK_METRICS: tuple[Metric, ...] = (
-    Metric("used_bytes", "bytes", "Used space of the mount", "disk", integer=True),
-    Metric("total_bytes", "bytes", "Size of the mount", "disk", integer=True),
-    Metric("inodes_used", "count", "Used inodes of the mount", "disk", integer=True),
-    Metric("inodes_total", "count", "Inodes of the mount", "disk", integer=True),
-    Metric("used_percent", "percent", "Used space of the mount in percent", "disk"),
-    Metric("inodes_percent", "percent", "Used inodes of the mount in percent", "disk"),
-)
+MOUNT_USED_BYTES = Metric("used_bytes", "bytes", "Used space of the mount", "disk", integer=True)
+MOUNT_TOTAL_BYTES = Metric("total_bytes", "bytes", "Size of the mount", "disk", integer=True)
+MOUNT_INODES_USED = Metric("inodes_used", "count", "Used inodes of the mount", "disk", integer=True)
+MOUNT_INODES_TOTAL = Metric("inodes_total", "count", "Inodes of the mount", "disk", integer=True)
+MOUNT_USED_PERCENT = Metric("used_percent", "percent", "Used space of the mount in percent", "disk",
+                            title="Disk used",
+                            alerting=Alerting("Any mount: space %", "Disk {key}", "mount_used_percent"))
+MOUNT_INODES_PERCENT = Metric("inodes_percent", "percent", "Used inodes of the mount in percent", "disk",
+                              title="Inodes used",
+                              alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"))
+DISK_METRICS: tuple[Metric, ...] = (MOUNT_USED_BYTES, MOUNT_TOTAL_BYTES, MOUNT_INODES_USED, MOUNT_INODES_TOTAL,
+                                    MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT)
 
 # Per GPU, measurement "gpu", tag "gpu" (the NVML index). mem_percent is derived by the API at ingest.
-GPU_METRICS: tuple[Metric, ...] = (
-    Metric("util_percent", "percent", "GPU utilisation (NVML utilization.gpu)", "gpu"),
-    Metric("mem_used_bytes", "bytes", "GPU memory in use", "gpu", integer=True),
-    Metric("mem_total_bytes", "bytes", "GPU memory in total", "gpu", integer=True),
-    Metric("mem_percent", "percent", "GPU memory in use in percent", "gpu"),
-    Metric("temp_c", "celsius", "GPU temperature", "gpu"),
-    Metric("power_w", "watts", "GPU power draw", "gpu"),
-)
+GPU_UTIL_PERCENT = Metric("util_percent", "percent", "GPU utilisation (NVML utilization.gpu)", "gpu",
+                          title="GPU utilisation",
+                          alerting=Alerting("Any GPU: utilisation %", "GPU {key} utilisation", "gpu_util_percent"))
+GPU_MEM_USED_BYTES = Metric("mem_used_bytes", "bytes", "GPU memory in use", "gpu", integer=True)
+GPU_MEM_TOTAL_BYTES = Metric("mem_total_bytes", "bytes", "GPU memory in total", "gpu", integer=True)
+GPU_MEM_PERCENT = Metric("mem_percent", "percent", "GPU memory in use in percent", "gpu",
+                         title="GPU memory used",
+                         alerting=Alerting("Any GPU: memory %", "GPU {key} memory", "gpu_mem_percent"))
+GPU_TEMP_C = Metric("temp_c", "celsius", "GPU temperature", "gpu", title="GPU temperature",
+                    alerting=Alerting("Any GPU: temperature °C", "GPU {key} temperature", "gpu_temp_c"))
+GPU_POWER_W = Metric("power_w", "watts", "GPU power draw", "gpu", title="GPU power")
+GPU_METRICS: tuple[Metric, ...] = (GPU_UTIL_PERCENT, GPU_MEM_USED_BYTES, GPU_MEM_TOTAL_BYTES, GPU_MEM_PERCENT,
+                                   GPU_TEMP_C, GPU_POWER_W)
 
 ALL_METRICS: tuple[Metric, ...] = SYSTEM_METRICS + DISK_METRICS + GPU_METRICS
 SYSTEM_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in SYSTEM_METRICS)
@@ -68,13 +111,9 @@ def metric(name: str, family: str = "system") -> Metric:
     raise KeyError(f"{family}.{name}")
 
 
-# What alert rules can watch: metric_type -> (family, stored field). Per-mount and per-GPU types fire for the
-# mount or GPU that crossed; a rule may narrow them to one mount or one GPU index.
-ALERT_METRIC_TYPES: dict[str, tuple[str, str]] = {
-    **{m.name: ("system", m.name) for m in SYSTEM_METRICS},
-    "mount_used_percent": ("disk", "used_percent"),
-    "mount_inodes_percent": ("disk", "inodes_percent"),
-    "gpu_util_percent": ("gpu", "util_percent"),
-    "gpu_mem_percent": ("gpu", "mem_percent"),
-    "gpu_temp_c": ("gpu", "temp_c"),
-}
+# What alert rules can watch, in catalogue order: metric_type -> its metric. Per-mount and per-GPU types fire
+# for the mount or GPU that crossed; a rule may narrow them to one mount or one GPU index.
+ALERT_METRICS: dict[str, Metric] = {m.alert_type: m for m in ALL_METRICS if m.alert_type is not None}
+ALERT_METRIC_TYPES: dict[str, tuple[str, str]] = {t: (m.family, m.name) for t, m in ALERT_METRICS.items()}
+ALERT_LABELS: dict[str, str] = {t: m.alerting.label for t, m in ALERT_METRICS.items() if m.alerting}
+ALERT_HEADLINES: dict[str, str] = {t: m.alerting.headline for t, m in ALERT_METRICS.items() if m.alerting}

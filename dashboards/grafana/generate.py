@@ -5,6 +5,9 @@ API (simpod-json-datasource, uid ``statusmon-json``), one on InfluxDB directly i
 ``statusmon-influxdb``). Alert history lives in the API's metadata database, so the alert annotations of both
 sets come from the JSON API. tests/grafana/test_dashboards.py checks the files are what this writes.
 
+Metric names, units and chart titles come from the catalogue (statusmon/metrics.py), JSON API target names from
+the API's own naming (api/grafana/catalogue.py); this file only chooses which metric goes on which panel.
+
     python dashboards/grafana/generate.py
 """
 
@@ -16,10 +19,34 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the catalogue is the repository's own package
+    sys.path.insert(0, str(ROOT))
+
+from api.grafana.catalogue import target_name  # noqa: E402
+from statusmon.metrics import (  # noqa: E402
+    CPU_PERCENT,
+    DISK_PERCENT,
+    DOCKER_BYTES,
+    FAMILY_KEY,
+    GPU_MEM_PERCENT,
+    GPU_PERCENT,
+    GPU_POWER_W,
+    GPU_TEMP_C,
+    GPU_UTIL_PERCENT,
+    INODE_PERCENT,
+    MOUNT_INODES_PERCENT,
+    MOUNT_USED_PERCENT,
+    RAM_PERCENT,
+    SYSTEM_METRICS,
+    Metric,
+)
+
 OUT = HERE / "dashboards"
 SCHEMA_VERSION = 39
 JSON_DS = {"type": "simpod-json-datasource", "uid": "statusmon-json"}
 INFLUX_DS = {"type": "influxdb", "uid": "statusmon-influxdb"}
+# Catalogue unit -> Grafana unit id.
 UNITS = {"percent": "percent", "bytes": "bytes", "celsius": "celsius", "watts": "watt", "count": "short"}
 
 
@@ -44,13 +71,28 @@ class Board:
             self.x, self.y = 0, self.y + height
 
 
-# The per-host percent charts of both fleet dashboards (JSON API and InfluxDB): metric, panel title.
-FLEET_PERCENT_PANELS = (
-    ("cpu_percent", "CPU"),
-    ("ram_percent", "Memory"),
-    ("disk_percent", "Root disk used"),
-    ("inode_percent", "Root inodes used"),
+# Which metric goes on which panel, shared by both sets (JSON API and InfluxDB).
+FLEET_PER_HOST = (CPU_PERCENT, RAM_PERCENT, DISK_PERCENT, INODE_PERCENT)  # fleet: one line per host
+WORST_MOUNT = (  # fleet: each host's worst mount
+    (MOUNT_USED_PERCENT, "Worst mount used per host (max)"),
+    (MOUNT_INODES_PERCENT, "Worst mount inodes per host (max)"),
 )
+HOST_PEAKS = (CPU_PERCENT, RAM_PERCENT)  # host detail: the mean and a peak
+HOST_ROOT = (DISK_PERCENT, INODE_PERCENT)  # host detail: one chart for the root filesystem
+HOST_PER_KEY = (MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_UTIL_PERCENT, GPU_MEM_PERCENT, GPU_TEMP_C, GPU_POWER_W)
+# alerts: the per-interval maximum of what alert rules most often watch
+ALERT_MAXIMA = (CPU_PERCENT, RAM_PERCENT, MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_TEMP_C, GPU_MEM_PERCENT)
+FLEET_WORST_COLUMNS = (MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_TEMP_C)  # the JSON API's fleet table
+
+
+def chart_title(m: Metric) -> str:
+    """A chart of one metric: its catalogue title, per mount where there is one line per mount."""
+    return f"{m.title} per mount" if m.family == "disk" else m.title
+
+
+def worst_column(m: Metric) -> str:
+    """The JSON API fleet table's column with a host's worst mount or GPU for ``m`` (api/grafana/tables.py)."""
+    return "max_" + {"disk": "mount", "gpu": "gpu"}[m.family] + "_" + m.name
 
 
 def timeseries(
@@ -93,6 +135,14 @@ def unit_override(names: list[str], unit: str) -> dict[str, Any]:
         "matcher": {"id": "byRegexp", "options": "^(" + "|".join(names) + ")$"},
         "properties": [{"id": "unit", "value": unit}],
     }
+
+
+def unit_overrides(columns: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """One override per catalogue unit of the (column, unit) pairs, units in order of first appearance."""
+    by_unit: dict[str, list[str]] = {}
+    for name, unit in columns:
+        by_unit.setdefault(unit, []).append(name)
+    return [unit_override(names, UNITS.get(unit, unit)) for unit, names in by_unit.items()]
 
 
 STATUS_OVERRIDE = {
@@ -163,6 +213,13 @@ def alert_annotation(client: str) -> dict[str, Any]:
     }
 
 
+def alert_history_table(title: str) -> dict[str, Any]:
+    """The alert history of the hosts in $host, from the JSON API (both sets: InfluxDB does not hold it)."""
+    return table_panel(
+        title, JSON_DS, [jt("alerts", "$host")], [unit_override(["time", "timeEnd"], "dateTimeAsIso")]
+    )
+
+
 # -- JSON API ------------------------------------------------------------
 
 
@@ -170,6 +227,15 @@ def jt(target: str, client: str = "", ref: str = "A", **payload: str) -> dict[st
     p: dict[str, str] = {"client": client} if client else {}
     p.update(payload)
     return {"refId": ref, "datasource": JSON_DS, "target": target, "payload": p}
+
+
+def mt(m: Metric, client: str = "", ref: str = "A", **payload: str) -> dict[str, Any]:
+    """A JSON API target for one catalogue metric."""
+    return jt(target_name(m), client, ref, **payload)
+
+
+def json_chart(title: str, m: Metric, client: str = "", **payload: str) -> dict[str, Any]:
+    return timeseries(title, JSON_DS, [mt(m, client, **payload)], m.unit)
 
 
 def json_host_variable(multi: bool) -> dict[str, Any]:
@@ -192,112 +258,64 @@ def json_host_variable(multi: bool) -> dict[str, Any]:
 ADHOC_JSON = {"name": "filters", "label": "Filters", "type": "adhoc", "datasource": JSON_DS}
 
 
-def json_sets() -> dict[str, dict[str, Any]]:
-    fleet = Board()
-    fleet.add(
-        table_panel(
-            "Hosts: status and latest values",
-            JSON_DS,
-            [jt("fleet")],
-            [
-                STATUS_OVERRIDE,
-                unit_override(
-                    [
-                        "cpu_percent",
-                        "ram_percent",
-                        "disk_percent",
-                        "inode_percent",
-                        "gpu_percent",
-                        "max_mount_used_percent",
-                        "max_mount_inodes_percent",
-                    ],
-                    "percent",
-                ),
-                unit_override(["docker_bytes"], "bytes"),
-                unit_override(["max_gpu_temp_c"], "celsius"),
-                unit_override(["last_seen"], "dateTimeFromNow"),
-            ],
-        ),
-        width=24,
-        height=9,
+def json_fleet_table() -> dict[str, Any]:
+    columns = [(m.name, m.unit) for m in SYSTEM_METRICS] + [(worst_column(m), m.unit) for m in FLEET_WORST_COLUMNS]
+    return table_panel(
+        "Hosts: status and latest values",
+        JSON_DS,
+        [jt("fleet")],
+        [STATUS_OVERRIDE, *unit_overrides(columns), unit_override(["last_seen"], "dateTimeFromNow")],
     )
-    for name, title in FLEET_PERCENT_PANELS:
-        fleet.add(timeseries(f"{title} per host", JSON_DS, [jt(name)], "percent"))
-    fleet.add(
-        timeseries(
-            "Worst mount used per host (max)",
-            JSON_DS,
-            [jt("disk.used_percent", aggregation="max")],
-            "percent",
-        )
-    )
-    fleet.add(timeseries("GPU utilisation (mean of GPUs)", JSON_DS, [jt("gpu_percent")], "percent"))
 
+
+def json_fleet() -> Board:
+    fleet = Board()
+    fleet.add(json_fleet_table(), width=24, height=9)
+    for m in FLEET_PER_HOST:
+        fleet.add(json_chart(f"{m.title} per host", m))
+    m, title = WORST_MOUNT[0]  # space only: the GPU mean takes the other half of the row
+    fleet.add(json_chart(title, m, aggregation="max"))
+    fleet.add(json_chart(GPU_PERCENT.title, GPU_PERCENT))
+    return fleet
+
+
+def json_host() -> Board:
     host = Board()
-    for name, title, unit in (("cpu_percent", "CPU", "percent"), ("ram_percent", "Memory", "percent")):
-        host.add(
-            timeseries(
-                title, JSON_DS, [jt(name, "$host", "A"), jt(name, "$host", "B", aggregation="p95")], unit
-            )
-        )
+    for m in HOST_PEAKS:
+        host.add(timeseries(m.title, JSON_DS, [mt(m, "$host", "A"), mt(m, "$host", "B", aggregation="p95")], m.unit))
     host.add(
         timeseries(
             "Root disk and inodes",
             JSON_DS,
-            [jt("disk_percent", "$host", "A"), jt("inode_percent", "$host", "B")],
+            [mt(m, "$host", ref) for m, ref in zip(HOST_ROOT, "AB", strict=True)],
             "percent",
         )
     )
-    host.add(timeseries("Docker disk usage", JSON_DS, [jt("docker_bytes", "$host")], "bytes"))
-    host.add(timeseries("Disk used per mount", JSON_DS, [jt("disk.used_percent", "$host")], "percent"))
-    host.add(timeseries("Inodes used per mount", JSON_DS, [jt("disk.inodes_percent", "$host")], "percent"))
-    host.add(timeseries("GPU utilisation", JSON_DS, [jt("gpu.util_percent", "$host")], "percent"))
-    host.add(timeseries("GPU memory used", JSON_DS, [jt("gpu.mem_percent", "$host")], "percent"))
-    host.add(timeseries("GPU temperature", JSON_DS, [jt("gpu.temp_c", "$host")], "celsius"))
-    host.add(timeseries("GPU power", JSON_DS, [jt("gpu.power_w", "$host")], "watts"))
+    host.add(json_chart(DOCKER_BYTES.title, DOCKER_BYTES, "$host"))
+    for m in HOST_PER_KEY:
+        host.add(json_chart(chart_title(m), m, "$host"))
     host.add(
         table_panel("Over the range: count, min, max, avg, p95", JSON_DS, [jt("stats", "$host")]),
         width=24,
         height=9,
     )
+    return host
 
+
+def json_alerts() -> Board:
     alerts = Board()
-    alerts.add(
-        table_panel(
-            "Alert history",
-            JSON_DS,
-            [jt("alerts", "$host")],
-            [unit_override(["time", "timeEnd"], "dateTimeAsIso")],
-        ),
-        width=24,
-        height=9,
-    )
-    alerts.add(timeseries("CPU", JSON_DS, [jt("cpu_percent", "$host", aggregation="max")], "percent"))
-    alerts.add(timeseries("Memory", JSON_DS, [jt("ram_percent", "$host", aggregation="max")], "percent"))
-    alerts.add(
-        timeseries(
-            "Disk used per mount", JSON_DS, [jt("disk.used_percent", "$host", aggregation="max")], "percent"
-        )
-    )
-    alerts.add(
-        timeseries(
-            "Inodes used per mount",
-            JSON_DS,
-            [jt("disk.inodes_percent", "$host", aggregation="max")],
-            "percent",
-        )
-    )
-    alerts.add(
-        timeseries("GPU temperature", JSON_DS, [jt("gpu.temp_c", "$host", aggregation="max")], "celsius")
-    )
-    alerts.add(
-        timeseries("GPU memory used", JSON_DS, [jt("gpu.mem_percent", "$host", aggregation="max")], "percent")
-    )
+    alerts.add(alert_history_table("Alert history"), width=24, height=9)
+    for m in ALERT_MAXIMA:
+        alerts.add(json_chart(chart_title(m), m, "$host", aggregation="max"))
+    return alerts
+
+
+def json_sets() -> dict[str, dict[str, Any]]:
     return {
         "json-api/fleet-overview.json": dashboard(
             "statusmon-fleet",
             "Status Monitor: fleet overview",
-            fleet,
+            json_fleet(),
             [ADHOC_JSON],
             ["json-api"],
             [alert_annotation("")],
@@ -305,7 +323,7 @@ def json_sets() -> dict[str, dict[str, Any]]:
         "json-api/host-detail.json": dashboard(
             "statusmon-host",
             "Status Monitor: host detail",
-            host,
+            json_host(),
             [json_host_variable(False)],
             ["json-api"],
             [alert_annotation("$host")],
@@ -313,7 +331,7 @@ def json_sets() -> dict[str, dict[str, Any]]:
         "json-api/alerts.json": dashboard(
             "statusmon-alerts",
             "Status Monitor: alerts",
-            alerts,
+            json_alerts(),
             [json_host_variable(True)],
             ["json-api"],
             [alert_annotation("$host")],
@@ -339,11 +357,17 @@ def iq(query: str, ref: str = "A", alias: str = "", fmt: str = "time_series") ->
 
 
 HOST = '"host" =~ /^$host$/'
+IN_HOST = HOST + " AND "
 
 
 def series_q(fn: str, field: str, measurement: str, where: str, by: str = "") -> str:
     group = "time($__interval)" + (f', "{by}"' if by else "")
     return f'SELECT {fn}("{field}") FROM "{measurement}" WHERE {where}$timeFilter GROUP BY {group} fill(none)'
+
+
+def metric_q(fn: str, m: Metric, where: str = "", by: str = "") -> str:
+    """``fn`` of one catalogue metric per interval: its family is the measurement it is stored in."""
+    return series_q(fn, m.name, m.family, where, by)
 
 
 def influx_host_variable(multi: bool) -> dict[str, Any]:
@@ -364,169 +388,115 @@ def influx_host_variable(multi: bool) -> dict[str, Any]:
     }
 
 
-def influx_sets() -> dict[str, dict[str, Any]]:
-    fleet = Board()
-    last = ", ".join(
-        f'last("{f}") AS "{f}"'
-        for f in (
-            "cpu_percent",
-            "ram_percent",
-            "disk_percent",
-            "inode_percent",
-            "docker_bytes",
-            "gpu_percent",
-        )
-    )
-    fleet.add(
-        table_panel(
-            "Hosts: latest values in the range",
-            INFLUX_DS,
-            [iq(f'SELECT {last} FROM "system" WHERE $timeFilter GROUP BY "host"', fmt="table")],
-            [
-                unit_override(
-                    ["cpu_percent", "ram_percent", "disk_percent", "inode_percent", "gpu_percent"], "percent"
-                ),
-                unit_override(["docker_bytes"], "bytes"),
-            ],
-        ),
-        width=24,
-        height=9,
-    )
-    for field, title in FLEET_PERCENT_PANELS:
-        fleet.add(
-            timeseries(
-                f"{title} per host",
-                INFLUX_DS,
-                [iq(series_q("mean", field, "system", "", "host"), alias="$tag_host")],
-                "percent",
-            )
-        )
-    fleet.add(
-        timeseries(
-            "Worst mount used per host (max)",
-            INFLUX_DS,
-            [iq(series_q("max", "used_percent", "disk", "", "host"), alias="$tag_host")],
-            "percent",
-        )
-    )
-    fleet.add(
-        timeseries(
-            "Worst mount inodes per host (max)",
-            INFLUX_DS,
-            [iq(series_q("max", "inodes_percent", "disk", "", "host"), alias="$tag_host")],
-            "percent",
-        )
+def influx_fleet_table() -> dict[str, Any]:
+    last = ", ".join(f'last("{m.name}") AS "{m.name}"' for m in SYSTEM_METRICS)
+    return table_panel(
+        "Hosts: latest values in the range",
+        INFLUX_DS,
+        [iq(f'SELECT {last} FROM "system" WHERE $timeFilter GROUP BY "host"', fmt="table")],
+        unit_overrides([(m.name, m.unit) for m in SYSTEM_METRICS]),
     )
 
+
+def influx_fleet() -> Board:
+    fleet = Board()
+    fleet.add(influx_fleet_table(), width=24, height=9)
+    for m in FLEET_PER_HOST:
+        fleet.add(
+            timeseries(
+                f"{m.title} per host", INFLUX_DS, [iq(metric_q("mean", m, by="host"), alias="$tag_host")], m.unit
+            )
+        )
+    for m, title in WORST_MOUNT:
+        fleet.add(timeseries(title, INFLUX_DS, [iq(metric_q("max", m, by="host"), alias="$tag_host")], m.unit))
+    return fleet
+
+
+def influx_per_key_chart(m: Metric) -> dict[str, Any]:
+    """One line per mount or GPU of the host."""
+    key = FAMILY_KEY[m.family]
+    alias = "GPU $tag_gpu" if m.family == "gpu" else f"$tag_{key}"
+    return timeseries(chart_title(m), INFLUX_DS, [iq(metric_q("mean", m, IN_HOST, key or ""), alias=alias)], m.unit)
+
+
+def stats_columns(m: Metric, count: bool) -> str:
+    """min, max, avg and p95 of a system metric over the range (and the sample count), prefixed cpu_, ram_..."""
+    prefix = m.name.split("_")[0]
+    fns = ((("count", "count"),) if count else ()) + (("min", "min"), ("max", "max"), ("mean", "avg"))
+    return ", ".join(
+        [f'{fn}("{m.name}") AS "{prefix}_{name}"' for fn, name in fns]
+        + [f'percentile("{m.name}", 95) AS "{prefix}_p95"']
+    )
+
+
+def influx_stats_table() -> dict[str, Any]:
+    stats = ", ".join(stats_columns(m, count=i == 0) for i, m in enumerate(HOST_PEAKS))
+    return table_panel(
+        "Over the range: CPU and memory min, max, avg, p95",
+        INFLUX_DS,
+        [iq(f'SELECT {stats} FROM "system" WHERE {HOST} AND $timeFilter', fmt="table")],
+    )
+
+
+def influx_host() -> Board:
     host = Board()
-    w = HOST + " AND "
-    for field, title in (("cpu_percent", "CPU"), ("ram_percent", "Memory")):
+    for m in HOST_PEAKS:
         host.add(
             timeseries(
-                title,
+                m.title,
                 INFLUX_DS,
-                [
-                    iq(series_q("mean", field, "system", w), "A", "mean"),
-                    iq(series_q("max", field, "system", w), "B", "max"),
-                ],
-                "percent",
+                [iq(metric_q("mean", m, IN_HOST), "A", "mean"), iq(metric_q("max", m, IN_HOST), "B", "max")],
+                m.unit,
             )
         )
     host.add(
         timeseries(
             "Root disk and inodes",
             INFLUX_DS,
-            [
-                iq(series_q("mean", "disk_percent", "system", w), "A", "disk_percent"),
-                iq(series_q("mean", "inode_percent", "system", w), "B", "inode_percent"),
-            ],
+            [iq(metric_q("mean", m, IN_HOST), ref, m.name) for m, ref in zip(HOST_ROOT, "AB", strict=True)],
             "percent",
         )
     )
     host.add(
         timeseries(
-            "Docker disk usage",
+            DOCKER_BYTES.title,
             INFLUX_DS,
-            [iq(series_q("mean", "docker_bytes", "system", w), alias="docker_bytes")],
-            "bytes",
+            [iq(metric_q("mean", DOCKER_BYTES, IN_HOST), alias=DOCKER_BYTES.name)],
+            DOCKER_BYTES.unit,
         )
     )
-    for field, title in (
-        ("used_percent", "Disk used per mount"),
-        ("inodes_percent", "Inodes used per mount"),
-    ):
-        host.add(
-            timeseries(
-                title,
-                INFLUX_DS,
-                [iq(series_q("mean", field, "disk", w, "mount"), alias="$tag_mount")],
-                "percent",
-            )
-        )
-    for field, title, unit in (
-        ("util_percent", "GPU utilisation", "percent"),
-        ("mem_percent", "GPU memory used", "percent"),
-        ("temp_c", "GPU temperature", "celsius"),
-        ("power_w", "GPU power", "watts"),
-    ):
-        host.add(
-            timeseries(
-                title, INFLUX_DS, [iq(series_q("mean", field, "gpu", w, "gpu"), alias="GPU $tag_gpu")], unit
-            )
-        )
-    stats = (
-        ", ".join(
-            f'{fn}("cpu_percent") AS "cpu_{name}"'
-            for fn, name in (("count", "count"), ("min", "min"), ("max", "max"), ("mean", "avg"))
-        )
-        + ', percentile("cpu_percent", 95) AS "cpu_p95", '
-        + ", ".join(
-            f'{fn}("ram_percent") AS "ram_{name}"'
-            for fn, name in (("min", "min"), ("max", "max"), ("mean", "avg"))
-        )
-        + ', percentile("ram_percent", 95) AS "ram_p95"'
-    )
-    host.add(
-        table_panel(
-            "Over the range: CPU and memory min, max, avg, p95",
-            INFLUX_DS,
-            [iq(f'SELECT {stats} FROM "system" WHERE {HOST} AND $timeFilter', fmt="table")],
-        ),
-        width=24,
-        height=5,
-    )
+    for m in HOST_PER_KEY:
+        host.add(influx_per_key_chart(m))
+    host.add(influx_stats_table(), width=24, height=5)
+    return host
 
-    alerts = Board()
-    alerts.add(
-        table_panel(
-            "Alert history (from the JSON API)",
-            JSON_DS,
-            [jt("alerts", "$host")],
-            [unit_override(["time", "timeEnd"], "dateTimeAsIso")],
-        ),
-        width=24,
-        height=9,
+
+def influx_maximum_chart(m: Metric) -> dict[str, Any]:
+    """The per-interval maximum of each series of the hosts in $host: what an alert rule would have seen."""
+    key = FAMILY_KEY[m.family]
+    alias = f"$tag_host $tag_{key}" if key else "$tag_host"
+    by = f', "{key}"' if key else ""
+    q = (
+        f'SELECT max("{m.name}") FROM "{m.family}" WHERE {HOST} AND $timeFilter '
+        f'GROUP BY time($__interval), "host"{by} fill(none)'
     )
-    for field, measurement, by, title, unit in (
-        ("cpu_percent", "system", "host", "CPU (max)", "percent"),
-        ("ram_percent", "system", "host", "Memory (max)", "percent"),
-        ("used_percent", "disk", "mount", "Disk used per mount (max)", "percent"),
-        ("inodes_percent", "disk", "mount", "Inodes used per mount (max)", "percent"),
-        ("temp_c", "gpu", "gpu", "GPU temperature (max)", "celsius"),
-        ("mem_percent", "gpu", "gpu", "GPU memory used (max)", "percent"),
-    ):
-        alias = "$tag_host" if by == "host" else f"$tag_host $tag_{by}"
-        extra_by = "" if by == "host" else f', "{by}"'
-        q = (
-            f'SELECT max("{field}") FROM "{measurement}" WHERE {HOST} AND $timeFilter '
-            f'GROUP BY time($__interval), "host"{extra_by} fill(none)'
-        )
-        alerts.add(timeseries(title, INFLUX_DS, [iq(q, alias=alias)], unit))
+    return timeseries(f"{chart_title(m)} (max)", INFLUX_DS, [iq(q, alias=alias)], m.unit)
+
+
+def influx_alerts() -> Board:
+    alerts = Board()
+    alerts.add(alert_history_table("Alert history (from the JSON API)"), width=24, height=9)
+    for m in ALERT_MAXIMA:
+        alerts.add(influx_maximum_chart(m))
+    return alerts
+
+
+def influx_sets() -> dict[str, dict[str, Any]]:
     return {
         "influxdb/fleet-overview.json": dashboard(
             "statusmon-influx-fleet",
             "Status Monitor (InfluxDB): fleet overview",
-            fleet,
+            influx_fleet(),
             [],
             ["influxdb"],
             [alert_annotation("")],
@@ -534,7 +504,7 @@ def influx_sets() -> dict[str, dict[str, Any]]:
         "influxdb/host-detail.json": dashboard(
             "statusmon-influx-host",
             "Status Monitor (InfluxDB): host detail",
-            host,
+            influx_host(),
             [influx_host_variable(False)],
             ["influxdb"],
             [alert_annotation("$host")],
@@ -542,7 +512,7 @@ def influx_sets() -> dict[str, dict[str, Any]]:
         "influxdb/alerts.json": dashboard(
             "statusmon-influx-alerts",
             "Status Monitor (InfluxDB): alerts",
-            alerts,
+            influx_alerts(),
             [influx_host_variable(True)],
             ["influxdb"],
             [alert_annotation("$host")],

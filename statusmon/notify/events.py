@@ -14,14 +14,10 @@ from typing import Any
 
 from statusmon.alerts.machine import Transition
 from statusmon.alerts.rules import Rule
-from statusmon.metrics import ALERT_METRIC_TYPES, metric
+from statusmon.metrics import ALERT_HEADLINES, ALERT_METRIC_TYPES, metric
 
-LABELS = {
-    "cpu_percent": "CPU", "ram_percent": "Memory", "disk_percent": "Disk /", "inode_percent": "Inodes /",
-    "docker_bytes": "Docker disk usage", "gpu_percent": "GPU (mean)", "mount_used_percent": "Disk {key}",
-    "mount_inodes_percent": "Inodes {key}", "gpu_util_percent": "GPU {key} utilisation",
-    "gpu_mem_percent": "GPU {key} memory", "gpu_temp_c": "GPU {key} temperature",
-}
+# The subject of a metric alert's headline, per metric_type: the catalogue's wording.
+LABELS = ALERT_HEADLINES
 
 
 def unit_of(metric_type: str) -> str:
