@@ -23,11 +23,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from statusmon.alerts.machine import FIRING, OK, PENDING, AlertState, Transition, evaluate, evaluate_offline
-from statusmon.alerts.rules import Rule, RuleSet, default_rules
+from statusmon.alerts.rules import Rule, RuleSet, default_rules, rule_from_row
+from statusmon.meta.alert_rules import AlertRules
 from statusmon.meta.alerts import AlertDB, CycleWrites, StateKey
+from statusmon.meta.clients import ClientRegistry, Presence
 from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
 from statusmon.metrics import ALERT_METRIC_TYPES
@@ -38,12 +40,6 @@ log = logging.getLogger(__name__)
 
 OFFLINE_KEY = "offline"
 States = dict[StateKey, tuple[str, AlertState]]
-
-
-class Host(NamedTuple):
-    id: str
-    hostname: str
-    last_seen: int | None
 
 
 def significant(old: AlertState, new: AlertState) -> bool:
@@ -78,6 +74,8 @@ class Evaluator:
         self.meta = meta
         self.store = store
         self.alerts = AlertDB(meta)
+        self.rules = AlertRules(meta)
+        self.clients = ClientRegistry(meta)
         self.public_url = public_url
         # Which channels new notifications are queued for (configured and not disabled).
         self.channels = channels or (lambda gs: [])
@@ -91,9 +89,9 @@ class Evaluator:
 
     def _stored_rules(self) -> list[Rule]:
         """The stored rules, re-read only when their version changed."""
-        version = self.alerts.rules_version()
+        version = self.rules.version()
         if self._stored is None or self._stored[0] != version:
-            self._stored = (version, self.alerts.rules())
+            self._stored = (version, [rule_from_row(r) for r in self.rules.list()])
         return self._stored[1]
 
     def _rules(self, stored: list[Rule], defaults: list[Rule]) -> RuleSet:
@@ -113,8 +111,7 @@ class Evaluator:
         report = CycleReport(now=now)
         t0 = time.perf_counter()
         gs = GlobalSettings(self.meta).all()
-        clients = {r["id"]: Host(r["id"], r["hostname"], r["last_seen"] or None)
-                   for r in self.meta.query("SELECT id, hostname, last_seen FROM clients")}
+        clients = {c.id: c for c in self.clients.roster()}
         stored_rules = self._stored_rules()
         defaults = default_rules(gs["thresholds"])
         ruleset = self._rules(stored_rules, defaults)
@@ -141,7 +138,7 @@ class Evaluator:
             else:
                 progress[key] = (metric_type, new)
 
-        def emit(key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Host,
+        def emit(key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Presence,
                  event: dict[str, Any]) -> None:
             report.transitions += 1
             if t.kind == "firing":
