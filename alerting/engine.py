@@ -1,10 +1,15 @@
 """One evaluation cycle for every client: batched reads, the pure state machine, one write transaction.
 
-Per cycle: the clients, settings, rules and states are read from the metadata DB; each metric family that an
-enabled rule watches is read from the time-series store with ONE ``points`` query for all clients; every
-(rule, client, mount/GPU) state advances through ``statusmon.alerts.machine``; the offline alert of every client is
-checked; then the new states, history rows and notifications are written in one transaction (the outbox),
-and only then delivered (``alerting.delivery``).
+Per cycle, in steps (methods of ``Evaluator``, sharing one ``Cycle``):
+
+1. load: the clients, settings, rules and states are read from the metadata DB (through their owners);
+2. evaluate families: each metric family that an enabled rule watches is read from the time-series store with
+   ONE ``points`` query for all clients, and every (rule, client, mount/GPU) state of it advances through
+   ``statusmon.alerts.machine``;
+3. unseen: the states no sample reached (reminders while firing; states whose series, rule or client is gone);
+4. offline: the offline alert of every client;
+5. persist: the new states, history rows and notifications are written in one transaction (the outbox),
+   and only then delivered (``alerting.delivery``, not part of the cycle).
 
 The query window starts just after the oldest sample time that a recently evaluated state has seen, and never
 more than ``catchup`` seconds back: after the worker was down longer than that, older samples are skipped.
@@ -23,11 +28,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from statusmon.alerts.machine import FIRING, OK, PENDING, AlertState, Transition, evaluate, evaluate_offline
-from statusmon.alerts.rules import Rule, RuleSet, default_rules
+from statusmon.alerts.rules import Rule, RuleSet, default_rules, rule_from_row
+from statusmon.meta.alert_rules import AlertRules
 from statusmon.meta.alerts import AlertDB, CycleWrites, StateKey
+from statusmon.meta.clients import ClientRegistry, Presence
 from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
 from statusmon.metrics import ALERT_METRIC_TYPES
@@ -38,12 +45,6 @@ log = logging.getLogger(__name__)
 
 OFFLINE_KEY = "offline"
 States = dict[StateKey, tuple[str, AlertState]]
-
-
-class Host(NamedTuple):
-    id: str
-    hostname: str
-    last_seen: int | None
 
 
 def significant(old: AlertState, new: AlertState) -> bool:
@@ -71,6 +72,50 @@ class CycleReport:
         return sum(self.timings.values())
 
 
+@dataclass
+class Cycle:
+    """What the steps of one cycle share: read by ``Evaluator._load``, filled in by the steps after it."""
+
+    now: float
+    report: CycleReport
+    clients: dict[str, Presence]
+    ruleset: RuleSet
+    rules_by_key: dict[str, Rule]  # stored and default rules by their state key
+    states: States  # the evaluator's states (updated only once the cycle is written)
+    repeat: float  # seconds between reminders (0: none)
+    timeout: float  # the offline timeout
+    max_gap: float  # a longer gap between samples restarts a pending run
+    channels: list[str]  # where this cycle's notifications are queued
+    writes: CycleWrites = field(default_factory=CycleWrites)  # written at once
+    progress: States = field(default_factory=dict)  # mere progress: written every ``flush_every`` seconds
+    touched: set[StateKey] = field(default_factory=set)  # states evaluated over samples this cycle
+
+    def record(self, key: StateKey, metric_type: str, old: AlertState, new: AlertState) -> None:
+        """Keep a changed state: to write now if the change is significant, as progress otherwise."""
+        if significant(old, new):
+            self.writes.states[key] = (metric_type, new)
+        else:
+            self.progress[key] = (metric_type, new)
+
+    def emit(self, key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Presence,
+             event: dict[str, Any]) -> None:
+        """A transition: its history row (an incident opens or closes) and one notification per channel."""
+        self.report.transitions += 1
+        if t.kind == "firing":
+            self.writes.opened.append({
+                "rule_key": key[0], "rule_id": rule.id if rule else None, "client_id": client.id,
+                "hostname": client.hostname, "metric_type": metric_type, "series_key": key[2],
+                "threshold": rule.threshold if rule else None,
+                "direction": rule.direction if rule else None,
+                "duration_sec": rule.duration_sec if rule else int(self.timeout), "value": t.value,
+                "started_at": t.since, "fired_at": int(t.at)})
+        elif t.kind == "resolved":
+            self.writes.closed.append((key, int(t.at), t.value, "resolved"))
+        for ch in self.channels:
+            self.writes.outbox.append((ch, event))
+            self.report.notifications += 1
+
+
 class Evaluator:
     def __init__(self, meta: MetaDB, store: TimeSeriesStore, public_url: str = "",
                  channels: Callable[[dict[str, Any]], list[str]] | None = None, catchup: float = 900.0,
@@ -78,6 +123,8 @@ class Evaluator:
         self.meta = meta
         self.store = store
         self.alerts = AlertDB(meta)
+        self.rules = AlertRules(meta)
+        self.clients = ClientRegistry(meta)
         self.public_url = public_url
         # Which channels new notifications are queued for (configured and not disabled).
         self.channels = channels or (lambda gs: [])
@@ -91,9 +138,9 @@ class Evaluator:
 
     def _stored_rules(self) -> list[Rule]:
         """The stored rules, re-read only when their version changed."""
-        version = self.alerts.rules_version()
+        version = self.rules.version()
         if self._stored is None or self._stored[0] != version:
-            self._stored = (version, self.alerts.rules())
+            self._stored = (version, [rule_from_row(r) for r in self.rules.list()])
         return self._stored[1]
 
     def _rules(self, stored: list[Rule], defaults: list[Rule]) -> RuleSet:
@@ -109,139 +156,139 @@ class Evaluator:
             self._unsaved.clear()
 
     def run_cycle(self, now: float | None = None) -> CycleReport:
+        """Load, evaluate each family, the unseen states, the offline alerts, persist: see the module docstring.
+
+        ``report.timings``: ``load``, ``query`` (waiting for the store), ``evaluate`` (the rest of the three
+        evaluation steps), ``persist``.
+        """
         now = time.time() if now is None else now
         report = CycleReport(now=now)
         t0 = time.perf_counter()
-        gs = GlobalSettings(self.meta).all()
-        clients = {r["id"]: Host(r["id"], r["hostname"], r["last_seen"] or None)
-                   for r in self.meta.query("SELECT id, hostname, last_seen FROM clients")}
-        stored_rules = self._stored_rules()
-        defaults = default_rules(gs["thresholds"])
-        ruleset = self._rules(stored_rules, defaults)
-        rules_by_key = {r.key: r for r in stored_rules + defaults}
-        if self._states is None:
-            self._states = self.alerts.load_states()
-        states = self._states
-        repeat = max(0.0, float(gs["alert_repeat_hours"]) * 3600.0)
-        timeout = float(gs["online_timeout_seconds"])
-        max_gap = max(timeout, 30.0)
-        channels = self.channels(gs)
-        report.clients, report.rules, report.states = len(clients), len(stored_rules), len(states)
+        cycle = self._load(now, report)
         t1 = time.perf_counter()
         report.timings["load"] = t1 - t0
+        query_s = self._evaluate_families(cycle)
+        self._unseen(cycle)
+        self._offline(cycle)
+        t2 = time.perf_counter()
+        report.timings["query"] = query_s
+        report.timings["evaluate"] = t2 - t1 - query_s
+        self._persist(cycle)
+        report.timings["persist"] = time.perf_counter() - t2
+        return report
 
-        writes = CycleWrites()
-        progress: States = {}
-        touched: set[StateKey] = set()
-        query_s = 0.0
+    def _load(self, now: float, report: CycleReport) -> Cycle:
+        """Read the clients, settings, rules (when changed) and, on the first cycle, the states."""
+        gs = GlobalSettings(self.meta).all()
+        clients = {c.id: c for c in self.clients.roster()}
+        stored_rules = self._stored_rules()
+        defaults = default_rules(gs["thresholds"])
+        if self._states is None:
+            self._states = self.alerts.load_states()
+        timeout = float(gs["online_timeout_seconds"])
+        cycle = Cycle(now=now, report=report, clients=clients, ruleset=self._rules(stored_rules, defaults),
+                      rules_by_key={r.key: r for r in stored_rules + defaults}, states=self._states,
+                      repeat=max(0.0, float(gs["alert_repeat_hours"]) * 3600.0), timeout=timeout,
+                      max_gap=max(timeout, 30.0), channels=self.channels(gs))
+        report.clients, report.rules, report.states = len(clients), len(stored_rules), len(cycle.states)
+        return cycle
 
-        def record(key: StateKey, metric_type: str, old: AlertState, new: AlertState) -> None:
-            if significant(old, new):
-                writes.states[key] = (metric_type, new)
-            else:
-                progress[key] = (metric_type, new)
-
-        def emit(key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Host,
-                 event: dict[str, Any]) -> None:
-            report.transitions += 1
-            if t.kind == "firing":
-                writes.opened.append({
-                    "rule_key": key[0], "rule_id": rule.id if rule else None, "client_id": client.id,
-                    "hostname": client.hostname, "metric_type": metric_type, "series_key": key[2],
-                    "threshold": rule.threshold if rule else None,
-                    "direction": rule.direction if rule else None,
-                    "duration_sec": rule.duration_sec if rule else int(timeout), "value": t.value,
-                    "started_at": t.since, "fired_at": int(t.at)})
-            elif t.kind == "resolved":
-                writes.closed.append((key, int(t.at), t.value, "resolved"))
-            for ch in channels:
-                writes.outbox.append((ch, event))
-                report.notifications += 1
-
-        def evaluate_family(family: str, points: dict[tuple[str, str], Any]) -> None:
-            family_types = [m for m in metric_types if ALERT_METRIC_TYPES[m][0] == family]
-            for (client_id, series_key), series in points.items():
-                client = clients.get(client_id)
-                if client is None:
-                    continue
-                report.series += 1
-                report.points += len(series.time)
-                for metric_type in family_types:
-                    rules = ruleset.for_series(metric_type, client_id, series_key)
-                    values = series.values.get(ALERT_METRIC_TYPES[metric_type][1])
-                    if not rules or values is None:
-                        continue
-                    samples = list(zip(series.time, values, strict=True))
-                    for rule in rules:
-                        key = (rule.key, client_id, series_key)
-                        touched.add(key)
-                        old = states.get(key, (metric_type, AlertState()))[1]
-                        new, transitions = evaluate(rule, old, samples, now, repeat, max_gap)
-                        report.evaluations += 1
-                        if new != old:
-                            record(key, metric_type, old, new)
-                        for t in transitions:
-                            event = metric_event(t, rule, client_id, client.hostname, series_key,
-                                                 self.public_url)
-                            emit(key, metric_type, rule, t, client, event)
-
-        families = ruleset.families()
-        metric_types = ruleset.metric_types()
-        starts = self._window_starts(states, now)
+    def _evaluate_families(self, cycle: Cycle) -> float:
+        """One ``points`` query per metric family for all clients, each family evaluated as soon as its answer
+        is in; returns the seconds spent waiting for the store."""
+        families = cycle.ruleset.families()
+        metric_types = cycle.ruleset.metric_types()
+        starts = self._window_starts(cycle.states, cycle.now)
         # The family queries run side by side (InfluxDB answers them in parallel); each family is evaluated
         # as soon as its answer is in, while the others are still being read.
         pool = ThreadPoolExecutor(max_workers=max(1, len(families)), thread_name_prefix="alert-query")
         q0 = time.perf_counter()
-        futures = {pool.submit(self.store.points, family, starts.get(family, int(now - self.catchup)),
-                               int(now) + 1, sorted(fields)): family for family, fields in families.items()}
-        report.queries = len(futures)
+        futures = {pool.submit(self.store.points, family, starts.get(family, int(cycle.now - self.catchup)),
+                               int(cycle.now) + 1, sorted(fields)): family for family, fields in families.items()}
+        cycle.report.queries = len(futures)
         eval_s = 0.0
         try:
             for future in as_completed(futures):
                 e0 = time.perf_counter()
-                evaluate_family(futures[future], future.result())
+                family = futures[future]
+                self._evaluate_family(cycle, [m for m in metric_types if ALERT_METRIC_TYPES[m][0] == family],
+                                      future.result())
                 eval_s += time.perf_counter() - e0
         finally:
             pool.shutdown(wait=True)
-        query_s = time.perf_counter() - q0 - eval_s
+        return time.perf_counter() - q0 - eval_s
 
-        # States not seen this cycle: reminders while firing, and cleanup of rules that no longer apply.
-        for key, (metric_type, state) in states.items():
+    def _evaluate_family(self, cycle: Cycle, family_types: list[str], points: dict[tuple[str, str], Any]) -> None:
+        """Advance every state of one family's series (``points``: (client id, series key) -> columns)."""
+        report = cycle.report
+        for (client_id, series_key), series in points.items():
+            client = cycle.clients.get(client_id)
+            if client is None:
+                continue
+            report.series += 1
+            report.points += len(series.time)
+            for metric_type in family_types:
+                rules = cycle.ruleset.for_series(metric_type, client_id, series_key)
+                values = series.values.get(ALERT_METRIC_TYPES[metric_type][1])
+                if not rules or values is None:
+                    continue
+                samples = list(zip(series.time, values, strict=True))
+                for rule in rules:
+                    key = (rule.key, client_id, series_key)
+                    cycle.touched.add(key)
+                    old = cycle.states.get(key, (metric_type, AlertState()))[1]
+                    new, transitions = evaluate(rule, old, samples, cycle.now, cycle.repeat, cycle.max_gap)
+                    report.evaluations += 1
+                    if new != old:
+                        cycle.record(key, metric_type, old, new)
+                    for t in transitions:
+                        event = metric_event(t, rule, client_id, client.hostname, series_key, self.public_url)
+                        cycle.emit(key, metric_type, rule, t, client, event)
+
+    def _unseen(self, cycle: Cycle) -> None:
+        """The metric states no sample reached this cycle: reminders while firing, and the removal of states
+        whose series went quiet or whose rule or client is gone (closing a firing incident, quietly)."""
+        now = cycle.now
+        for key, (metric_type, state) in cycle.states.items():
             rule_key, client_id, series_key = key
-            if key in touched or rule_key == OFFLINE_KEY:
+            if key in cycle.touched or rule_key == OFFLINE_KEY:
                 continue
             if state.status not in (FIRING, PENDING) and (state.last_ts or 0) < now - self.catchup:
-                writes.removed.append(key)  # a quiet series gone silent: recreated if it comes back
+                cycle.writes.removed.append(key)  # a quiet series gone silent: recreated if it comes back
                 continue
-            known = rules_by_key.get(rule_key)
-            client = clients.get(client_id)
-            if known is None or client is None or known not in ruleset.for_series(metric_type, client_id,
-                                                                                  series_key):
-                writes.removed.append(key)
+            known = cycle.rules_by_key.get(rule_key)
+            client = cycle.clients.get(client_id)
+            if known is None or client is None or known not in cycle.ruleset.for_series(metric_type, client_id,
+                                                                                        series_key):
+                cycle.writes.removed.append(key)
                 if state.status == FIRING:
-                    writes.closed.append((key, int(now), None, "rule removed"))
+                    cycle.writes.closed.append((key, int(now), None, "rule removed"))
                 continue
             if state.status == FIRING:
-                new, transitions = evaluate(known, state, (), now, repeat, max_gap)
+                new, transitions = evaluate(known, state, (), now, cycle.repeat, cycle.max_gap)
                 if new != state:
-                    record(key, metric_type, state, new)
+                    cycle.record(key, metric_type, state, new)
                 for t in transitions:
-                    emit(key, metric_type, known, t, client,
-                         metric_event(t, known, client_id, client.hostname, series_key, self.public_url))
+                    cycle.emit(key, metric_type, known, t, client,
+                               metric_event(t, known, client_id, client.hostname, series_key, self.public_url))
 
-        for client in clients.values():
+    def _offline(self, cycle: Cycle) -> None:
+        """Every client's offline alert, from its last seen time (a client that was never offline keeps no
+        state)."""
+        for client in cycle.clients.values():
             key = (OFFLINE_KEY, client.id, "")
-            old = states.get(key, (OFFLINE_KEY, AlertState()))[1]
-            new, transitions = evaluate_offline(old, client.last_seen, timeout, now, repeat)
-            if new != old and not (new.status == OK and key not in states):
-                writes.states[key] = (OFFLINE_KEY, new)
+            old = cycle.states.get(key, (OFFLINE_KEY, AlertState()))[1]
+            new, transitions = evaluate_offline(old, client.last_seen, cycle.timeout, cycle.now, cycle.repeat)
+            if new != old and not (new.status == OK and key not in cycle.states):
+                cycle.writes.states[key] = (OFFLINE_KEY, new)
             for t in transitions:
-                emit(key, OFFLINE_KEY, None, t, client,
-                     offline_event(t, client.id, client.hostname, timeout, self.public_url))
+                cycle.emit(key, OFFLINE_KEY, None, t, client,
+                           offline_event(t, client.id, client.hostname, cycle.timeout, self.public_url))
 
-        t2 = time.perf_counter()
-        report.timings["query"] = query_s
-        report.timings["evaluate"] = t2 - t1 - query_s
+    def _persist(self, cycle: Cycle) -> None:
+        """Write the cycle in one transaction (with the unsaved progress every ``flush_every`` seconds), close
+        the incidents of removed clients, and only then take the new states into memory."""
+        now, writes, progress, states = cycle.now, cycle.writes, cycle.progress, cycle.states
         flush = now - self._flushed_at >= self.flush_every
         if flush:
             writes.states = {**self._unsaved, **progress, **writes.states}
@@ -260,8 +307,6 @@ class Evaluator:
         for key in writes.removed:
             states.pop(key, None)
             self._unsaved.pop(key, None)
-        report.timings["persist"] = time.perf_counter() - t2
-        return report
 
     def _window_starts(self, states: States, now: float) -> dict[str, int]:
         """family -> where its query starts: after the oldest recent sample seen, at most ``catchup`` back."""

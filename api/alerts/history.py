@@ -10,9 +10,12 @@ from flask.typing import ResponseReturnValue
 from api.auth import readable
 from api.errors import BadRequest
 from api.state import current_state
+from statusmon.meta.alert_history import AlertHistory, Incident
 from statusmon.metrics import ALERT_METRIC_TYPES
 
 bp = Blueprint("alert_history", __name__)
+
+ACTIVE = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
@@ -28,17 +31,17 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     return value
 
 
-def history_json(r: Any) -> dict[str, Any]:
-    family = ALERT_METRIC_TYPES.get(r["metric_type"], ("", ""))[0]
-    key = r["series_key"] or None
+def history_json(i: Incident) -> dict[str, Any]:
+    family = ALERT_METRIC_TYPES.get(i.metric_type, ("", ""))[0]
+    key = i.series_key or None
     return {
-        "id": r["id"], "client_id": r["client_id"], "hostname": r["hostname"],
-        "rule": r["rule_key"], "rule_id": r["rule_id"], "metric_type": r["metric_type"],
+        "id": i.id, "client_id": i.client_id, "hostname": i.hostname,
+        "rule": i.rule_key, "rule_id": i.rule_id, "metric_type": i.metric_type,
         "mount": key if family == "disk" else None, "gpu": int(key) if family == "gpu" and key else None,
-        "threshold": r["threshold"], "direction": r["direction"], "duration_sec": r["duration_sec"],
-        "value": r["value"], "started_at": r["started_at"], "fired_at": r["fired_at"],
-        "resolved_at": r["resolved_at"], "resolved_value": r["resolved_value"], "resolution": r["resolution"],
-        "active": r["resolved_at"] is None,
+        "threshold": i.threshold, "direction": i.direction, "duration_sec": i.duration_sec,
+        "value": i.value, "started_at": i.started_at, "fired_at": i.fired_at,
+        "resolved_at": i.resolved_at, "resolved_value": i.resolved_value, "resolution": i.resolution,
+        "active": i.active,
     }
 
 
@@ -46,21 +49,10 @@ def history_json(r: Any) -> dict[str, Any]:
 @readable
 def list_alerts() -> ResponseReturnValue:
     """Incidents, newest first: ``?client_id=``, ``?active=true``, ``?limit=`` (<= 1000), ``?before=<id>``."""
-    where, params = [], []  # type: list[str], list[Any]
-    if request.args.get("client_id"):
-        where.append("client_id = ?")
-        params.append(request.args["client_id"])
-    active = request.args.get("active", "").lower()
-    if active in ("1", "true", "yes"):
-        where.append("resolved_at IS NULL")
-    elif active in ("0", "false", "no"):
-        where.append("resolved_at IS NOT NULL")
+    active = ACTIVE.get(request.args.get("active", "").lower())  # anything else: open and resolved alike
     before = _int_arg("before", None, 1, 2 ** 62)
-    if before is not None:
-        where.append("id < ?")
-        params.append(before)
     limit = _int_arg("limit", 100, 1, 1000)
-    sql = "SELECT * FROM alert_history" + (" WHERE " + " AND ".join(where) if where else "")
-    rows = current_state().meta.query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-    alerts = [history_json(r) for r in rows]
+    assert limit is not None
+    incidents = AlertHistory(current_state().meta).page(request.args.get("client_id"), active, before, limit)
+    alerts = [history_json(i) for i in incidents]
     return jsonify({"alerts": alerts, "next_before": alerts[-1]["id"] if len(alerts) == limit else None})

@@ -1,19 +1,19 @@
 """Alert history as an annotation table: columns ``time``, ``timeEnd``, ``title``, ``text``, ``tags``.
 
 Grafana turns an annotation query's data frame into events by these field names. The history is the alerting
-worker's table in the metadata database; until that exists (an install without the alerting migration),
-the table is empty rather than an error.
+worker's table in the metadata database (``statusmon.meta.alert_history``); without it, or when it cannot be
+read, the table is empty rather than an error.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
 from api.grafana.tables import table
 from api.state import current_state
+from statusmon.meta.alert_history import AlertHistory, Incident
 from statusmon.meta.clients import Client
 
 log = logging.getLogger(__name__)
@@ -22,52 +22,16 @@ ANNOTATION_COLUMNS = [("time", "time"), ("timeEnd", "time"), ("title", "string")
                       ("tags", "string"), ("host", "string"), ("state", "string")]
 
 
-@dataclass(frozen=True)
-class AlertEvent:
-    """One incident of the alerting worker's history (statusmon/meta/migrations.py, migration 2)."""
-
-    fired_at: int
-    resolved_at: int | None  # None while it fires
-    started_at: int | None  # when the breach began (it fires after the rule's duration)
-    client_id: str
-    hostname: str
-    metric_type: str  # an ALERT_METRIC_TYPES name, or "offline"
-    series_key: str  # the mount or GPU index; "" for host-wide metrics
-    direction: str | None
-    threshold: float | None
-    value: float | None
-    resolution: str | None
-
-
-def _has_table(name: str) -> bool:
-    row = current_state().meta.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                         (name,))
-    return row is not None
-
-
-def alert_events(start: int, end: int, client_ids: list[str]) -> list[AlertEvent]:
+def alert_events(start: int, end: int, client_ids: list[str]) -> list[Incident]:
     """Incidents firing at any time in [start, end) for the clients; [] without an alert history table."""
-    if not client_ids or not _has_table("alert_history"):
-        return []
     try:
-        rows = current_state().meta.query(
-            "SELECT fired_at, resolved_at, started_at, client_id, hostname, metric_type, series_key,"
-            " direction, threshold, value, resolution FROM alert_history"
-            " WHERE fired_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)"
-            f" AND client_id IN ({', '.join('?' * len(client_ids))}) ORDER BY fired_at, id",
-            (end, start, *client_ids))
+        return AlertHistory(current_state().meta).firing_between(start, end, client_ids)
     except sqlite3.Error as e:  # a history of another shape: no annotations rather than a broken panel
         log.warning("alert history unreadable for annotations: %s", e)
         return []
-    return [AlertEvent(fired_at=int(r["fired_at"]),
-                       resolved_at=int(r["resolved_at"]) if r["resolved_at"] is not None else None,
-                       started_at=int(r["started_at"]) if r["started_at"] is not None else None,
-                       client_id=r["client_id"], hostname=r["hostname"], metric_type=r["metric_type"],
-                       series_key=r["series_key"] or "", direction=r["direction"], threshold=r["threshold"],
-                       value=r["value"], resolution=r["resolution"]) for r in rows]
 
 
-def _what(e: AlertEvent) -> str:
+def _what(e: Incident) -> str:
     if e.metric_type == "offline":
         return "offline"
     what = e.metric_type + (f" {e.series_key}" if e.series_key else "")

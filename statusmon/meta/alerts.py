@@ -1,4 +1,7 @@
-"""Alerting's tables in the metadata DB (migration 2): rules, states, history, the outbox, channel status.
+"""Alerting's tables in the metadata DB (migration 2): states, the outbox, channel status, the heartbeat.
+
+The rules are ``statusmon.meta.alert_rules``'s, the incident history ``statusmon.meta.alert_history``'s; the
+history rows of a cycle are written through the latter inside ``AlertDB.save``'s transaction.
 
 Everything one evaluation cycle decides (new states, history rows, notifications to send) is written in one
 transaction, before anything is sent: a worker killed at any point neither forgets a pending timer nor
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statusmon.alerts.machine import AlertState
-from statusmon.alerts.rules import Rule, rule_from_row
+from statusmon.meta.alert_history import AlertHistory, Closing
 from statusmon.meta.db import MetaDB
 
 StateKey = tuple[str, str, str]  # (rule_key, client_id, series_key)
@@ -30,7 +33,7 @@ class CycleWrites:
     states: dict[StateKey, tuple[str, AlertState]] = field(default_factory=dict)
     removed: list[StateKey] = field(default_factory=list)
     opened: list[dict[str, Any]] = field(default_factory=list)  # history rows of incidents that fired
-    closed: list[tuple[StateKey, int, float | None, str]] = field(default_factory=list)  # key, at, value, why
+    closed: list[Closing] = field(default_factory=list)  # (key, at, value, why) of incidents that ended
     outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (channel, event)
 
 
@@ -52,16 +55,9 @@ def url_hash(url: str) -> str:
 class AlertDB:
     def __init__(self, db: MetaDB):
         self.db = db
+        self.history = AlertHistory(db)
 
-    # -- rules and states -----------------------------------------------------------------------------
-
-    def rules_version(self) -> tuple[Any, ...]:
-        """Changes whenever a rule is added, changed or removed (the API stamps updated_at uniquely)."""
-        row = self.db.query_one("SELECT count(*), max(id), max(updated_at) FROM alert_rules")
-        return tuple(row) if row else ()
-
-    def rules(self) -> list[Rule]:
-        return [rule_from_row(r) for r in self.db.query("SELECT * FROM alert_rules ORDER BY id")]
+    # -- states and the cycle's writes ----------------------------------------------------------------------
 
     def load_states(self) -> dict[StateKey, tuple[str, AlertState]]:
         out = {}
@@ -72,6 +68,7 @@ class AlertDB:
         return out
 
     def save(self, w: CycleWrites) -> None:
+        """Write one cycle's states, history rows and notifications in one transaction."""
         if not (w.states or w.removed or w.opened or w.closed or w.outbox):
             return
         now = time.time()
@@ -87,24 +84,16 @@ class AlertDB:
                  for k, (m, s) in w.states.items()])
             conn.executemany("DELETE FROM alert_state WHERE rule_key = ? AND client_id = ?"
                              " AND series_key = ?", w.removed)
-            conn.executemany(
-                "UPDATE alert_history SET resolved_at = ?, resolved_value = ?, resolution = ?"
-                " WHERE rule_key = ? AND client_id = ? AND series_key = ? AND resolved_at IS NULL",
-                [(at, value, why, *k) for k, at, value, why in w.closed])
-            conn.executemany(
-                "INSERT INTO alert_history (rule_key, rule_id, client_id, hostname, metric_type, series_key,"
-                " threshold, direction, duration_sec, value, started_at, fired_at)"
-                " VALUES (:rule_key, :rule_id, :client_id, :hostname, :metric_type, :series_key, :threshold,"
-                " :direction, :duration_sec, :value, :started_at, :fired_at)", w.opened)
+            self.history.close_incidents(conn, w.closed)
+            self.history.open_incidents(conn, w.opened)
             conn.executemany(
                 "INSERT INTO alert_outbox (channel, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
                 [(ch, json.dumps(ev, allow_nan=False), now, now) for ch, ev in w.outbox])
 
     def close_orphans(self, now: float) -> int:
         """Close the open incidents of removed clients (their states went with them, by foreign key)."""
-        return self.db.execute("UPDATE alert_history SET resolved_at = ?, resolution = 'client removed'"
-                               " WHERE resolved_at IS NULL AND client_id NOT IN (SELECT id FROM clients)",
-                               (int(now),))
+        with self.db.tx() as conn:
+            return self.history.close_orphans(conn, now)
 
     # -- the outbox ---------------------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ class Client:
     dropped_total: int
 
     def online(self, now: float, timeout: float) -> bool:
-        return self.last_seen is not None and now - self.last_seen <= timeout
+        return _online(self.last_seen, now, timeout)
 
     def as_dict(self, now: float, timeout: float) -> dict[str, Any]:
         return {
@@ -43,6 +43,23 @@ class Client:
             "online": self.online(now, timeout), "latest": self.last_sample,
             "dropped_total": self.dropped_total,
         }
+
+
+@dataclass(frozen=True)
+class Presence:
+    """A client's id, hostname and last seen: what the live feed's presence check and the offline alert need."""
+
+    id: str
+    hostname: str
+    last_seen: int | None
+
+    def online(self, now: float, timeout: float) -> bool:
+        return _online(self.last_seen, now, timeout)
+
+
+def _online(last_seen: int | None, now: float, timeout: float) -> bool:
+    """Online: reported a sample no more than ``timeout`` seconds ago."""
+    return last_seen is not None and now - last_seen <= timeout
 
 
 def validate_hostname(hostname: str) -> str:
@@ -73,6 +90,13 @@ class ClientRegistry:
     def get(self, client_id: str) -> Client | None:
         row = self.db.query_one("SELECT * FROM clients WHERE id = ?", (client_id,))
         return _client(row) if row else None
+
+    # Before list(): below it, mypy would read "list" in an annotation as that method.
+    def roster(self) -> list[Presence]:
+        """Every client's presence, in no particular order; unlike ``list()`` it decodes no latest sample
+        (that cost ~40 % of a busy server's CPU with 500 clients, read every 2 s by the live feed)."""
+        return [Presence(r["id"], r["hostname"], r["last_seen"] or None)
+                for r in self.db.query("SELECT id, hostname, last_seen FROM clients")]
 
     def list(self) -> list[Client]:
         return [_client(r) for r in self.db.query("SELECT * FROM clients ORDER BY hostname")]

@@ -1,0 +1,74 @@
+"""The alert_rules table (migration 2): stored alert rules, per client or for all clients, and their version.
+
+The admin API edits the rules; the alerting worker (its own process) re-reads them only when ``version()``
+changes. For that, ``updated_at`` is a stamp in seconds that strictly increases (by at least a microsecond)
+with every add and edit, so (count, max id, max updated_at) changes with every add, edit and removal, even
+several within one second.
+
+Rows are plain dicts of the table's columns; ``statusmon.alerts.rules.rule_from_row`` makes a ``Rule`` of one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from statusmon.meta.db import MetaDB
+
+# The columns a caller sets, in this order (id, created_at and updated_at are the table's own).
+FIELDS = ("client_id", "metric_type", "threshold", "duration_sec", "direction", "mount", "gpu", "enabled")
+
+RuleRow = dict[str, Any]
+
+
+class AlertRules:
+    def __init__(self, db: MetaDB):
+        self.db = db
+
+    def list(self, client_id: str | None = None) -> list[RuleRow]:
+        """Every rule (or one client's own rules), oldest first."""
+        sql, params = "SELECT * FROM alert_rules", ()  # type: tuple[str, tuple[Any, ...]]
+        if client_id:
+            sql, params = sql + " WHERE client_id = ?", (client_id,)
+        return [dict(r) for r in self.db.query(sql + " ORDER BY id", params)]
+
+    def get(self, rule_id: int) -> RuleRow | None:
+        row = self.db.query_one("SELECT * FROM alert_rules WHERE id = ?", (rule_id,))
+        return dict(row) if row else None
+
+    def create(self, rule: Mapping[str, Any]) -> int:
+        """Store a rule (``FIELDS``, validated by the caller); returns its id."""
+        with self.db.tx() as conn:
+            now = _stamp(conn)
+            cur = conn.execute(
+                f"INSERT INTO alert_rules ({', '.join(FIELDS)}, created_at, updated_at)"
+                f" VALUES ({', '.join('?' * len(FIELDS))}, ?, ?)",
+                (*(rule[k] for k in FIELDS), int(now), now))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def update(self, rule_id: int, rule: Mapping[str, Any]) -> bool:
+        """Replace every field of a rule; False if there is no such rule."""
+        with self.db.tx() as conn:
+            changed = conn.execute(
+                f"UPDATE alert_rules SET {', '.join(f'{k} = ?' for k in FIELDS)}, updated_at = ? WHERE id = ?",
+                (*(rule[k] for k in FIELDS), _stamp(conn), rule_id)).rowcount
+        return changed > 0
+
+    def delete(self, rule_id: int) -> bool:
+        """False if there is no such rule. (The count in ``version()`` notices a removal.)"""
+        return self.db.execute("DELETE FROM alert_rules WHERE id = ?", (rule_id,)) > 0
+
+    def version(self) -> tuple[Any, ...]:
+        """Changes whenever a rule is added, changed or removed: what the worker polls each cycle."""
+        row = self.db.query_one("SELECT count(*), max(id), max(updated_at) FROM alert_rules")
+        return tuple(row) if row else ()
+
+
+def _stamp(conn: sqlite3.Connection) -> float:
+    """The next updated_at: now, but always after the newest one (read in the caller's write transaction)."""
+    row = conn.execute("SELECT max(updated_at) FROM alert_rules").fetchone()
+    last = float(row[0]) if row and row[0] is not None else 0.0
+    return max(time.time(), last + 1e-6)
