@@ -104,7 +104,7 @@ class LiveFeed:
 
     def check_presence(self, now: float | None = None) -> list[presence.Change]:
         """Publish the clients that went on- or offline (or were removed) since the last check."""
-        clients = presence.roster(self.state.clients)
+        clients = self.state.clients.roster()  # no latest samples decoded: this runs every 2 s
         with self._online_lock:
             first = self._online is None
             self._online, changes = presence.diff(self._online or {}, clients, now or time.time(),

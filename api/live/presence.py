@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from statusmon.meta.clients import Client, ClientRegistry, Presence
+from statusmon.meta.clients import Client, Presence
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,3 @@ def diff(previous: dict[str, bool], clients: Iterable[Client | Presence], now: f
         changes.append(Change(gone, "", None, None))
     return current, changes
 
-
-def roster(registry: ClientRegistry) -> list[Presence]:
-    """What ``diff`` needs of every client, read every 2 s: ``ClientRegistry.roster``, which unlike ``list()``
-    decodes no latest samples."""
-    return registry.roster()
