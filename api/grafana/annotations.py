@@ -12,7 +12,6 @@ import sqlite3
 from typing import Any
 
 from api.grafana.tables import table
-from api.state import current_state
 from statusmon.meta.alert_history import AlertHistory, Incident
 from statusmon.meta.clients import Client
 
@@ -22,10 +21,10 @@ ANNOTATION_COLUMNS = [("time", "time"), ("timeEnd", "time"), ("title", "string")
                       ("tags", "string"), ("host", "string"), ("state", "string")]
 
 
-def alert_events(start: int, end: int, client_ids: list[str]) -> list[Incident]:
+def alert_events(history: AlertHistory, start: int, end: int, client_ids: list[str]) -> list[Incident]:
     """Incidents firing at any time in [start, end) for the clients; [] without an alert history table."""
     try:
-        return AlertHistory(current_state().meta).firing_between(start, end, client_ids)
+        return history.firing_between(start, end, client_ids)
     except sqlite3.Error as e:  # a history of another shape: no annotations rather than a broken panel
         log.warning("alert history unreadable for annotations: %s", e)
         return []
@@ -40,11 +39,12 @@ def _what(e: Incident) -> str:
     return what
 
 
-def annotation_table(clients: list[Client], start: int, end: int, ref_id: str | None) -> dict[str, Any]:
+def annotation_table(history: AlertHistory, clients: list[Client], start: int, end: int,
+                     ref_id: str | None) -> dict[str, Any]:
     """One row per incident: a region from firing to resolution (a point while it still fires)."""
     hosts = {c.id: c.hostname for c in clients}
     rows: list[list[Any]] = []
-    for e in alert_events(start, end, list(hosts)):
+    for e in alert_events(history, start, end, list(hosts)):
         host = hosts.get(e.client_id, e.hostname)
         state = "firing" if e.resolved_at is None else "resolved"
         title = f"{host}: {_what(e)}"

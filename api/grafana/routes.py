@@ -22,6 +22,7 @@ from api.state import current_state
 from api.views.clients import client_or_404
 from api.views.series import series_query
 from api.views.timerange import time_range
+from statusmon.meta.alert_history import AlertHistory
 from statusmon.meta.clients import Client
 
 bp = Blueprint("grafana", __name__, url_prefix="/api/grafana")
@@ -123,7 +124,7 @@ def query() -> ResponseReturnValue:
         elif t.target == "fleet":
             results.append(fleet_table(clients, timeout, t.ref_id))
         else:
-            results.append(annotation_table(clients, rng.start, rng.end, t.ref_id))
+            results.append(annotation_table(AlertHistory(state.meta), clients, rng.start, rng.end, t.ref_id))
     return jsonify(results)
 
 
