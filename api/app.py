@@ -81,14 +81,18 @@ def _every(seconds: float, name: str, job: Callable[[], object]) -> None:
     threading.Thread(target=loop, name=name, daemon=True).start()
 
 
-def _start_background(state: AppState) -> None:
-    def prune() -> None:
-        days = int(state.global_settings.get("retention_days"))
-        removed = state.store.prune(int(time.time()) - days * 86400)
-        if removed:
-            log.info("pruned %d points older than %d days", removed, days)
+def prune(state: AppState, now: float | None = None) -> int:
+    """Delete the points older than the ``retention_days`` setting; return how many went."""
+    days = int(state.global_settings.get("retention_days"))
+    removed = state.store.prune(int(time.time() if now is None else now) - days * 86400)
+    if removed:
+        log.info("pruned %d points older than %d days", removed, days)
+    return removed
 
-    if state.store.backend == "sqlite":
-        _every(3600.0, "pruner", prune)
+
+def _start_background(state: AppState) -> None:
+    # Only a store that honours the setting prunes by it (InfluxDB's retention policy does that job there).
+    if "retention_days" in state.store.honours_settings:
+        _every(3600.0, "pruner", lambda: prune(state))
     # Keep the hourly summaries of hosts someone looks at warm, so their 7-day stats stay fast.
     _every(60.0, "stats-refresh", state.stats.refresh)

@@ -1,12 +1,17 @@
-"""Validation of global settings changes (POST /api/settings): a partial update, every key optional."""
+"""Validation of global settings changes (POST /api/settings): a partial update, every key optional.
+
+The fields come from the settings table (statusmon.meta.settings.SETTINGS): its kinds and bounds here become
+marshmallow fields; channel URLs are checked against the webhook allowlist, and "" means "remove" (None).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from statusmon.meta.settings import SETTINGS, URL_KEYS, Setting
 from statusmon.metrics import ALERT_METRIC_TYPES
 from statusmon.webhooks import WebhookNotAllowed, check_webhook_url
 
@@ -21,34 +26,44 @@ class ThresholdSchema(Schema):
     enabled = fields.Boolean(load_default=True)
 
 
-class SettingsSchema(Schema):
+def _field(s: Setting) -> fields.Field:
+    bounds = [validate.Range(*s.bounds)] if s.bounds else []
+    if s.kind == "url":
+        return fields.String(allow_none=True)
+    if s.kind == "int":
+        return fields.Integer(strict=True, validate=bounds)
+    if s.kind == "float":
+        return fields.Float(allow_nan=False, validate=bounds)
+    if s.kind == "thresholds":
+        return fields.Dict(keys=fields.String(validate=validate.OneOf(list(ALERT_METRIC_TYPES))),
+                           values=fields.Nested(ThresholdSchema))
+    raise AssertionError(f"no field for the kind {s.kind!r}")
+
+
+class _SettingsBase(Schema):
     class Meta:
         unknown = RAISE
-
-    slack_webhook_url = fields.String(allow_none=True)
-    webhook_url = fields.String(allow_none=True)
-    thresholds = fields.Dict(keys=fields.String(validate=validate.OneOf(list(ALERT_METRIC_TYPES))),
-                             values=fields.Nested(ThresholdSchema))
-    online_timeout_seconds = fields.Integer(strict=True, validate=validate.Range(5, 86400))
-    retention_days = fields.Integer(strict=True, validate=validate.Range(1, 3650))
-    alert_repeat_hours = fields.Float(allow_nan=False, validate=validate.Range(0, 24 * 30))
 
     def __init__(self, allow_hosts: Iterable[str], **kwargs: Any):
         super().__init__(**kwargs)
         self.allow_hosts = tuple(allow_hosts)
 
-    def _check_url(self, value: str | None) -> None:
-        if value in (None, ""):
-            return
-        try:
-            check_webhook_url(value, self.allow_hosts)
-        except WebhookNotAllowed as e:
-            raise ValidationError(str(e)) from None
+    # skip_on_field_errors=False: a bad URL is reported beside another field's error, not after it is fixed.
+    @validates_schema(skip_on_field_errors=False)
+    def _check_urls(self, data: dict[str, Any], **_: Any) -> None:
+        for key in URL_KEYS:
+            value = data.get(key)
+            if value in (None, ""):
+                continue
+            try:
+                check_webhook_url(value, self.allow_hosts)
+            except WebhookNotAllowed as e:
+                raise ValidationError(str(e), field_name=key) from None
 
-    @validates("slack_webhook_url")
-    def _slack(self, value: str | None, **_: Any) -> None:
-        self._check_url(value)
+    @post_load
+    def _empty_url_removes(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {k: None if k in URL_KEYS and v == "" else v for k, v in data.items()}
 
-    @validates("webhook_url")
-    def _generic(self, value: str | None, **_: Any) -> None:
-        self._check_url(value)
+
+SettingsSchema = cast(type[_SettingsBase],
+                      _SettingsBase.from_dict({s.key: _field(s) for s in SETTINGS}, name="SettingsSchema"))

@@ -12,7 +12,7 @@ from api.errors import ApiError, NotFound, ValidationFailed
 from api.state import current_state
 from statusmon.meta.alerts import AlertDB
 from statusmon.meta.settings import mask_secret
-from statusmon.notify import SETTING_OF, HttpClient, TransportError, configured_urls
+from statusmon.notify import CHANNELS, HttpClient, TransportError, channel, configured_urls
 from statusmon.notify.http import HttpPolicy
 from statusmon.notify.testmessage import send_test
 
@@ -26,18 +26,20 @@ class DeliveryFailed(ApiError):
 @bp.get("/api/alerts/channels")
 @readable
 def channels() -> ResponseReturnValue:
-    """Each channel: configured or not, its masked URL, and whether (and why) it is disabled."""
+    """Each channel of the registry: configured or not, its masked URL, and whether (and why) it is disabled."""
     state = current_state()
     alerts = AlertDB(state.meta)
     gs = state.global_settings.all()
     urls = configured_urls(gs)
     out = []
-    for name, key in SETTING_OF.items():
+    for ch in CHANNELS:
+        name = ch.name
         url = urls.get(name)
         row = alerts.channel(name)
         reason = alerts.disabled_reason(name, url) if url else None
         out.append({
-            "name": name, "setting": key, "configured": url is not None, "url": mask_secret(url),
+            "name": name, "title": ch.title, "setting": ch.setting, "configured": url is not None,
+            "url": mask_secret(url) if ch.secret else url,
             "disabled": reason is not None, "disabled_reason": reason,
             "disabled_at": row["disabled_at"] if reason else None,
             "last_error": row["last_error"], "last_error_at": row["last_error_at"],
@@ -51,7 +53,7 @@ def channels() -> ResponseReturnValue:
 
 @bp.post("/api/alerts/channels/<name>/enable")
 def enable_channel(name: str) -> ResponseReturnValue:
-    if name not in SETTING_OF:
+    if name not in {ch.name for ch in CHANNELS}:
         raise NotFound(f"no channel {name!r}")
     AlertDB(current_state().meta).enable(name)
     return channels()
@@ -63,11 +65,12 @@ def send_test_message() -> ResponseReturnValue:
     state = current_state()
     body = json_body(4096, 4096, required=False) or {}
     name = body.get("channel", "slack") if isinstance(body, dict) else None
-    if name not in SETTING_OF:
-        raise ValidationFailed("unknown channel", details={"channel": [f"one of {', '.join(SETTING_OF)}"]})
+    names = [ch.name for ch in CHANNELS]
+    if name not in names:
+        raise ValidationFailed("unknown channel", details={"channel": [f"one of {', '.join(names)}"]})
     url = configured_urls(state.global_settings.all()).get(name)
     if not url:
-        raise ValidationFailed(f"no {SETTING_OF[name]} is set", details={"channel": ["not configured"]})
+        raise ValidationFailed(f"no {channel(name).setting} is set", details={"channel": ["not configured"]})
     # Short timeouts and one retry: a person is waiting for the answer.
     http = HttpClient(state.settings.webhook_allow_hosts,
                       HttpPolicy(connect_timeout=5, read_timeout=5, attempts=2, backoff=0.5))

@@ -1,4 +1,5 @@
-"""GET/POST /api/settings: global settings (webhook URLs masked when read)."""
+"""GET/POST /api/settings: global settings (webhook URLs masked when read; what this server does not honour
+listed under ``unsupported``, and refused when changed)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from api.body import json_body
 from api.errors import ValidationFailed
 from api.schemas_settings import SettingsSchema
 from api.state import current_state
-from statusmon.meta.settings import public_view
+from statusmon.meta.settings import public_view, refused_changes, unsupported
 
 bp = Blueprint("settings", __name__)
 
 
 @bp.get("/api/settings")
 def get_settings() -> ResponseReturnValue:
-    return jsonify(public_view(current_state().global_settings.all()))
+    state = current_state()
+    return jsonify(public_view(state.global_settings.all(), unsupported(state.store.honours_settings)))
 
 
 @bp.post("/api/settings")
@@ -28,10 +30,15 @@ def update_settings() -> ResponseReturnValue:
         changes = SettingsSchema(allow_hosts=state.settings.webhook_allow_hosts).load(body)
     except ValidationError as e:
         raise ValidationFailed("settings refused; nothing was changed", details=e.messages) from None
-    for key in ("slack_webhook_url", "webhook_url"):
-        if changes.get(key) == "":
-            changes[key] = None
+    current = state.global_settings.all()
+    not_honoured = unsupported(state.store.honours_settings)
+    refused = refused_changes(changes, current, not_honoured)
+    if refused:
+        whys = "; ".join(f"{key} is not honoured here: {why[0]}" for key, why in refused.items())
+        raise ValidationFailed(f"settings refused; nothing was changed: {whys}", details=refused)
+    # Left: unhonoured settings given their current value. Not stored, so the default keeps applying.
+    changes = {key: value for key, value in changes.items() if key not in not_honoured}
     if "thresholds" in changes:
         # A partial update: metrics not named keep their thresholds.
-        changes["thresholds"] = {**state.global_settings.get("thresholds"), **changes["thresholds"]}
-    return jsonify(public_view(state.global_settings.update(changes)))
+        changes["thresholds"] = {**current["thresholds"], **changes["thresholds"]}
+    return jsonify(public_view(state.global_settings.update(changes), not_honoured))

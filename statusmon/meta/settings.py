@@ -1,15 +1,25 @@
-"""Global settings changed at run time from the dashboard (one table, key -> JSON), with their defaults.
+"""Global settings changed at run time from the dashboard: the one table of them, and their owner.
 
-Validation lives in api/schemas.py (SettingsSchema); this module only stores and merges.
+``SETTINGS`` says, for each key, its default, kind, bounds, whether it is secret, what it means and who acts on
+it. Derived from it: ``GlobalSettings``' defaults, the secret keys masked by ``public_view``, the API's
+validation schema (api/schemas_settings.py), and the README's table of settings keys (``markdown_table``, kept
+equal by a test). The channel URL settings come from the channel registry (statusmon.notify.channels).
+
+A setting honoured by the time-series store (``honoured_by="store"``) is acted on only by the backends that
+list it in ``TimeSeriesStore.honours_settings``; on the others it is refused when changed and reported by
+``unsupported``, never silently ignored.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from statusmon.meta.db import MetaDB
+from statusmon.notify.channels import CHANNELS
 
 DEFAULT_THRESHOLDS: dict[str, dict[str, Any]] = {
     "cpu_percent": {"threshold": 95.0, "duration_sec": 600, "direction": "above", "enabled": True},
@@ -22,16 +32,54 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, Any]] = {
     "gpu_temp_c": {"threshold": 85.0, "duration_sec": 300, "direction": "above", "enabled": True},
 }
 
-DEFAULTS: dict[str, Any] = {
-    "slack_webhook_url": None,
-    "webhook_url": None,
-    "thresholds": DEFAULT_THRESHOLDS,
-    "online_timeout_seconds": 60,
-    "retention_days": 7,
-    "alert_repeat_hours": 24,
-}
+Kind = Literal["url", "int", "float", "thresholds"]
+HonouredBy = Literal["always", "store"]
 
-SECRET_KEYS = ("slack_webhook_url", "webhook_url")
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    kind: Kind  # "url": a channel URL (checked against the webhook allowlist; "" removes it)
+    description: str
+    bounds: tuple[float, float] | None = None  # inclusive, for "int" and "float"
+    secret: bool = False  # masked when read back
+    # "always": every server acts on it. "store": only time-series backends listing it in honours_settings.
+    honoured_by: HonouredBy = "always"
+    unhonoured: str = ""  # why not, and what to do instead, where it is not honoured
+    shown_default: str = ""  # the default as the README says it, where the value itself says too little
+
+
+def _threshold_defaults() -> str:
+    return ", ".join(f"`{k}` {t['direction']} {t['threshold']:g} for {t['duration_sec']} s"
+                     for k, t in DEFAULT_THRESHOLDS.items())
+
+
+SETTINGS: tuple[Setting, ...] = (
+    *(Setting(c.setting, None, "url", c.description, secret=c.secret) for c in CHANNELS),
+    Setting("thresholds", DEFAULT_THRESHOLDS, "thresholds",
+            "global alert thresholds, one per alert metric: `threshold`, `duration_sec` (seconds held before it "
+            "fires), `direction` (`above`/`below`), `enabled`; a change names only the metrics it changes",
+            shown_default=_threshold_defaults()),
+    Setting("online_timeout_seconds", 60, "int",
+            "seconds without a report before a host counts as offline (and its offline alert starts)",
+            bounds=(5, 86400)),
+    Setting("retention_days", 7, "int",
+            "days of history kept: older points are pruned hourly. Honoured by the SQLite store only: on "
+            "InfluxDB the retention policy decides, and the settings page shows the field disabled",
+            bounds=(1, 3650), honoured_by="store",
+            unhonoured="InfluxDB keeps history for its retention policy's duration, not this setting: set "
+                       "STATUSMON_RETENTION_DAYS before the database is created (1.x), or change the policy "
+                       "(ALTER RETENTION POLICY on 1.x, the bucket's retention on 2.x/3.x)",
+            shown_default="`STATUSMON_RETENTION_DAYS` (7)"),
+    Setting("alert_repeat_hours", 24, "float",
+            "hours between two reminders of an alert still firing; 0: no reminders", bounds=(0, 24 * 30)),
+)
+
+BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+SECRET_KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.secret)
+URL_KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.kind == "url")
 
 
 class GlobalSettings:
@@ -61,6 +109,17 @@ class GlobalSettings:
         return self.all()
 
 
+def unsupported(store_honours: Set[str]) -> dict[str, str]:
+    """key -> why it is not honoured, for every setting the running time-series store does not act on."""
+    return {s.key: s.unhonoured for s in SETTINGS if s.honoured_by == "store" and s.key not in store_honours}
+
+
+def refused_changes(changes: Mapping[str, Any], current: Mapping[str, Any],
+                    not_honoured: Mapping[str, str]) -> dict[str, list[str]]:
+    """key -> [why] for each change to a setting that is not honoured (setting its current value is no change)."""
+    return {key: [why] for key, why in not_honoured.items() if key in changes and changes[key] != current[key]}
+
+
 def mask_secret(url: str | None) -> str | None:
     """Show where a webhook goes, never its secret path: https://hooks.slack.com/services/T0.../****."""
     if not url:
@@ -73,9 +132,26 @@ def mask_secret(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.hostname}{visible}/****"
 
 
-def public_view(values: dict[str, Any]) -> dict[str, Any]:
+def public_view(values: dict[str, Any], not_honoured: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings as GET /api/settings shows them: secrets masked (plus ``<key>_set``), and ``unsupported``:
+    key -> why, for the settings this server does not act on."""
     out = dict(values)
     for key in SECRET_KEYS:
         out[key] = mask_secret(out.get(key))
         out[f"{key}_set"] = bool(values.get(key))
+    out["unsupported"] = dict(not_honoured or {})
     return out
+
+
+def markdown_table() -> str:
+    """The README's table of settings keys (between ``<!-- settings-table -->`` markers)."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.shown_default or ("empty" if s.default is None else f"`{s.default}`")
+        secret = " Secret: masked when read back." if s.secret else ""
+        lines.append(f"| `{s.key}` | {default} | {s.description}.{secret} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -108,6 +108,9 @@ class Series:
 
 class TimeSeriesStore(Protocol):
     backend: str  # "sqlite" or "influxdb"
+    # The run-time settings this backend acts on (keys of statusmon.meta.settings.SETTINGS whose
+    # ``honoured_by`` is "store"); the API refuses changing the others and the dashboard shows them disabled.
+    honours_settings: frozenset[str]
 
     def describe(self) -> str:
         """Where the data goes, for the start-up log (no secrets)."""

@@ -52,6 +52,9 @@ class InfluxStore:
     """TimeSeriesStore over InfluxDB's v1 HTTP API: reads with ``requests``, writes over store/influxwire.py."""
 
     backend = "influxdb"
+    # Not retention_days: the retention policy is created from STATUSMON_RETENTION_DAYS with the database (1.x), or
+    # is the bucket's (2.x/3.x); prune() does nothing.
+    honours_settings: frozenset[str] = frozenset()
 
     def __init__(self, url: str, db: str = "statusmon", rp: str = "", token: str = "", user: str = "",
                  password: str = "", timeout: float = 10.0, retention_days: int = 7,

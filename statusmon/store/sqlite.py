@@ -43,6 +43,7 @@ SYSTEM_FIELDS = [m.name for m in SYSTEM_METRICS]
 
 class SQLiteStore:
     backend = "sqlite"
+    honours_settings = frozenset({"retention_days"})  # prune() is called with it, hourly
 
     def __init__(self, path: Path | str):
         self.path = str(path)

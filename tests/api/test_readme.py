@@ -1,4 +1,4 @@
-"""The README documents every setting and every metric (generated from the catalogue)."""
+"""The README documents every setting (environment and run time) and every metric (generated tables)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 from statusmon.config import Settings
 from statusmon.docs import metrics_table
+from statusmon.meta.settings import SETTINGS
+from statusmon.meta.settings import markdown_table as settings_table
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -29,3 +31,10 @@ def test_the_first_two_commands_run_the_product_and_the_tests() -> None:
     assert commands[:2] == ["./infra/run.sh", "./infra/test.sh"]
     root = Path(__file__).resolve().parents[2]
     assert "infra/test.sh" in (root / ".ci" / "run").read_text()
+
+
+def test_the_settings_keys_table_is_the_generated_one() -> None:
+    block = README.split("<!-- settings-table -->")[1].split("<!-- /settings-table -->")[0]
+    assert block.strip() == settings_table()
+    documented = re.findall(r"^\| `([a-z_]+)` \|", block, re.M)
+    assert documented == [s.key for s in SETTINGS], "every run-time setting, in the table's order"

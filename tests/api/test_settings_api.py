@@ -1,8 +1,20 @@
-"""Global settings: a schema, webhook URLs masked when read and only to allowlisted hosts."""
+"""Global settings: a schema, webhook URLs masked when read and only to allowlisted hosts; a setting the
+running store does not honour is refused and reported, never silently ignored."""
 
 from __future__ import annotations
 
-from tests.api.conftest import Api
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.app import prune
+from statusmon.meta.settings import SETTINGS, unsupported
+from statusmon.store.base import Sample
+from statusmon.store.influx import InfluxStore
+from statusmon.store.sqlite import SQLiteStore
+from tests.api.conftest import Api, make_api
 
 SLACK = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"
 
@@ -54,3 +66,63 @@ def test_bad_settings_change_nothing(sqlite_api: Api) -> None:
                  {"online_timeout_seconds": 30, "retention_days": -1}]:
         assert api.admin("POST", "/api/settings", json=body).status_code == 422, body
     assert api.http.get("/api/settings").json["online_timeout_seconds"] == 60
+
+
+# -- settings the running store does not honour ------------------------------------------------------------
+
+@pytest.fixture
+def influx_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    a = make_api(tmp_path, request, "influxdb")
+    yield a.login()
+    a.state.store.close()
+
+
+@pytest.mark.influx
+def test_influxdb_says_it_does_not_honour_the_retention_setting(influx_api: Api) -> None:
+    s = influx_api.http.get("/api/settings").json
+    assert set(s["unsupported"]) == {"retention_days"}
+    assert "retention policy" in s["unsupported"]["retention_days"]
+    assert "STATUSMON_RETENTION_DAYS" in s["unsupported"]["retention_days"]
+
+
+@pytest.mark.influx
+def test_influxdb_refuses_a_retention_change_and_changes_nothing(influx_api: Api) -> None:
+    api = influx_api
+    r = api.admin("POST", "/api/settings", json={"retention_days": 30, "online_timeout_seconds": 120})
+    assert r.status_code == 422
+    error = r.json["error"]
+    assert error["code"] == "validation_failed"
+    assert error["message"].startswith("settings refused; nothing was changed: retention_days is not honoured")
+    assert "STATUSMON_RETENTION_DAYS" in error["message"]
+    assert list(error["details"]) == ["retention_days"]
+    s = api.http.get("/api/settings").json
+    assert s["retention_days"] == 7 and s["online_timeout_seconds"] == 60
+    # The value it has already is no change: a form sending every field back still saves the others.
+    r = api.admin("POST", "/api/settings", json={"retention_days": 7, "online_timeout_seconds": 120})
+    assert r.status_code == 200 and r.json["online_timeout_seconds"] == 120
+    assert r.json["unsupported"] == api.http.get("/api/settings").json["unsupported"]
+    assert api.state.meta.query("SELECT key FROM settings WHERE key = 'retention_days'") == []
+    # An invalid value is still an invalid value.
+    assert api.admin("POST", "/api/settings", json={"retention_days": 0}).json["error"]["details"] == {
+        "retention_days": ["Must be greater than or equal to 1 and less than or equal to 3650."]}
+
+
+def test_sqlite_honours_the_retention_setting_and_prunes_by_it(sqlite_api: Api) -> None:
+    api = sqlite_api.login()
+    assert api.http.get("/api/settings").json["unsupported"] == {}
+    r = api.admin("POST", "/api/settings", json={"retention_days": 2})
+    assert r.status_code == 200 and r.json["retention_days"] == 2 and r.json["unsupported"] == {}
+    now = int(time.time())
+    old, recent = now - 3 * 86400, now - 86400
+    api.state.store.write("c1", "web-1", [Sample(old, {"cpu_percent": 1.0}), Sample(recent, {"cpu_percent": 2.0})])
+    assert prune(api.state, now) == 1
+    stats = api.state.store.stats("c1", old - 10, now, ["cpu_percent"])["cpu_percent"]
+    assert stats.count == 1 and stats.max == 2.0
+
+
+def test_stores_declare_only_settings_that_stores_act_on() -> None:
+    store_settings = {s.key for s in SETTINGS if s.honoured_by == "store"}
+    assert SQLiteStore.honours_settings == {"retention_days"}
+    assert InfluxStore.honours_settings <= store_settings
+    assert unsupported(SQLiteStore.honours_settings) == {}
+    assert set(unsupported(InfluxStore.honours_settings)) == {"retention_days"}

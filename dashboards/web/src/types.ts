@@ -106,6 +106,8 @@ export interface SettingsView {
   online_timeout_seconds: number;
   retention_days: number;
   alert_repeat_hours: number;
+  /** Settings this server does not act on (e.g. retention_days on InfluxDB): key -> why, and what to do instead. */
+  unsupported: Record<string, string>;
 }
 
 export interface SessionView {

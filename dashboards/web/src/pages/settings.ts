@@ -116,19 +116,30 @@ function renderThresholds(el: HTMLElement, s: SettingsView): void {
 }
 
 function renderGeneral(el: HTMLElement, s: SettingsView): void {
-  const field = (id: string, label: string, value: number, min: number, max: number, step = "1") => {
-    const input = h("input", { type: "number", id, min: String(min), max: String(max), step, value: String(value), required: true, class: "num-input" });
-    return { input, node: h("div", { class: "field-row" }, h("label", { for: id }, label), input) };
+  // A setting this server does not act on (GET /api/settings' `unsupported`, e.g. retention_days on InfluxDB)
+  // is shown disabled with the server's reason, and left out of what is saved.
+  type Key = "online_timeout_seconds" | "retention_days" | "alert_repeat_hours";
+  const field = (key: Key, id: string, label: string, min: number, max: number, step = "1") => {
+    const why = s.unsupported[key];
+    const input = h("input", { type: "number", id, name: key, min: String(min), max: String(max), step, value: String(s[key]), required: true, class: "num-input",
+      disabled: why !== undefined, "aria-describedby": why !== undefined ? `${id}-why` : null });
+    const row = h("div", { class: "field-row" }, h("label", { for: id }, label), input);
+    if (why === undefined) return { key, input, node: row };
+    return { key, input, node: h("div", { "data-unsupported": key }, row, h("p", { class: "muted", id: `${id}-why` }, `Not changeable on this server: ${why}`)) };
   };
-  const timeout = field("online-timeout", "Offline after (seconds without a report)", s.online_timeout_seconds, 5, 86400);
-  const retention = field("retention", "Keep history (days)", s.retention_days, 1, 3650);
-  const repeat = field("repeat", "Repeat an ongoing alert every (hours, 0 = never)", s.alert_repeat_hours, 0, 720, "any");
+  const fields = [
+    field("online_timeout_seconds", "online-timeout", "Offline after (seconds without a report)", 5, 86400),
+    field("retention_days", "retention", "Keep history (days)", 1, 3650),
+    field("alert_repeat_hours", "repeat", "Repeat an ongoing alert every (hours, 0 = never)", 0, 720, "any"),
+  ];
   const st = status();
   const btn = h("button", { type: "submit", class: "primary" }, "Save");
-  const form = h("form", { class: "form" }, timeout.node, retention.node, repeat.node, h("div", { class: "actions" }, btn), st);
+  const form = h("form", { class: "form" }, fields.map((f) => f.node), h("div", { class: "actions" }, btn), st);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    await save(st, btn, { online_timeout_seconds: Number(timeout.input.value), retention_days: Number(retention.input.value), alert_repeat_hours: Number(repeat.input.value) });
+    const changes: Partial<Record<Key, number>> = {};
+    for (const f of fields) if (!f.input.disabled) changes[f.key] = Number(f.input.value);
+    await save(st, btn, changes);
   });
   fill(el, h("h2", { id: "h-general" }, "General"), form);
 }
