@@ -142,16 +142,3 @@ def public_view(values: dict[str, Any], not_honoured: Mapping[str, str] | None =
     out["unsupported"] = dict(not_honoured or {})
     return out
 
-
-def markdown_table() -> str:
-    """The README's table of settings keys (between ``<!-- settings-table -->`` markers)."""
-    lines = ["| key | default | meaning |", "|---|---|---|"]
-    for s in SETTINGS:
-        default = s.shown_default or ("empty" if s.default is None else f"`{s.default}`")
-        secret = " Secret: masked when read back." if s.secret else ""
-        lines.append(f"| `{s.key}` | {default} | {s.description}.{secret} |")
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(markdown_table())

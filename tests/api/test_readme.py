@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 from statusmon.config import Settings
-from statusmon.docs import metrics_table
+from statusmon.docs import metrics_table, settings_table
 from statusmon.meta.settings import SETTINGS
-from statusmon.meta.settings import markdown_table as settings_table
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
