@@ -1,0 +1,38 @@
+// The History tab's charts from three /api/metrics replies (system, disk, gpu). Pure: unit-tested in
+// test/client.test.ts; history.ts fetches and draws them.
+import { joinSeries, toAligned, type Aligned } from "../../shape";
+import type { MetricsResponse } from "../../types";
+
+export interface ChartSet {
+  /** The chart's data-chart attribute. */
+  key: string;
+  spec: { title: string; unit: "percent" | "bytes" | "celsius" | "watts"; labels: string[]; range?: [number, number] };
+  data: Aligned;
+}
+
+/** Whether any series of `d` has a value. */
+export const hasData = (d: Aligned): boolean => d.slice(1).some((c) => (c as (number | null)[]).some((v) => v != null));
+
+/**
+ * The charts to draw: CPU/RAM/GPU, root disk, Docker, then one per keyed field of mounts and GPUs. Charts
+ * without data are left out, except CPU/RAM/GPU (the page's anchor); no data at all gives none.
+ */
+export function chartSets(sys: MetricsResponse, disk: MetricsResponse, gpu: MetricsResponse): ChartSet[] {
+  const sets: ChartSet[] = [
+    { key: "cpu-ram-gpu", spec: { title: "CPU, RAM, GPU", unit: "percent", labels: ["CPU", "RAM", "GPU"], range: [0, 100] }, data: toAligned(sys, ["cpu_percent", "ram_percent", "gpu_percent"]) },
+    { key: "disk", spec: { title: "Root filesystem: space and inodes", unit: "percent", labels: ["Space", "Inodes"], range: [0, 100] }, data: toAligned(sys, ["disk_percent", "inode_percent"]) },
+    { key: "docker", spec: { title: "Docker disk usage", unit: "bytes", labels: ["Docker"] }, data: toAligned(sys, ["docker_bytes"]) },
+  ];
+  const keyed = (resp: MetricsResponse, field: string, key: string, title: string, unit: ChartSet["spec"]["unit"], label: (k: string) => string, r?: [number, number]) => {
+    if (!resp.series || !Object.keys(resp.series).length) return;
+    const j = joinSeries(resp.series, field);
+    sets.push({ key, spec: { title, unit, labels: j.keys.map(label), range: r }, data: j.data });
+  };
+  keyed(disk, "used_percent", "mounts-space", "Mounts: space used", "percent", (k) => k, [0, 100]);
+  keyed(disk, "inodes_percent", "mounts-inodes", "Mounts: inodes used", "percent", (k) => k, [0, 100]);
+  keyed(gpu, "util_percent", "gpu-util", "GPU utilisation", "percent", (k) => `GPU ${k}`, [0, 100]);
+  keyed(gpu, "mem_percent", "gpu-mem", "GPU memory", "percent", (k) => `GPU ${k}`, [0, 100]);
+  keyed(gpu, "temp_c", "gpu-temp", "GPU temperature", "celsius", (k) => `GPU ${k}`);
+  keyed(gpu, "power_w", "gpu-power", "GPU power", "watts", (k) => `GPU ${k}`);
+  return sets.some((s) => hasData(s.data)) ? sets.filter((s) => s.key === "cpu-ram-gpu" || hasData(s.data)) : [];
+}

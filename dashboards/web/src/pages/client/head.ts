@@ -1,0 +1,34 @@
+// The client page's header: back link, hostname, online badge and a line of meta (last seen, agent).
+import { h, setText } from "../../dom";
+import { formatAgo, formatCount } from "../../format";
+import { isOnline } from "../../shape";
+import type { ClientView } from "../../types";
+import type { ServerClock } from "../clock";
+
+/** "last seen 12 s ago · agent 1.4.0 · 3 samples lost on the host" (the last two only when known). */
+export function metaText(client: ClientView, now: number): string {
+  return `last seen ${formatAgo(client.last_seen, now)}` +
+    (client.agent_version ? ` · agent ${client.agent_version}` : "") +
+    (client.dropped_total ? ` · ${formatCount(client.dropped_total)} samples lost on the host` : "");
+}
+
+export class ClientHead {
+  private readonly title = h("h1", { class: "hostname" }, "…");
+  private readonly badge = h("span", { class: "badge" });
+  private readonly meta = h("p", { class: "client-meta" });
+  readonly el = h("div", { class: "page-head client-head" },
+    h("a", { href: "/", class: "back", "aria-label": "Back to the overview" }, "←"), this.title, this.badge, this.meta);
+
+  paint(client: ClientView, clock: ServerClock): void {
+    setText(this.title, client.hostname);
+    const online = client.online && isOnline(client.last_seen, clock.now(), clock.timeout);
+    setText(this.badge, online ? "online" : "offline");
+    this.badge.className = `badge ${online ? "on" : "off"}`;
+    setText(this.meta, metaText(client, clock.now()));
+  }
+
+  /** The client could not be loaded: a plain title instead of the placeholder. */
+  failed(): void {
+    setText(this.title, "Client");
+  }
+}

@@ -1,0 +1,111 @@
+// Client page: Live (gauges, per-mount and per-GPU detail, a 5-minute chart fed by the WebSocket),
+// History (charts per unit with a range selector, gaps as gaps, synced cursors) and Stats (min/avg/max/p95).
+// This module holds the page's state and wires its parts: the header (head.ts), the tabs (tabs.ts, URL in
+// route.ts), the Live tab (liveview.ts), History and Stats (ranged.ts) and the live feed.
+import { api, describe } from "../../api";
+import { errorBox, fill, h, loading } from "../../dom";
+import { live } from "../../live";
+import type { RangeName } from "../../metrics";
+import { applySamples } from "../../shape";
+import type { ClientView, LiveFrame } from "../../types";
+import { ServerClock } from "../clock";
+import { withStatus } from "../updates";
+import { ClientHead } from "./head";
+import { LiveView } from "./liveview";
+import { mountRanged, type RangedPage } from "./ranged";
+import { clientPath, fromQuery, type Tab } from "./route";
+import { Tabs } from "./tabs";
+
+export function mountClient(root: HTMLElement, id: string): () => void {
+  const page = new ClientPage(root, id);
+  return () => page.dispose();
+}
+
+class ClientPage implements RangedPage {
+  range: RangeName;
+  loadSeq = 0;
+  private tab: Tab;
+  private client: ClientView | null = null;
+  private readonly clock = new ServerClock();
+  private readonly head = new ClientHead();
+  private readonly tabs = new Tabs((t) => this.select(t));
+  private readonly panel = h("section", { class: "panel", role: "tabpanel", tabindex: "0", id: "panel" });
+  private panelCleanup: (() => void) | null = null;
+  private liveView: LiveView | null = null;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(root: HTMLElement, readonly id: string) {
+    ({ tab: this.tab, range: this.range } = fromQuery(new URLSearchParams(location.search)));
+    root.append(this.head.el, this.tabs.el, this.panel);
+    live.subscribe([id]); // watching: the API asks this client's agent to report every second
+    this.cleanups.push(live.onFrame((f) => this.onFrame(f)));
+    const ticker = window.setInterval(() => this.paintHead(), 1000);
+    this.cleanups.push(() => clearInterval(ticker));
+    void this.load();
+  }
+
+  dispose(): void {
+    this.panelCleanup?.();
+    this.cleanups.forEach((fn) => fn());
+    live.subscribe(null);
+  }
+
+  syncUrl(): void {
+    history.replaceState(null, "", clientPath(this.id, this.tab, this.range));
+  }
+
+  /** Show tab `t`: the previous tab's panel is cleaned up and replaced. */
+  private select(t: Tab): void {
+    this.tab = t;
+    this.tabs.mark(t);
+    this.panel.setAttribute("aria-labelledby", `tab-${t}`);
+    this.syncUrl();
+    this.panelCleanup?.();
+    this.panelCleanup = null;
+    this.liveView = null;
+    this.panel.replaceChildren();
+    if (!this.client) return;
+    if (t === "live") {
+      const view = new LiveView(this.panel, this.client, () => this.clock.now());
+      this.liveView = view;
+      this.panelCleanup = () => view.destroy();
+    } else {
+      this.panelCleanup = mountRanged(this.panel, t, this);
+    }
+  }
+
+  private paintHead(): void {
+    if (this.client) this.head.paint(this.client, this.clock);
+  }
+
+  private async load(): Promise<void> {
+    fill(this.panel, loading("Loading client…"));
+    try {
+      const [c, list] = await Promise.all([api.client(this.id), api.clients().catch(() => null)]);
+      this.client = c;
+      if (list) this.clock.sync(list);
+      document.title = `${c.hostname} · Status Monitor`;
+      this.paintHead();
+      this.select(this.tab);
+    } catch (e) {
+      this.head.failed();
+      fill(this.panel, errorBox(`Could not load this client: ${describe(e)}`, () => void this.load()));
+    }
+  }
+
+  private onFrame(f: LiveFrame): void {
+    if (!this.client) return;
+    if (f.type === "samples" && f.client_id === this.id) {
+      this.client = applySamples(this.client, f.samples);
+      this.liveView?.push(f.samples, this.client);
+      this.paintHead();
+    } else if (f.type === "status" && f.client_id === this.id) {
+      this.client = withStatus(this.client, f);
+      this.paintHead();
+    } else if (f.type === "removed" && f.client_id === this.id) {
+      fill(this.panel, errorBox("This client was removed."));
+    } else if (f.type === "hello") {
+      this.clock.timeout = f.online_timeout_seconds;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+// One host's card on the overview: hostname, online badge, last seen, current values and a sparkline of CPU
+// and RAM. The card only paints; the grid (grid.ts) decides when, and hands it the sparkline width and the
+// frame's budget. Cards have a fixed size (style.css), so painting one never shifts the others.
+import type uPlot from "uplot";
+import uPlotCtor from "uplot";
+import { api } from "../../api";
+import { sparklineOptions } from "../../charts";
+import { h, setText } from "../../dom";
+import { formatAgo } from "../../format";
+import { applySamples, isOnline, Ring } from "../../shape";
+import type { ClientView, SampleView } from "../../types";
+import type { FrameBudget } from "./budget";
+import { CELLS, cellLevel, cellText } from "./cells";
+
+const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
+const SPARK_POINTS = 60;
+const SPARK_HEIGHT = 36; // CSS px, as .spark in style.css
+const SEED_SECONDS = 600;
+
+export class Card {
+  readonly el: HTMLLIElement;
+  /** Changed since the last paint: the grid repaints dirty cards while they are visible. */
+  dirty = true;
+  /** The sparkline's points changed since it was last drawn. */
+  sparkDirty = true;
+  /** Its sparkline's history was asked for (once, when the card first shows). */
+  seeded = false;
+  private readonly ring = new Ring(SPARK_FIELDS, SPARK_POINTS);
+  private readonly badge = h("span", { class: "badge" });
+  private readonly seen = h("span", { class: "seen" });
+  private readonly values = new Map<string, HTMLElement>();
+  private readonly spark = h("div", { class: "spark", "aria-hidden": "true" });
+  private chart: uPlot | null = null;
+
+  /** Builds the card with its values painted (text is cheap: a card never shows placeholders). */
+  constructor(public client: ClientView, now: number, timeout: number) {
+    const dl = h("dl", { class: "values" });
+    for (const [name, label] of CELLS) {
+      const dd = h("dd", { "data-metric": name }, "—");
+      this.values.set(name, dd);
+      dl.append(h("div", {}, h("dt", {}, label), dd));
+    }
+    this.el = h("li", { class: "client-card", "data-id": client.id, "data-hostname": client.hostname },
+      h("a", { href: `/client/${encodeURIComponent(client.id)}`, class: "card-link" },
+        h("div", { class: "card-head" }, h("h2", { class: "hostname" }, client.hostname), this.badge),
+        this.seen, dl, this.spark));
+    if (client.latest) this.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
+    this.paintValues(now, timeout);
+  }
+
+  get hasChart(): boolean {
+    return this.chart !== null;
+  }
+
+  /** A new state of the client (from a list or a status frame); repainted on the next frame it shows. */
+  update(client: ClientView): void {
+    this.client = client;
+    this.dirty = true;
+  }
+
+  /** Live samples: values and sparkline. Returns whether the client was offline until now. */
+  addSamples(samples: SampleView[]): boolean {
+    for (const s of samples) this.ring.push(s.ts, s as unknown as Record<string, unknown>);
+    this.sparkDirty = true;
+    const wasOnline = this.client.online;
+    this.update(applySamples(this.client, samples));
+    return !wasOnline;
+  }
+
+  /** The sparkline's last 10 minutes from the API (live frames fill it anyway, so a failure is ignored). */
+  async seed(now: number): Promise<void> {
+    const t = Math.floor(now);
+    const r = await api.metrics(this.client.id, { from: t - SEED_SECONDS, to: t + 1, metrics: SPARK_FIELDS.join(","), max_points: SPARK_POINTS });
+    const time = r.time ?? [];
+    time.forEach((ts, i) => {
+      const row = Object.fromEntries(SPARK_FIELDS.map((f) => [f, r.values?.[f]?.[i] ?? null]));
+      if (SPARK_FIELDS.some((f) => row[f] != null)) this.ring.push(ts, row);
+    });
+    this.sparkDirty = this.dirty = true;
+  }
+
+  /** Text, badge and levels: writes only, and only what changed. */
+  paintValues(now: number, timeout: number): void {
+    const c = this.client;
+    const online = c.online && isOnline(c.last_seen, now, timeout);
+    if (this.el.dataset.online !== String(online)) {
+      setText(this.badge, online ? "online" : "offline");
+      this.badge.className = `badge ${online ? "on" : "off"}`;
+      this.el.dataset.online = String(online);
+    }
+    setText(this.seen, `last seen ${formatAgo(c.last_seen, now)}`);
+    const l = c.latest as unknown as Record<string, number | null> | null;
+    for (const [name] of CELLS) {
+      const dd = this.values.get(name)!;
+      const v = l ? l[name] : null;
+      setText(dd, cellText(name, v));
+      const lv = cellLevel(name, v);
+      if (lv !== null && dd.dataset.level !== lv) dd.dataset.level = lv;
+    }
+  }
+
+  /**
+   * The sparkline at `width` CSS px (0: not measured yet). Creating it spends from the frame's budget; when
+   * none is left the card stays without one (the caller tries again next frame).
+   */
+  paintSpark(width: number, budget: FrameBudget): void {
+    if (!this.chart && width > 0 && budget.takeChart()) {
+      this.chart = new uPlotCtor(sparklineOptions(width, SPARK_HEIGHT), this.ring.data() as uPlot.AlignedData, this.spark);
+      this.sparkDirty = false;
+    } else if (this.chart) {
+      if (this.chart.width !== width) this.chart.setSize({ width, height: SPARK_HEIGHT });
+      if (this.sparkDirty) this.chart.setData(this.ring.data() as uPlot.AlignedData);
+      this.sparkDirty = false;
+    }
+  }
+
+  destroy(): void {
+    this.chart?.destroy();
+    this.chart = null;
+  }
+}

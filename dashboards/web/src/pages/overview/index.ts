@@ -1,0 +1,61 @@
+// Overview: a card per client with online badge, last seen, current values and a live sparkline.
+// This module wires the page: the toolbar, the grid (grid.ts: which cards show and when they repaint, each
+// card in card.ts), the client list from the API and the live feed.
+import { api, describe } from "../../api";
+import { errorBox, fill, h, loading } from "../../dom";
+import { live } from "../../live";
+import type { LiveFrame } from "../../types";
+import { ServerClock } from "../clock";
+import { Grid } from "./grid";
+import { toolbar } from "./toolbar";
+
+/** A new client's first frame fetches the list after this long, once for a burst of them. */
+const REFETCH_DELAY_MS = 300;
+
+export function mountOverview(root: HTMLElement): () => void {
+  const clock = new ServerClock();
+  const summary = h("p", { class: "summary", id: "summary", "aria-live": "polite" });
+  const body = h("div", { class: "overview-body" }, loading("Loading clients…"));
+  const grid = new Grid(body, summary, clock);
+  root.append(h("div", { class: "page-head" }, h("h1", {}, "Overview"), summary), toolbar((patch) => grid.filterBy(patch)), body);
+  let disposed = false;
+  let refetchTimer: number | undefined;
+
+  async function load(): Promise<void> {
+    try {
+      const list = await api.clients();
+      if (disposed) return;
+      clock.sync(list);
+      await grid.applyList(list.clients);
+    } catch (e) {
+      if (!grid.size) fill(body, errorBox(`Could not load the clients: ${describe(e)}`, () => { fill(body, loading()); void load(); }));
+    }
+  }
+
+  function onFrame(f: LiveFrame): void {
+    if (f.type === "hello") clock.timeout = f.online_timeout_seconds;
+    else if (grid.onFrame(f)) { // a new client reported: fetch the list once
+      clearTimeout(refetchTimer);
+      refetchTimer = window.setTimeout(() => void load(), REFETCH_DELAY_MS);
+    }
+  }
+
+  live.subscribe(null);
+  const offFrame = live.onFrame(onFrame);
+  let wasOpen = live.state === "open";
+  const offState = live.onState((s) => {
+    if (s === "open" && !wasOpen) void load(); // reconnected: catch up on what was missed
+    wasOpen = s === "open";
+  });
+  const ticker = window.setInterval(() => grid.refresh(), 1000);
+  void load();
+
+  return () => {
+    disposed = true;
+    offFrame();
+    offState();
+    clearInterval(ticker);
+    clearTimeout(refetchTimer);
+    grid.dispose();
+  };
+}

@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chartSets, hasData } from "../src/pages/client/chartsets";
+import { metaText } from "../src/pages/client/head";
+import { clientPath, fromQuery, TABS, tabAfterKey } from "../src/pages/client/route";
+import type { ClientView, MetricsResponse } from "../src/types";
+
+test("the URL's query picks the tab and range; unknown values fall back to Live and 1h", () => {
+  assert.deepEqual(fromQuery(new URLSearchParams("tab=history&range=24h")), { tab: "history", range: "24h" });
+  assert.deepEqual(fromQuery(new URLSearchParams("")), { tab: "live", range: "1h" });
+  assert.deepEqual(fromQuery(new URLSearchParams("tab=graphs&range=2y")), { tab: "live", range: "1h" });
+});
+
+test("the page's path leaves defaults out and keeps a range only beside History or Stats", () => {
+  assert.equal(clientPath("a b", "live", "1h"), "/client/a%20b");
+  assert.equal(clientPath("c1", "live", "24h"), "/client/c1");
+  assert.equal(clientPath("c1", "stats", "1h"), "/client/c1?tab=stats");
+  assert.equal(clientPath("c1", "history", "7d"), "/client/c1?tab=history&range=7d");
+});
+
+test("arrow keys move between tabs and wrap around, Home and End jump, other keys do nothing", () => {
+  assert.deepEqual(TABS.map(([t]) => t), ["live", "history", "stats"]);
+  assert.equal(tabAfterKey("ArrowRight", 0), 1);
+  assert.equal(tabAfterKey("ArrowRight", 2), 0);
+  assert.equal(tabAfterKey("ArrowLeft", 0), 2);
+  assert.equal(tabAfterKey("Home", 2), 0);
+  assert.equal(tabAfterKey("End", 0), 2);
+  assert.equal(tabAfterKey("Enter", 1), -1);
+});
+
+test("the header's meta line says when the client was seen, its agent and lost samples when known", () => {
+  const c: ClientView = { id: "c1", hostname: "h", created_at: 0, agent_version: null, last_seen: 100, online: true, latest: null, dropped_total: 0 };
+  assert.equal(metaText(c, 112), "last seen 12 s ago");
+  assert.equal(metaText({ ...c, agent_version: "1.4.0", dropped_total: 1200 }, 112),
+    "last seen 12 s ago · agent 1.4.0 · 1,200 samples lost on the host");
+  assert.equal(metaText({ ...c, last_seen: null }, 112), "last seen never");
+});
+
+const reply = (extra: Partial<MetricsResponse>): MetricsResponse =>
+  ({ client_id: "c1", family: "system", from: 0, to: 10, step: null, ...extra });
+
+test("history charts: the fixed three, then one per keyed field that has data", () => {
+  const sys = reply({ time: [1, 2], values: { cpu_percent: [5, 6], docker_bytes: [null, null] }, max: null });
+  const disk = reply({ family: "disk", series: { "/": { time: [1], values: { used_percent: [40], inodes_percent: [null] }, max: null } } });
+  const gpu = reply({ family: "gpu", series: {} });
+  const sets = chartSets(sys, disk, gpu);
+  assert.deepEqual(sets.map((s) => s.key), ["cpu-ram-gpu", "mounts-space"]);
+  assert.deepEqual(sets[0].data, [[1, 2], [5, 6], [null, null], [null, null]]);
+  assert.deepEqual(sets[1].spec.labels, ["/"]);
+});
+
+test("history charts: GPUs are labelled by index, units follow the field", () => {
+  const sys = reply({ time: [], values: {}, max: null });
+  const gpu = reply({ family: "gpu", series: { "1": { time: [1], values: { util_percent: [9], temp_c: [60], power_w: [null], mem_percent: [null] }, max: null } } });
+  const sets = chartSets(sys, reply({ family: "disk" }), gpu);
+  assert.deepEqual(sets.map((s) => [s.key, s.spec.unit]), [["cpu-ram-gpu", "percent"], ["gpu-util", "percent"], ["gpu-temp", "celsius"]]);
+  assert.deepEqual(sets[1].spec.labels, ["GPU 1"]);
+});
+
+test("history charts: no data in the range gives no charts", () => {
+  const sys = reply({ time: [1], values: { cpu_percent: [null] }, max: null });
+  assert.deepEqual(chartSets(sys, reply({ family: "disk" }), reply({ family: "gpu" })), []);
+  assert.ok(!hasData([[1], [null]]));
+  assert.ok(hasData([[1], [0]]));
+});

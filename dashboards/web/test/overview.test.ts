@@ -1,0 +1,100 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { arrangement, buildOrder, NO_FILTER, sameOrder, summaryText } from "../src/pages/overview/arrangement";
+import { CARDS_PER_FRAME, CHARTS_PER_FRAME, FrameBudget } from "../src/pages/overview/budget";
+import { CELLS, cellLevel, cellText } from "../src/pages/overview/cells";
+import { afterFrame, mergeListed, withStatus } from "../src/pages/updates";
+import type { ClientView, SampleView } from "../src/types";
+
+const sample = (ts: number, cpu: number): SampleView => ({ ts, cpu_percent: cpu } as unknown as SampleView);
+const client = (id: string, hostname: string, online: boolean, cpu: number | null = null): ClientView => ({
+  id, hostname, online, created_at: 0, agent_version: null, last_seen: online ? 100 : null,
+  latest: cpu == null ? null : sample(100, cpu), dropped_total: 0,
+});
+const fleet = [client("a", "web-10", true, 5), client("b", "web-2", false), client("c", "gpu-1", true, 90)];
+
+test("the visible set follows the filter, in display order, with a summary of all and shown", () => {
+  const all = arrangement(fleet, NO_FILTER);
+  assert.deepEqual(all.order, ["c", "b", "a"]); // natural order: web-2 before web-10
+  assert.equal(all.summary, "3 clients · 2 online");
+  assert.equal(all.state, "grid");
+  const web = arrangement(fleet, { ...NO_FILTER, query: " WEB " });
+  assert.deepEqual(web.order, ["b", "a"]);
+  assert.deepEqual([...web.shown].sort(), ["a", "b"]);
+  assert.equal(web.summary, "3 clients · 2 online · 2 shown");
+  assert.deepEqual(arrangement(fleet, { ...NO_FILTER, sort: "cpu" }).order, ["c", "a", "b"]);
+  assert.deepEqual(arrangement(fleet, { ...NO_FILTER, sort: "status" }).order, ["b", "c", "a"]);
+});
+
+test("the body says when there are no clients or none matches", () => {
+  assert.equal(arrangement([], NO_FILTER).state, "no-clients");
+  assert.equal(arrangement([], NO_FILTER).summary, "0 clients · 0 online");
+  const none = arrangement(fleet, { ...NO_FILTER, query: "db" });
+  assert.equal(none.state, "no-match");
+  assert.deepEqual(none.order, []);
+});
+
+test("the summary counts one client in the singular", () => {
+  assert.equal(summaryText(1, 1, 1), "1 client · 1 online");
+  assert.equal(summaryText(500, 480, 3), "500 clients · 480 online · 3 shown");
+});
+
+test("the first build makes the shown cards first, in display order, then the hidden ones", () => {
+  const { ordered, shown } = buildOrder(fleet, { ...NO_FILTER, status: "online" });
+  assert.deepEqual(ordered.map((c) => c.id), ["c", "a", "b"]);
+  assert.deepEqual([...shown].sort(), ["a", "c"]);
+  assert.equal(fleet.length, 3); // the input is left alone
+});
+
+test("orders compare element by element", () => {
+  assert.ok(sameOrder([], []));
+  assert.ok(sameOrder(["a", "b"], ["a", "b"]));
+  assert.ok(!sameOrder(["a", "b"], ["b", "a"]));
+  assert.ok(!sameOrder(["a"], ["a", "b"]));
+});
+
+test("a frame repaints at most 12 cards and creates at most 2 sparklines", () => {
+  assert.equal(CARDS_PER_FRAME, 12);
+  assert.equal(CHARTS_PER_FRAME, 2);
+  const b = new FrameBudget();
+  const cards = Array.from({ length: 20 }, () => b.takeCard());
+  assert.equal(cards.filter(Boolean).length, 12);
+  assert.deepEqual(cards.slice(11, 13), [true, false]);
+  assert.deepEqual([b.takeChart(), b.takeChart(), b.takeChart()], [true, true, false]);
+  assert.ok(new FrameBudget().takeChart()); // each frame starts afresh
+});
+
+test("card cells read as whole percentages with a level, Docker as bytes without one", () => {
+  assert.deepEqual(CELLS.map(([name]) => name),
+    ["cpu_percent", "ram_percent", "disk_percent", "inode_percent", "gpu_percent", "docker_bytes"]);
+  assert.equal(cellText("cpu_percent", 12.6), "13 %");
+  assert.equal(cellText("gpu_percent", null), "—");
+  assert.equal(cellText("docker_bytes", 37 * 2 ** 30), "37.0 GiB");
+  assert.equal(cellLevel("ram_percent", 91), "crit");
+  assert.equal(cellLevel("disk_percent", undefined), "none");
+  assert.equal(cellLevel("docker_bytes", 99), null);
+});
+
+test("a listed client keeps the newer latest sample of the list and the card", () => {
+  const shown = { ...client("a", "web-10", true), latest: sample(120, 7) };
+  const listed = { ...client("a", "web-10", false), latest: sample(110, 3), agent_version: "2.0" };
+  const merged = mergeListed(listed, shown);
+  assert.equal(merged.latest?.ts, 120);
+  assert.equal(merged.online, false); // everything else from the list
+  assert.equal(merged.agent_version, "2.0");
+  assert.equal(mergeListed({ ...listed, latest: sample(130, 1) }, shown).latest?.ts, 130);
+  assert.equal(mergeListed({ ...listed, latest: null }, shown).latest, null);
+});
+
+test("a client follows live frames: samples, status and removal", () => {
+  const c = client("b", "web-2", false);
+  const after = afterFrame(c, { type: "samples", client_id: "b", hostname: "web-2", samples: [sample(200, 50)] })!;
+  assert.equal(after.online, true);
+  assert.equal(after.last_seen, 200);
+  assert.equal(after.latest?.ts, 200);
+  const off = afterFrame(after, { type: "status", client_id: "b", hostname: "web-2", online: false, last_seen: null })!;
+  assert.equal(off.online, false);
+  assert.equal(off.last_seen, 200); // a status without a time keeps the last one
+  assert.equal(withStatus(off, { online: true, last_seen: 210 }).last_seen, 210);
+  assert.equal(afterFrame(off, { type: "removed", client_id: "b" }), null);
+});
