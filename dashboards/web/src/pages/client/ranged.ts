@@ -52,5 +52,6 @@ export function mountRanged(el: HTMLElement, t: "history" | "stats", page: Range
     buttons.append(b);
   }
   show(page.range);
-  return clear;
+  // Leaving the tab ends its load too: a reply that arrives later must not draw charts into a removed panel.
+  return () => { page.loadSeq++; clear(); };
 }
