@@ -1,7 +1,8 @@
-"""The wire schema of agent reports (the API owns it; the agent's payload is tested against it).
+"""The wire schema of agent reports, in marshmallow: built from the report contract (statusmon.report).
 
-The whole batch is validated before anything is written. Limits come from Settings, so the schema is built
-per application by ``ReportValidator(settings)``.
+The whole batch is validated before anything is written. This schema is the contract's voice: it writes the
+error messages, and whatever the fast path (api/fastcheck.py) declines, it decides. Limits come from Settings,
+so the schema is built per application by ``ReportValidator(settings)``.
 """
 
 from __future__ import annotations
@@ -13,20 +14,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from statusmon.config import Settings
 from statusmon.metrics import SYSTEM_METRICS
+from statusmon.report import REPORT, Field, Record
 from statusmon.store.base import DiskSample, GpuSample, Sample
 from statusmon.store.lineprotocol import validate_tag_value
-
-MAX_STRING = 256
-MAX_BYTES = 2**62  # beyond any disk or GPU; keeps InfluxDB's signed 64-bit integers safe
-
-
-def _percent() -> fields.Float:
-    return fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(0, 100))
-
-
-def _bytes(required: bool = False) -> fields.Integer:
-    return fields.Integer(required=required, allow_none=not required, strict=True,
-                          validate=validate.Range(0, MAX_BYTES))
 
 
 def _tag_safe(value: str) -> None:
@@ -37,64 +27,61 @@ def _tag_safe(value: str) -> None:
         raise ValidationError(str(e)) from None
 
 
-class DiskSchema(Schema):
+class _Strict(Schema):
     class Meta:
         unknown = RAISE
 
-    mount = fields.String(required=True, validate=[validate.Length(1, MAX_STRING), _tag_safe])
-    used_bytes = _bytes(required=True)
-    total_bytes = _bytes(required=True)
-    inodes_used = _bytes()
-    inodes_total = _bytes()
+
+def _field(f: Field, settings: Settings, now: Callable[[], float]) -> fields.Field:
+    """The marshmallow field that enforces ``f``."""
+    lo, hi = f.bounds(settings)
+    common: dict[str, Any] = {"required": f.required, "allow_none": f.nullable}
+    if f.kind == "timestamp":  # its bounds move with the clock: checked by the sample schema's _check
+        return fields.Integer(strict=True, **common)
+    if f.kind == "int":
+        return fields.Integer(strict=True, validate=[validate.Range(lo, hi)], **common)
+    if f.kind == "float":
+        return fields.Float(allow_nan=False, validate=[validate.Range(lo, hi)], **common)
+    if f.kind == "string":
+        checks: list[Callable[[Any], Any]] = [validate.Length(lo, hi)]
+        if f.tag:
+            checks.append(_tag_safe)
+        return fields.String(validate=checks, **common)
+    assert f.kind == "list" and f.item is not None, f
+    return fields.List(fields.Nested(_schema(f.item, settings, now)), validate=[validate.Length(lo, hi)],
+                       **common)
 
 
-class GpuSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    index = fields.Integer(required=True, strict=True, validate=validate.Range(0, 1023))
-    uuid = fields.String(allow_none=True, validate=validate.Length(max=MAX_STRING))
-    name = fields.String(allow_none=True, validate=validate.Length(max=MAX_STRING))
-    util_percent = _percent()
-    mem_used_bytes = _bytes()
-    mem_total_bytes = _bytes()
-    temp_c = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(-100, 250))
-    power_w = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(0, 100_000))
+def _schema(record: Record, settings: Settings, now: Callable[[], float]) -> type[Schema]:
+    declared = {f.name: _field(f, settings, now) for f in record.fields}
+    return _record_checks(record, settings, now).from_dict(declared, name=f"{record.name.capitalize()}Schema")
 
 
-def _sample_schema(settings: Settings, now: Callable[[], float]) -> type[Schema]:
-    system_fields: dict[str, Any] = {
-        m.name: (_bytes() if m.unit == "bytes" else _percent()) for m in SYSTEM_METRICS
-    }
+def _record_checks(record: Record, settings: Settings, now: Callable[[], float]) -> type[Schema]:
+    """What no single field can check: a timestamp against the clock, and the key of each list's items unique."""
+    clocks = [(f.name, *f.clock_window(settings)) for f in record.fields if f.kind == "timestamp"]
+    keyed = [(f.name, f.item.key, f.item.key_noun) for f in record.fields if f.item and f.item.key]
+    if not clocks and not keyed:
+        return _Strict
 
-    class SampleSchema(Schema):
-        class Meta:
-            unknown = RAISE
-
-        ts = fields.Integer(required=True, strict=True)
-        disks = fields.List(fields.Nested(DiskSchema), validate=validate.Length(max=settings.max_mounts))
-        gpus = fields.List(fields.Nested(GpuSchema), validate=validate.Length(max=settings.max_gpus))
-        locals().update(system_fields)
-
+    class RecordChecks(_Strict):
         @validates_schema
         def _check(self, data: dict[str, Any], **_: Any) -> None:
             t = now()
-            ts = data["ts"]
-            if ts > t + settings.max_future_seconds:
-                raise ValidationError(
-                    f"timestamp {ts} is {ts - int(t)} s ahead of the server's clock (at most "
-                    f"{settings.max_future_seconds} s allowed): check the host's clock", "ts")
-            if ts < t - settings.max_past_seconds:
-                raise ValidationError(
-                    f"timestamp {ts} is older than {settings.max_past_seconds} s", "ts")
-            mounts = [d["mount"] for d in data.get("disks") or []]
-            if len(mounts) != len(set(mounts)):
-                raise ValidationError("a mount appears twice in one sample", "disks")
-            indexes = [g["index"] for g in data.get("gpus") or []]
-            if len(indexes) != len(set(indexes)):
-                raise ValidationError("a GPU index appears twice in one sample", "gpus")
+            for name, past, future in clocks:
+                ts = data[name]
+                if ts > t + future:
+                    raise ValidationError(
+                        f"timestamp {ts} is {ts - int(t)} s ahead of the server's clock (at most {future} s "
+                        "allowed): check the host's clock", name)
+                if ts < t - past:
+                    raise ValidationError(f"timestamp {ts} is older than {past} s", name)
+            for name, key, noun in keyed:
+                keys = [item[key] for item in data.get(name) or []]
+                if len(keys) != len(set(keys)):
+                    raise ValidationError(f"a {noun} appears twice in one {record.name}", name)
 
-    return SampleSchema
+    return RecordChecks
 
 
 class ReportValidator:
@@ -106,19 +93,8 @@ class ReportValidator:
         from api.fastcheck import FastCheck
 
         now = now or time.time
-        sample_schema = _sample_schema(settings, now)
         self.fast = FastCheck(settings, now)
-
-        class ReportSchema(Schema):
-            class Meta:
-                unknown = RAISE
-
-            agent_version = fields.String(allow_none=True, validate=validate.Length(max=64))
-            dropped = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, 2**62))
-            samples = fields.List(fields.Nested(sample_schema), required=True,
-                                  validate=validate.Length(1, settings.max_samples_per_batch))
-
-        self.schema = ReportSchema()
+        self.schema = _schema(REPORT, settings, now)()
 
     def load(self, body: Any) -> dict[str, Any]:
         """The validated report; raises marshmallow.ValidationError with per-field messages."""

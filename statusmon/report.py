@@ -1,0 +1,138 @@
+"""The report contract: every field an agent's report may carry, with its kind, unit, bounds and optionality.
+
+A report is ``{agent_version, dropped, samples}``; a sample is ``{ts, the system metrics, disks, gpus}``; a disk
+and a GPU are records of their own. This table is the one statement of those rules: the API builds both its
+marshmallow schema (api/schemas.py, which writes the error messages) and its fast path (api/fastcheck.py) from
+it, and tests/api/test_report_contract.py checks that both enforce exactly what it says. Metric fields take
+their kind and unit from the catalogue (statusmon.metrics); a unit's range is stated once, in ``UNIT_RANGES``.
+
+It imports only the metric catalogue, so every component (the agent included) can read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from statusmon.metrics import SYSTEM_METRICS, Metric, metric
+
+Kind = Literal["int", "float", "string", "timestamp", "list"]
+Bound = int | None  # every bound in the table is a whole number
+
+MAX_STRING = 256
+MAX_INTEGER = 2**62  # beyond any disk, GPU or count; keeps InfluxDB's signed 64-bit integers safe
+
+# The range a wire value of each catalogue unit must lie in. A metric with a unit missing here cannot be put on
+# the wire until someone decides its range (KeyError at import).
+UNIT_RANGES: dict[str, tuple[int, int]] = {
+    "percent": (0, 100),
+    "bytes": (0, MAX_INTEGER),
+    "count": (0, MAX_INTEGER),
+    "celsius": (-100, 250),
+    "watts": (0, 100_000),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record.
+
+    ``kind``: "int" (a JSON integer, never a boolean or a float), "float" (any JSON number, finite), "string",
+    "list" (of ``item`` records) or "timestamp" (integer epoch seconds).
+    Bounds are inclusive: the value's range for int and float, the length's for string and list; None means
+    unbounded on that side. ``lo_setting``/``hi_setting`` name the Settings attribute that gives the bound
+    instead. A timestamp's bounds are relative to the server's clock: at most ``lo_setting`` seconds in the
+    past and ``hi_setting`` seconds in the future.
+    ``required``: the key must be present; ``nullable``: it may be null (an absent or null value is None).
+    ``tag``: the string becomes an InfluxDB tag, so the tag-safe rule (statusmon.store.lineprotocol) applies.
+    """
+
+    name: str
+    kind: Kind
+    unit: str | None = None
+    lo: Bound = None
+    hi: Bound = None
+    lo_setting: str | None = None
+    hi_setting: str | None = None
+    required: bool = False
+    nullable: bool = False
+    item: Record | None = None
+    tag: bool = False
+
+    def bounds(self, settings: object) -> tuple[Bound, Bound]:
+        """(lo, hi) with any Settings-given bound read from ``settings``."""
+        lo = getattr(settings, self.lo_setting) if self.lo_setting else self.lo
+        hi = getattr(settings, self.hi_setting) if self.hi_setting else self.hi
+        return lo, hi
+
+    def clock_window(self, settings: object) -> tuple[int, int]:
+        """A timestamp's (seconds into the past, seconds into the future) that it may lie from the server's clock."""
+        assert self.kind == "timestamp" and self.lo_setting and self.hi_setting, self
+        return int(getattr(settings, self.lo_setting)), int(getattr(settings, self.hi_setting))
+
+
+@dataclass(frozen=True)
+class Record:
+    """A JSON object of the report: its fields, and the field (if any) whose value is unique within one list."""
+
+    name: str
+    fields: tuple[Field, ...]
+    key: str | None = None
+    key_noun: str = ""  # how an error message names the key ("GPU index")
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name}.{name}")
+
+
+def metric_field(m: Metric) -> Field:
+    """The wire field of a catalogue metric: optional and nullable (a collector may have nothing to say)."""
+    lo, hi = UNIT_RANGES[m.unit]
+    return Field(m.name, "int" if m.integer else "float", m.unit, lo, hi, nullable=True)
+
+
+def _required(f: Field) -> Field:
+    return replace(f, required=True, nullable=False)
+
+
+# used_percent and inodes_percent are derived by the API at ingest, never sent.
+DISK = Record("disk", (
+    Field("mount", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
+    _required(metric_field(metric("used_bytes", "disk"))),
+    _required(metric_field(metric("total_bytes", "disk"))),
+    metric_field(metric("inodes_used", "disk")),
+    metric_field(metric("inodes_total", "disk")),
+), key="mount", key_noun="mount")
+
+# mem_percent is derived by the API at ingest, never sent.
+GPU = Record("gpu", (
+    Field("index", "int", lo=0, hi=1023, required=True),  # the NVML index
+    Field("uuid", "string", hi=MAX_STRING, nullable=True),
+    Field("name", "string", hi=MAX_STRING, nullable=True),
+    *(metric_field(metric(name, "gpu"))
+      for name in ("util_percent", "mem_used_bytes", "mem_total_bytes", "temp_c", "power_w")),
+), key="index", key_noun="GPU index")
+
+SAMPLE_METRICS: tuple[Field, ...] = tuple(metric_field(m) for m in SYSTEM_METRICS)
+
+SAMPLE = Record("sample", (
+    Field("ts", "timestamp", "seconds", lo_setting="max_past_seconds", hi_setting="max_future_seconds",
+          required=True),
+    *SAMPLE_METRICS,
+    Field("disks", "list", item=DISK, hi_setting="max_mounts"),
+    Field("gpus", "list", item=GPU, hi_setting="max_gpus"),
+))
+
+REPORT = Record("report", (
+    Field("agent_version", "string", hi=64, nullable=True),
+    Field("dropped", "int", "count", lo=0, hi=MAX_INTEGER, nullable=True),  # samples the agent's spool lost
+    Field("samples", "list", item=SAMPLE, lo=1, hi_setting="max_samples_per_batch", required=True),
+))
+
+RECORDS: tuple[Record, ...] = (REPORT, SAMPLE, DISK, GPU)

@@ -1,0 +1,146 @@
+"""The field table (statusmon.report), the marshmallow schema and the fast path agree on every field.
+
+For each field of each record, probes at and just beyond its bounds, null, absent, a boolean and the wrong
+kind are put into an otherwise valid report: the schema and the fast path must both accept exactly what the
+table allows. Settings-given bounds are probed under small Settings so the lists stay short.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from marshmallow import ValidationError
+
+from api.schemas import ReportValidator
+from statusmon.config import Settings
+from statusmon.metrics import SYSTEM_METRIC_NAMES
+from statusmon.report import DISK, GPU, RECORDS, REPORT, SAMPLE, SAMPLE_METRICS, Field, Record
+from statusmon.store.base import DiskSample, GpuSample
+
+NOW = 1_800_000_000
+SETTINGS = Settings(max_mounts=2, max_gpus=2, max_samples_per_batch=3)
+VALIDATOR = ReportValidator(SETTINGS, now=lambda: NOW)
+ABSENT = object()
+
+# Where one item of each record sits in the base report, and a valid item number i (distinct keys).
+PATH: dict[str, list[Any]] = {"report": [], "sample": ["samples", 0], "disk": ["samples", 0, "disks", 0],
+                              "gpu": ["samples", 0, "gpus", 0]}
+ITEM: dict[str, Callable[[int], dict[str, Any]]] = {
+    "sample": lambda i: {"ts": NOW - i},
+    "disk": lambda i: {"mount": f"/m{i}", "used_bytes": 1, "total_bytes": 2},
+    "gpu": lambda i: {"index": i},
+}
+
+
+def base() -> dict[str, Any]:
+    return {"agent_version": "0.1.0", "dropped": 0,
+            "samples": [{**ITEM["sample"](0), "disks": [ITEM["disk"](0)], "gpus": [ITEM["gpu"](0)]}]}
+
+
+def probes(f: Field) -> list[tuple[str, Any, bool]]:
+    """(label, value, whether the table allows it) at and beyond f's bounds, for null, absence and wrong kinds."""
+    lo, hi = f.bounds(SETTINGS)
+    out: list[tuple[str, Any, bool]] = [("null", None, f.nullable), ("absent", ABSENT, not f.required),
+                                        ("boolean", True, False), ("object", {}, False)]
+    if f.kind == "int":
+        assert lo is not None and hi is not None
+        out += [("lo", lo, True), ("hi", hi, True), ("below", lo - 1, False), ("above", hi + 1, False),
+                ("float", float(lo), False), ("string", str(lo), False)]
+    elif f.kind == "float":
+        assert lo is not None and hi is not None
+        out += [("lo", lo, True), ("hi", hi, True), ("lo as float", float(lo), True),
+                ("below", lo - 0.5, False), ("above", hi + 0.5, False), ("NaN", math.nan, False),
+                ("infinity", math.inf, False), ("string", "x", False)]
+    elif f.kind == "string":
+        assert hi is not None
+        out += [("shortest", "x" * (lo or 0), True), ("longest", "x" * hi, True),
+                ("too long", "x" * (hi + 1), False), ("number", 5, False)]
+        if lo:
+            out.append(("too short", "x" * (lo - 1), False))
+        if f.tag:
+            out += [("trailing backslash", "/x\\", False), ("newline", "/x\ny", False)]
+    elif f.kind == "timestamp":
+        past, future = f.clock_window(SETTINGS)
+        out += [("oldest", NOW - past, True), ("newest", NOW + future, True), ("too old", NOW - past - 1, False),
+                ("too new", NOW + future + 1, False), ("float", float(NOW), False)]
+    else:
+        assert f.kind == "list" and f.item is not None and hi is not None
+        item = ITEM[f.item.name]
+        out += [("shortest", [item(i) for i in range(lo or 0)], True), ("longest", [item(i) for i in range(hi)], True),
+                ("too long", [item(i) for i in range(hi + 1)], False), ("string", "x", False)]
+        if lo:
+            out.append(("too short", [item(i) for i in range(lo - 1)], False))
+        if f.item.key:
+            out.append(("a key twice", [item(0), item(0)], False))
+    return out
+
+
+CASES = [(r, f, label, value, allowed) for r in RECORDS for f in r.fields for label, value, allowed in probes(f)]
+CASES += [(r, None, "unknown key", 1, False) for r in RECORDS]
+
+
+def put(body: dict[str, Any], record: Record, name: str, value: Any) -> dict[str, Any]:
+    target: Any = body
+    for key in PATH[record.name]:
+        target = target[key]
+    if value is ABSENT:
+        target.pop(name, None)
+    else:
+        target[name] = value
+    return body
+
+
+def schema_accepts(body: dict[str, Any]) -> bool:
+    try:
+        VALIDATOR.load(body)
+    except ValidationError:
+        return False
+    return True
+
+
+def test_the_base_report_is_accepted_by_both() -> None:
+    assert schema_accepts(base()) and VALIDATOR.fast.load(base()) is not None
+
+
+@pytest.mark.parametrize("record,field,label,value,allowed", CASES,
+                         ids=[f"{r.name}.{f.name if f else 'unknown'}: {label}" for r, f, label, _, _ in CASES])
+def test_schema_and_fast_path_accept_exactly_what_the_table_allows(record: Record, field: Field | None,
+                                                                   label: str, value: Any, allowed: bool) -> None:
+    body = put(base(), record, field.name if field else "unknown", value if value is ABSENT else copy.deepcopy(value))
+    assert schema_accepts(body) == allowed
+    assert (VALIDATOR.fast.load(body) is not None) == allowed
+
+
+def schemas() -> dict[str, Any]:
+    """The marshmallow schema of each record, by record name, found by walking the nested lists."""
+    out: dict[str, Any] = {}
+
+    def walk(record: Record, schema: Any) -> None:
+        out[record.name] = schema
+        for f in record.fields:
+            if f.item is not None:
+                walk(f.item, schema.fields[f.name].inner.schema)
+    walk(REPORT, VALIDATOR.schema)
+    return out
+
+
+def test_the_schema_declares_exactly_the_tables_fields_with_its_optionality() -> None:
+    found = schemas()
+    assert set(found) == {r.name for r in RECORDS}
+    for record in RECORDS:
+        declared = found[record.name].fields
+        assert set(declared) == record.names, record.name
+        for f in record.fields:
+            assert (declared[f.name].required, declared[f.name].allow_none) == (f.required, f.nullable), f
+
+
+def test_metric_fields_come_from_the_catalogue_and_records_match_what_they_build() -> None:
+    assert tuple(f.name for f in SAMPLE_METRICS) == SYSTEM_METRIC_NAMES
+    assert SAMPLE.names == {"ts", "disks", "gpus", *SYSTEM_METRIC_NAMES}
+    assert [f.name for f in dataclasses.fields(DiskSample)] == [f.name for f in DISK.fields]
+    assert [f.name for f in dataclasses.fields(GpuSample)] == [f.name for f in GPU.fields]
