@@ -36,7 +36,7 @@ def test_install_sh_without_an_index_installs_the_locked_agent_from_a_wheel_dire
     venv = root / "opt" / "statusmon-agent"
     listed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
                             capture_output=True, text=True, check=True).stdout
-    versions = {canonicalize_name(p["name"]): p["version"] for p in json.loads(listed)}
+    versions: dict[str, str] = {canonicalize_name(p["name"]): p["version"] for p in json.loads(listed)}
     for pin in read_lock(LOCK_DIR / "agent.txt"):
         if not pin.marker or Marker(pin.marker).evaluate():
             assert versions.get(pin.name) == pin.version, pin.name
