@@ -117,7 +117,6 @@ wait_for() {  # wait_for WHAT CHECK...: until CHECK passes, a process dies (exit
   done
 }
 
-began=$SECONDS
 start server "$SM" server
 wait_for "answer on http://$STATUSMON_BIND/healthz" healthz
 since="$(date +%s)"
@@ -128,7 +127,7 @@ wait_for "finished cycle of the alerting worker" worker_cycled_since "$since"
 check_alive
 
 echo
-echo "  Status Monitor is running: http://$STATUSMON_BIND/   (started in $((SECONDS - began)) s)"
+echo "  Status Monitor is running: http://$STATUSMON_BIND/   ($SECONDS s after ./infra/run.sh started)"
 if [ -n "${STATUSMON_ADMIN_PASSWORD:-}" ]; then echo "  admin password: the one in STATUSMON_ADMIN_PASSWORD"
 else echo "  admin password: $(cat "$password_file")  (in $password_file)"; fi
 echo "  the server, the alerting worker and a local agent ($host, reporting every 10 s); logs in $LOGS/"

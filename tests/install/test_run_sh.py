@@ -202,3 +202,17 @@ def test_a_lost_agent_token_gets_the_client_a_new_token_not_a_second_client(
     assert new.strip() and new != old
     assert [c["hostname"] for c in clients(tmp_path)] == [HOST]
     stop(r, signal.SIGINT)
+
+
+def test_a_server_that_cannot_start_is_reported_with_the_end_of_its_log(tmp_path: Path) -> None:
+    with socket.socket() as taken:  # another program holds the port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        r = RunSh(tmp_path, taken.getsockname()[1])
+        try:
+            rc = r.finish(120)
+        finally:
+            r.kill()
+    assert rc != 0, r.output
+    assert "is running" not in r.output
+    assert "statusmon server stopped" in r.output and "Address already in use" in r.output, r.output
