@@ -8,7 +8,7 @@ cd "$ROOT"
 
 apt_install_missing influxd:influxdb /usr/bin/chromium:chromium systemd-analyze:systemd \
   docker-compose:docker-compose
-python_env "server,agent,alerting,dev"
+python_env dev
 build_dashboard
 if [ -f tests/grafana/flux/package-lock.json ]; then  # Flux's own parser, to check the README's Flux examples
   npm --prefix tests/grafana/flux ci --no-audit --no-fund --loglevel=error

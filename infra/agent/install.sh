@@ -1,13 +1,15 @@
 #!/bin/sh
-# Install the Status Monitor agent: a venv under /opt/statusmon-agent with ONLY the agent extra, the config in
-# /etc/statusmon/agent.conf (root-only: it holds the token), the systemd unit, enabled and started.
+# Install the Status Monitor agent: a venv under /opt/statusmon-agent with ONLY the agent extra, at the versions
+# and hashes of requirements/agent.txt (the lock CI tested), the config in /etc/statusmon/agent.conf (root-only:
+# it holds the token), the systemd unit, enabled and started.
 #
 #   sudo infra/agent/install.sh --server https://monitor.example.com --token TOKEN [--docker-group]
 #
 # --prefix DIR   install under DIR instead of / (tests, packaging); systemctl is skipped
-# --repo DIR     the checkout (or sdist) to install from (default: this script's repository)
+# --repo DIR     the checkout (or unpacked release) to install from (default: this script's repository)
 # --python PY    the interpreter for the venv (default: python3, 3.10 or newer)
-# --pip-args S   extra arguments for pip (e.g. "--no-index --find-links /srv/wheels" on a host without PyPI)
+# --pip-args S   extra arguments for pip (e.g. "--no-index --find-links /srv/wheels" on a host without PyPI;
+#                fill /srv/wheels with: pip download -d /srv/wheels -r requirements/build.txt -r requirements/agent.txt)
 # --docker-group let the agent read the Docker socket (root-equivalent; see statusmon-agent.service)
 set -eu
 
@@ -36,10 +38,21 @@ VENV="$PREFIX/opt/statusmon-agent"
 CONF_DIR="$PREFIX/etc/statusmon"
 UNIT_DIR="$PREFIX/etc/systemd/system"
 
-echo "==> venv $VENV"
+for lock in build agent; do
+  [ -f "$REPO/requirements/$lock.txt" ] || { echo "install.sh: no $REPO/requirements/$lock.txt (the lock)" >&2; exit 2; }
+done
+
+echo "==> venv $VENV (requirements/agent.txt, then statusmon without dependencies)"
 "$PYTHON" -m venv "$VENV"
+pip() { "$VENV/bin/python" -m pip --quiet --disable-pip-version-check "$@"; }
+# pip, setuptools and wheel as locked: statusmon is built with them (no build isolation, which would fetch
+# whatever setuptools is newest), then the agent's dependencies, hash-checked, then statusmon itself.
 # shellcheck disable=SC2086 # PIP_ARGS is a list of words on purpose
-"$VENV/bin/pip" install --quiet --disable-pip-version-check $PIP_ARGS "$REPO[agent]"
+pip install $PIP_ARGS --require-hashes -r "$REPO/requirements/build.txt"
+# shellcheck disable=SC2086
+pip install $PIP_ARGS --require-hashes -r "$REPO/requirements/agent.txt"
+# shellcheck disable=SC2086
+pip install $PIP_ARGS --no-deps --no-build-isolation "$REPO"
 
 echo "==> config $CONF_DIR/agent.conf (mode 0600: it holds the token)"
 mkdir -p "$CONF_DIR"
