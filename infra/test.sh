@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh machine (venv + packages, npm packages, Debian's influxdb,
-# chromium, systemd-analyze and docker-compose), then runs ruff, mypy, the dashboard's unit tests and the
+# chromium, systemd-analyze and docker-compose), then runs ruff, mypy, the import contracts, the dashboard's unit tests and the
 # whole pytest suite. Extra arguments go to pytest (e.g. ./infra/test.sh -k contract).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -18,6 +18,8 @@ echo "==> ruff"
 "$VENV/bin/ruff" check .
 echo "==> mypy"
 "$VENV/bin/mypy"
+echo "==> import contracts (lint-imports: the layers in README.md, Architecture)"
+"$VENV/bin/lint-imports" --no-cache
 if [ -f dashboards/web/package.json ]; then
   echo "==> dashboard: tsc --noEmit and unit tests"
   npm --prefix dashboards/web run typecheck
