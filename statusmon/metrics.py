@@ -51,7 +51,8 @@ CPU_PERCENT = Metric("cpu_percent", "percent", "CPU utilisation across all cores
                      label="CPU", title="CPU", alerting=Alerting("CPU %", "CPU"))
 RAM_PERCENT = Metric("ram_percent", "percent", "Memory in use (total - available) / total", "system",
                      label="RAM", title="Memory", alerting=Alerting("RAM %", "Memory"))
-DISK_PERCENT = Metric("disk_percent", "percent", "Used space of the root filesystem", "system",
+DISK_PERCENT = Metric("disk_percent", "percent", "Used space of the root filesystem, as df(1): used / (used + avail)",
+                      "system",
                       label="Disk /", title="Root disk used", alerting=Alerting("Disk / %", "Disk /"))
 INODE_PERCENT = Metric("inode_percent", "percent", "Used inodes of the root filesystem", "system",
                        label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"))
@@ -67,16 +68,19 @@ SYSTEM_METRICS: tuple[Metric, ...] = (CPU_PERCENT, RAM_PERCENT, DISK_PERCENT, IN
 # Per mount, measurement "disk", tag "mount". *_percent fields are derived by the API at ingest.
 MOUNT_USED_BYTES = Metric("used_bytes", "bytes", "Used space of the mount", "disk", integer=True)
 MOUNT_TOTAL_BYTES = Metric("total_bytes", "bytes", "Size of the mount", "disk", integer=True)
+MOUNT_AVAIL_BYTES = Metric("avail_bytes", "bytes", "Space of the mount available to unprivileged users "
+                           "(df's Avail; total - used - avail is reserved for root)", "disk", integer=True)
 MOUNT_INODES_USED = Metric("inodes_used", "count", "Used inodes of the mount", "disk", integer=True)
 MOUNT_INODES_TOTAL = Metric("inodes_total", "count", "Inodes of the mount", "disk", integer=True)
-MOUNT_USED_PERCENT = Metric("used_percent", "percent", "Used space of the mount in percent", "disk",
+MOUNT_USED_PERCENT = Metric("used_percent", "percent",
+                            "Used space of the mount as df(1) shows it: used / (used + avail)", "disk",
                             title="Disk used",
                             alerting=Alerting("Any mount: space %", "Disk {key}", "mount_used_percent"))
 MOUNT_INODES_PERCENT = Metric("inodes_percent", "percent", "Used inodes of the mount in percent", "disk",
                               title="Inodes used",
                               alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"))
-DISK_METRICS: tuple[Metric, ...] = (MOUNT_USED_BYTES, MOUNT_TOTAL_BYTES, MOUNT_INODES_USED, MOUNT_INODES_TOTAL,
-                                    MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT)
+DISK_METRICS: tuple[Metric, ...] = (MOUNT_USED_BYTES, MOUNT_TOTAL_BYTES, MOUNT_AVAIL_BYTES, MOUNT_INODES_USED,
+                                    MOUNT_INODES_TOTAL, MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT)
 
 # Per GPU, measurement "gpu", tag "gpu" (the NVML index). mem_percent is derived by the API at ingest.
 GPU_UTIL_PERCENT = Metric("util_percent", "percent", "GPU utilisation (NVML utilization.gpu)", "gpu",

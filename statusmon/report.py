@@ -108,6 +108,9 @@ DISK = Record("disk", (
     _required(metric_field(metric("total_bytes", "disk"))),
     metric_field(metric("inodes_used", "disk")),
     metric_field(metric("inodes_total", "disk")),
+    # Optional so that agents older than it still report; without it used_percent falls back to used / total.
+    # Last, as in DiskSample, which the fast path builds positionally.
+    metric_field(metric("avail_bytes", "disk")),
 ), key="mount", key_noun="mount")
 
 # mem_percent is derived by the API at ingest, never sent.

@@ -75,6 +75,8 @@ def disk_entry(mountpoint: str, st: os.statvfs_result) -> dict[str, object] | No
         "mount": mountpoint,
         "used_bytes": (st.f_blocks - st.f_bfree) * st.f_frsize,
         "total_bytes": st.f_blocks * st.f_frsize,
+        # What unprivileged users can still write: the API's used_percent is used / (used + avail), as df.
+        "avail_bytes": st.f_bavail * st.f_frsize,
     }
     if st.f_files > 0:  # btrfs and some others report no inode table
         entry["inodes_used"] = st.f_files - st.f_ffree
@@ -87,7 +89,8 @@ def root_summary(st: os.statvfs_result) -> dict[str, float]:
     out: dict[str, float] = {}
     used = st.f_blocks - st.f_bfree
     if used + st.f_bavail > 0:
-        out["disk_percent"] = round(100.0 * used / (used + st.f_bavail), 2)
+        # 4 places, as the API rounds a mount's used_percent: the root's two numbers are then the same number.
+        out["disk_percent"] = round(100.0 * used / (used + st.f_bavail), 4)
     if st.f_files > 0:
         out["inode_percent"] = round(100.0 * (st.f_files - st.f_ffree) / st.f_files, 2)
     return out

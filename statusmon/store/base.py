@@ -28,8 +28,14 @@ class DiskSample:
     total_bytes: int
     inodes_used: int | None = None
     inodes_total: int | None = None
+    avail_bytes: int | None = None  # last, so that positional construction stays as it was
 
     def used_percent(self) -> float | None:
+        """df(1)'s Use%: used / (used + available to unprivileged users), the same number the agent sends as
+        ``disk_percent`` for the root. Reports without ``avail_bytes`` (agents before it) give used / total,
+        which reads lower by the share reserved for root (5 % on ext4 by default)."""
+        if self.avail_bytes is not None:
+            return _percent(self.used_bytes, self.used_bytes + self.avail_bytes)
         return _percent(self.used_bytes, self.total_bytes)
 
     def inodes_percent(self) -> float | None:
@@ -38,7 +44,7 @@ class DiskSample:
     def fields(self) -> dict[str, Value]:
         """Stored fields, derived percentages included (names from statusmon.metrics.DISK_METRICS)."""
         return {
-            "used_bytes": self.used_bytes, "total_bytes": self.total_bytes,
+            "used_bytes": self.used_bytes, "total_bytes": self.total_bytes, "avail_bytes": self.avail_bytes,
             "inodes_used": self.inodes_used, "inodes_total": self.inodes_total,
             "used_percent": self.used_percent(), "inodes_percent": self.inodes_percent(),
         }

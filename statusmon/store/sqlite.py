@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from statusmon.metrics import DISK_METRIC_NAMES, FAMILY_FIELDS, GPU_METRIC_NAMES, SYSTEM_METRICS
+from statusmon.metrics import DISK_METRIC_NAMES, DISK_METRICS, FAMILY_FIELDS, GPU_METRIC_NAMES, SYSTEM_METRICS
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
 from statusmon.store.percentile import nearest_rank_index
 
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS system (
 CREATE INDEX IF NOT EXISTS system_ts ON system (ts);
 CREATE TABLE IF NOT EXISTS disk (
     client_id TEXT NOT NULL, mount TEXT NOT NULL, ts INTEGER NOT NULL,
-    used_bytes INTEGER, total_bytes INTEGER, inodes_used INTEGER, inodes_total INTEGER,
+    used_bytes INTEGER, total_bytes INTEGER, avail_bytes INTEGER, inodes_used INTEGER, inodes_total INTEGER,
     used_percent REAL, inodes_percent REAL,
     PRIMARY KEY (client_id, mount, ts)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS disk_ts ON disk (ts);
@@ -56,8 +56,16 @@ class SQLiteStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=30000")
             self._conn.executescript(SCHEMA)
+            self._add_missing_columns()
         except sqlite3.Error as e:
             raise StoreUnavailable(f"cannot open {self.path}: {e}") from e
+
+    def _add_missing_columns(self) -> None:
+        """A file written before a column existed (disk.avail_bytes) gets it, empty for its old rows."""
+        have = {row[1] for row in self._conn.execute("PRAGMA table_info(disk)")}
+        for m in DISK_METRICS:
+            if m.name not in have:
+                self._conn.execute(f"ALTER TABLE disk ADD COLUMN {m.name} {'INTEGER' if m.integer else 'REAL'}")
 
     def describe(self) -> str:
         return f"SQLite file {self.path}"

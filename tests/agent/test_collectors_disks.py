@@ -59,6 +59,7 @@ def test_disk_entry_reports_bytes_and_inodes() -> None:
         "mount": "/",
         "used_bytes": 600 * 4096,
         "total_bytes": 1000 * 4096,
+        "avail_bytes": 350 * 4096,
         "inodes_used": 25,
         "inodes_total": 100,
     }
@@ -72,7 +73,7 @@ def test_disk_entry_omits_inodes_where_the_filesystem_has_no_inode_table() -> No
 
 def test_root_summary_is_what_df_shows_reserved_blocks_excluded() -> None:
     s = root_summary(statvfs(blocks=1000, bfree=400, bavail=350, files=100, ffree=75))
-    assert s == {"disk_percent": round(100 * 600 / 950, 2), "inode_percent": 25.0}
+    assert s == {"disk_percent": round(100 * 600 / 950, 4), "inode_percent": 25.0}
 
 
 def test_collector_on_a_fake_psutil_reports_the_real_root(tmp_path: Path) -> None:
