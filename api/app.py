@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
         settings=settings, store=store, meta=meta, clients=clients, admin=admin,
         api_tokens=ApiTokens(meta), global_settings=global_settings, validator=ReportValidator(settings),
         stats=StatsService(store), writer=GroupCommit(store, after_write=clients.record_reports),
-        login_limiter=RateLimiter(settings.login_rate_per_minute, burst=5),
+        # The burst is the setting itself: N attempts per minute means N at once, then one every 60/N seconds.
+        login_limiter=RateLimiter(settings.login_rate_per_minute, burst=settings.login_rate_per_minute),
         report_limiter=RateLimiter(settings.report_rate_per_minute),
     )
     app.extensions["statusmon"] = state

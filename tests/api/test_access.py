@@ -94,10 +94,12 @@ def test_a_new_password_ends_every_session(sqlite_api: Api) -> None:
     assert sqlite_api.http.get("/api/clients").status_code == 401
 
 
-def test_login_is_rate_limited(request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    api = make_api(tmp_path, request, login_rate_per_minute=3)
-    codes = [api.http.post("/api/login", json={"password": "wrong-one"}).status_code for _ in range(8)]
-    assert codes[:3] == [401, 401, 401] and codes[-1] == 429
+@pytest.mark.parametrize("rate", [3, 7])
+def test_login_burst_follows_the_setting(request: pytest.FixtureRequest, tmp_path: Path, rate: int) -> None:
+    """STATUSMON_LOGIN_RATE_PER_MINUTE=N lets exactly N attempts through at once, then refuses the next."""
+    api = make_api(tmp_path, request, login_rate_per_minute=rate)
+    codes = [api.http.post("/api/login", json={"password": "wrong-one"}).status_code for _ in range(rate + 3)]
+    assert codes == [401] * rate + [429] * 3
     r = api.http.post("/api/login", json={"password": PASSWORD})
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
 
