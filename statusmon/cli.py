@@ -95,6 +95,13 @@ def cmd_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+CREDENTIAL_KINDS = (
+    "There are two kinds of token. API tokens (this command) are read-only: they open the GET routes and the "
+    "Grafana API, never a change. Agent tokens belong to one client each and only post reports: "
+    "'statusmon client add' prints one, 'statusmon client rotate-token ID' replaces it. Changes need the admin "
+    "session (the dashboard's login).")
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from statusmon.meta.api_tokens import ApiTokens
 
@@ -158,11 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.set_defaults(func=cmd_admin)
 
-    t = sub.add_parser("token", help="read-only API tokens (for Grafana)")
+    t = sub.add_parser("token", help="read-only API tokens (for Grafana)", description=CREDENTIAL_KINDS)
     tsub = t.add_subparsers(dest="action", required=True)
-    tc = tsub.add_parser("create", help="create a token; prints it once")
-    tc.add_argument("--read-only", action="store_true", default=True,
-                    help="the only kind there is: read routes only")
+    tc = tsub.add_parser("create", help="create a read-only API token; prints it once", description=CREDENTIAL_KINDS)
+    # Every API token is read-only, so a flag choosing that chose nothing: it is gone from the help, and still
+    # accepted (doing nothing) so that scripts written against it keep working.
+    tc.add_argument("--read-only", action="store_true", help=argparse.SUPPRESS)
     tc.add_argument("name")
     tsub.add_parser("list", help="list tokens")
     tsub.add_parser("revoke", help="revoke a token by id or name").add_argument("name")

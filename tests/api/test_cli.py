@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from statusmon.meta.admin import AdminAuth
 from statusmon.meta.clients import ClientRegistry
 from statusmon.meta.db import MetaDB
+from tests.api.conftest import make_api
 
 
 def sm(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -53,11 +56,34 @@ def test_admin_set_password_from_stdin(tmp_path: Path) -> None:
 
 
 def test_read_only_tokens(tmp_path: Path) -> None:
-    r = sm(tmp_path, "token", "create", "--read-only", "grafana")
-    assert r.returncode == 0 and "smr_" in r.stdout
+    r = sm(tmp_path, "token", "create", "grafana")
+    assert r.returncode == 0 and "read-only token" in r.stdout and "smr_" in r.stdout
+    assert " read " in sm(tmp_path, "token", "list").stdout
     assert "grafana" in sm(tmp_path, "token", "list").stdout
     assert sm(tmp_path, "token", "revoke", "grafana").returncode == 0
     assert "revoked" in sm(tmp_path, "token", "list").stdout
+
+
+def test_token_create_has_no_read_only_choice_and_names_the_kinds(tmp_path: Path) -> None:
+    """Without a choice to make, the flag is not offered; the help says which kinds of token exist."""
+    helptext = " ".join(sm(tmp_path, "token", "create", "--help").stdout.split())  # argparse wraps lines
+    assert "--read-only" not in helptext
+    assert "read-only" in helptext and "Agent tokens" in helptext and "rotate-token" in helptext
+    old = sm(tmp_path, "token", "create", "--read-only", "old-script")  # still accepted: same kind of token
+    assert old.returncode == 0 and "read-only token 'old-script'" in old.stdout
+
+
+def test_an_api_token_reads_and_changes_nothing(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The token `statusmon token create` prints (no flag) opens GET routes and is refused on every change."""
+    secret = sm(tmp_path, "token", "create", "grafana").stdout.split(": ", 1)[1].split()[0]
+    api = make_api(tmp_path, request)
+    try:
+        auth = {"Authorization": f"Bearer {secret}"}
+        assert api.http.get("/api/clients", headers=auth).status_code == 200
+        assert api.http.post("/api/clients", json={"hostname": "x"}, headers=auth).status_code == 401
+        assert api.http.post("/api/settings", json={"retention_days": 3}, headers=auth).status_code == 401
+    finally:
+        api.state.store.close()
 
 
 def test_a_bad_setting_stops_with_the_variable_named(tmp_path: Path) -> None:

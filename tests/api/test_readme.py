@@ -37,3 +37,24 @@ def test_the_settings_keys_table_is_the_generated_one() -> None:
     assert block.strip() == settings_table()
     documented = re.findall(r"^\| `([a-z_]+)` \|", block, re.M)
     assert documented == [s.key for s in SETTINGS], "every run-time setting, in the table's order"
+
+
+def test_the_token_section_lists_every_route_a_read_only_token_opens(tmp_path: Path) -> None:
+    """The Token section's list of read routes is the route table's: each route marked ``@readable``, once."""
+    from api.app import create_app
+    from api.auth import access_of
+
+    app = create_app(Settings(data_dir=tmp_path, admin_password="a-long-password"), start_background=False)
+    try:
+        readable: set[str] = set()
+        for rule in app.url_map.iter_rules():
+            if access_of(app.view_functions.get(rule.endpoint)) != "read":
+                continue
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"<\1>", rule.rule).replace("<client_id>", "<id>") \
+                .replace("<rule_id>", "<id>")
+            readable.add("/api/grafana/*" if path.startswith("/api/grafana") else f"GET {path}")
+        section = README.split("### Token")[1].split("###")[0]
+        listed = {m.replace("\n", " ") for m in re.findall(r"`((?:GET )?/api/[^`]+)`", section)}
+        assert listed == readable
+    finally:
+        app.extensions["statusmon"].store.close()

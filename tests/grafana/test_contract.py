@@ -1,6 +1,6 @@
 """Schemathesis against the contract (shared/specs/grafana-json-datasource.openapi.yaml): every
 operation, with generated valid and invalid bodies, against the real ``statusmon server`` holding the test
-fleet, authenticated with a read-only token made by ``statusmon token create --read-only``.
+fleet, authenticated with a read-only token made by ``statusmon token create``.
 
 The spec file is used as it is, with three additions made here in memory and nowhere else:
 - the server URL: the operations live under ``/api/grafana``;
