@@ -129,6 +129,49 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from statusmon.meta.clients import ClientRegistry
+    from statusmon.store.base import TimeSeriesStore
+    from statusmon.store.influx import InfluxStore
+    from statusmon.store.migrate import Checkpoints, migrate
+    from statusmon.store.sqlite import SQLiteStore
+
+    settings, db = _meta()
+    if not settings.influx_url:
+        print("error: set STATUSMON_INFLUX_URL (and _DB, _TOKEN or _USER/_PASSWORD) to the InfluxDB to copy "
+              "to or from", file=sys.stderr)
+        return 2
+    influx = InfluxStore.from_settings(settings)
+    influx.ensure_database()
+    sqlite = SQLiteStore(settings.sqlite_ts_path)
+    source, target = (sqlite, influx) if args.to == "influxdb" else (influx, sqlite)
+    state = Path(args.state) if args.state else settings.data_dir / f"migrate-to-{args.to}.json"
+    end = int(time.time()) + 1
+    checkpoints = Checkpoints.load(state, end - args.days * 86400, end)
+    clients = [(c.id, c.hostname) for c in ClientRegistry(db).list()]
+    print(f"copying {len(clients)} clients from {source.describe()} to {target.describe()}, "
+          f"{checkpoints.start}..{checkpoints.end}, checkpoints in {state}", file=sys.stderr)
+    stores: list[TimeSeriesStore] = [source, target]
+    try:
+        results = migrate(source, target, clients, checkpoints, window=args.window)
+    finally:
+        for st in stores:
+            st.close()
+    print(f"{'client':18} {'host':24} {'copied':>10} {'source':>10} {'target':>10}")
+    for r in results:
+        print(f"{r.client_id:18} {r.hostname:24} {r.copied:>10} {r.source:>10} {r.target:>10}"
+              f"{'' if r.ok else '  MISMATCH'}")
+    bad = [r for r in results if not r.ok]
+    if bad:
+        print(f"error: {len(bad)} client(s) differ; run again to resume and recount", file=sys.stderr)
+        return 1
+    print(f"done: {sum(r.source for r in results)} samples of {len(results)} clients, equal on both sides")
+    return 0
+
+
 def cmd_agent(args: argparse.Namespace, rest: list[str]) -> int:
     from agent.main import run
 
@@ -175,6 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     tsub.add_parser("list", help="list tokens")
     tsub.add_parser("revoke", help="revoke a token by id or name").add_argument("name")
     t.set_defaults(func=cmd_token)
+
+    m = sub.add_parser("migrate", help="copy every client's history between SQLite and InfluxDB",
+                       description="Copies every client's samples from the SQLite file to the InfluxDB of "
+                       "STATUSMON_INFLUX_* (--to influxdb) or back (--to sqlite), in windows, resumable (a "
+                       "checkpoint per client in the state file) and idempotent; the server may keep running.")
+    m.add_argument("--to", required=True, choices=("influxdb", "sqlite"))
+    m.add_argument("--days", type=int, default=8, help="how far back to copy (default 8: the 7-day history)")
+    m.add_argument("--window", type=int, default=3600, help="seconds of one client per batch (default 3600)")
+    m.add_argument("--state", help="checkpoint file (default DATA_DIR/migrate-to-TARGET.json)")
+    m.set_defaults(func=cmd_migrate)
 
     ag = sub.add_parser("agent", help="run the agent (options: statusmon agent --help)", add_help=False)
     ag.set_defaults(func=cmd_agent, passthrough=True)
