@@ -90,12 +90,14 @@ def init_app(app: Flask) -> None:
             g.session = session
             g.session_id = session_id
             return
-        if level == "read":
-            token = bearer_token()
-            api_token = state.api_tokens.authenticate(token) if token else None
-            if api_token is not None:
+        token = bearer_token()
+        api_token = state.api_tokens.authenticate(token) if token else None
+        if api_token is not None:
+            if level == "read":
                 g.api_token = api_token
                 return
+            # A valid read-only token on a route it may not use: it is known, just not allowed (403, not 401).
+            raise Forbidden("a read-only API token may not use this route")
         raise Unauthorized("log in first" if level == "admin" else "log in or send a read-only API token")
 
     @app.after_request

@@ -29,12 +29,15 @@ def influx_db_name() -> str:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI a skipped test is a failure, whatever skipped it (require() already fails; this catches the rest)."""
+    """In CI a test that did not run to a pass is a failure, whatever caused it: a skip (require() already fails;
+    this catches the rest), an xfail (a marker or an imperative ``pytest.xfail``) or an xpass."""
     from tests.support.require import in_ci
 
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = len(reporter.stats.get("skipped", [])) if reporter is not None else 0
-    if in_ci() and skipped and session.exitstatus == 0:
+    if reporter is None or not in_ci() or session.exitstatus != 0:
+        return
+    counts = {what: len(reporter.stats.get(what, [])) for what in ("skipped", "xfailed", "xpassed")}
+    if any(counts.values()):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        if reporter is not None:
-            reporter.write_line(f"CI=true: {skipped} test(s) skipped, and a skip is a failure here", red=True)
+        said = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+        reporter.write_line(f"CI=true: {said}; only a pass counts here", red=True)

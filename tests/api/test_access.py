@@ -49,6 +49,43 @@ def test_every_route_needs_credentials_except_the_public_few(sqlite_api: Api) ->
     assert checked >= 10
 
 
+# Exactly what a read-only API token (Grafana's) may use: reads of data, rules and alerts, and the Grafana
+# datasource's query routes (POST, but they change nothing). Everything else answers it 403.
+READ_TOKEN_ROUTES = {
+    ("GET", "/api/alert-rules"), ("GET", "/api/alert-rules/<int:rule_id>"),
+    ("GET", "/api/alerts"), ("GET", "/api/alerts/channels"),
+    ("GET", "/api/clients"), ("GET", "/api/clients/<client_id>"),
+    ("GET", "/api/metrics/<client_id>"), ("GET", "/api/stats/<client_id>"),
+    ("GET", "/api/grafana/"), ("GET", "/api/grafana/rows/<client_id>"),
+    ("POST", "/api/grafana/metric-payload-options"), ("POST", "/api/grafana/metrics"),
+    ("POST", "/api/grafana/query"), ("POST", "/api/grafana/tag-keys"), ("POST", "/api/grafana/tag-values"),
+    ("POST", "/api/grafana/variable"),
+}
+
+
+def test_a_read_only_token_opens_exactly_the_pinned_routes_and_every_other_answers_403(sqlite_api: Api) -> None:
+    app = sqlite_api.app
+    _, secret = sqlite_api.state.api_tokens.create("grafana")
+    auth = {"Authorization": f"Bearer {secret}"}
+    opened, refused = set(), set()
+    for rule in app.url_map.iter_rules():
+        if access_of(app.view_functions[rule.endpoint]) in ("public",) or rule.endpoint in AGENT:
+            continue
+        upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                   "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="} if rule.websocket else {}
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            r = sqlite_api.http.open(concrete(rule.rule), method=method, json={}, headers={**auth, **upgrade})
+            if (method, rule.rule) in READ_TOKEN_ROUTES:
+                assert r.status_code not in (401, 403), (method, rule.rule, r.status_code, r.json)
+                opened.add((method, rule.rule))
+            else:
+                assert r.status_code == 403, (method, rule.rule, r.status_code)
+                assert r.json["error"]["code"] == "forbidden"
+                refused.add((method, rule.rule))
+    assert opened == READ_TOKEN_ROUTES  # every pinned route exists and was tried
+    assert ("DELETE", "/api/alert-rules/<int:rule_id>") in refused and len(refused) >= 12
+
+
 def test_session_cookie_is_httponly_and_samesite_strict(sqlite_api: Api) -> None:
     r = sqlite_api.http.post("/api/login", json={"password": PASSWORD})
     cookie = r.headers["Set-Cookie"]
@@ -118,8 +155,8 @@ def test_read_only_tokens_read_but_never_change(sqlite_api: Api) -> None:
     auth = {"Authorization": f"Bearer {secret}"}
     assert sqlite_api.http.get("/api/clients", headers=auth).status_code == 200
     assert sqlite_api.http.get(f"/api/stats/{client_id}", headers=auth).status_code == 200
-    assert sqlite_api.http.get("/api/settings", headers=auth).status_code == 401
-    assert sqlite_api.http.post("/api/clients", json={"hostname": "x"}, headers=auth).status_code == 401
+    assert sqlite_api.http.get("/api/settings", headers=auth).status_code == 403
+    assert sqlite_api.http.post("/api/clients", json={"hostname": "x"}, headers=auth).status_code == 403
     sqlite_api.state.api_tokens.revoke("grafana")
     assert sqlite_api.http.get("/api/clients", headers=auth).status_code == 401
 

@@ -85,9 +85,14 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Connection": "close"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str]]:
-    with start_server(tmp_path_factory.mktemp("contract")) as srv:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("influxdb", marks=pytest.mark.influx)])
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str]]:
+    """A real server on each backend (the InfluxDB one on the session's real influxd, its own database)."""
+    influx = {}
+    if request.param == "influxdb":
+        influx = {"influx_url": request.getfixturevalue("influxd").url, "influx_db": "contract"}
+    with start_server(tmp_path_factory.mktemp("contract"), **influx) as srv:
         import time
 
         start = int(time.time()) // 60 * 60 - 45 * 60

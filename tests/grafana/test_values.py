@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from statusmon.metrics import SYSTEM_METRIC_NAMES
-from statusmon.store.percentile import percentile
 from tests.grafana.conftest import GrafanaEnv
 from tests.grafana.fleet import bearer, iso, post
+from tests.grafana.test_values_known import nearest_rank
 
 
 def rest(env: GrafanaEnv, path: str, **params: Any) -> Any:
@@ -133,7 +133,7 @@ def test_min_and_p95_per_bucket_come_from_the_raw_points(env: GrafanaEnv) -> Non
             buckets.setdefault(t // 120 * 120, []).append(v)
     by_ref = {r["refId"]: r["datapoints"] for r in got}
     assert by_ref["min"] == [[min(vs), t * 1000] for t, vs in sorted(buckets.items())]
-    assert by_ref["p95"] == [[percentile(vs, 95), t * 1000] for t, vs in sorted(buckets.items())]
+    assert by_ref["p95"] == [[nearest_rank(vs, 95), t * 1000] for t, vs in sorted(buckets.items())]
     assert len(by_ref["p95"]) >= 10
 
 

@@ -59,7 +59,7 @@ bind-address = "127.0.0.1:{rpc_port}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:{http_port}"
-  auth-enabled = false
+  auth-enabled = {auth}
   log-enabled = false
   suppress-write-log = true
   pprof-enabled = false
@@ -84,9 +84,11 @@ class InfluxdError(RuntimeError):
 class Influxd:
     """One influxd process over one data directory; ``restart()`` keeps the data and the ports."""
 
-    def __init__(self, root: Path, executable: str) -> None:
+    def __init__(self, root: Path, executable: str, admin: tuple[str, str] | None = None) -> None:
         self.root = root
         self.executable = executable
+        self.admin = admin  # (user, password): start with auth-enabled = true and this admin user
+        self._admin_created = False
         self.http_port = 0
         self.rpc_port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -118,7 +120,8 @@ class Influxd:
     def _start_once(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(_CONFIG.format(root=self.root, http_port=self.http_port,
-                                                   rpc_port=self.rpc_port))
+                                                   rpc_port=self.rpc_port,
+                                                   auth="true" if self.admin else "false"))
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed after it exits
         try:
             self.proc = subprocess.Popen(
@@ -135,12 +138,25 @@ class Influxd:
                 raise InfluxdError(f"exited with {self.proc.returncode}: {self._log_tail()}")
             try:
                 if requests.get(self.url + "/ping", timeout=1).status_code == 204:
+                    self._create_admin()
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.05)
         self._kill()
         raise InfluxdError(f"no 204 from /ping within {READY_TIMEOUT:.0f} s: {self._log_tail()}")
+
+    def _create_admin(self) -> None:
+        # With auth enabled and no user yet, 1.x accepts exactly one statement unauthenticated: creating the
+        # first admin. After that every query needs the credentials (a restart keeps the user).
+        if self.admin is None or self._admin_created:
+            return
+        user, password = self.admin
+        q = f"CREATE USER \"{user}\" WITH PASSWORD '{password}' WITH ALL PRIVILEGES"
+        r = requests.post(self.url + "/query", data={"q": q}, timeout=10)
+        if r.status_code != 200 or "error" in r.text:
+            raise InfluxdError(f"could not create the admin user: {r.status_code} {r.text}")
+        self._admin_created = True
 
     def stop(self, timeout: float = 10.0) -> None:
         """Terminate (SIGTERM), then kill if it does not exit within ``timeout``. Keeps the data and ports."""
@@ -178,7 +194,8 @@ class Influxd:
         self.stop()
 
 
-def start_influxd(tmp_dir: Path | str) -> Influxd:
-    """Start a throwaway influxd with its data under ``tmp_dir``; skip (fail in CI) without influxd."""
+def start_influxd(tmp_dir: Path | str, admin: tuple[str, str] | None = None) -> Influxd:
+    """Start a throwaway influxd with its data under ``tmp_dir``; skip (fail in CI) without influxd.
+    With ``admin`` (user, password) it runs with ``auth-enabled = true`` and that admin user (Basic auth)."""
     executable = require_executable("influxd", "/usr/bin/influxd")
-    return Influxd(Path(tmp_dir), executable).start()
+    return Influxd(Path(tmp_dir), executable, admin).start()
