@@ -191,9 +191,14 @@ class Evaluator:
         cycle = Cycle(now=now, report=report, clients=clients, ruleset=self._rules(stored_rules, defaults),
                       rules_by_key={r.key: r for r in stored_rules + defaults}, states=self._states,
                       repeat=max(0.0, float(gs["alert_repeat_hours"]) * 3600.0), timeout=timeout,
-                      max_gap=max(timeout, 30.0), channels=self.channels(gs))
+                      max_gap=max(timeout, 30.0), channels=self._routed(gs))
         report.clients, report.rules, report.states = len(clients), len(stored_rules), len(cycle.states)
         return cycle
+
+    def _routed(self, gs: dict[str, Any]) -> list[str]:
+        """The active channels this cycle notifies: those named in ``alert_channels``, or all when it is null."""
+        named = gs.get("alert_channels")
+        return [ch for ch in self.channels(gs) if named is None or ch in named]
 
     def _evaluate_families(self, cycle: Cycle) -> float:
         """One ``points`` query per metric family for all clients, each family evaluated as soon as its answer

@@ -64,8 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(f.setting, f.default, f.kind, f.description, bounds=f.bounds,
               secret=f.secret, choices=f.choices, hosts=c.hosts) for c, f in FIELDS),
     Setting("alert_channels", None, "channels",
-            "the channels the global thresholds and offline alerts notify (a rule may name its own); "
-            "null: every configured channel", shown_default="every configured channel"),
+            "the channels alerts notify, e.g. `[\"slack\", \"pagerduty\"]`; null: every configured channel "
+            "(per-rule routing is not there yet)", shown_default="every configured channel"),
     Setting("thresholds", DEFAULT_THRESHOLDS, "thresholds",
             "global alert thresholds, one per alert metric: `threshold`, `duration_sec` (seconds held before it "
             "fires), `direction` (`above`/`below`), `enabled`; a change names only the metrics it changes",

@@ -89,3 +89,18 @@ def test_the_api_lists_every_channel_of_the_registry_with_its_title(api: Api) ->
         "channel": ["one of " + ", ".join(c.name for c in CHANNELS)]}
     r = api.admin("POST", "/api/alerts/test", json={"channel": "webhook"})
     assert r.status_code == 422 and r.json["error"]["message"] == "no webhook_url is set"
+
+
+def test_alert_channels_names_known_channels_or_null(api: Api) -> None:
+    r = api.admin("POST", "/api/settings", json={"alert_channels": ["slack", "carrier-pigeon"]})
+    assert r.status_code == 422 and "alert_channels" in r.json["error"]["details"]
+    assert api.http.get("/api/settings").json["alert_channels"] is None  # nothing was written
+    r = api.admin("POST", "/api/settings", json={"alert_channels": ["slack", "pagerduty"]})
+    assert r.status_code == 200 and r.json["alert_channels"] == ["slack", "pagerduty"]
+    assert api.admin("POST", "/api/settings", json={"alert_channels": None}).json["alert_channels"] is None
+
+
+def test_a_self_hosted_smtp_host_must_be_allowlisted(api: Api) -> None:
+    r = api.admin("POST", "/api/settings", json={"email_smtp_host": "smtp.example.org", "email_to": "a@b.c"})
+    assert r.status_code == 422 and list(r.json["error"]["details"]) == ["email_smtp_host"]
+    assert api.http.get("/api/settings").json["email_to"] is None

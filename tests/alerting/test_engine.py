@@ -239,3 +239,17 @@ def test_many_hosts_offline_in_one_cycle_make_one_message_per_channel_but_one_pa
     (group,) = [e for ch, e in rows if ch == "slack"]
     assert group["count"] == 300 and len(group["hostnames"]) == 300 and len(group["events"]) == 5
     assert outbox_rows(["slack"], events[:1], 100) == [("slack", events[0])]  # one alone stays itself
+
+
+def test_alerts_go_only_to_the_channels_named_in_alert_channels(env: tuple[MetaDB, CountingStore]) -> None:
+    meta, store = env
+    GlobalSettings(meta).update({"online_timeout_seconds": 60, "alert_channels": ["telegram", "email"]})
+    c, _ = ClientRegistry(meta).add("web-1")
+    seen(meta, c.id, NOW - 100)
+    Evaluator(meta, store, channels=lambda gs: ["slack", "telegram", "ntfy"]).run_cycle(NOW)  # type: ignore[arg-type]
+    assert [r["channel"] for r in meta.query("SELECT channel FROM alert_outbox")] == ["telegram"]
+    GlobalSettings(meta).update({"alert_channels": None})  # null: every active channel
+    seen(meta, c.id, NOW + 5)
+    Evaluator(meta, store, channels=lambda gs: ["slack", "ntfy"]).run_cycle(NOW + 10)  # type: ignore[arg-type]
+    assert [r["channel"] for r in meta.query("SELECT channel FROM alert_outbox ORDER BY id")] == [
+        "telegram", "slack", "ntfy"]
