@@ -5,7 +5,7 @@
   and what is queued for it is dropped.
 - Otherwise: retried later with exponential backoff (30 s doubling, at most 15 min apart), dropped after
   ``MAX_AGE`` seconds; later messages of that channel wait, so a resolved message never overtakes its firing.
-- A channel whose URL was removed from settings, or is disabled: its queued messages are dropped.
+- A channel whose settings were removed, or is disabled: its queued messages are dropped.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from statusmon.meta.alerts import AlertDB
-from statusmon.meta.settings import mask_secret
-from statusmon.notify import HttpClient, TransportError, build, configured_urls
+from statusmon.notify import HttpClient, TransportError, build, configured, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +32,13 @@ class Dispatcher:
 
     def active_channels(self, global_settings: Mapping[str, Any]) -> list[str]:
         """Channels that are configured and not disabled: where new notifications are queued."""
-        return [name for name, url in configured_urls(global_settings).items()
-                if self.alerts.disabled_reason(name, url) is None]
+        return [name for name, config in configured(global_settings).items()
+                if self.alerts.disabled_reason(name, fingerprint(config)) is None]
 
     def deliver(self, global_settings: Mapping[str, Any], budget_s: float = 30.0) -> dict[str, int]:
         """Send what is due, for at most about ``budget_s`` seconds; returns counts by outcome."""
         start = self.clock()
-        urls = configured_urls(global_settings)
+        configs = configured(global_settings)
         counts = {"sent": 0, "retry": 0, "dropped": 0}
         blocked: set[str] = set()
         for row in self.alerts.pending():
@@ -53,20 +52,24 @@ class Dispatcher:
             if row.next_attempt_at > now:
                 blocked.add(channel)  # waiting for a retry: later messages of the channel wait behind it
                 continue
-            url = urls.get(channel)
-            why = "the channel has no URL any more" if not url else self.alerts.disabled_reason(channel, url)
+            config = configs.get(channel)
+            print_ = fingerprint(config) if config else ""
+            why = ("the channel is not configured any more" if not config
+                   else self.alerts.disabled_reason(channel, print_))
             if why:
                 self.alerts.drop([outbox_id], why, now)
                 counts["dropped"] += 1
                 continue
-            assert url is not None
+            assert config is not None
             try:
-                build(channel, url, self.http).notify(event)
+                build(channel, config, self.http).notify(event)
             except TransportError as e:
                 now = self.clock()
                 if e.permanent:
-                    log.error("%s channel disabled (%s): %s", channel, mask_secret(url), e.message)
-                    self.alerts.disable(channel, url, e.message, now)
+                    # The channel's settings are never logged (URLs and tokens are secrets); the error never
+                    # contains them (statusmon.notify.base).
+                    log.error("%s channel disabled: %s", channel, e.message)
+                    self.alerts.disable(channel, print_, e.message, now)
                     blocked.add(channel)
                     counts["dropped"] += 1
                     continue

@@ -8,8 +8,9 @@ Per cycle, in steps (methods of ``Evaluator``, sharing one ``Cycle``):
    ``statusmon.alerts.machine``;
 3. unseen: the states no sample reached (reminders while firing; states whose series, rule or client is gone);
 4. offline: the offline alert of every client;
-5. persist: the new states, history rows and notifications are written in one transaction (the outbox),
-   and only then delivered (``alerting.delivery``, not part of the cycle).
+5. persist: the cycle's notifications are queued per channel (one grouped message per channel when several
+   alerts changed state, ``statusmon.notify.grouping``); the new states, history rows and notifications are
+   written in one transaction (the outbox), and only then delivered (``alerting.delivery``, not part of the cycle).
 
 The query window starts just after the oldest sample time that a recently evaluated state has seen, and never
 more than ``catchup`` seconds back: after the worker was down longer than that, older samples are skipped.
@@ -39,6 +40,7 @@ from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
 from statusmon.metrics import ALERT_METRIC_TYPES
 from statusmon.notify.events import metric_event, offline_event
+from statusmon.notify.grouping import outbox_rows
 from statusmon.store.base import TimeSeriesStore
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ class Cycle:
     max_gap: float  # a longer gap between samples restarts a pending run
     channels: list[str]  # where this cycle's notifications are queued
     writes: CycleWrites = field(default_factory=CycleWrites)  # written at once
+    events: list[dict[str, Any]] = field(default_factory=list)  # this cycle's notifications, grouped at persist
     progress: States = field(default_factory=dict)  # mere progress: written every ``flush_every`` seconds
     touched: set[StateKey] = field(default_factory=set)  # states evaluated over samples this cycle
 
@@ -99,7 +102,8 @@ class Cycle:
 
     def emit(self, key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Presence,
              event: dict[str, Any]) -> None:
-        """A transition: its history row (an incident opens or closes) and one notification per channel."""
+        """A transition: its history row (an incident opens or closes) and its notification (queued per channel
+        at persist, grouped when the cycle has several: statusmon.notify.grouping)."""
         self.report.transitions += 1
         if t.kind == "firing":
             self.writes.opened.append({
@@ -111,9 +115,7 @@ class Cycle:
                 "started_at": t.since, "fired_at": int(t.at)})
         elif t.kind == "resolved":
             self.writes.closed.append((key, int(t.at), t.value, "resolved"))
-        for ch in self.channels:
-            self.writes.outbox.append((ch, event))
-            self.report.notifications += 1
+        self.events.append(event)
 
 
 class Evaluator:
@@ -189,9 +191,14 @@ class Evaluator:
         cycle = Cycle(now=now, report=report, clients=clients, ruleset=self._rules(stored_rules, defaults),
                       rules_by_key={r.key: r for r in stored_rules + defaults}, states=self._states,
                       repeat=max(0.0, float(gs["alert_repeat_hours"]) * 3600.0), timeout=timeout,
-                      max_gap=max(timeout, 30.0), channels=self.channels(gs))
+                      max_gap=max(timeout, 30.0), channels=self._routed(gs))
         report.clients, report.rules, report.states = len(clients), len(stored_rules), len(cycle.states)
         return cycle
+
+    def _routed(self, gs: dict[str, Any]) -> list[str]:
+        """The active channels this cycle notifies: those named in ``alert_channels``, or all when it is null."""
+        named = gs.get("alert_channels")
+        return [ch for ch in self.channels(gs) if named is None or ch in named]
 
     def _evaluate_families(self, cycle: Cycle) -> float:
         """One ``points`` query per metric family for all clients, each family evaluated as soon as its answer
@@ -289,6 +296,8 @@ class Evaluator:
         """Write the cycle in one transaction (with the unsaved progress every ``flush_every`` seconds), close
         the incidents of removed clients, and only then take the new states into memory."""
         now, writes, progress, states = cycle.now, cycle.writes, cycle.progress, cycle.states
+        writes.outbox = outbox_rows(cycle.channels, cycle.events, now, self.public_url)
+        cycle.report.notifications = len(writes.outbox)
         flush = now - self._flushed_at >= self.flush_every
         if flush:
             writes.states = {**self._unsaved, **progress, **writes.states}

@@ -1,7 +1,8 @@
 """Validation of global settings changes (POST /api/settings): a partial update, every key optional.
 
 The fields come from the settings table (statusmon.meta.settings.SETTINGS): its kinds and bounds here become
-marshmallow fields; channel URLs are checked against the webhook allowlist, and "" means "remove" (None).
+marshmallow fields; channel URLs are checked against the webhook allowlist (plus the channel's own fixed hosts),
+an SMTP host against the allowlist, and "" means "remove" (None) for URLs, hosts and texts.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from typing import Any, cast
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from statusmon.meta.settings import SETTINGS, URL_KEYS, Setting
+from statusmon.meta.settings import BY_KEY, EMPTY_REMOVES, SETTINGS, Setting
 from statusmon.metrics import ALERT_METRIC_TYPES
-from statusmon.webhooks import WebhookNotAllowed, check_webhook_url
+from statusmon.notify.channels import BY_NAME
+from statusmon.webhooks import WebhookNotAllowed, check_host, check_webhook_url
 
 
 class ThresholdSchema(Schema):
@@ -28,8 +30,15 @@ class ThresholdSchema(Schema):
 
 def _field(s: Setting) -> fields.Field:
     bounds = [validate.Range(*s.bounds)] if s.bounds else []
-    if s.kind == "url":
+    if s.kind in ("url", "host"):
         return fields.String(allow_none=True)
+    if s.kind == "text":
+        return fields.String(allow_none=True, validate=validate.Length(max=1024))
+    if s.kind == "choice":
+        return fields.String(validate=validate.OneOf(s.choices))
+    if s.kind == "channels":
+        return fields.List(fields.String(validate=validate.OneOf(list(BY_NAME))), allow_none=True,
+                           validate=validate.Length(max=len(BY_NAME)))
     if s.kind == "int":
         return fields.Integer(strict=True, validate=bounds)
     if s.kind == "float":
@@ -51,18 +60,24 @@ class _SettingsBase(Schema):
     # skip_on_field_errors=False: a bad URL is reported beside another field's error, not after it is fixed.
     @validates_schema(skip_on_field_errors=False)
     def _check_urls(self, data: dict[str, Any], **_: Any) -> None:
-        for key in URL_KEYS:
-            value = data.get(key)
-            if value in (None, ""):
+        errors: dict[str, list[str]] = {}
+        for key, value in data.items():
+            s = BY_KEY[key]
+            if s.kind not in ("url", "host") or value in (None, ""):
                 continue
             try:
-                check_webhook_url(value, self.allow_hosts)
+                if s.kind == "url":
+                    check_webhook_url(value, self.allow_hosts + s.hosts)
+                else:
+                    check_host(value, self.allow_hosts)
             except WebhookNotAllowed as e:
-                raise ValidationError(str(e), field_name=key) from None
+                errors[key] = [str(e)]
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
-    def _empty_url_removes(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        return {k: None if k in URL_KEYS and v == "" else v for k, v in data.items()}
+    def _empty_removes(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {k: None if k in EMPTY_REMOVES and v == "" else v for k, v in data.items()}
 
 
 SettingsSchema = cast(type[_SettingsBase],

@@ -48,7 +48,8 @@ class OutboxRow:
 
 
 def url_hash(url: str) -> str:
-    """Channel status belongs to one URL: saving a new URL in settings clears a disabled channel."""
+    """Channel status belongs to one set of settings (``statusmon.notify.fingerprint``, the URL for a
+    webhook): saving new settings clears a disabled channel."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
@@ -146,7 +147,8 @@ class AlertDB:
                                       "last_sent_at": None}
 
     def disabled_reason(self, name: str, url: str) -> str | None:
-        """Why the channel is disabled for this URL (None: it is not). A new URL starts enabled."""
+        """Why the channel is disabled for these settings (``url``: their fingerprint; None: it is not). New
+        settings start enabled."""
         row = self.db.query_one("SELECT url_hash, disabled_reason FROM alert_channels WHERE name = ?",
                                 (name,))
         if row is None or not row["disabled_reason"] or row["url_hash"] != url_hash(url):

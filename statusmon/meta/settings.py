@@ -3,7 +3,8 @@
 ``SETTINGS`` says, for each key, its default, kind, bounds, whether it is secret, what it means and who acts on
 it. Derived from it: ``GlobalSettings``' defaults, the secret keys masked by ``public_view``, the API's
 validation schema (api/schemas_settings.py), and the README's table of settings keys (``markdown_table``, kept
-equal by a test). The channel URL settings come from the channel registry (statusmon.notify.channels).
+equal by a test). The channel settings (each channel's list of fields: URLs, tokens, an SMTP server...) come
+from the channel registry (statusmon.notify.channels).
 
 A setting honoured by the time-series store (``honoured_by="store"``) is acted on only by the backends that
 list it in ``TimeSeriesStore.honours_settings``; on the others it is refused when changed and reported by
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from statusmon.meta.db import MetaDB
-from statusmon.notify.channels import CHANNELS
+from statusmon.notify.channels import FIELDS
 
 DEFAULT_THRESHOLDS: dict[str, dict[str, Any]] = {
     "cpu_percent": {"threshold": 95.0, "duration_sec": 600, "direction": "above", "enabled": True},
@@ -32,7 +33,7 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, Any]] = {
     "gpu_temp_c": {"threshold": 85.0, "duration_sec": 300, "direction": "above", "enabled": True},
 }
 
-Kind = Literal["url", "int", "float", "thresholds"]
+Kind = Literal["url", "host", "text", "choice", "channels", "int", "float", "thresholds"]
 HonouredBy = Literal["always", "store"]
 
 
@@ -40,7 +41,9 @@ HonouredBy = Literal["always", "store"]
 class Setting:
     key: str
     default: Any
-    kind: Kind  # "url": a channel URL (checked against the webhook allowlist; "" removes it)
+    # "url": a channel URL (checked against the webhook allowlist; "" removes it); "host": an allowlisted host
+    # name; "text": a string ("" removes it); "choice": one of ``choices``; "channels": channel names or None
+    kind: Kind
     description: str
     bounds: tuple[float, float] | None = None  # inclusive, for "int" and "float"
     secret: bool = False  # masked when read back
@@ -48,6 +51,8 @@ class Setting:
     honoured_by: HonouredBy = "always"
     unhonoured: str = ""  # why not, and what to do instead, where it is not honoured
     shown_default: str = ""  # the default as the README says it, where the value itself says too little
+    choices: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()  # a channel's fixed hosts, allowed for its URLs besides the allowlist
 
 
 def _threshold_defaults() -> str:
@@ -56,7 +61,11 @@ def _threshold_defaults() -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    *(Setting(c.setting, None, "url", c.description, secret=c.secret) for c in CHANNELS),
+    *(Setting(f.setting, f.default, f.kind, f.description, bounds=f.bounds,
+              secret=f.secret, choices=f.choices, hosts=c.hosts) for c, f in FIELDS),
+    Setting("alert_channels", None, "channels",
+            "the channels alerts notify, e.g. `[\"slack\", \"pagerduty\"]`; null: every configured channel "
+            "(per-rule routing is not there yet)", shown_default="every configured channel"),
     Setting("thresholds", DEFAULT_THRESHOLDS, "thresholds",
             "global alert thresholds, one per alert metric: `threshold`, `duration_sec` (seconds held before it "
             "fires), `direction` (`above`/`below`), `enabled`; a change names only the metrics it changes",
@@ -80,6 +89,7 @@ BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
 SECRET_KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.secret)
 URL_KEYS: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.kind == "url")
+EMPTY_REMOVES: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.kind in ("url", "host", "text"))
 
 
 class GlobalSettings:
@@ -137,8 +147,9 @@ def public_view(values: dict[str, Any], not_honoured: Mapping[str, str] | None =
     key -> why, for the settings this server does not act on."""
     out = dict(values)
     for key in SECRET_KEYS:
-        out[key] = mask_secret(out.get(key))
-        out[f"{key}_set"] = bool(values.get(key))
+        value = values.get(key)
+        out[key] = mask_secret(value) if BY_KEY[key].kind == "url" else ("****" if value else None)
+        out[f"{key}_set"] = bool(value)
     out["unsupported"] = dict(not_honoured or {})
     return out
 

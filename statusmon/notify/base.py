@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
+
+Config = Mapping[str, Any]  # a channel's settings: field name -> value (statusmon.notify.channels.Field)
 
 
 class TransportError(Exception):

@@ -5,11 +5,18 @@ An event is a plain JSON-able dict (it is stored in the outbox and posted as is 
     {"kind": "firing" | "resolved" | "reminder" | "test", "alert": "metric" | "offline",
      "client_id", "hostname", "metric_type", "mount", "gpu", "value", "threshold", "direction",
      "duration_sec", "unit", "since", "at", "link", "rule"}
+
+A grouped event (``group_event``: many alerts changed state in one cycle, one message per channel) is
+
+    {"kind": "group", "alert": "group", "count", "counts": {"offline": n, "firing": n...}, "hostnames": [every host],
+     "events": [the first GROUP_LISTED events], "at", "link"}
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from statusmon.alerts.machine import Transition
@@ -61,6 +68,18 @@ def test_event(public_url: str, now: float | None = None) -> dict[str, Any]:
             "link": public_url or None, "rule": None}
 
 
+GROUP_LISTED = 5  # the alerts a grouped message names; the rest are counted
+
+
+def group_event(events: Sequence[dict[str, Any]], at: float, public_url: str = "") -> dict[str, Any]:
+    """One event standing for ``events`` (all of one cycle, for one channel), in their order."""
+    counts = Counter(title(e).lower() for e in events)  # {"offline": 300, "back online": 2}
+    return {"kind": "group", "alert": "group", "count": len(events), "counts": dict(counts),
+            "hostnames": sorted({e["hostname"] for e in events if e.get("hostname")}),
+            "events": list(events[:GROUP_LISTED]), "at": at, "link": public_url or None,
+            "client_id": None, "hostname": None, "rule": None}
+
+
 # -- wording -----------------------------------------------------------------------------------------------
 
 def label(event: dict[str, Any]) -> str:
@@ -103,6 +122,9 @@ def format_duration(seconds: float | None) -> str:
 def headline(event: dict[str, Any]) -> str:
     """One plain-text line saying what happened (transports add their own markup)."""
     kind, host = event["kind"], event.get("hostname")
+    if kind == "group":
+        parts = ", ".join(f"{n} {k}" for k, n in event["counts"].items())
+        return f"{event['count']} alerts changed state at once ({parts})"
     if kind == "test":
         return "Test message from Status Monitor: notifications reach this channel."
     elapsed = (event["at"] - event["since"]) if event.get("since") is not None else None
@@ -118,3 +140,40 @@ def headline(event: dict[str, Any]) -> str:
     held = f"for {format_duration(elapsed)}"
     prefix = "still " if kind == "reminder" else ""
     return f"{host}: {what} is {prefix}{event['direction']} {threshold} {held} (now {value})"
+
+
+def title(event: dict[str, Any]) -> str:
+    """A short upper-case title: FIRING, OFFLINE, BACK ONLINE, 300 ALERTS..."""
+    kind = event["kind"]
+    if kind == "group":
+        return f"{event['count']} ALERTS"
+    if event.get("alert") == "offline":
+        return {"firing": "OFFLINE", "reminder": "STILL OFFLINE", "resolved": "BACK ONLINE"}[kind]
+    return {"firing": "FIRING", "reminder": "STILL FIRING", "resolved": "RESOLVED", "test": "TEST"}[kind]
+
+
+def severity(event: dict[str, Any]) -> str:
+    """"bad" (something fires), "warn" (still firing), "good" (resolved, a test) for colours and priorities."""
+    kind = event["kind"]
+    if kind == "group":
+        counts = event["counts"]
+        if counts.get("firing") or counts.get("offline"):
+            return "bad"
+        return "warn" if any(k.startswith("still") for k in counts) else "good"
+    return {"firing": "bad", "reminder": "warn"}.get(kind, "good")
+
+
+def lines(event: dict[str, Any]) -> list[str]:
+    """The message's lines after its headline: a grouped event names its first alerts and counts the rest."""
+    if event["kind"] != "group":
+        return []
+    out = [f"{title(e)}: {headline(e)}" for e in event["events"]]
+    rest = event["count"] - len(event["events"])
+    if rest > 0:
+        out.append(f"… and {rest} more")
+    return out
+
+
+def text(event: dict[str, Any]) -> str:
+    """The whole message as plain text: the headline, then the listed alerts one per line."""
+    return "\n".join([headline(event), *lines(event)])

@@ -2,11 +2,13 @@
 
 - Before every post the URL is checked again with ``statusmon.webhooks.check_webhook_url`` (allowlisted host,
   https unless loopback, no credentials, no link-local literal).
-- At connect time the address actually reached is checked (DNS can say anything): link-local and private
-  addresses are refused, and loopback only when the URL names a loopback host itself.
+- At connect time the address actually reached is checked (DNS can say anything): link-local addresses are
+  refused, loopback only when the URL names a loopback host itself, and private addresses unless the admin
+  named the host in STATUSMON_WEBHOOK_ALLOW_HOSTS (a self-hosted ntfy, Gotify or Mattermost on the LAN); a
+  hosted service's built-in hosts never reach a private address.
 - No redirects are followed, no proxy or .netrc from the environment is used.
-- Network errors, timeouts, 5xx and 429 are retried a few times with backoff (429 honours a short
-  Retry-After); whatever is left becomes ``TransportError(permanent=False)`` and the outbox retries later.
+- Network errors, timeouts, 5xx and 429 are retried a few times with backoff (a short Retry-After, on
+  429 or 503, is honoured); whatever is left becomes ``TransportError(permanent=False)`` and the outbox retries later.
 - 3xx, 401, 403, 404 and 410 mean the configuration is wrong: ``TransportError(permanent=True)``.
 - Other 4xx: ``TransportError(permanent=False)`` (the message was refused; retrying may help a later one).
 
@@ -19,9 +21,10 @@ import ipaddress
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +36,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from statusmon import __version__
 from statusmon.notify.base import TransportError
-from statusmon.webhooks import WebhookNotAllowed, check_webhook_url
+from statusmon.webhooks import WebhookNotAllowed, check_webhook_url, host_allowed
 
 PERMANENT_STATUSES = frozenset({401, 403, 404, 410})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -56,8 +59,9 @@ class AddressRefused(Exception):
     """The webhook host resolved to an address we never post to. Not an OSError, so urllib3 does not retry."""
 
 
-def refusal(peer_ip: str, url_host: str) -> str | None:
-    """Why posting to ``peer_ip`` (reached for ``url_host``) is refused, or None if it is fine."""
+def refusal(peer_ip: str, url_host: str, private_ok: bool = False) -> str | None:
+    """Why posting to ``peer_ip`` (reached for ``url_host``) is refused, or None if it is fine.
+    ``private_ok``: the admin named this host, so a private (LAN) address is expected."""
     ip = ipaddress.ip_address(peer_ip.split("%", 1)[0])
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -71,7 +75,7 @@ def refusal(peer_ip: str, url_host: str) -> str | None:
             return None if ipaddress.ip_address(host).is_loopback else "loopback, through a DNS name"
         except ValueError:
             return "loopback, through a DNS name"
-    if not ip.is_global:
+    if not ip.is_global and not private_ok:
         return "a private address"
     return None
 
@@ -82,7 +86,7 @@ class _Guard:
     def _new_conn(self) -> socket.socket:
         sock: socket.socket = super()._new_conn()  # type: ignore[misc]
         try:
-            why = refusal(sock.getpeername()[0], self.host)
+            why = refusal(sock.getpeername()[0], self.host, getattr(_posting, "private_ok", False))
         except (OSError, ValueError):
             why = "an address that cannot be checked"
         if why:
@@ -123,11 +127,15 @@ class HttpPolicy:
 
 
 class HttpClient:
+    """``allow_hosts``: the hosts the admin allowed (STATUSMON_WEBHOOK_ALLOW_HOSTS). ``tls``: the context that
+    verifies servers reached without requests (SMTP); None: the system's trust store."""
+
     def __init__(self, allow_hosts: Iterable[str], policy: HttpPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, tls: ssl.SSLContext | None = None):
         self.allow_hosts = tuple(allow_hosts)
         self.policy = policy or HttpPolicy()
         self.sleep = sleep
+        self.tls = tls
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies or .netrc credentials from the environment
         adapter = _GuardedAdapter(max_retries=0)
@@ -137,22 +145,39 @@ class HttpClient:
         if _QUIET not in urllib3_log.filters:
             urllib3_log.addFilter(_QUIET)
 
-    def post_json(self, url: str, payload: Any) -> requests.Response:
-        """POST ``payload`` as JSON; return the 2xx response or raise TransportError (see the module doc)."""
+    def ssl_context(self) -> ssl.SSLContext:
+        return self.tls or ssl.create_default_context()
+
+    def private_ok(self, host: str, hosts: Iterable[str] = ()) -> bool:
+        """A private address is fine for a host the admin named, never for a hosted service's own host."""
+        return host_allowed(host, self.allow_hosts) and not host_allowed(host, hosts)
+
+    def post_json(self, url: str, payload: Any, *, hosts: Iterable[str] = (),
+                  headers: Mapping[str, str] | None = None,
+                  read_retry_after: Callable[[requests.Response], float | None] | None = None,
+                  ) -> requests.Response:
+        """POST ``payload`` as JSON; return the 2xx response or raise TransportError (see the module doc).
+
+        ``hosts``: the channel's fixed hosts, allowed besides ``allow_hosts``. ``headers``: extra headers (a
+        token; never logged). ``read_retry_after``: reads a 429's wait from the body, for services that put it
+        there instead of a Retry-After header."""
+        hosts = tuple(hosts)
         try:
-            url = check_webhook_url(url, self.allow_hosts)
+            url = check_webhook_url(url, self.allow_hosts + hosts)
         except WebhookNotAllowed as e:
             raise TransportError(f"webhook URL refused: {e}", permanent=True) from None
         host = urlsplit(url).hostname or "?"
         body = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8",
-                   "User-Agent": f"statusmon/{__version__}"}
+                   "User-Agent": f"statusmon/{__version__}", **(headers or {})}
+        private_ok = self.private_ok(host, hosts)
         p = self.policy
         delay = p.backoff
         error = TransportError("not attempted")
         for attempt in range(1, max(1, p.attempts) + 1):
             wait = delay
             _posting.active = True
+            _posting.private_ok = private_ok
             try:
                 resp = self.session.post(url, data=body, headers=headers, allow_redirects=False,
                                          timeout=(p.connect_timeout, p.read_timeout))
@@ -170,14 +195,17 @@ class HttpClient:
                 error = status_error(host, resp)
                 if resp.status_code not in RETRY_STATUSES:
                     raise error
-                if resp.status_code == 429:
+                if resp.status_code in RETRY_STATUSES:  # 429, and a 503 may say when to come back too
                     retry_after = _retry_after(resp)
+                    if retry_after is None and read_retry_after is not None:
+                        retry_after = read_retry_after(resp)
                     if retry_after is not None:
                         if retry_after > p.max_retry_after:
                             raise error
                         wait = retry_after
             finally:
                 _posting.active = False
+                _posting.private_ok = False
             if attempt < p.attempts:
                 self.sleep(wait)
                 delay *= 2

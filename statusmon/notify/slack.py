@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from statusmon.notify.base import TransportError
-from statusmon.notify.events import headline
+from statusmon.notify.base import Config, TransportError
+from statusmon.notify.events import headline, lines, title
 from statusmon.notify.http import HttpClient
 
 # Slack's error strings that mean "this webhook is gone or refused for good", with what to do about it.
@@ -30,14 +30,7 @@ DISABLING = {
 }
 
 EMOJI = {"firing": ":red_circle:", "reminder": ":large_orange_circle:", "resolved": ":large_green_circle:",
-         "test": ":white_check_mark:"}
-
-
-def title(event: dict[str, Any]) -> str:
-    kind = event["kind"]
-    if event.get("alert") == "offline":
-        return {"firing": "OFFLINE", "reminder": "STILL OFFLINE", "resolved": "BACK ONLINE"}[kind]
-    return {"firing": "FIRING", "reminder": "STILL FIRING", "resolved": "RESOLVED", "test": "TEST"}[kind]
+         "test": ":white_check_mark:", "group": ":rotating_light:"}
 
 
 def escape(text: str) -> str:
@@ -47,6 +40,8 @@ def escape(text: str) -> str:
 
 def payload(event: dict[str, Any]) -> dict[str, Any]:
     text = f"{EMOJI[event['kind']]} *{title(event)}* {escape(headline(event))}"
+    for line in lines(event):
+        text += f"\n• {escape(line)}"
     if event.get("link"):
         name = event.get("hostname") or "Status Monitor"
         text += f"\n<{event['link']}|Open {escape(name)} in Status Monitor>"
@@ -56,13 +51,13 @@ def payload(event: dict[str, Any]) -> dict[str, Any]:
 class SlackTransport:
     name = "slack"
 
-    def __init__(self, url: str, http: HttpClient):
-        self.url = url
+    def __init__(self, config: Config, http: HttpClient):
+        self.url = config["url"]
         self.http = http
 
     def notify(self, event: dict[str, Any]) -> None:
         try:
-            self.http.post_json(self.url, payload(event))
+            self.http.post_json(self.url, payload(event), hosts=("hooks.slack.com",))
         except TransportError as e:
             code = e.body.strip()
             if e.status is not None and code in DISABLING:

@@ -6,23 +6,24 @@ The API calls it while a person waits; success re-enables a disabled channel, a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from statusmon.meta.alerts import AlertDB
-from statusmon.notify import HttpClient, TransportError, build
+from statusmon.notify import HttpClient, TransportError, build, fingerprint
 from statusmon.notify.events import test_event
 
 
-def send_test(channel: str, url: str, http: HttpClient, alerts: AlertDB, public_url: str,
+def send_test(channel: str, config: Mapping[str, Any], http: HttpClient, alerts: AlertDB, public_url: str,
               clock: Callable[[], float] = time.time) -> None:
     """Post a test message now (the settings page's button). Success re-enables a disabled channel; a
     permanent failure disables it. Raises TransportError."""
     now = clock()
     try:
-        build(channel, url, http).notify(test_event(public_url, now))
+        build(channel, config, http).notify(test_event(public_url, now))
     except TransportError as e:
         if e.permanent:
-            alerts.disable(channel, url, e.message, clock())
+            alerts.disable(channel, fingerprint(config), e.message, clock())
         else:
             alerts.record_error(channel, e.message, clock())
         raise

@@ -1,4 +1,7 @@
-"""A generic JSON webhook: the event itself (see statusmon.notify.events) plus a ``text`` line, POSTed as JSON.
+"""A generic JSON webhook: the event itself (see statusmon.notify.events) plus its ``text``, POSTed as JSON.
+
+A grouped event carries ``count``, ``counts``, every ``hostnames`` and the first ``events``; its ``text`` is
+the headline and one line per listed alert.
 
 Any 2xx is success. 404 and 410 (the endpoint is gone), 401 and 403 (refused) and redirects disable the
 channel; 5xx, 429 and network errors are retried (statusmon.notify.http).
@@ -8,19 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from statusmon.notify.events import headline
+from statusmon.notify.base import Config
+from statusmon.notify.events import text
 from statusmon.notify.http import HttpClient
 
 
 def payload(event: dict[str, Any]) -> dict[str, Any]:
-    return {**event, "text": headline(event)}
+    return {**event, "text": text(event)}
 
 
 class WebhookTransport:
     name = "webhook"
 
-    def __init__(self, url: str, http: HttpClient):
-        self.url = url
+    def __init__(self, config: Config, http: HttpClient):
+        self.url = config["url"]
         self.http = http
 
     def notify(self, event: dict[str, Any]) -> None:

@@ -119,8 +119,8 @@ def test_history_lists_incidents(api: Api) -> None:
 
 def test_channels_show_why_slack_is_disabled_and_the_test_message(api: Api, rx: Receiver) -> None:
     channels = api.http.get("/api/alerts/channels").json["channels"]
-    assert [(c["name"], c["configured"], c["disabled"]) for c in channels] == [
-        ("slack", False, False), ("webhook", False, False)]
+    assert [(c["name"], c["configured"], c["disabled"], c["state"]) for c in channels][::8] == [
+        ("slack", False, False, "unconfigured"), ("webhook", False, False, "unconfigured")]
     assert api.admin("POST", "/api/alerts/test", json={"channel": "slack"}).status_code == 422
 
     url = rx.url()
@@ -129,8 +129,8 @@ def test_channels_show_why_slack_is_disabled_and_the_test_message(api: Api, rx: 
     r = api.admin("POST", "/api/alerts/test", json={"channel": "slack"})
     assert r.status_code == 502 and r.json["error"]["code"] == "delivery_failed"
     assert "XXXXSECRET" not in r.get_data(as_text=True)
-    (slack, _) = api.http.get("/api/alerts/channels").json["channels"]
-    assert slack["configured"] and slack["disabled"]
+    slack = api.http.get("/api/alerts/channels").json["channels"][0]
+    assert slack["configured"] and slack["disabled"] and slack["state"] == "disabled"
     assert slack["disabled_reason"] == ("Slack answered no_service: the webhook was removed or disabled in "
                                         "Slack; create a new one")
     assert slack["url"] == "http://127.0.0.1/services/T000/****"
@@ -138,6 +138,6 @@ def test_channels_show_why_slack_is_disabled_and_the_test_message(api: Api, rx: 
     rx.default = Answer(200, "ok")
     r = api.admin("POST", "/api/alerts/test", json={})
     assert r.status_code == 200 and r.json == {"ok": True, "channel": "slack"}
-    (slack, _) = api.http.get("/api/alerts/channels").json["channels"]
-    assert not slack["disabled"] and slack["last_sent_at"]
+    slack = api.http.get("/api/alerts/channels").json["channels"][0]
+    assert not slack["disabled"] and slack["last_sent_at"] and slack["state"] == "working"
     assert rx.bodies()[-1]["text"].startswith(":white_check_mark: *TEST*")

@@ -74,8 +74,16 @@ def outbox(meta: MetaDB) -> list[tuple[str, str, str | None, Any]]:
     rows = meta.query("SELECT event FROM alert_outbox ORDER BY id")
     import json
 
+    events: list[dict[str, Any]] = []
+    for r in rows:
+        e = json.loads(r["event"])
+        if e["kind"] == "group":  # one cycle's several events: one grouped message, naming the first five
+            assert e["count"] == len(e["events"]) <= 5
+            events += e["events"]
+        else:
+            events.append(e)
     return [(e["kind"], e["metric_type"], e["mount"] if e["mount"] is not None else e["gpu"], e["hostname"])
-            for e in (json.loads(r["event"]) for r in rows)]
+            for e in events]
 
 
 def evaluator(meta: MetaDB, store: CountingStore) -> Evaluator:
@@ -217,3 +225,31 @@ def test_removing_a_client_closes_its_open_incidents(env: tuple[MetaDB, Counting
     evaluator(meta, store).run_cycle(NOW + 10)
     (row,) = meta.query("SELECT resolved_at, resolution FROM alert_history")
     assert tuple(row) == (NOW + 10, "client removed") and AlertDB(meta).load_states() == {}
+
+
+def test_many_hosts_offline_in_one_cycle_make_one_message_per_channel_but_one_pagerduty_event_each() -> None:
+    from statusmon.notify.grouping import outbox_rows
+
+    events = [{"kind": "firing", "alert": "offline", "hostname": f"h{i}", "metric_type": "offline", "mount": None,
+               "gpu": None, "since": 0, "at": 100, "duration_sec": 60, "client_id": f"c{i}", "rule": "offline"}
+              for i in range(300)]
+    rows = outbox_rows(["slack", "pagerduty", "webhook"], events, 100)
+    assert [ch for ch, _ in rows].count("slack") == 1 and [ch for ch, _ in rows].count("webhook") == 1
+    assert [ch for ch, _ in rows].count("pagerduty") == 300  # one event per incident: PagerDuty's model
+    (group,) = [e for ch, e in rows if ch == "slack"]
+    assert group["count"] == 300 and len(group["hostnames"]) == 300 and len(group["events"]) == 5
+    assert outbox_rows(["slack"], events[:1], 100) == [("slack", events[0])]  # one alone stays itself
+
+
+def test_alerts_go_only_to_the_channels_named_in_alert_channels(env: tuple[MetaDB, CountingStore]) -> None:
+    meta, store = env
+    GlobalSettings(meta).update({"online_timeout_seconds": 60, "alert_channels": ["telegram", "email"]})
+    c, _ = ClientRegistry(meta).add("web-1")
+    seen(meta, c.id, NOW - 100)
+    Evaluator(meta, store, channels=lambda gs: ["slack", "telegram", "ntfy"]).run_cycle(NOW)  # type: ignore[arg-type]
+    assert [r["channel"] for r in meta.query("SELECT channel FROM alert_outbox")] == ["telegram"]
+    GlobalSettings(meta).update({"alert_channels": None})  # null: every active channel
+    seen(meta, c.id, NOW + 5)
+    Evaluator(meta, store, channels=lambda gs: ["slack", "ntfy"]).run_cycle(NOW + 10)  # type: ignore[arg-type]
+    assert [r["channel"] for r in meta.query("SELECT channel FROM alert_outbox ORDER BY id")] == [
+        "telegram", "slack", "ntfy"]

@@ -11,7 +11,7 @@ import pytest
 from alerting.delivery import Dispatcher
 from statusmon.meta.alerts import AlertDB
 from statusmon.meta.db import MetaDB
-from statusmon.notify import HttpClient, TransportError
+from statusmon.notify import HttpClient, TransportError, fingerprint
 from statusmon.notify.http import HttpPolicy, refusal
 from statusmon.notify.slack import SlackTransport
 from statusmon.notify.testmessage import send_test
@@ -44,9 +44,9 @@ def client(**policy: float) -> HttpClient:
 
 
 def test_slack_posts_the_exact_message(rx: Receiver) -> None:
-    SlackTransport(rx.url(), client()).notify(FIRING)
-    SlackTransport(rx.url(), client()).notify(RESOLVED)
-    SlackTransport(rx.url(), client()).notify(DISK)
+    SlackTransport({"url": rx.url()}, client()).notify(FIRING)
+    SlackTransport({"url": rx.url()}, client()).notify(RESOLVED)
+    SlackTransport({"url": rx.url()}, client()).notify(DISK)
     assert rx.bodies() == [
         {"text": ":red_circle: *FIRING* web-1: CPU is above 95.0 % for 10 min (now 97.2 %)\n"
                  "<https://mon.example/client/c0ffee|Open web-1 in Status Monitor>"},
@@ -64,8 +64,8 @@ def test_slack_posts_the_exact_message(rx: Receiver) -> None:
 def test_offline_messages_say_so(rx: Receiver) -> None:
     offline = {**FIRING, "alert": "offline", "metric_type": "offline", "value": None, "threshold": None,
                "direction": None, "duration_sec": 60, "since": 1000, "at": 1300, "link": None}
-    SlackTransport(rx.url(), client()).notify(offline)
-    SlackTransport(rx.url(), client()).notify({**offline, "kind": "resolved", "at": 1900})
+    SlackTransport({"url": rx.url()}, client()).notify(offline)
+    SlackTransport({"url": rx.url()}, client()).notify({**offline, "kind": "resolved", "at": 1900})
     assert rx.bodies() == [
         {"text": ":red_circle: *OFFLINE* web-1 is offline: no report for 5 min (timeout 1 min)"},
         {"text": ":large_green_circle: *BACK ONLINE* web-1 is back online after 15 min without reports"},
@@ -73,14 +73,14 @@ def test_offline_messages_say_so(rx: Receiver) -> None:
 
 
 def test_webhook_posts_the_event_as_json(rx: Receiver) -> None:
-    WebhookTransport(rx.url("/hook"), client()).notify(FIRING)
+    WebhookTransport({"url": rx.url("/hook")}, client()).notify(FIRING)
     assert rx.bodies() == [{**FIRING, "text": "web-1: CPU is above 95.0 % for 10 min (now 97.2 %)"}]
 
 
 @pytest.mark.parametrize("transport", [SlackTransport, WebhookTransport])
 def test_it_retries_on_500(rx: Receiver, transport: type) -> None:
     rx.script = [Answer(500, "rollup_error"), Answer(503, "busy")]
-    transport(rx.url(), client()).notify(FIRING)
+    transport({"url": rx.url()}, client()).notify(FIRING)
     assert len(rx.received) == 3
 
 
@@ -88,7 +88,7 @@ def test_it_retries_on_500(rx: Receiver, transport: type) -> None:
 def test_it_gives_up_after_the_attempts_without_disabling(rx: Receiver, transport: type) -> None:
     rx.default = Answer(500, "rollup_error")
     with pytest.raises(TransportError) as e:
-        transport(rx.url(), client(attempts=2)).notify(FIRING)
+        transport({"url": rx.url()}, client(attempts=2)).notify(FIRING)
     assert not e.value.permanent and len(rx.received) == 2
 
 
@@ -96,7 +96,7 @@ def test_429_honours_a_short_retry_after(rx: Receiver) -> None:
     slept: list[float] = []
     http = HttpClient(["127.0.0.1"], HttpPolicy(attempts=2, backoff=0.01), sleep=slept.append)
     rx.script = [Answer(429, "rate_limited", headers={"Retry-After": "2"})]
-    SlackTransport(rx.url(), http).notify(FIRING)
+    SlackTransport({"url": rx.url()}, http).notify(FIRING)
     assert slept == [2.0] and len(rx.received) == 2
 
 
@@ -105,7 +105,7 @@ def test_429_honours_a_short_retry_after(rx: Receiver) -> None:
 def test_it_disables_slack_on_404_and_invalid_token(rx: Receiver, status: int, body: str) -> None:
     rx.default = Answer(status, body)
     with pytest.raises(TransportError) as e:
-        SlackTransport(rx.url(), client()).notify(FIRING)
+        SlackTransport({"url": rx.url()}, client()).notify(FIRING)
     assert e.value.permanent and len(rx.received) == 1  # never retried
     assert e.value.message.startswith(f"Slack answered {body}: ")
 
@@ -113,7 +113,7 @@ def test_it_disables_slack_on_404_and_invalid_token(rx: Receiver, status: int, b
 def test_it_disables_the_webhook_on_404(rx: Receiver) -> None:
     rx.default = Answer(404, "not here")
     with pytest.raises(TransportError) as e:
-        WebhookTransport(rx.url(), client()).notify(FIRING)
+        WebhookTransport({"url": rx.url()}, client()).notify(FIRING)
     assert e.value.permanent and len(rx.received) == 1
     assert e.value.message == "127.0.0.1 answered 404: not here"
 
@@ -121,14 +121,14 @@ def test_it_disables_the_webhook_on_404(rx: Receiver) -> None:
 def test_a_bad_request_is_neither_retried_nor_disabling(rx: Receiver) -> None:
     rx.default = Answer(400, "invalid_payload")
     with pytest.raises(TransportError) as e:
-        SlackTransport(rx.url(), client()).notify(FIRING)
+        SlackTransport({"url": rx.url()}, client()).notify(FIRING)
     assert not e.value.permanent and len(rx.received) == 1
 
 
 def test_it_follows_no_redirect(rx: Receiver) -> None:
     rx.default = Answer(302, "", headers={"Location": "http://169.254.169.254/latest/meta-data"})
     with pytest.raises(TransportError) as e:
-        WebhookTransport(rx.url(), client()).notify(FIRING)
+        WebhookTransport({"url": rx.url()}, client()).notify(FIRING)
     assert e.value.permanent and "redirect" in e.value.message and len(rx.received) == 1
 
 
@@ -136,7 +136,7 @@ def test_it_follows_no_redirect(rx: Receiver) -> None:
 def test_it_times_out(rx: Receiver, transport: type) -> None:
     rx.default = Answer(200, "ok", delay=1.5)
     with pytest.raises(TransportError) as e:
-        transport(rx.url(), client(read_timeout=0.3, attempts=2)).notify(FIRING)
+        transport({"url": rx.url()}, client(read_timeout=0.3, attempts=2)).notify(FIRING)
     assert not e.value.permanent
     assert e.value.message == "127.0.0.1 did not answer within 0.3 s"
     assert len(rx.received) == 2
@@ -146,7 +146,7 @@ def test_errors_never_show_the_url() -> None:
     http = client(attempts=1)
     secret = "http://127.0.0.1:9/services/T000/B000/XXXXSECRET"  # port 9: nothing listens
     with pytest.raises(TransportError) as e:
-        SlackTransport(secret, http).notify(FIRING)
+        SlackTransport({"url": secret}, http).notify(FIRING)
     assert "SECRET" not in e.value.message and "services" not in e.value.message
     assert e.value.message == "cannot connect to 127.0.0.1 (connection refused)"
 
@@ -158,7 +158,7 @@ def test_errors_never_show_the_url() -> None:
 ])
 def test_urls_outside_the_allowlist_are_refused_before_connecting(url: str) -> None:
     with pytest.raises(TransportError) as e:
-        WebhookTransport(url, HttpClient(["127.0.0.1", "169.254.169.254"])).notify(FIRING)
+        WebhookTransport({"url": url}, HttpClient(["127.0.0.1", "169.254.169.254"])).notify(FIRING)
     assert e.value.permanent and e.value.message.startswith("webhook URL refused: ")
 
 
@@ -180,7 +180,7 @@ def test_the_address_reached_is_checked_at_connect_time(peer: str, host: str, wh
 def test_localhost_name_resolving_is_allowed_but_dns_to_loopback_is_not(rx: Receiver) -> None:
     # "localhost" is a loopback name; any other name that resolves to loopback is refused at connect time.
     http = HttpClient(["localhost", "localtest.internal"], HttpPolicy(attempts=1))
-    WebhookTransport(f"http://localhost:{rx.port}/x", http).notify(FIRING)
+    WebhookTransport({"url": f"http://localhost:{rx.port}/x"}, http).notify(FIRING)
     assert len(rx.received) == 1
 
 
@@ -201,7 +201,7 @@ def test_a_permanent_error_disables_the_channel_and_drops_its_queue(
         counts = dispatcher.deliver(settings)
     assert counts == {"sent": 0, "retry": 0, "dropped": 1}
     assert len(rx.received) == 1
-    reason = alerts.disabled_reason("slack", url)
+    reason = alerts.disabled_reason("slack", fingerprint({"url": url}))
     assert reason == ("Slack answered no_service: the webhook was removed or disabled in Slack; "
                       "create a new one")
     assert dispatcher.active_channels(settings) == []
@@ -211,8 +211,8 @@ def test_a_permanent_error_disables_the_channel_and_drops_its_queue(
     assert dispatcher.active_channels({"slack_webhook_url": url + "2"}) == ["slack"]
     # A successful test message re-enables the same URL.
     rx.default = Answer(200, "ok")
-    send_test("slack", url, client(), alerts, "")
-    assert alerts.disabled_reason("slack", url) is None
+    send_test("slack", {"url": url}, client(), alerts, "")
+    assert alerts.disabled_reason("slack", fingerprint({"url": url})) is None
     assert rx.bodies()[-1] == {"text": ":white_check_mark: *TEST* Test message from Status Monitor: "
                                        "notifications reach this channel."}
 

@@ -1,7 +1,8 @@
-// Settings: Slack webhook (masked once saved), global thresholds, general settings, client management
+// Settings: notification channels (one form per channel, from the channel registry; secrets masked), global thresholds, general settings, client management
 // (add shows the token once with the install command; remove with confirmation; rotate token), alert rules.
 import { api, describe } from "../api";
 import { mountAlertRules } from "../alerts";
+import { mountChannels } from "../channels";
 import { empty, errorBox, fill, h, loading } from "../dom";
 import { formatAgo } from "../format";
 import { ALERT_LABELS } from "../metrics";
@@ -18,15 +19,15 @@ export function mountSettings(root: HTMLElement): () => void {
   root.append(h("div", { class: "page-head" }, h("h1", {}, "Settings")),
     h("div", { class: "settings" }, clients, notifications, thresholds, general, alertRules));
   cleanups.push(mountAlertRules(alertRules, { call: api.call }));
+  mountChannels(notifications, api.call);
 
   async function loadSettings(): Promise<void> {
     try {
       const s = await api.settings();
-      renderNotifications(notifications, s);
       renderThresholds(thresholds, s);
       renderGeneral(general, s);
     } catch (e) {
-      for (const el of [notifications, thresholds, general]) fill(el, errorBox(`Could not load the settings: ${describe(e)}`, () => void loadSettings()));
+      for (const el of [thresholds, general]) fill(el, errorBox(`Could not load the settings: ${describe(e)}`, () => void loadSettings()));
     }
   }
 
@@ -56,31 +57,6 @@ async function save(statusEl: HTMLElement, button: HTMLButtonElement, changes: P
   } finally {
     button.disabled = false;
   }
-}
-
-function renderNotifications(el: HTMLElement, s: SettingsView): void {
-  const input = h("input", { type: "url", id: "slack-url", name: "slack_webhook_url", autocomplete: "off", spellcheck: "false",
-    placeholder: s.slack_webhook_url_set ? "Saved — type a new URL to replace it" : "https://hooks.slack.com/services/…" });
-  const current = h("p", { class: "muted", id: "slack-current" },
-    s.slack_webhook_url_set ? ["Saved: ", h("code", {}, s.slack_webhook_url ?? "set")] : "No Slack webhook saved.");
-  const st = status();
-  const saveBtn = h("button", { type: "submit", class: "primary" }, "Save webhook");
-  const clearBtn = h("button", { type: "button", class: "danger-outline", id: "slack-clear" }, "Remove webhook");
-  clearBtn.hidden = !s.slack_webhook_url_set;
-  const form = h("form", { class: "form" },
-    h("label", { for: "slack-url" }, "Slack incoming webhook URL"), input, current,
-    h("div", { class: "actions" }, saveBtn, clearBtn), st);
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    if (!input.value.trim()) { st.textContent = "Enter a URL first."; return; }
-    const next = await save(st, saveBtn, { slack_webhook_url: input.value.trim() });
-    if (next) renderNotifications(el, next), el.querySelector<HTMLElement>(".form-status")!.replaceWith(st);
-  });
-  clearBtn.addEventListener("click", async () => {
-    const next = await save(st, clearBtn, { slack_webhook_url: "" });
-    if (next) renderNotifications(el, next), el.querySelector<HTMLElement>(".form-status")!.replaceWith(st);
-  });
-  fill(el, h("h2", { id: "h-notifications" }, "Notifications"), form);
 }
 
 function renderThresholds(el: HTMLElement, s: SettingsView): void {
