@@ -8,7 +8,11 @@ Per cycle, in steps (methods of ``Evaluator``, sharing one ``Cycle``):
    ``statusmon.alerts.machine``;
 3. unseen: the states no sample reached (reminders while firing; states whose series, rule or client is gone);
 4. offline: the offline alert of every client;
-5. persist: the cycle's notifications are queued per channel (one grouped message per channel when several
+5. silences: a transition that an active silence covers (``statusmon.meta.silences``) is recorded (its history
+   row marked ``silenced``) but queues no notification; a firing alert whose silence ended (expired or
+   ended early) gets one ``unsilenced`` notification. Which firing alerts are muted is kept in alert_state,
+   so a restart neither repeats nor forgets that message;
+6. persist: the cycle's notifications are queued per channel (one grouped message per channel when several
    alerts changed state, ``statusmon.notify.grouping``); the new states, history rows and notifications are
    written in one transaction (the outbox), and only then delivered (``alerting.delivery``, not part of the cycle).
 
@@ -38,6 +42,7 @@ from statusmon.meta.alerts import AlertDB, CycleWrites, StateKey
 from statusmon.meta.clients import ClientRegistry, Presence
 from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
+from statusmon.meta.silences import Silence, Silences, muted
 from statusmon.metrics import ALERT_METRIC_TYPES
 from statusmon.notify.events import metric_event, offline_event
 from statusmon.notify.grouping import outbox_rows
@@ -88,6 +93,7 @@ class Cycle:
     timeout: float  # the offline timeout
     max_gap: float  # a longer gap between samples restarts a pending run
     channels: list[str]  # where this cycle's notifications are queued
+    silences: list[Silence] = field(default_factory=list)  # the active ones
     writes: CycleWrites = field(default_factory=CycleWrites)  # written at once
     events: list[dict[str, Any]] = field(default_factory=list)  # this cycle's notifications, grouped at persist
     progress: States = field(default_factory=dict)  # mere progress: written every ``flush_every`` seconds
@@ -100,11 +106,16 @@ class Cycle:
         else:
             self.progress[key] = (metric_type, new)
 
+    def muted(self, client_id: str, rule: Rule | None) -> bool:
+        return bool(self.silences) and muted(self.silences, client_id, rule.id if rule else None)
+
     def emit(self, key: StateKey, metric_type: str, rule: Rule | None, t: Transition, client: Presence,
              event: dict[str, Any]) -> None:
         """A transition: its history row (an incident opens or closes) and its notification (queued per channel
-        at persist, grouped when the cycle has several: statusmon.notify.grouping)."""
+        at persist, grouped when the cycle has several: statusmon.notify.grouping), unless a silence covers
+        it: then the incident is marked silenced and nothing is queued."""
         self.report.transitions += 1
+        silenced = self.muted(client.id, rule)
         if t.kind == "firing":
             self.writes.opened.append({
                 "rule_key": key[0], "rule_id": rule.id if rule else None, "client_id": client.id,
@@ -112,10 +123,13 @@ class Cycle:
                 "threshold": rule.threshold if rule else None,
                 "direction": rule.direction if rule else None,
                 "duration_sec": rule.duration_sec if rule else int(self.timeout), "value": t.value,
-                "started_at": t.since, "fired_at": int(t.at)})
-        elif t.kind == "resolved":
+                "started_at": t.since, "fired_at": int(t.at), "silenced": int(silenced)})
+        elif silenced:
+            self.writes.withheld.append(key)
+        if t.kind == "resolved":
             self.writes.closed.append((key, int(t.at), t.value, "resolved"))
-        self.events.append(event)
+        if not silenced:
+            self.events.append(event)
 
 
 class Evaluator:
@@ -132,7 +146,9 @@ class Evaluator:
         self.channels = channels or (lambda gs: [])
         self.catchup = catchup
         self.flush_every = flush_every
+        self.silences = Silences(meta)
         self._states: States | None = None
+        self._muted: set[StateKey] | None = None  # the firing states a silence mutes
         self._unsaved: States = {}
         self._flushed_at = 0.0
         self._stored: tuple[tuple[Any, ...], list[Rule]] | None = None
@@ -172,6 +188,7 @@ class Evaluator:
         query_s = self._evaluate_families(cycle)
         self._unseen(cycle)
         self._offline(cycle)
+        self._silence_ends(cycle)
         t2 = time.perf_counter()
         report.timings["query"] = query_s
         report.timings["evaluate"] = t2 - t1 - query_s
@@ -187,11 +204,12 @@ class Evaluator:
         defaults = default_rules(gs["thresholds"])
         if self._states is None:
             self._states = self.alerts.load_states()
+            self._muted = self.alerts.load_muted()
         timeout = float(gs["online_timeout_seconds"])
         cycle = Cycle(now=now, report=report, clients=clients, ruleset=self._rules(stored_rules, defaults),
                       rules_by_key={r.key: r for r in stored_rules + defaults}, states=self._states,
                       repeat=max(0.0, float(gs["alert_repeat_hours"]) * 3600.0), timeout=timeout,
-                      max_gap=max(timeout, 30.0), channels=self._routed(gs))
+                      max_gap=max(timeout, 30.0), channels=self._routed(gs), silences=self.silences.active(now))
         report.clients, report.rules, report.states = len(clients), len(stored_rules), len(cycle.states)
         return cycle
 
@@ -292,6 +310,40 @@ class Evaluator:
                 cycle.emit(key, OFFLINE_KEY, None, t, client,
                            offline_event(t, client.id, client.hostname, cycle.timeout, self.public_url))
 
+    def _silence_ends(self, cycle: Cycle) -> None:
+        """Keep track of which firing alerts a silence mutes; one ``unsilenced`` notification for each one
+        whose silence ended while it still fires (none for one that resolved or went away meanwhile)."""
+        was = self._muted or set()
+        if not cycle.silences and not was:
+            return  # the common case costs nothing
+        now, writes = cycle.now, cycle.writes
+        current = {**cycle.states, **cycle.progress, **writes.states}
+        for key in writes.removed:
+            current.pop(key, None)
+        for key, (_, state) in current.items():
+            client = cycle.clients.get(key[1])
+            if state.status != FIRING or client is None:
+                continue
+            rule = cycle.rules_by_key.get(key[0])
+            is_muted = cycle.muted(client.id, rule)
+            if is_muted and key not in was:
+                writes.muted[key] = True
+            elif not is_muted and key in was:
+                writes.muted[key] = False
+                t = Transition("unsilenced", now, state.value, state.since)
+                if key[0] == OFFLINE_KEY:
+                    event = offline_event(t, client.id, client.hostname, cycle.timeout, self.public_url)
+                elif rule is not None:
+                    event = metric_event(t, rule, client.id, client.hostname, key[2], self.public_url)
+                else:
+                    continue
+                cycle.report.transitions += 1
+                cycle.events.append(event)
+        for key in was:
+            entry = current.get(key)
+            if key not in writes.muted and (entry is None or entry[1].status != FIRING):
+                writes.muted[key] = False  # resolved (or gone) while muted: nothing to announce
+
     def _persist(self, cycle: Cycle) -> None:
         """Write the cycle in one transaction (with the unsaved progress every ``flush_every`` seconds), close
         the incidents of removed clients, and only then take the new states into memory."""
@@ -311,6 +363,9 @@ class Evaluator:
             self._unsaved.update(progress)
             for key in writes.states:
                 self._unsaved.pop(key, None)
+        if writes.muted and self._muted is not None:
+            self._muted |= {k for k, m in writes.muted.items() if m}
+            self._muted -= {k for k, m in writes.muted.items() if not m}
         states.update(writes.states)
         states.update(progress)
         for key in writes.removed:

@@ -41,7 +41,7 @@ def history_json(i: Incident) -> dict[str, Any]:
         "threshold": i.threshold, "direction": i.direction, "duration_sec": i.duration_sec,
         "value": i.value, "started_at": i.started_at, "fired_at": i.fired_at,
         "resolved_at": i.resolved_at, "resolved_value": i.resolved_value, "resolution": i.resolution,
-        "active": i.active,
+        "active": i.active, "silenced": i.silenced,
     }
 
 

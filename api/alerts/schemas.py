@@ -39,3 +39,38 @@ def rule_json(row: Any) -> dict[str, Any]:
             "threshold": row["threshold"], "duration_sec": row["duration_sec"], "direction": row["direction"],
             "mount": row["mount"], "gpu": row["gpu"], "enabled": bool(row["enabled"]),
             "created_at": int(row["created_at"]), "updated_at": int(row["updated_at"])}
+
+
+MAX_SILENCE_SECONDS = 90 * 86400  # a silence longer than a quarter is a disabled rule in disguise
+
+
+class SilenceSchema(Schema):
+    """POST /api/silences: what to mute (``scope`` and its id), for how long (``duration_sec`` or ``until``,
+    epoch seconds), and why (``comment``)."""
+
+    class Meta:
+        unknown = RAISE
+
+    scope = fields.String(required=True, validate=validate.OneOf(["host", "rule", "all"]))
+    client_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+    rule_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 2 ** 62))
+    duration_sec = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  validate=validate.Range(60, MAX_SILENCE_SECONDS))
+    until = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+    comment = fields.String(required=True, validate=validate.Length(1, 500))
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        scope = data.get("scope")
+        if scope == "host" and data.get("client_id") is None:
+            raise ValidationError("a host silence names its client_id", "client_id")
+        if scope == "rule" and data.get("rule_id") is None:
+            raise ValidationError("a rule silence names its rule_id", "rule_id")
+        if scope != "host" and data.get("client_id") is not None:
+            raise ValidationError("only a host silence takes a client_id", "client_id")
+        if scope != "rule" and data.get("rule_id") is not None:
+            raise ValidationError("only a rule silence takes a rule_id", "rule_id")
+        if (data.get("duration_sec") is None) == (data.get("until") is None):
+            raise ValidationError("give either duration_sec or until (epoch seconds)", "duration_sec")
+        if not data.get("comment", "").strip():
+            raise ValidationError("say why (a comment is required)", "comment")

@@ -39,6 +39,7 @@ class Incident:
     resolved_at: int | None  # None while it fires
     resolved_value: float | None
     resolution: str | None  # "resolved", "rule removed", "client removed"
+    silenced: bool  # a silence withheld a notification of it (statusmon.meta.silences)
 
     @property
     def active(self) -> bool:
@@ -49,7 +50,7 @@ _COLUMNS = ", ".join(f.name for f in fields(Incident))
 
 
 def _incident(row: sqlite3.Row) -> Incident:
-    return Incident(**{**dict(row), "series_key": row["series_key"] or ""})
+    return Incident(**{**dict(row), "series_key": row["series_key"] or "", "silenced": bool(row["silenced"])})
 
 
 class AlertHistory:
@@ -98,12 +99,19 @@ class AlertHistory:
 
     @staticmethod
     def open_incidents(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
-        """New incidents: mappings of every column but id and the resolved_* ones."""
+        """New incidents: mappings of every column but id and the resolved_* ones (``silenced`` optional)."""
         conn.executemany(
             "INSERT INTO alert_history (rule_key, rule_id, client_id, hostname, metric_type, series_key,"
-            " threshold, direction, duration_sec, value, started_at, fired_at)"
+            " threshold, direction, duration_sec, value, started_at, fired_at, silenced)"
             " VALUES (:rule_key, :rule_id, :client_id, :hostname, :metric_type, :series_key, :threshold,"
-            " :direction, :duration_sec, :value, :started_at, :fired_at)", rows)
+            " :direction, :duration_sec, :value, :started_at, :fired_at, :silenced)",
+            [{"silenced": 0, **r} for r in rows])
+
+    @staticmethod
+    def mark_silenced(conn: sqlite3.Connection, keys: Iterable[IncidentKey]) -> None:
+        """Mark the open incident of each key: a silence withheld one of its notifications."""
+        conn.executemany("UPDATE alert_history SET silenced = 1 WHERE rule_key = ? AND client_id = ?"
+                         " AND series_key = ? AND resolved_at IS NULL", list(keys))
 
     @staticmethod
     def close_incidents(conn: sqlite3.Connection, closings: Iterable[Closing]) -> None:

@@ -35,6 +35,8 @@ class CycleWrites:
     opened: list[dict[str, Any]] = field(default_factory=list)  # history rows of incidents that fired
     closed: list[Closing] = field(default_factory=list)  # (key, at, value, why) of incidents that ended
     outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (channel, event)
+    withheld: list[StateKey] = field(default_factory=list)  # open incidents a silence withheld a message of
+    muted: dict[StateKey, bool] = field(default_factory=dict)  # firing states a silence mutes (True) or not
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,14 @@ class AlertDB:
                 fired_at=r["fired_at"], notified_at=r["notified_at"]))
         return out
 
+    def load_muted(self) -> set[StateKey]:
+        """The firing states a silence mutes (their silence's end is announced once: alerting.engine)."""
+        return {(r["rule_key"], r["client_id"], r["series_key"])
+                for r in self.db.query("SELECT rule_key, client_id, series_key FROM alert_state WHERE silenced = 1")}
+
     def save(self, w: CycleWrites) -> None:
         """Write one cycle's states, history rows and notifications in one transaction."""
-        if not (w.states or w.removed or w.opened or w.closed or w.outbox):
+        if not (w.states or w.removed or w.opened or w.closed or w.outbox or w.withheld or w.muted):
             return
         now = time.time()
         with self.db.tx() as conn:
@@ -85,6 +92,9 @@ class AlertDB:
                  for k, (m, s) in w.states.items()])
             conn.executemany("DELETE FROM alert_state WHERE rule_key = ? AND client_id = ?"
                              " AND series_key = ?", w.removed)
+            conn.executemany("UPDATE alert_state SET silenced = ? WHERE rule_key = ? AND client_id = ?"
+                             " AND series_key = ?", [(int(m), *k) for k, m in w.muted.items()])
+            self.history.mark_silenced(conn, w.withheld)  # before closing: it marks open incidents
             self.history.close_incidents(conn, w.closed)
             self.history.open_incidents(conn, w.opened)
             conn.executemany(

@@ -121,4 +121,23 @@ MIGRATIONS: list[str] = [
         last_error TEXT
     )
     """,
+    # 3: silences (statusmon/meta/silences.py): an admin mutes a host, a rule or everything until a time. An
+    # incident whose notification a silence withheld is marked in alert_history; alert_state remembers which
+    # firing alerts are muted, so that the end of the silence is announced once, even across a restart.
+    """
+    CREATE TABLE alert_silences (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        scope TEXT NOT NULL CHECK (scope IN ('host', 'rule', 'all')),
+        client_id TEXT REFERENCES clients(id) ON DELETE CASCADE,
+        rule_id INTEGER REFERENCES alert_rules(id) ON DELETE CASCADE,
+        starts_at REAL NOT NULL,
+        ends_at REAL NOT NULL,
+        comment TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        ended_at REAL
+    );
+    CREATE INDEX alert_silences_ends ON alert_silences (ends_at);
+    ALTER TABLE alert_history ADD COLUMN silenced INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alert_state ADD COLUMN silenced INTEGER NOT NULL DEFAULT 0
+    """,
 ]

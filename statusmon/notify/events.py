@@ -2,9 +2,12 @@
 
 An event is a plain JSON-able dict (it is stored in the outbox and posted as is by the generic webhook):
 
-    {"kind": "firing" | "resolved" | "reminder" | "test", "alert": "metric" | "offline",
+    {"kind": "firing" | "resolved" | "reminder" | "unsilenced" | "test", "alert": "metric" | "offline",
      "client_id", "hostname", "metric_type", "mount", "gpu", "value", "threshold", "direction",
      "duration_sec", "unit", "since", "at", "link", "rule"}
+
+``unsilenced``: the silence that muted a firing alert ended (expired or ended early) and it still fires; ``at``
+is then the wall-clock time at which the worker saw the silence end.
 
 A grouped event (``group_event``: many alerts changed state in one cycle, one message per channel) is
 
@@ -131,6 +134,8 @@ def headline(event: dict[str, Any]) -> str:
     if event["alert"] == "offline":
         if kind == "resolved":
             return f"{host} is back online after {format_duration(elapsed)} without reports"
+        if kind == "unsilenced":
+            return f"{host} is still offline ({format_duration(elapsed)} without reports); its silence ended"
         return (f"{host} is offline: no report for {format_duration(elapsed)} "
                 f"(timeout {format_duration(event['duration_sec'])})")
     what, unit = label(event), event.get("unit")
@@ -138,8 +143,9 @@ def headline(event: dict[str, Any]) -> str:
     if kind == "resolved":
         return f"{host}: {what} is back to {value} (threshold {threshold}) after {format_duration(elapsed)}"
     held = f"for {format_duration(elapsed)}"
-    prefix = "still " if kind == "reminder" else ""
-    return f"{host}: {what} is {prefix}{event['direction']} {threshold} {held} (now {value})"
+    prefix = "still " if kind in ("reminder", "unsilenced") else ""
+    ended = "; its silence ended" if kind == "unsilenced" else ""
+    return f"{host}: {what} is {prefix}{event['direction']} {threshold} {held} (now {value}){ended}"
 
 
 def title(event: dict[str, Any]) -> str:
@@ -148,8 +154,10 @@ def title(event: dict[str, Any]) -> str:
     if kind == "group":
         return f"{event['count']} ALERTS"
     if event.get("alert") == "offline":
-        return {"firing": "OFFLINE", "reminder": "STILL OFFLINE", "resolved": "BACK ONLINE"}[kind]
-    return {"firing": "FIRING", "reminder": "STILL FIRING", "resolved": "RESOLVED", "test": "TEST"}[kind]
+        return {"firing": "OFFLINE", "reminder": "STILL OFFLINE", "resolved": "BACK ONLINE",
+                "unsilenced": "SILENCE ENDED"}[kind]
+    return {"firing": "FIRING", "reminder": "STILL FIRING", "resolved": "RESOLVED", "test": "TEST",
+            "unsilenced": "SILENCE ENDED"}[kind]
 
 
 def severity(event: dict[str, Any]) -> str:
@@ -157,10 +165,10 @@ def severity(event: dict[str, Any]) -> str:
     kind = event["kind"]
     if kind == "group":
         counts = event["counts"]
-        if counts.get("firing") or counts.get("offline"):
+        if counts.get("firing") or counts.get("offline") or counts.get("silence ended"):
             return "bad"
         return "warn" if any(k.startswith("still") for k in counts) else "good"
-    return {"firing": "bad", "reminder": "warn"}.get(kind, "good")
+    return {"firing": "bad", "reminder": "warn", "unsilenced": "bad"}.get(kind, "good")
 
 
 def lines(event: dict[str, Any]) -> list[str]:

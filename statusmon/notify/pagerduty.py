@@ -78,7 +78,8 @@ class PagerDutyTransport:
             return
         if kind == "reminder":
             return
-        if kind in ("firing", "test"):
+        # unsilenced: the silence withheld the trigger (or it was sent and PagerDuty dedups by dedup_key).
+        if kind in ("firing", "unsilenced", "test"):
             self._post(trigger(self.key, event))
         if kind in ("resolved", "test"):
             self._post(resolve(self.key, event))

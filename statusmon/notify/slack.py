@@ -30,7 +30,7 @@ DISABLING = {
 }
 
 EMOJI = {"firing": ":red_circle:", "reminder": ":large_orange_circle:", "resolved": ":large_green_circle:",
-         "test": ":white_check_mark:", "group": ":rotating_light:"}
+         "test": ":white_check_mark:", "group": ":rotating_light:", "unsilenced": ":red_circle:"}
 
 
 def escape(text: str) -> str:

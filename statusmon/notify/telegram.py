@@ -22,7 +22,7 @@ from statusmon.notify.http import HttpClient
 
 HOSTS = ("api.telegram.org",)
 LIMIT = 4096
-EMOJI = {"firing": "🔴", "reminder": "🟠", "resolved": "🟢", "test": "✅", "group": "🚨"}
+EMOJI = {"firing": "🔴", "reminder": "🟠", "resolved": "🟢", "test": "✅", "group": "🚨", "unsilenced": "🔴"}
 
 
 def payload(chat_id: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 import { api, describe } from "../api";
 import { mountAlertRules } from "../alerts";
 import { mountChannels } from "../channels";
+import { mountSilences } from "../silences";
 import { empty, errorBox, fill, h, loading } from "../dom";
 import { formatAgo } from "../format";
 import { ALERT_LABELS } from "../metrics";
@@ -20,6 +21,7 @@ export function mountSettings(root: HTMLElement): () => void {
     h("div", { class: "settings" }, clients, notifications, thresholds, general, alertRules));
   cleanups.push(mountAlertRules(alertRules, { call: api.call }));
   mountChannels(notifications, api.call);
+  notifications.after(mountSilences(api.call));
 
   async function loadSettings(): Promise<void> {
     try {
