@@ -12,7 +12,8 @@ Per cycle, in steps (methods of ``Evaluator``, sharing one ``Cycle``):
    row marked ``silenced``) but queues no notification; a firing alert whose silence ended (expired or
    ended early) gets one ``unsilenced`` notification. Which firing alerts are muted is kept in alert_state,
    so a restart neither repeats nor forgets that message;
-6. persist: the cycle's notifications are queued per channel (one grouped message per channel when several
+6. persist: the cycle's notifications are queued per channel (the channels its rule names, else the global
+   default ``alert_channels``, else every active channel) (one grouped message per channel when several
    alerts changed state, ``statusmon.notify.grouping``); the new states, history rows and notifications are
    written in one transaction (the outbox), and only then delivered (``alerting.delivery``, not part of the cycle).
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,7 +93,8 @@ class Cycle:
     repeat: float  # seconds between reminders (0: none)
     timeout: float  # the offline timeout
     max_gap: float  # a longer gap between samples restarts a pending run
-    channels: list[str]  # where this cycle's notifications are queued
+    channels: list[str]  # where this cycle's notifications go by default (the alert_channels setting)
+    active: list[str]  # every active channel: where a rule that names its channels may send
     silences: list[Silence] = field(default_factory=list)  # the active ones
     writes: CycleWrites = field(default_factory=CycleWrites)  # written at once
     events: list[dict[str, Any]] = field(default_factory=list)  # this cycle's notifications, grouped at persist
@@ -209,7 +211,8 @@ class Evaluator:
         cycle = Cycle(now=now, report=report, clients=clients, ruleset=self._rules(stored_rules, defaults),
                       rules_by_key={r.key: r for r in stored_rules + defaults}, states=self._states,
                       repeat=max(0.0, float(gs["alert_repeat_hours"]) * 3600.0), timeout=timeout,
-                      max_gap=max(timeout, 30.0), channels=self._routed(gs), silences=self.silences.active(now))
+                      max_gap=max(timeout, 30.0), channels=self._routed(gs), active=self.channels(gs),
+                      silences=self.silences.active(now))
         report.clients, report.rules, report.states = len(clients), len(stored_rules), len(cycle.states)
         return cycle
 
@@ -217,6 +220,19 @@ class Evaluator:
         """The active channels this cycle notifies: those named in ``alert_channels``, or all when it is null."""
         named = gs.get("alert_channels")
         return [ch for ch in self.channels(gs) if named is None or ch in named]
+
+    @staticmethod
+    def _route(cycle: Cycle) -> Callable[[dict[str, Any]], Collection[str]]:
+        """The channels one event goes to: its rule's own ``channels`` (those active), else the default."""
+        default = set(cycle.channels)
+        active = set(cycle.active)
+
+        def route(event: dict[str, Any]) -> Collection[str]:
+            rule = cycle.rules_by_key.get(event.get("rule") or "")
+            if rule is None or rule.channels is None:
+                return default
+            return active.intersection(rule.channels)
+        return route
 
     def _evaluate_families(self, cycle: Cycle) -> float:
         """One ``points`` query per metric family for all clients, each family evaluated as soon as its answer
@@ -348,7 +364,7 @@ class Evaluator:
         """Write the cycle in one transaction (with the unsaved progress every ``flush_every`` seconds), close
         the incidents of removed clients, and only then take the new states into memory."""
         now, writes, progress, states = cycle.now, cycle.writes, cycle.progress, cycle.states
-        writes.outbox = outbox_rows(cycle.channels, cycle.events, now, self.public_url)
+        writes.outbox = outbox_rows(cycle.active, cycle.events, now, self.public_url, route=self._route(cycle))
         cycle.report.notifications = len(writes.outbox)
         flush = now - self._flushed_at >= self.flush_every
         if flush:

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from statusmon.metrics import ALERT_METRIC_TYPES
+from statusmon.notify.channels import BY_NAME
 
 
 class RuleSchema(Schema):
@@ -21,6 +22,10 @@ class RuleSchema(Schema):
     mount = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 4096))
     gpu = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 1023))
     enabled = fields.Boolean(load_default=True)
+    # The channels it notifies, by registry name; null: the global default (the alert_channels setting); []:
+    # history only, no notification.
+    channels = fields.List(fields.String(validate=validate.OneOf(list(BY_NAME))), load_default=None,
+                           allow_none=True, validate=validate.Length(max=len(BY_NAME)))
 
     @validates_schema
     def _narrowing(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
@@ -38,6 +43,7 @@ def rule_json(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "client_id": row["client_id"], "metric_type": row["metric_type"],
             "threshold": row["threshold"], "duration_sec": row["duration_sec"], "direction": row["direction"],
             "mount": row["mount"], "gpu": row["gpu"], "enabled": bool(row["enabled"]),
+            "channels": row.get("channels"),
             "created_at": int(row["created_at"]), "updated_at": int(row["updated_at"])}
 
 

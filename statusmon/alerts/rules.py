@@ -15,6 +15,7 @@ series wins, and all rules of that level apply (a disabled rule there silences t
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Rule:
     client_id: str | None = None
     mount: str | None = None
     gpu: int | None = None
+    channels: tuple[str, ...] | None = None  # where it notifies; None: the global default (alert_channels)
 
     @property
     def family(self) -> str:
@@ -94,7 +96,14 @@ def rule_from_row(row: Any) -> Rule:
                 metric_type=row["metric_type"], threshold=float(row["threshold"]),
                 duration_sec=int(row["duration_sec"]), direction=row["direction"],
                 enabled=bool(row["enabled"]), mount=row["mount"],
-                gpu=None if row["gpu"] is None else int(row["gpu"]))
+                gpu=None if row["gpu"] is None else int(row["gpu"]), channels=_channels(row))
+
+
+def _channels(row: Any) -> tuple[str, ...] | None:
+    raw = row["channels"] if "channels" in row.keys() else None
+    if raw is None:
+        return None
+    return tuple(json.loads(raw) if isinstance(raw, str) else raw)
 
 
 class RuleSet:

@@ -5,11 +5,13 @@ changes. For that, ``updated_at`` is a stamp in seconds that strictly increases 
 with every add and edit, so (count, max id, max updated_at) changes with every add, edit and removal, even
 several within one second.
 
-Rows are plain dicts of the table's columns; ``statusmon.alerts.rules.rule_from_row`` makes a ``Rule`` of one.
+Rows are plain dicts of the table's columns (``channels``, stored as JSON text, read back as a list of channel
+names or None: the global default); ``statusmon.alerts.rules.rule_from_row`` makes a ``Rule`` of one.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Mapping
@@ -18,7 +20,8 @@ from typing import Any
 from statusmon.meta.db import MetaDB
 
 # The columns a caller sets, in this order (id, created_at and updated_at are the table's own).
-FIELDS = ("client_id", "metric_type", "threshold", "duration_sec", "direction", "mount", "gpu", "enabled")
+FIELDS = ("client_id", "metric_type", "threshold", "duration_sec", "direction", "mount", "gpu", "enabled",
+          "channels")
 
 RuleRow = dict[str, Any]
 
@@ -32,11 +35,11 @@ class AlertRules:
         sql, params = "SELECT * FROM alert_rules", ()  # type: tuple[str, tuple[Any, ...]]
         if client_id:
             sql, params = sql + " WHERE client_id = ?", (client_id,)
-        return [dict(r) for r in self.db.query(sql + " ORDER BY id", params)]
+        return [_row(r) for r in self.db.query(sql + " ORDER BY id", params)]
 
     def get(self, rule_id: int) -> RuleRow | None:
         row = self.db.query_one("SELECT * FROM alert_rules WHERE id = ?", (rule_id,))
-        return dict(row) if row else None
+        return _row(row) if row else None
 
     def create(self, rule: Mapping[str, Any]) -> int:
         """Store a rule (``FIELDS``, validated by the caller); returns its id."""
@@ -45,7 +48,7 @@ class AlertRules:
             cur = conn.execute(
                 f"INSERT INTO alert_rules ({', '.join(FIELDS)}, created_at, updated_at)"
                 f" VALUES ({', '.join('?' * len(FIELDS))}, ?, ?)",
-                (*(rule[k] for k in FIELDS), int(now), now))
+                (*_values(rule), int(now), now))
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -54,7 +57,7 @@ class AlertRules:
         with self.db.tx() as conn:
             changed = conn.execute(
                 f"UPDATE alert_rules SET {', '.join(f'{k} = ?' for k in FIELDS)}, updated_at = ? WHERE id = ?",
-                (*(rule[k] for k in FIELDS), _stamp(conn), rule_id)).rowcount
+                (*_values(rule), _stamp(conn), rule_id)).rowcount
         return changed > 0
 
     def delete(self, rule_id: int) -> bool:
@@ -65,6 +68,18 @@ class AlertRules:
         """Changes whenever a rule is added, changed or removed: what the worker polls each cycle."""
         row = self.db.query_one("SELECT count(*), max(id), max(updated_at) FROM alert_rules")
         return tuple(row) if row else ()
+
+
+def _values(rule: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The FIELDS of a rule as stored (``channels`` as JSON; absent or None: the global default)."""
+    channels = rule.get("channels")
+    return (*(rule[k] for k in FIELDS[:-1]), None if channels is None else json.dumps(list(channels)))
+
+
+def _row(row: sqlite3.Row) -> RuleRow:
+    out = dict(row)
+    out["channels"] = None if out.get("channels") is None else json.loads(out["channels"])
+    return out
 
 
 def _stamp(conn: sqlite3.Connection) -> float:

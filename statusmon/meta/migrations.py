@@ -140,4 +140,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE alert_history ADD COLUMN silenced INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE alert_state ADD COLUMN silenced INTEGER NOT NULL DEFAULT 0
     """,
+    # 4: per-rule routing: the channels a rule notifies (a JSON list of channel names; NULL: the global default,
+    # the alert_channels setting).
+    """
+    ALTER TABLE alert_rules ADD COLUMN channels TEXT
+    """,
 ]

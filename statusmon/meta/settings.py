@@ -65,7 +65,7 @@ SETTINGS: tuple[Setting, ...] = (
               secret=f.secret, choices=f.choices, hosts=c.hosts) for c, f in FIELDS),
     Setting("alert_channels", None, "channels",
             "the channels alerts notify, e.g. `[\"slack\", \"pagerduty\"]`; null: every configured channel "
-            "(per-rule routing is not there yet)", shown_default="every configured channel"),
+            "(a rule's own `channels` overrides it)", shown_default="every configured channel"),
     Setting("thresholds", DEFAULT_THRESHOLDS, "thresholds",
             "global alert thresholds, one per alert metric: `threshold`, `duration_sec` (seconds held before it "
             "fires), `direction` (`above`/`below`), `enabled`; a change names only the metrics it changes",
