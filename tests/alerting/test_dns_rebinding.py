@@ -1,5 +1,6 @@
-"""A webhook host whose DNS name resolves to loopback, link-local (the cloud metadata service) or a private
-address is refused at connect time, by the real transport, through real name resolution.
+"""A webhook host whose DNS name resolves to loopback, link-local (the cloud metadata service) or, for a hosted
+service's own host, a private address is refused at connect time, by the real transport, through real name
+resolution; a host the admin named may be private (a self-hosted service on the LAN).
 
 No patching: the test makes a network namespace (``unshare``: a user, network and mount namespace), puts the
 addresses on its loopback interface, bind-mounts an /etc/hosts naming them, and runs tests/alerting/netns_probe.py
@@ -24,7 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 HOSTS = {
     "loopback.test": "127.0.0.1",
     "metadata.test": "169.254.169.254",
-    "private.test": "10.20.30.40",
+    "private.test": "10.20.30.40",  # a hosted service's own host: private refused
+    "lan.test": "10.20.30.41",  # a host the admin named (self-hosted on the LAN): private allowed
     "public.test": "8.8.8.8",  # a global address (only inside the namespace): the control, allowed
 }
 
@@ -57,3 +59,5 @@ def test_dns_names_for_loopback_link_local_and_private_addresses_are_refused_at_
     # it fails only because the listener speaks no TLS.
     assert got["public.test"]["bytes"] == ["16"]
     assert got["public.test"]["permanent"] is False
+    # A private address is what a self-hosted service the admin named lives at: it passes the check too.
+    assert got["lan.test"]["bytes"] == ["16"] and got["lan.test"]["permanent"] is False

@@ -80,8 +80,8 @@ def test_an_api_token_reads_and_changes_nothing(request: pytest.FixtureRequest, 
     try:
         auth = {"Authorization": f"Bearer {secret}"}
         assert api.http.get("/api/clients", headers=auth).status_code == 200
-        assert api.http.post("/api/clients", json={"hostname": "x"}, headers=auth).status_code == 401
-        assert api.http.post("/api/settings", json={"retention_days": 3}, headers=auth).status_code == 401
+        assert api.http.post("/api/clients", json={"hostname": "x"}, headers=auth).status_code == 403
+        assert api.http.post("/api/settings", json={"retention_days": 3}, headers=auth).status_code == 403
     finally:
         api.state.store.close()
 
