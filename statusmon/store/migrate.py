@@ -81,8 +81,11 @@ def samples_of(system: Series | None, disks: dict[str, Series], gpus: dict[str, 
     """Samples rebuilt from raw series of one client (the inverse of what ``write`` stores)."""
     by_ts: dict[int, dict[str, object]] = {}
     if system is not None:
-        for i, ts in enumerate(system.time):
-            by_ts[ts] = {n: system.values.get(n, [None] * len(system.time))[i] for n in SYSTEM_METRIC_NAMES}
+        # Column by column, then one zip per row: building a dict per field lookup was a quarter of the copy.
+        missing: list[object] = [None] * len(system.time)
+        columns = [system.values.get(n, missing) for n in SYSTEM_METRIC_NAMES]
+        for ts, row in zip(system.time, zip(*columns, strict=True), strict=True):
+            by_ts[ts] = dict(zip(SYSTEM_METRIC_NAMES, row, strict=True))
     mounts: dict[int, list[DiskSample]] = {}
     for mount, s in disks.items():
         for i, ts in enumerate(s.time):
