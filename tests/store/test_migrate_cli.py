@@ -98,8 +98,8 @@ def test_migrate_killed_resumed_and_rerun_without_duplicates(tmp_path: Path, inf
             break
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, "the copy finished before it could be killed"
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, f"it exited {proc.returncode} before the kill:\n{out}\n{err}"
     saved = json.loads(state.read_text())["clients"]
     at_kill = sum(c["copied"] for c in saved.values())
     assert per_client // 2 <= at_kill < 2 * per_client, saved
