@@ -160,9 +160,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     finally:
         for st in stores:
             st.close()
-    print(f"{'client':18} {'host':24} {'copied':>10} {'source':>10} {'target':>10}")
+    print(f"{'client':18} {'host':24} {'this run':>10} {'copied':>10} {'source':>10} {'target':>10}")
     for r in results:
-        print(f"{r.client_id:18} {r.hostname:24} {r.copied:>10} {r.source:>10} {r.target:>10}"
+        print(f"{r.client_id:18} {r.hostname:24} {r.this_run:>10} {r.copied:>10} {r.source:>10} {r.target:>10}"
               f"{'' if r.ok else '  MISMATCH'}")
     bad = [r for r in results if not r.ok]
     if bad:

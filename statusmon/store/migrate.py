@@ -4,13 +4,17 @@ The copy reads raw points one window (``window`` seconds, an hour by default) of
 the store contract's ``series`` (raw when ``step`` is None) and writes them back as samples with ``write``, so
 any pair of backends works. Both stores overwrite a point with the same (client, key, ts), so running it twice,
 or again after an interruption, duplicates nothing. A checkpoint per client (the end of the last window written
-and the samples counted so far) lives in a JSON state file, rewritten atomically after every window: a resumed
-run starts after the last finished window. At the end each client's samples are counted again on both sides
-over the whole range and must match. The stores stay in use meanwhile (the server may keep writing; samples
-written after the copy's end time are not part of it).
+and the samples copied so far) lives in a JSON state file, rewritten atomically after every window.
 
-Not carried: a GPU's ``uuid`` and ``name`` (the series API returns measurements only); derived percentages are
-recomputed from the raw byte counts on write, as at ingest.
+Each run copies up to its own end (now, for the command): a run with an existing state file continues every
+client from its checkpoint, so a run killed halfway resumes after its last finished window, and a run after a
+finished one copies what arrived since (the server may keep writing meanwhile). The range's start is the first
+run's, moved forward to the new run's start when that is later (data past the retention is gone on both sides).
+At the end each client's samples are counted again on both sides over the whole range and must match.
+
+Not carried: a GPU's ``uuid`` and ``name``. InfluxDB does not store them (its tags are the client, host and GPU
+index; see the README's schema) and the SQLite store writes them but reads them back nowhere, so neither side has
+them to give. Derived percentages are recomputed from the raw byte counts on write, as at ingest.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ _GPU_RAW = [n for n in GPU_METRIC_NAMES if n != "mem_percent"]
 class ClientResult:
     client_id: str
     hostname: str
-    copied: int = 0  # samples written by this run and the runs it resumed
+    copied: int = 0  # samples written by every run on this state file
+    this_run: int = 0  # samples written by this run
     source: int = 0
     target: int = 0
 
@@ -47,7 +52,10 @@ class ClientResult:
 
 @dataclass
 class Checkpoints:
-    """``{client_id: {"done_until": ts, "copied": n}}`` in a JSON file; saved atomically."""
+    """``{client_id: {"done_until": ts, "copied": n}}`` in a JSON file; saved atomically.
+
+    ``start``/``end`` are the range of this run: ``load`` keeps the saved start unless the given one is later,
+    and the saved end unless the given one is later (a rerun reaches up to its own now)."""
 
     path: Path
     start: int
@@ -58,8 +66,9 @@ class Checkpoints:
     def load(cls, path: Path, start: int, end: int) -> Checkpoints:
         if path.exists():
             raw = json.loads(path.read_text())
-            # A resumed run keeps the first run's range, so that its counts compare like with like.
-            return cls(path, int(raw["start"]), int(raw["end"]), raw["clients"])
+            # The first run's start stands (counts compare like with like) unless retention moved it on;
+            # the end is the later of the two, so a rerun copies what arrived since the last one.
+            return cls(path, max(int(raw["start"]), start), max(int(raw["end"]), end), raw["clients"])
         return cls(path, start, end)
 
     def save(self) -> None:
@@ -72,8 +81,11 @@ def samples_of(system: Series | None, disks: dict[str, Series], gpus: dict[str, 
     """Samples rebuilt from raw series of one client (the inverse of what ``write`` stores)."""
     by_ts: dict[int, dict[str, object]] = {}
     if system is not None:
-        for i, ts in enumerate(system.time):
-            by_ts[ts] = {n: system.values.get(n, [None] * len(system.time))[i] for n in SYSTEM_METRIC_NAMES}
+        # Column by column, then one zip per row: building a dict per field lookup was a quarter of the copy.
+        missing: list[object] = [None] * len(system.time)
+        columns = [system.values.get(n, missing) for n in SYSTEM_METRIC_NAMES]
+        for ts, row in zip(system.time, zip(*columns, strict=True), strict=True):
+            by_ts[ts] = dict(zip(SYSTEM_METRIC_NAMES, row, strict=True))
     mounts: dict[int, list[DiskSample]] = {}
     for mount, s in disks.items():
         for i, ts in enumerate(s.time):
@@ -141,13 +153,14 @@ def migrate(source: TimeSeriesStore, target: TimeSeriesStore, clients: Sequence[
     """Copy ``clients`` ((id, hostname) pairs) from ``source`` to ``target``; the per-client result, counted on
     both sides. ``after_window(client_id, window_end)`` is called after each window is checkpointed (tests)."""
     start, end = checkpoints.start, checkpoints.end
-    windows = len(range(start, end, window))
-    progress = Progress(out, windows * len(clients))
+    for client_id, _ in clients:
+        cp = checkpoints.state.setdefault(client_id, {"done_until": start, "copied": 0})
+        cp["done_until"] = max(cp["done_until"], start)
+    progress = Progress(out, sum(len(range(checkpoints.state[c]["done_until"], end, window)) for c, _ in clients))
     results = []
     for client_id, host in clients:
-        cp = checkpoints.state.setdefault(client_id, {"done_until": start, "copied": 0})
+        cp = checkpoints.state[client_id]
         before = cp["copied"]
-        progress.done += len(range(start, cp["done_until"], window))
         for w in range(cp["done_until"], end, window):
             w_end = min(end, w + window)
             system = source.series(client_id, w, w_end, None, "system").get("")
@@ -162,6 +175,7 @@ def migrate(source: TimeSeriesStore, target: TimeSeriesStore, clients: Sequence[
             if after_window is not None:
                 after_window(client_id, w_end)
         progress.client_done(host, cp["copied"], cp["copied"] - before)
-        results.append(ClientResult(client_id, host, cp["copied"], count(source, client_id, start, end, DAY),
+        results.append(ClientResult(client_id, host, cp["copied"], cp["copied"] - before,
+                                    count(source, client_id, start, end, DAY),
                                     count(target, client_id, start, end, DAY)))
     return results
