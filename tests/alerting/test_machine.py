@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,3 +190,66 @@ def test_offline(name: str, steps: list[OfflineStep]) -> None:
 def test_offline_firing_says_since_when() -> None:
     _, (t,) = evaluate_offline(AlertState(), 1000, 60, 1100)
     assert (t.kind, t.since, t.at) == ("firing", 1000, 1100)
+
+
+# -- what the scenarios above do not pin down (each found by infra/mutation.sh machine) -----------------------
+
+
+def test_the_stored_form_keeps_every_field() -> None:
+    """A restart must not lose the dedup point (last_ts), the value or the firing and reminder times."""
+    state = AlertState(FIRING, since=100, last_ts=160, value=97.5, fired_at=160, notified_at=170.5)
+    assert AlertState.from_dict(json.loads(json.dumps(state.as_dict()))) == state
+
+
+def test_a_sample_at_an_already_evaluated_time_is_ignored() -> None:
+    """Only samples strictly newer than last_ts count: a second point at the same second (an overlapping
+    window, a duplicate series) cannot cancel a pending alert or resolve a firing one."""
+    state, _ = evaluate(CPU, AlertState(), [(0, 97.0)], now=10)
+    state, out = evaluate(CPU, state, [(0, 10.0)], now=20)
+    assert (state.status, state.since, out) == (PENDING, 0, [])
+    state, _ = evaluate(CPU, state, [(60, 97.0)], now=70)
+    state, out = evaluate(CPU, state, [(60, 10.0)], now=80)
+    assert (state.status, out) == (FIRING, [])
+
+
+def test_a_batch_keeps_going_after_the_alert_fired() -> None:
+    """Every sample of one batch is evaluated, also those after the one that fired or resolved it."""
+    state, out = evaluate(CPU, AlertState(), every(0, 60, 97) + [(70, 97.0), (80, 10.0), (90, 97.0)], now=100)
+    assert [t.kind for t in out] == ["firing", "resolved"]
+    assert (state.status, state.since, state.last_ts, state.value) == (PENDING, 90, 90, 97.0)
+
+
+def test_the_state_remembers_the_newest_value() -> None:
+    state, _ = evaluate(CPU, AlertState(), [(0, 97.0), (10, 98.5)], now=20)
+    assert (state.last_ts, state.value) == (10, 98.5)
+
+
+def test_a_reminder_carries_the_clock_the_last_value_and_since() -> None:
+    state, _ = evaluate(CPU, AlertState(), every(100, 160, 97.5), now=170)
+    state, (t,) = evaluate(CPU, state, [], now=170 + 1, repeat_after=1)  # any positive repeat reminds
+    assert (t.kind, t.at, t.value, t.since) == ("reminder", 171, 97.5, 100)
+    assert state.notified_at == 171
+
+
+def test_reminders_are_off_unless_asked_for() -> None:
+    state, _ = evaluate(CPU, AlertState(), every(0, 60, 97), now=70)
+    assert evaluate(CPU, state, [], now=10 ** 7)[1] == []
+    state, _ = evaluate_offline(AlertState(), 0, 60, 100)
+    assert evaluate_offline(state, 0, 60, 10 ** 7)[1] == []
+    assert evaluate_offline(state, 0, 60, 10 ** 7, repeat_after=0)[1] == []
+
+
+def test_offline_firing_state_and_its_resolution() -> None:
+    state, _ = evaluate_offline(AlertState(), 1000, 60, 1100.5)
+    assert state == AlertState(FIRING, since=1000, last_ts=1000, fired_at=1100, notified_at=1100.5)
+    back, (t,) = evaluate_offline(state, 1200, 60, 1210)
+    assert (t.kind, t.at, t.value, t.since) == ("resolved", 1210, None, 1000)
+    assert back == AlertState(RESOLVED, since=None, last_ts=1200, fired_at=None, notified_at=1100.5)
+
+
+def test_offline_reminder_every_repeat_after() -> None:
+    state, _ = evaluate_offline(AlertState(), 1000, 60, 1100)
+    state, (t,) = evaluate_offline(state, 1000, 60, 1101, repeat_after=1)
+    assert (t.kind, t.at, t.value, t.since) == ("reminder", 1101, None, 1000)
+    assert state.notified_at == 1101
+    assert evaluate_offline(state, 1000, 60, 1101.5, repeat_after=1)[1] == []  # counted from the reminder

@@ -151,6 +151,79 @@ def test_a_whole_sample_becomes_one_point_per_family_member() -> None:
     ]
 
 
+# -- what the cases above left open (each found by infra/mutation.sh lineprotocol) ---------------------------
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ("", "non-empty string"), (None, "non-empty string"), (3, "non-empty string"),
+    ("a\nb", "control characters"), ("tab\there", "control characters"), ("ends\\", "end with a backslash"),
+])
+@pytest.mark.parametrize("escape", [lp.escape_measurement, lp.escape_key])
+def test_it_refuses_names_that_are_empty_or_could_break_the_line(escape: object, bad: object, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        escape(bad)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("bad", "says"), [
+    ("", "must not be empty"), ("x" * 257, "at most 256 characters, got 257"),
+    ("a\nb", "control characters"), ("ends\\", "end with a backslash"), (7, "must be a string, not int"),
+])
+def test_a_refused_tag_value_says_why(bad: object, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        lp.validate_tag_value(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["two\nlines", "carriage\rreturn"])
+def test_string_field_values_refuse_line_breaks(bad: str) -> None:
+    with pytest.raises(ValueError, match="must not contain a line break"):
+        lp.format_field_value(bad)
+
+
+def test_string_field_values_are_quoted_through_format_field_value() -> None:
+    assert lp.format_field_value('say "hi"') == '"say \\"hi\\""'
+
+
+@pytest.mark.parametrize(("bad", "says"), [(True, "boolean values are not stored"), (None, "not NoneType"),
+                                           ([1], "not list")])
+def test_field_values_other_than_numbers_and_strings_are_refused(bad: object, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        lp.format_field_value(bad)  # type: ignore[arg-type]
+
+
+def test_the_signed_64_bit_range_is_exact_at_both_ends() -> None:
+    assert lp.format_integer(-(2**63)) == "-9223372036854775808i"
+    assert lp.format_integer(-200) == "-200i"
+    with pytest.raises(ValueError, match="out of the signed 64-bit range"):
+        lp.format_integer(-(2**63) - 1)
+    with pytest.raises(ValueError, match="got a fraction"):
+        lp.format_integer(1.5)
+
+
+def test_without_a_family_ints_are_integers_and_the_rest_keeps_its_type() -> None:
+    assert lp.field_set({"a": 1, "b": 2.5, "c": 'x"y', "d": None}) == 'a=1i,b=2.5,c="x\\"y"'
+    assert lp.field_set({"d": None}) is None
+    with pytest.raises(ValueError, match="boolean"):
+        lp.field_set({"ok": True})
+
+
+def test_a_family_outside_the_catalogue_refuses_every_field() -> None:
+    with pytest.raises(ValueError, match="unknown nosuchfamily field 'cpu_percent'"):
+        lp.field_set({"cpu_percent": 1.0}, family="nosuchfamily")
+
+
+def test_line_escapes_every_part_and_joins_fields_with_commas() -> None:
+    text = lp.line("my m", {"t k": "a,b"}, {"f k": "1.0", "g": "2i"}, 1700000000)
+    assert text == "my\\ m,t\\ k=a\\,b f\\ k=1.0,g=2i 1700000000"
+    with pytest.raises(ValueError, match="at least one field"):
+        lp.line("m", {}, {}, 1)
+    with pytest.raises(ValueError, match="integer seconds, got True"):
+        lp.line("m", {}, {"f": "1.0"}, True)
+
+
+def test_join_puts_one_point_per_line_in_utf8() -> None:
+    assert lp.join(["a f=1.0 1", "ü f=2.0 2"]) == "a f=1.0 1\nü f=2.0 2".encode()
+
+
 @pytest.mark.parametrize(("raw", "quoted"), [
     ("abc", "'abc'"), ("it's", "'it\\'s'"), ("a\\b", "'a\\\\b'"), ("\\'", "'\\\\\\''"),
 ])
