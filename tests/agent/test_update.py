@@ -8,6 +8,7 @@ Nothing is faked: the restart goes to a real supervisor process (tests/agent/upd
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -256,3 +257,106 @@ def test_with_updates_off_nothing_is_asked(host: Path, server: UpdateServer) -> 
     proc = run_update(host, config)
     assert proc.returncode == 0 and proc.stdout.startswith("off")
     assert server.fetched == [] and Layout(host).current_version() == A
+
+
+# -- health window, disk full, concurrency --------------------------------------------------------------------
+
+def crash_at_start(src: Path) -> None:
+    main = src / "agent" / "main.py"
+    text = main.read_text()
+    anchor = '    parser = argparse.ArgumentParser(prog="statusmon agent", '
+    assert anchor in text
+    main.write_text(text.replace(anchor, '    raise SystemExit("this release crashes at start")\n' + anchor))
+
+
+def never_reports_health(src: Path) -> None:
+    mod = src / "agent" / "health.py"
+    text = mod.read_text()
+    anchor = '    tmp = f"{path}.{os.getpid()}.tmp"'
+    assert anchor in text
+    silenced = "    return  # this release runs and sends, but never says it is healthy\n"
+    mod.write_text(text.replace(anchor, silenced + anchor))
+
+
+def test_a_release_that_crashes_or_never_reports_is_rolled_back_and_never_retried(
+        tmp_path: Path, server: UpdateServer, releases: dict[str, Artifact], keydir: Path, work: Path) -> None:
+    crash = build_release(work, "1.3.0", work / "deps", crash_at_start)
+    silent = build_release(work, "1.4.0", work / "deps", never_reports_health)
+    Repository(server.repo, keydir).publish([crash, silent])
+    root = tmp_path / "host"
+    window = 5
+    config = write_config(tmp_path / "agent.conf", root, server.url)
+    install_first(root, config, releases[A], server.repo / "metadata" / "root.json")
+    sup = Supervisor(root, config).start()
+    try:
+        config = write_config(tmp_path / "agent.conf", root, server.url, restart_command=sup.restart_command,
+                              health_window=str(window))
+        wait_until(lambda: A in server.reports, 30, "the first agent's report")
+        for bad in ("1.3.0", "1.4.0"):
+            server.target = bad
+            started = time.monotonic()
+            proc = run_update(root, config)
+            took = time.monotonic() - started
+            assert proc.returncode == 1 and proc.stdout.startswith("rolled_back"), proc.stdout + proc.stderr
+            assert took < window + 30 + 15, took  # window + 30 s, plus the install itself
+            assert Layout(root).current_version() == A
+            assert releases_on_disk(root) == {A}
+            assert server.results[-1]["result"] == "rolled_back" and server.results[-1]["version"] == bad
+            assert "back on 1.0.0" in server.results[-1]["detail"]
+            assert bad in json.loads((root / "state" / "failed.json").read_text())
+            n = len(server.reports)
+            wait_until(lambda: len(server.reports) > n + 1 and server.reports[-1] == A, 20, "A reporting again")
+            if bad == "1.4.0":
+                assert "1.4.0" in server.reports  # it did run and send; it never wrote its health mark
+
+            fetched, results = len(server.fetched), len(server.results)
+            proc = run_update(root, config)  # asked again: never retried on this host
+            assert proc.returncode == 0 and proc.stdout.startswith("skipped"), proc.stdout + proc.stderr
+            assert len(server.fetched) == fetched and len(server.results) == results
+            assert Layout(root).current_version() == A
+    finally:
+        sup.stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_a_disk_filling_up_during_the_install_leaves_the_running_release(
+        tmp_path: Path, server: UpdateServer, releases: dict[str, Artifact]) -> None:
+    # A real full filesystem: a tmpfs of its own (root only), filled with ballast until 3 MiB are left, so the
+    # download fits and the new venv does not.
+    root = tmp_path / "host"
+    root.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", str(root)], check=True)
+    try:
+        config = write_config(tmp_path / "agent.conf", root, server.url, restart_command="false")
+        install_first(root, config, releases[A], server.repo / "metadata" / "root.json")
+        st = os.statvfs(root)
+        free = st.f_bavail * st.f_frsize
+        with open(root / "ballast", "wb") as f:
+            f.truncate(0)
+            left = free - 3 * 1024 * 1024
+            chunk = b"\0" * (1 << 20)
+            while left > 0:
+                left -= f.write(chunk[: min(len(chunk), left)])
+        server.target = B
+        proc = run_update(root, config)
+        assert proc.returncode == 1 and proc.stdout.startswith("failed"), proc.stdout + proc.stderr
+        assert "No space left" in proc.stdout or "Errno 28" in proc.stdout, proc.stdout
+        assert Layout(root).current_version() == A and releases_on_disk(root) == {A}
+        assert server.results[-1]["result"] == "failed"
+        assert B not in Layout(root).failed()  # the disk's fault, not the release's: tried again next time
+        (root / "ballast").unlink()
+    finally:
+        subprocess.run(["umount", str(root)], check=True)
+
+
+def test_two_updates_at_once_the_second_waits_its_turn(host: Path, server: UpdateServer) -> None:
+    from agent.update.updater import _Lock
+
+    shutil.rmtree(host / "state", ignore_errors=True)
+    (host / "state").mkdir()
+    config = write_config(host / "agent.conf", host, server.url, restart_command="false")
+    server.target = B
+    with _Lock(Layout(host).lock_path):  # the first update is in progress (the same flock it takes)
+        proc = run_update(host, config)
+    assert proc.returncode == 3 and "another update holds" in proc.stderr, proc.stdout + proc.stderr
+    assert server.fetched == [] and Layout(host).current_version() == A and releases_on_disk(host) == {A}
