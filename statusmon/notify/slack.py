@@ -35,6 +35,8 @@ EMOJI = {"firing": ":red_circle:", "reminder": ":large_orange_circle:", "resolve
 
 def title(event: dict[str, Any]) -> str:
     kind = event["kind"]
+    if event.get("alert") == "update":
+        return "UPDATE FAILED"
     if event.get("alert") == "offline":
         return {"firing": "OFFLINE", "reminder": "STILL OFFLINE", "resolved": "BACK ONLINE"}[kind]
     return {"firing": "FIRING", "reminder": "STILL FIRING", "resolved": "RESOLVED", "test": "TEST"}[kind]
