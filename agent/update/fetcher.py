@@ -48,7 +48,10 @@ class BoundFetcher(FetcherInterface):
 
     def _chunks(self, response: urllib3.BaseHTTPResponse, url: str, started: float) -> Iterator[bytes]:
         try:
-            for chunk in response.stream(self.chunk_size):
+            # decode_content=False: the signed length and hash are of the bytes as published; a server that
+            # labels a .tar.gz `Content-Encoding: gzip` (werkzeug's send_file, nginx's gzip_static) must not
+            # make us verify the decompressed tar instead.
+            for chunk in response.stream(self.chunk_size, decode_content=False):
                 if time.monotonic() - started > self.deadline:
                     raise exceptions.SlowRetrievalError(f"{url}: not done after {self.deadline:.0f} s")
                 yield chunk

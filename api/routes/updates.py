@@ -100,5 +100,8 @@ def repository(name: str) -> ResponseReturnValue:
         raise NotFound("this server serves no agent updates (STATUSMON_UPDATES_DIR is not set)")
     # send_from_directory refuses paths outside the folder. Metadata must never be cached stale (a client would
     # see an old timestamp); the targets' names hold their hash, so caching those is safe.
+    # The mimetype is fixed: left to guess, werkzeug labels a .tar.gz `Content-Encoding: gzip`, and a client that
+    # honours it would hash the decompressed bytes instead of the signed ones.
     max_age = 0 if name.startswith("metadata/") else 86400
-    return send_from_directory(folder, name, max_age=max_age)
+    mimetype = "application/json" if name.endswith(".json") else "application/octet-stream"
+    return send_from_directory(folder, name, max_age=max_age, mimetype=mimetype)

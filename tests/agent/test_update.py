@@ -360,3 +360,36 @@ def test_two_updates_at_once_the_second_waits_its_turn(host: Path, server: Updat
         proc = run_update(host, config)
     assert proc.returncode == 3 and "another update holds" in proc.stderr, proc.stdout + proc.stderr
     assert server.fetched == [] and Layout(host).current_version() == A and releases_on_disk(host) == {A}
+
+
+def test_through_the_real_api_the_dashboard_sees_the_update_and_the_catalogue(
+        tmp_path: Path, pristine: Path, releases: dict[str, Artifact]) -> None:
+    """The updater against the real API process (gunicorn): policy, /updates/ and the result, end to end."""
+    from tests.support.server import start_server
+
+    repo = tmp_path / "repo"
+    shutil.copytree(pristine, repo)
+    with start_server(tmp_path / "server", updates_dir=str(repo)) as api:
+        cid, token = api.add_client("web-1")
+        admin = api.admin()
+        r = admin.get(api.url + "/api/updates/policy", timeout=10)
+        assert [rel["version"] for rel in r.json()["releases"]] == [B, A, OLD]
+        r = admin.put(api.url + "/api/updates/policy", json={"channels": {"stable": {"version": B}}}, timeout=10)
+        assert r.status_code == 200, r.text
+        root = tmp_path / "host"
+        config = write_config(tmp_path / "agent.conf", root, api.url, token=token)
+        install_first(root, config, releases[A], repo / "metadata" / "root.json")
+        sup = Supervisor(root, config).start()
+        try:
+            config = write_config(tmp_path / "agent.conf", root, api.url, token=token,
+                                  restart_command=sup.restart_command)
+            client = lambda: admin.get(f"{api.url}/api/clients/{cid}", timeout=10).json()  # noqa: E731
+            wait_until(lambda: client()["agent_version"] == A, 30, "A's first report")
+            proc = run_update(root, config)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            wait_until(lambda: client()["agent_version"] == B, 30, "B's reports")
+            update = client()["update"]
+            assert update["target"] == B
+            assert update["last_attempt"]["version"] == B and update["last_attempt"]["result"] == "installed"
+        finally:
+            sup.stop()

@@ -121,7 +121,10 @@ class UpdateServer:
                     self.wfile.flush()
                     time.sleep(30)
                     return
-                self.reply(200, data, "application/octet-stream")
+                # Labelled the way werkzeug's send_file (and nginx's gzip_static) label a .tar.gz: the updater must
+                # still verify the bytes as published, not what a decompressing client would see.
+                gz = {"Content-Encoding": "gzip"} if rel.endswith(".tar.gz") else {}
+                self.reply(200, data, "application/octet-stream", headers=gz)
 
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -150,7 +153,7 @@ class UpdateServer:
 
 def write_config(path: Path, root: Path, server: str, **extra: str) -> Path:
     settings = {"server": server, "token": TOKEN, "spool_dir": str(root / "spool"), "collectors": "cpu,memory",
-                "report_interval": "1", "install_root": str(root), "health_window": "8", "http_timeout": "2",
+                "report_interval": "1", "install_root": str(root), "health_window": "30", "http_timeout": "2",
                 "catchup_jitter": "0", **extra}
     (root / "spool").mkdir(parents=True, exist_ok=True)
     path.write_text("[agent]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))

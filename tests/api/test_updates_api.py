@@ -122,6 +122,9 @@ def test_the_repository_is_served_read_only_at_updates(api: Api) -> None:
     r = api.http.get("/updates/metadata/timestamp.json")
     assert r.status_code == 200 and r.data == b'{"signed": {}}'
     assert "no-cache" in r.headers.get("Cache-Control", "") or "max-age=0" in r.headers.get("Cache-Control", "")
+    (repo / "targets" / "abc.statusmon-agent.tar.gz").write_bytes(b"\x1f\x8bnot really")
+    r = api.http.get("/updates/targets/abc.statusmon-agent.tar.gz")
+    assert r.status_code == 200 and "Content-Encoding" not in r.headers  # the signed bytes, as they are
     assert api.http.get("/updates/metadata/../../meta.db").status_code == 404
     assert api.http.get("/updates/metadata/nope.json").status_code == 404
     assert api.http.put("/updates/metadata/timestamp.json", data=b"x").status_code == 405
