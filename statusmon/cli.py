@@ -179,6 +179,14 @@ def cmd_release(args: argparse.Namespace) -> int:
     if args.action == "timestamp":
         print(f"timestamp version {repo.resign_online()}")
         return 0
+    if args.action == "rotate":
+        try:
+            version = repo.rotate(args.role)
+        except (ValueError, keys.KeyError_) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(f"{args.role} key replaced; root version {version} (old key kept as {args.role}.pem.{version - 1})")
+        return 0
     return 2
 
 
@@ -216,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     tsub.add_parser("revoke", help="revoke a token by id or name").add_argument("name")
     t.set_defaults(func=cmd_token)
 
-    r = sub.add_parser("release", help="signed agent releases: keygen, build, publish, timestamp")
+    r = sub.add_parser("release", help="signed agent releases: keygen, build, publish, timestamp, rotate")
     rsub = r.add_subparsers(dest="action", required=True)
     rsub.add_parser("keygen", help="create an Ed25519 key per TUF role").add_argument("keydir")
     rb = rsub.add_parser("build", help="wheelhouse archives of the agent, one per Python and machine")
@@ -232,6 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     rt = rsub.add_parser("timestamp", help="re-sign snapshot and timestamp (run daily where those keys are)")
     rt.add_argument("--repo", required=True)
     rt.add_argument("--keys", required=True)
+    ro = rsub.add_parser("rotate", help="replace one role's key (signs a new root version)")
+    ro.add_argument("--repo", required=True)
+    ro.add_argument("--keys", required=True, help="needs root.pem (and the role's key is replaced there)")
+    ro.add_argument("role", choices=("root", "targets", "snapshot", "timestamp"))
     r.set_defaults(func=cmd_release)
 
     ag = sub.add_parser("agent", help="run the agent (options: statusmon agent --help)", add_help=False)

@@ -158,6 +158,38 @@ class Repository:
         self._sign_snapshot(self.snapshot().signed.meta["targets.json"].version)
         return self.timestamp().signed.version
 
+    def rotate(self, role: str) -> int:
+        """Replace ``role``'s key with a fresh one: a new root version, signed by the root key (for root itself,
+        by the old and the new root key), then the role's metadata re-signed with the new key. Agents follow the
+        chain of root versions on their next refresh. The old key files are kept as ``<role>.pem.<root version>``.
+        Returns the new root version."""
+        if role not in keys.ROLES:
+            raise ValueError(f"unknown role {role!r}; known: {', '.join(keys.ROLES)}")
+        root = self.root()
+        old_signer = keys.signer(self.keydir, "root") if role == "root" else None
+        old_id = keys.public_key(self.keydir, role).keyid
+        version = root.signed.version
+        for suffix in (".pem", ".pub.json"):
+            (self.keydir / f"{role}{suffix}").rename(self.keydir / f"{role}{suffix}.{version}")
+        keys.keygen(self.keydir, (role,))
+        root.signed.revoke_key(old_id, role)
+        root.signed.add_key(keys.public_key(self.keydir, role), role)
+        root.signed.version = version + 1
+        root.signed.expires = _now() + self.expiry.root
+        root.signatures.clear()
+        if old_signer is not None:
+            root.sign(old_signer, append=True)  # the client checks a new root against the old one's keys too
+        root.sign(keys.signer(self.keydir, "root"), append=True)
+        self._write(root, f"{version + 1}.root.json")
+        self._write(root, "root.json")
+        if role in ("root", "targets"):
+            targets = self.targets()
+            targets.signed.version += 1
+            self._sign_targets(targets)
+        else:
+            self.resign_online()
+        return version + 1
+
     def publish(self, artifacts: list[Artifact]) -> int:
         """Add ``artifacts`` as targets and sign targets, snapshot and timestamp. Returns the targets version.
 

@@ -393,3 +393,35 @@ def test_through_the_real_api_the_dashboard_sees_the_update_and_the_catalogue(
             assert update["last_attempt"]["version"] == B and update["last_attempt"]["result"] == "installed"
         finally:
             sup.stop()
+
+
+def test_after_every_key_is_rotated_a_host_pinned_to_the_first_root_still_verifies_new_releases(
+        tmp_path: Path, server: UpdateServer, host: Path, keydir: Path, work: Path,
+        releases: dict[str, Artifact]) -> None:
+    """`statusmon release rotate` for each role: the host walks the chain of root versions from its pinned v1."""
+    rotated = work / "rotated-keys"
+    shutil.rmtree(rotated, ignore_errors=True)
+    shutil.copytree(keydir, rotated)
+    cli = [sys.executable, "-m", "statusmon.cli", "release", "rotate", "--repo", str(server.repo), "--keys",
+           str(rotated)]
+    for role in ("targets", "snapshot", "timestamp", "root"):
+        done = subprocess.run([*cli, role], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    Repository(server.repo, rotated).publish([releases[C]])
+    assert json.loads((server.repo / "metadata" / "root.json").read_text())["signed"]["version"] == 5
+    shutil.rmtree(host / "state", ignore_errors=True)
+    config = load(str(write_config(host / "agent.conf", host, server.url)))
+    assert json.loads(Layout(host).pinned_root.read_text())["signed"]["version"] == 1
+    path = Updater(config)._download(C)  # refresh from root v1 through v5, then the target, all verified
+    assert path.exists() and path.read_bytes() == releases[C].path.read_bytes()
+    # and what the old (revoked) targets key signs is refused now
+    old = Repository(server.repo, keydir)
+    stale = old.targets()
+    stale.signed.version += 1
+    stale.signatures.clear()
+    stale.sign(keys.signer(keydir, "targets"))
+    old._write(stale, f"{stale.signed.version}.targets.json")
+    Repository(server.repo, rotated)._sign_snapshot(stale.signed.version)
+    shutil.rmtree(host / "state", ignore_errors=True)
+    with pytest.raises(updater_module.Refused, match="UnsignedMetadata"):
+        Updater(config)._download(C)
