@@ -65,6 +65,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_level", "INFO", "str", "DEBUG, INFO, WARNING or ERROR"),
     Setting("ledger", "", "str",
             "Test mode only: append every sample taken to this JSON-lines file (the tests' loss oracle)"),
+    Setting("update", "1", "int",
+            "`1`: `statusmon agent update` installs the release the API names (signed by the pinned keys); "
+            "`0`: it does nothing (the off switch)"),
+    Setting("install_root", "/opt/statusmon-agent", "str",
+            "Where the releases live: `releases/<version>/` venvs, the `current` symlink, `trusted/root.json` "
+            "(the pinned TUF root) and `state/`"),
+    Setting("update_url", "", "str",
+            "Base URL of the signed release repository (default: the API's `/updates/`)"),
+    Setting("health_window", "300", "int",
+            "Seconds the updater waits for the new agent's first accepted report before rolling back"),
+    Setting("restart_command", "systemctl restart statusmon-agent.service", "str",
+            "How the updater restarts the agent (the service manager's command)"),
 )
 
 
@@ -93,6 +105,20 @@ class Config:
     stop_timeout: float
     log_level: str
     ledger: str
+    update: int
+    install_root: str
+    update_url: str
+    health_window: int
+    restart_command: str
+
+    @property
+    def health_path(self) -> str:
+        """The health mark the agent writes after its first accepted report (the updater waits for it)."""
+        return os.path.join(self.spool_dir, "health.json")
+
+    @property
+    def updates_base(self) -> str:
+        return (self.update_url or self.server.rstrip("/") + "/updates").rstrip("/") + "/"
 
     def check_sending(self) -> None:
         """Raise ConfigError unless the settings needed to deliver samples are present."""
@@ -162,6 +188,10 @@ def _check(c: Config) -> None:
             raise ConfigError(f"{name} must be at least 1")
     if c.batch_max > 3600:
         raise ConfigError("batch_max must be at most 3600 (the API's limit per batch)")
+    if c.update not in (0, 1):
+        raise ConfigError(f"update must be 0 or 1, got {c.update}")
+    if c.update_url and not c.update_url.startswith(("http://", "https://")):
+        raise ConfigError(f"update_url must be an http:// or https:// URL, got {c.update_url!r}")
     if c.http_client not in ("builtin", "requests"):
         raise ConfigError(f"http_client must be builtin or requests, got {c.http_client!r}")
     if c.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

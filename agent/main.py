@@ -1,4 +1,5 @@
-"""Entry point: ``statusmon agent [--once] [--config PATH]`` and ``python -m agent``."""
+"""Entry point: ``statusmon agent [--once] [--config PATH]``, ``statusmon agent update --once`` and
+``python -m agent``."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def once(config: Config) -> int:
 
 
 def run(argv: list[str]) -> int:
+    if argv[:1] == ["update"]:  # a separate short-lived process: the agent itself never loads the updater
+        from agent.update.main import run as update
+
+        return update(argv[1:])
     parser = argparse.ArgumentParser(prog="statusmon agent", description="Sample this host every second and "
                                      "push the samples to the Status Monitor API.")
     parser.add_argument("--config", metavar="PATH",

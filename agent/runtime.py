@@ -20,7 +20,7 @@ import time
 from types import FrameType
 from typing import IO
 
-from agent import collectors
+from agent import collectors, health
 from agent.config import Config
 from agent.delivery import Delivery
 from agent.jobs import Jobs
@@ -75,6 +75,7 @@ class Agent:
         self._sender = threading.Thread(target=self._deliver_forever, name="delivery", daemon=True)
         self._ledger: IO[str] | None = open(config.ledger, "a", encoding="utf-8") if config.ledger else None
         self.stale_after = 60.0 + 2 * config.http_timeout
+        self._marked = False  # the health mark (agent/health.py) is written after the first accepted report
 
     # -- threads ---------------------------------------------------------------------------------------------
     def _deliver_forever(self) -> None:
@@ -83,6 +84,8 @@ class Agent:
             try:
                 delay = self.delivery.step()
                 scheduled = self.delivery.idle
+                if not self._marked and self.delivery.sent_samples:
+                    self._mark_healthy()
             except Exception:  # noqa: BLE001 - the thread must survive anything one step throws
                 log.exception("delivery step failed; retrying in 10 s")
                 delay, scheduled = 10.0, False
@@ -96,6 +99,13 @@ class Agent:
                 left = deadline - time.monotonic()  # a wait the last reply decided: flush ticks do not cut it
                 if left <= 0 or self.stop.wait(min(left, HEARTBEAT_CHUNK)):
                     break
+
+    def _mark_healthy(self) -> None:
+        self._marked = True
+        try:
+            health.write(self.config.health_path)
+        except OSError as exc:
+            log.warning("cannot write the health mark %s: %s", self.config.health_path, exc)
 
     def _healthy(self) -> bool:
         if not self._sender.is_alive():

@@ -32,8 +32,7 @@ class Dispatcher:
 
     def active_channels(self, global_settings: Mapping[str, Any]) -> list[str]:
         """Channels that are configured and not disabled: where new notifications are queued."""
-        return [name for name, config in configured(global_settings).items()
-                if self.alerts.disabled_reason(name, fingerprint(config)) is None]
+        return self.alerts.active_channels(global_settings)
 
     def deliver(self, global_settings: Mapping[str, Any], budget_s: float = 30.0) -> dict[str, int]:
         """Send what is due, for at most about ``budget_s`` seconds; returns counts by outcome."""

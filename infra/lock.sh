@@ -5,8 +5,8 @@
 #   infra/lock.sh             after editing setup.cfg: keeps every pin setup.cfg still allows, adds/removes the rest
 #   infra/lock.sh --upgrade   moves every pin to the newest version setup.cfg allows (then run ./infra/test.sh)
 #
-# requirements/dev.txt      server + agent + alerting + dev, resolved first: the test suite's environment
-# requirements/server.txt   the server extra alone;  agent.txt, alerting.txt: the same for those extras.
+# requirements/dev.txt      server + agent + alerting + release + dev, resolved first: the test suite's environment
+# requirements/server.txt   the server extra alone;  agent.txt, alerting.txt, release.txt: the same for those.
 #                           Each is constrained by dev.txt, so they share its pins and install together.
 # requirements/build.txt    pip, setuptools and wheel: what installs statusmon itself (--no-build-isolation)
 #
@@ -48,8 +48,8 @@ compile() {  # compile OUTPUT UV-ARGS...: one lock file, with the stamp on its f
   mv "$out.tmp" "$out"
 }
 
-compile requirements/dev.txt setup.cfg --extra server --extra agent --extra alerting --extra dev
-for extra in server agent alerting; do
+compile requirements/dev.txt setup.cfg --extra server --extra agent --extra alerting --extra release --extra dev
+for extra in server agent alerting release; do
   compile "requirements/$extra.txt" setup.cfg --extra "$extra" -c requirements/dev.txt
 done
 mkdir -p .tools

@@ -184,6 +184,62 @@ def cmd_alerting(args: argparse.Namespace, rest: list[str]) -> int:
     return run(rest)
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """keygen, build, publish and timestamp: the release side of agent updates (README, "Agent updates")."""
+    from pathlib import Path
+
+    from statusmon.release import build, keys
+    from statusmon.release.repository import Artifact, Repository
+
+    if args.action == "keygen":
+        try:
+            ids = keys.keygen(Path(args.keydir))
+        except keys.KeyError_ as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        for role, keyid in ids.items():
+            print(f"{role:10} {keyid}")
+        print(f"keys in {args.keydir}: keep root.pem and targets.pem offline (README, 'Agent updates')")
+        return 0
+    if args.action == "build":
+        source = Path(args.source)
+        pythons = args.python or build.python_versions(source / "setup.cfg")
+        machines = args.machine or list(build.MACHINES)
+        try:
+            built = build.build(source, Path(args.out), pythons, machines)
+        except build.BuildError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        for a in built:
+            print(a.path)
+        return 0
+    repo = Repository(Path(args.repo), Path(args.keys))
+    if args.action == "publish":
+        artifacts = []
+        for path in map(Path, args.archives):
+            meta = build.read_release(path)
+            artifacts.append(Artifact(path, meta["version"], meta["python"], meta["machine"]))
+        try:
+            version = repo.publish(artifacts)
+        except (ValueError, keys.KeyError_) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(f"published {len(artifacts)} archive(s); targets version {version}")
+        return 0
+    if args.action == "timestamp":
+        print(f"timestamp version {repo.resign_online()}")
+        return 0
+    if args.action == "rotate":
+        try:
+            version = repo.rotate(args.role)
+        except (ValueError, keys.KeyError_) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(f"{args.role} key replaced; root version {version} (old key kept as {args.role}.pem.{version - 1})")
+        return 0
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="statusmon", description="Status Monitor: monitoring for Linux and GPU fleets")
     p.add_argument("--version", action="version", version=f"statusmon {__version__}")
@@ -228,6 +284,27 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--window", type=int, default=3600, help="seconds of one client per batch (default 3600)")
     m.add_argument("--state", help="checkpoint file (default DATA_DIR/migrate-to-TARGET.json)")
     m.set_defaults(func=cmd_migrate)
+    r = sub.add_parser("release", help="signed agent releases: keygen, build, publish, timestamp, rotate")
+    rsub = r.add_subparsers(dest="action", required=True)
+    rsub.add_parser("keygen", help="create an Ed25519 key per TUF role").add_argument("keydir")
+    rb = rsub.add_parser("build", help="wheelhouse archives of the agent, one per Python and machine")
+    rb.add_argument("--source", default=".", help="the checkout to build (default: .)")
+    rb.add_argument("--out", default="dist/agent", help="where the archives go (default: dist/agent)")
+    rb.add_argument("--python", action="append", help="3.N (repeatable; default: every one setup.cfg allows)")
+    rb.add_argument("--machine", action="append", choices=build_machines(),
+                    help="repeatable; default: x86_64 and aarch64")
+    rp = rsub.add_parser("publish", help="add archives to the TUF repository and sign the metadata")
+    rp.add_argument("--repo", required=True, help="the repository directory (served at /updates/)")
+    rp.add_argument("--keys", required=True, help="the key directory (needs targets, snapshot, timestamp)")
+    rp.add_argument("archives", nargs="+")
+    rt = rsub.add_parser("timestamp", help="re-sign snapshot and timestamp (run daily where those keys are)")
+    rt.add_argument("--repo", required=True)
+    rt.add_argument("--keys", required=True)
+    ro = rsub.add_parser("rotate", help="replace one role's key (signs a new root version)")
+    ro.add_argument("--repo", required=True)
+    ro.add_argument("--keys", required=True, help="needs root.pem (and the role's key is replaced there)")
+    ro.add_argument("role", choices=("root", "targets", "snapshot", "timestamp"))
+    r.set_defaults(func=cmd_release)
 
     ag = sub.add_parser("agent", help="run the agent (options: statusmon agent --help)", add_help=False)
     ag.set_defaults(func=cmd_agent, passthrough=True)
@@ -235,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
                         add_help=False)
     al.set_defaults(func=cmd_alerting, passthrough=True)
     return p
+
+
+def build_machines() -> tuple[str, ...]:
+    return ("x86_64", "aarch64")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,6 +62,8 @@ class Settings:
     public_url: str = ""
     webhook_allow_hosts: tuple[str, ...] = ("hooks.slack.com",)
     alert_interval: float = 10.0
+    # Agent updates: the signed TUF repository (statusmon release publish) served read-only at /updates/.
+    updates_dir: str = ""
 
     @property
     def meta_db_path(self) -> Path:

@@ -6,6 +6,6 @@ from flask import Blueprint
 
 
 def blueprints() -> list[Blueprint]:
-    from api.routes import clients, data, health, report, session, settings, static
+    from api.routes import clients, data, health, report, session, settings, static, updates
 
-    return [health.bp, session.bp, report.bp, clients.bp, data.bp, settings.bp, static.bp]
+    return [health.bp, session.bp, report.bp, clients.bp, data.bp, settings.bp, updates.bp, static.bp]

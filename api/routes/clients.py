@@ -14,6 +14,7 @@ from api.errors import Conflict, ValidationFailed
 from api.state import current_state
 from api.views.clients import client_or_404
 from statusmon.meta.clients import Client, DuplicateHostname, InvalidHostname
+from statusmon.meta.updates import HostUpdate, UpdatePolicy
 
 bp = Blueprint("clients", __name__)
 
@@ -24,12 +25,19 @@ def install_command(token: str) -> str:
     return f"sudo ./infra/agent/install.sh --server {server} --token {token}"
 
 
+def _with_update(client: dict[str, Any], host: HostUpdate | None) -> dict[str, Any]:
+    """A client as listed, with its agent update state (target version, last attempt and its result)."""
+    client["update"] = (host or HostUpdate.default(client["id"])).as_dict()
+    return client
+
+
 @bp.get("/api/clients")
 @readable
 def list_clients() -> ResponseReturnValue:
     state = current_state()
     now, timeout = time.time(), state.online_timeout()
-    return jsonify({"clients": [c.as_dict(now, timeout) for c in state.clients.list()],
+    hosts = UpdatePolicy(state.meta).hosts()
+    return jsonify({"clients": [_with_update(c.as_dict(now, timeout), hosts.get(c.id)) for c in state.clients.list()],
                     "online_timeout_seconds": timeout, "now": int(now)})
 
 
@@ -37,7 +45,9 @@ def list_clients() -> ResponseReturnValue:
 @readable
 def get_client(client_id: str) -> ResponseReturnValue:
     state = current_state()
-    return jsonify(client_or_404(current_state().clients, client_id).as_dict(time.time(), state.online_timeout()))
+    client = client_or_404(current_state().clients, client_id)
+    return jsonify(_with_update(client.as_dict(time.time(), state.online_timeout()),
+                                UpdatePolicy(state.meta).host(client_id)))
 
 
 def _created(client: Client, token: str, status: int) -> ResponseReturnValue:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from statusmon.alerts.machine import AlertState
 from statusmon.meta.alert_history import AlertHistory, Closing
 from statusmon.meta.db import MetaDB
+from statusmon.notify.channels import configured, fingerprint
 
 StateKey = tuple[str, str, str]  # (rule_key, client_id, series_key)
 
@@ -100,6 +101,20 @@ class AlertDB:
             conn.executemany(
                 "INSERT INTO alert_outbox (channel, event, created_at, next_attempt_at) VALUES (?, ?, ?, ?)",
                 [(ch, json.dumps(ev, allow_nan=False), now, now) for ch, ev in w.outbox])
+
+    def enqueue(self, channels: Iterable[str], event: dict[str, Any], now: float | None = None) -> int:
+        """Queue one event for each of ``channels`` (events outside the evaluation cycle: failed updates)."""
+        now = time.time() if now is None else now
+        rows = [(ch, json.dumps(event, allow_nan=False), now, now) for ch in channels]
+        with self.db.tx() as conn:
+            conn.executemany("INSERT INTO alert_outbox (channel, event, created_at, next_attempt_at)"
+                             " VALUES (?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def active_channels(self, global_settings: Mapping[str, Any]) -> list[str]:
+        """Channels that are configured and not disabled: where new notifications are queued."""
+        return [name for name, config in configured(global_settings).items()
+                if self.disabled_reason(name, fingerprint(config)) is None]
 
     def close_orphans(self, now: float) -> int:
         """Close the open incidents of removed clients (their states went with them, by foreign key)."""

@@ -145,4 +145,26 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE alert_rules ADD COLUMN channels TEXT
     """,
+    # 5: agent updates (statusmon/meta/updates.py): the target version per channel with its rollout percentage,
+    # and per host its channel, pin or hold and the last update attempt the agent reported.
+    """
+    CREATE TABLE update_channels (
+        channel TEXT PRIMARY KEY CHECK (channel IN ('stable', 'canary')),
+        version TEXT,
+        rollout_percent INTEGER NOT NULL DEFAULT 100 CHECK (rollout_percent BETWEEN 0 AND 100),
+        updated_at REAL
+    );
+    CREATE TABLE update_hosts (
+        client_id TEXT PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL DEFAULT 'stable' CHECK (channel IN ('stable', 'canary')),
+        pin TEXT,
+        hold INTEGER NOT NULL DEFAULT 0,
+        target TEXT,
+        asked_at REAL,
+        attempt_version TEXT,
+        attempt_result TEXT,
+        attempt_detail TEXT,
+        attempt_at REAL
+    )
+    """,
 ]

@@ -83,6 +83,19 @@ def group_event(events: Sequence[dict[str, Any]], at: float, public_url: str = "
             "client_id": None, "hostname": None, "rule": None}
 
 
+def update_event(result: str, client_id: str, hostname: str, version: str, previous: str | None, detail: str,
+                 public_url: str, now: float | None = None) -> dict[str, Any]:
+    """A failed agent update (rolled back, refused, or failed to install): always a one-off "firing" event."""
+    return {"kind": "firing", "alert": "update", "client_id": client_id, "hostname": hostname,
+            "metric_type": "update", "mount": None, "gpu": None, "value": None, "threshold": None,
+            "direction": None, "duration_sec": None, "unit": None, "since": None,
+            "at": now if now is not None else time.time(), "link": client_link(public_url, client_id),
+            "rule": "update", "result": result, "version": version, "previous": previous, "detail": detail}
+
+
+UPDATE_WORDS = {"rolled_back": "was rolled back", "refused": "was refused", "failed": "failed to install"}
+
+
 # -- wording -----------------------------------------------------------------------------------------------
 
 def label(event: dict[str, Any]) -> str:
@@ -131,6 +144,10 @@ def headline(event: dict[str, Any]) -> str:
     if kind == "test":
         return "Test message from Status Monitor: notifications reach this channel."
     elapsed = (event["at"] - event["since"]) if event.get("since") is not None else None
+    if event["alert"] == "update":
+        what = UPDATE_WORDS.get(event["result"], event["result"])
+        back = f"; still on {event['previous']}" if event.get("previous") else ""
+        return f"{host}: the agent update to {event['version']} {what}{back} ({event['detail']})"
     if event["alert"] == "offline":
         if kind == "resolved":
             return f"{host} is back online after {format_duration(elapsed)} without reports"
@@ -153,6 +170,8 @@ def title(event: dict[str, Any]) -> str:
     kind = event["kind"]
     if kind == "group":
         return f"{event['count']} ALERTS"
+    if event.get("alert") == "update":
+        return "UPDATE FAILED"
     if event.get("alert") == "offline":
         return {"firing": "OFFLINE", "reminder": "STILL OFFLINE", "resolved": "BACK ONLINE",
                 "unsilenced": "SILENCE ENDED"}[kind]

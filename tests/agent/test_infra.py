@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from tests.support.require import require_executable
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "infra" / "agent" / "statusmon-agent.service"
+UPDATE_UNIT = REPO / "infra" / "agent" / "statusmon-agent-update.service"
+UPDATE_TIMER = REPO / "infra" / "agent" / "statusmon-agent-update.timer"
 INSTALL = REPO / "infra" / "agent" / "install.sh"
 
 
@@ -43,10 +46,39 @@ def test_the_unit_is_hardened_and_restarts_on_failure() -> None:
         assert re.search(rf"^{re.escape(line)}", text, re.M), line
 
 
+def test_the_update_service_is_hardened_and_its_timer_spreads_a_fleet() -> None:
+    text = UPDATE_UNIT.read_text()
+    for line in ("Type=oneshot", "ProtectSystem=strict", "ReadWritePaths=/opt/statusmon-agent",
+                 "NoNewPrivileges=yes", "CapabilityBoundingSet=CAP_DAC_READ_SEARCH", "PrivateDevices=yes",
+                 "SystemCallFilter=@system-service", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+                 "LoadCredential=agent.conf:/etc/statusmon/agent.conf",
+                 "ExecStart=/opt/statusmon-agent/current/bin/statusmon agent update --once"):
+        assert re.search(rf"^{re.escape(line)}", text, re.M), line
+    timer = UPDATE_TIMER.read_text()
+    for line in ("OnCalendar=daily", "RandomizedDelaySec=", "Persistent=true"):
+        assert re.search(rf"^{re.escape(line)}", timer, re.M), line
+
+
+@pytest.mark.integration
+def test_systemd_analyze_verifies_the_update_service_and_timer(tmp_path: Path) -> None:
+    exe = tmp_path / "opt" / "statusmon-agent" / "current" / "bin" / "statusmon"
+    exe.parent.mkdir(parents=True)
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    for src in (UPDATE_UNIT, UPDATE_TIMER):
+        text = src.read_text().replace("/opt/statusmon-agent", f"{tmp_path}/opt/statusmon-agent")
+        (tmp_path / src.name).write_text(text)
+    done = verify(tmp_path / UPDATE_TIMER.name)
+    assert done.returncode == 0, done.stderr
+    assert "statusmon-agent-update" not in done.stderr, done.stderr
+    done = verify(tmp_path / UPDATE_UNIT.name)
+    assert done.returncode == 0 and "statusmon-agent-update" not in done.stderr, done.stderr
+
+
 @pytest.mark.integration
 def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
     # verify insists that ExecStart exists: point it at an executable in a temporary root
-    exe = tmp_path / "opt" / "statusmon-agent" / "bin" / "statusmon"
+    exe = tmp_path / "opt" / "statusmon-agent" / "current" / "bin" / "statusmon"
     exe.parent.mkdir(parents=True)
     exe.write_text("#!/bin/sh\n")
     exe.chmod(0o755)
@@ -58,8 +90,12 @@ def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_install_into_a_temporary_root(tmp_path: Path) -> None:
+def test_install_into_a_temporary_root_migrating_the_flat_layout(tmp_path: Path) -> None:
     root = tmp_path / "root"
+    old = root / "opt" / "statusmon-agent"  # the layout before releases/: one venv right there
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(old)], check=True)
+    trusted = tmp_path / "root.json"
+    trusted.write_text('{"signed": {"_type": "root"}}')
     done = subprocess.run(
         [
             "sh",
@@ -71,6 +107,8 @@ def test_install_into_a_temporary_root(tmp_path: Path) -> None:
             "--token",
             "s3cret-token",
             "--docker-group",
+            "--root-metadata",
+            str(trusted),
         ],
         capture_output=True,
         text=True,
@@ -78,7 +116,12 @@ def test_install_into_a_temporary_root(tmp_path: Path) -> None:
         timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    venv = root / "opt" / "statusmon-agent"
+    install_root = root / "opt" / "statusmon-agent"
+    venv = install_root / "current"
+    assert os.readlink(venv) == "releases/0.1.0"
+    assert (install_root / "releases" / "0.1.0" / ".statusmon-release-complete").exists()
+    assert not (install_root / "pyvenv.cfg").exists() and not (install_root / "bin").exists()  # migrated
+    assert (install_root / "trusted" / "root.json").read_text() == trusted.read_text()
     conf = root / "etc" / "statusmon" / "agent.conf"
     assert conf.read_text() == "[agent]\nserver = https://mon.example.com\ntoken = s3cret-token\n"
     assert stat.S_IMODE(conf.stat().st_mode) == 0o600
@@ -89,6 +132,11 @@ def test_install_into_a_temporary_root(tmp_path: Path) -> None:
         in (unit.parent / "statusmon-agent.service.d" / "docker.conf").read_text()
     )
     assert verify(unit).returncode == 0
+    timer = unit.parent / "statusmon-agent-update.timer"
+    assert f"ExecStart={venv}/bin/statusmon agent update --once" in (unit.parent / "statusmon-agent-update.service"
+                                                                     ).read_text()
+    assert f"ReadWritePaths={install_root}" in (unit.parent / "statusmon-agent-update.service").read_text()
+    assert verify(timer).returncode == 0, verify(timer).stderr
     # only the agent extra: no Flask, gevent, gunicorn or marshmallow on a monitored host
     listed = subprocess.run(
         [str(venv / "bin" / "pip"), "list", "--format", "json"], capture_output=True, text=True, check=True

@@ -15,8 +15,9 @@ PUBLIC = {
     "health.healthz",  # the health check
     "session.login", "session.session_info",  # logging in, and asking whether one is
     "static_ui.page", "static_ui.assets",  # the dashboard's static files hold no data
+    "updates.repository",  # the signed agent release repository: every file is signed, agents verify it
 }
-AGENT = {"report.report"}  # agent bearer token
+AGENT = {"report.report", "updates.agent_update", "updates.agent_update_result"}  # agent bearer token
 
 
 def concrete(rule: str) -> str:

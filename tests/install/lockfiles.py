@@ -13,7 +13,8 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK_DIR = ROOT / "requirements"
-EXTRAS = ("server", "agent", "alerting")  # each has requirements/<extra>.txt; dev.txt holds all of them + dev
+# each has requirements/<extra>.txt; dev.txt holds all of them + dev
+EXTRAS = ("server", "agent", "alerting", "release")
 LOCK_FILES = ("dev", *EXTRAS, "build")
 
 

@@ -33,7 +33,7 @@ def test_install_sh_without_an_index_installs_the_locked_agent_from_a_wheel_dire
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    venv = root / "opt" / "statusmon-agent"
+    venv = root / "opt" / "statusmon-agent" / "current"
     listed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
                             capture_output=True, text=True, check=True).stdout
     versions: dict[str, str] = {canonicalize_name(p["name"]): p["version"] for p in json.loads(listed)}

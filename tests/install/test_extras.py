@@ -34,10 +34,10 @@ REPORT = ROOT / "test-artifacts" / "upstream" / "versions.txt"
 SERVER_ONLY = {"flask", "gunicorn", "gevent", "werkzeug", "flask-sock", "marshmallow", "greenlet"}
 # Every module of these packages imports in the extra's venv (module-level imports; lazy ones are run below).
 IMPORTS = {"server": ["api", "alerting", "statusmon"], "alerting": ["alerting", "statusmon"],
-           "agent": ["agent", "statusmon.cli"]}
+           "agent": ["agent", "statusmon.cli"], "release": ["statusmon.release", "statusmon.cli"]}
 # The modules each component imports lazily, inside functions (so importing its packages does not reach them).
 LAZY = {"server": ["gevent.monkey", "gunicorn.app.base", "gunicorn.workers.ggevent"], "alerting": [],
-        "agent": ["pynvml", "requests"]}
+        "agent": ["pynvml", "requests"], "release": ["cryptography.hazmat.primitives.asymmetric.ed25519"]}
 
 pytestmark = pytest.mark.integration
 
@@ -190,6 +190,8 @@ def test_the_agent_extra_alone_prints_a_sample_and_pulls_no_web_server(
     names = installed(venv)
     assert {"psutil", "nvidia-ml-py", "requests", "schedule"} <= set(names)
     assert not set(names) & SERVER_ONLY, set(names) & SERVER_ONLY
+    # the updater verifies Ed25519 with securesystemslib's vendored pure-Python code: no compiled crypto needed
+    assert {"tuf", "securesystemslib"} <= set(names) and "cryptography" not in names
     once = run([venv / "bin" / "statusmon", "agent", "--once"], timeout=120, cwd=tmp_path,
                env=base_env(STATUSMON_AGENT_SPOOL_DIR=str(tmp_path / "spool")))
     sample = json.loads(once.stdout)
@@ -214,3 +216,30 @@ def test_the_alerting_extra_alone_completes_a_cycle_and_records_its_heartbeat(
         conn.close()
     assert last_cycle_at is not None and abs(time.time() - last_cycle_at) < 120 and last_error is None
     imports_everything(venv, "alerting")
+
+
+def test_the_release_extra_alone_makes_keys_and_publishes_a_signed_release(
+    tmp_path_factory: pytest.TempPathFactory, source: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    import io
+    import tarfile
+
+    venv = venv_with("release", tmp_path_factory.mktemp("release"), source, request)
+    assert not set(installed(venv)) & SERVER_ONLY
+    statusmon = venv / "bin" / "statusmon"
+    run([statusmon, "release", "keygen", tmp_path / "keys"], cwd=tmp_path, env=base_env())
+    archive = tmp_path / "statusmon-agent-9.9.9-cp311-x86_64.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        data = json.dumps({"version": "9.9.9", "python": "cp311", "machine": "x86_64"}).encode()
+        info = tarfile.TarInfo("release.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    run([statusmon, "release", "publish", "--repo", tmp_path / "repo", "--keys", tmp_path / "keys", archive],
+        cwd=tmp_path, env=base_env())
+    run([statusmon, "release", "timestamp", "--repo", tmp_path / "repo", "--keys", tmp_path / "keys"],
+        cwd=tmp_path, env=base_env())
+    ts = json.loads((tmp_path / "repo" / "metadata" / "timestamp.json").read_text())
+    assert ts["signed"]["version"] == 3 and ts["signatures"]
+    targets = json.loads((tmp_path / "repo" / "metadata" / "2.targets.json").read_text())
+    assert "agent/9.9.9/statusmon-agent-9.9.9-cp311-x86_64.tar.gz" in targets["signed"]["targets"]
+    imports_everything(venv, "release")

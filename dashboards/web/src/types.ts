@@ -43,6 +43,14 @@ export interface ClientView {
   online: boolean;
   latest: SampleView | null;
   dropped_total: number;
+  /** Agent updates (GET /api/clients): the version the policy names and the agent's last attempt. */
+  update?: UpdateView | null;
+}
+
+export interface UpdateView {
+  channel: string;
+  target: string | null;
+  last_attempt: { version: string; result: string; detail: string | null; at: number } | null;
 }
 
 export interface ClientList {

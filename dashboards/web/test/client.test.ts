@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chartSets, hasData } from "../src/pages/client/chartsets";
 import { metaText } from "../src/pages/client/head";
+import { updateNote } from "../src/update";
 import { clientPath, fromQuery, TABS, tabAfterKey } from "../src/pages/client/route";
 import type { ClientView, MetricsResponse } from "../src/types";
 
@@ -34,6 +35,19 @@ test("the header's meta line says when the client was seen, its agent and lost s
   assert.equal(metaText({ ...c, agent_version: "1.4.0", dropped_total: 1200 }, 112),
     "last seen 12 s ago · agent 1.4.0 · 1,200 samples lost on the host");
   assert.equal(metaText({ ...c, last_seen: null }, 112), "last seen never");
+});
+
+test("agent updates: the header shows the last attempt and a pending target; the card only failures", () => {
+  const c: ClientView = { id: "c1", hostname: "h", created_at: 0, agent_version: "1.0.0", last_seen: 100, online: true, latest: null, dropped_total: 0 };
+  const attempt = (version: string, result: string) => ({ version, result, detail: null, at: 1 });
+  assert.equal(updateNote({ ...c, update: { channel: "stable", target: null, last_attempt: null } }), "");
+  assert.equal(updateNote({ ...c, update: { channel: "stable", target: "1.1.0", last_attempt: null } }), "updating to 1.1.0");
+  const rolled = { ...c, update: { channel: "stable", target: "1.1.0", last_attempt: attempt("1.1.0", "rolled_back") } };
+  assert.equal(updateNote(rolled), "update 1.1.0 rolled back");
+  assert.equal(metaText(rolled, 112), "last seen 12 s ago · agent 1.0.0 · update 1.1.0 rolled back");
+  const done = { ...c, agent_version: "1.1.0", update: { channel: "stable", target: "1.1.0", last_attempt: attempt("1.1.0", "installed") } };
+  assert.equal(updateNote(done), "");
+  assert.equal(updateNote(done, true), "update 1.1.0 installed");
 });
 
 const reply = (extra: Partial<MetricsResponse>): MetricsResponse =>

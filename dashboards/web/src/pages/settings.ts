@@ -7,6 +7,7 @@ import { mountSilences } from "../silences";
 import { empty, errorBox, fill, h, loading } from "../dom";
 import { formatAgo } from "../format";
 import { ALERT_LABELS } from "../metrics";
+import { mountRollout } from "./rollout";
 import { naturalCompare } from "../shape";
 import type { ClientView, NewClient, SettingsView, Threshold } from "../types";
 
@@ -17,8 +18,9 @@ export function mountSettings(root: HTMLElement): () => void {
   const general = h("section", { class: "card", id: "general", "aria-labelledby": "h-general" }, loading());
   const clients = h("section", { class: "card", id: "clients", "aria-labelledby": "h-clients" }, loading());
   const alertRules = h("section", { class: "card", id: "alert-rules" });
+  const updates = h("section", { class: "card", id: "updates", "aria-labelledby": "h-updates" });
   root.append(h("div", { class: "page-head" }, h("h1", {}, "Settings")),
-    h("div", { class: "settings" }, clients, notifications, thresholds, general, alertRules));
+    h("div", { class: "settings" }, clients, notifications, thresholds, general, updates, alertRules));
   cleanups.push(mountAlertRules(alertRules, { call: api.call }));
   mountChannels(notifications, api.call);
   notifications.after(mountSilences(api.call));
@@ -35,6 +37,7 @@ export function mountSettings(root: HTMLElement): () => void {
 
   void loadSettings();
   mountClients(clients);
+  mountRollout(updates);
   if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   return () => cleanups.forEach((fn) => fn());
 }

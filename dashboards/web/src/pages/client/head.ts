@@ -3,12 +3,16 @@ import { h, setText } from "../../dom";
 import { formatAgo, formatCount } from "../../format";
 import { isOnline } from "../../shape";
 import type { ClientView } from "../../types";
+import { updateNote } from "../../update";
 import type { ServerClock } from "../clock";
 
-/** "last seen 12 s ago · agent 1.4.0 · 3 samples lost on the host" (the last two only when known). */
+/** "last seen 12 s ago · agent 1.4.0 · update 1.5.0 rolled back · 3 samples lost on the host" (each part
+ * after the first only when known). */
 export function metaText(client: ClientView, now: number): string {
+  const update = updateNote(client, true);
   return `last seen ${formatAgo(client.last_seen, now)}` +
     (client.agent_version ? ` · agent ${client.agent_version}` : "") +
+    (update ? ` · ${update}` : "") +
     (client.dropped_total ? ` · ${formatCount(client.dropped_total)} samples lost on the host` : "");
 }
 

@@ -6,6 +6,7 @@ import uPlotCtor from "uplot";
 import { api } from "../../api";
 import { sparklineOptions } from "../../charts";
 import { h, setText } from "../../dom";
+import { updateNote } from "../../update";
 import { formatAgo } from "../../format";
 import { applySamples, isOnline, Ring } from "../../shape";
 import type { ClientView, SampleView } from "../../types";
@@ -88,7 +89,8 @@ export class Card {
       this.badge.className = `badge ${online ? "on" : "off"}`;
       this.el.dataset.online = String(online);
     }
-    setText(this.seen, `last seen ${formatAgo(c.last_seen, now)}`);
+    const update = updateNote(c);  // only a failure or a pending target: the card stays small
+    setText(this.seen, `last seen ${formatAgo(c.last_seen, now)}` + (update ? ` · ${update}` : ""));
     const l = c.latest as unknown as Record<string, number | null> | null;
     for (const [name] of CELLS) {
       const dd = this.values.get(name)!;
