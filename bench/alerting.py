@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.alerting                     # both backends
     .venv/bin/python -m bench.alerting --backend influxdb --clients 1000 --cycles 5
+    .venv/bin/python -m bench.alerting --scenario outage --backend sqlite   # only the fleet outage below
 
 Each client has 2 mounts and 2 GPUs and 10 per-client rules (6 host-wide metrics, 2 per-mount, 2 per-GPU:
 14 evaluations per client), samples every 10 s for the last 5 minutes, and 5 % of them run hot. Measured:
@@ -9,6 +10,14 @@ the cold cycle (a fresh worker: no states, reads the whole catch-up window) and 
 per client since the last cycle, the normal case). Each cycle = reading settings/rules/states, one query per
 metric family, evaluation, and the one write transaction (states, history, outbox). Delivery is not timed.
 Prints a table and writes JSON to bench/results/, naming the machine. Target: <= 1 s per cycle on InfluxDB.
+
+The ``outage`` scenario (``--scenario outage``): the same fleet reports every 10 s for a few cycles, then all
+of it stops reporting at once; the cycle that sees the 1,000 hosts past the offline timeout queues one grouped
+message per channel (PagerDuty: one event per incident). Measured, in the same run: that cycle against the
+normal cycles before it (new samples, nothing changes) and the quiet ones between the last report and the
+timeout (no new samples either: the same reads as the outage cycle), and the time from the end of the outage
+cycle (its one transaction committed) to each channel's loopback receiver (tests/alerting/receiver.py) having
+its message, delivered by the worker's own Dispatcher as its loop does right after the cycle. Target: <= 10 s.
 """
 
 from __future__ import annotations
@@ -19,13 +28,18 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from alerting.delivery import Dispatcher
 from alerting.engine import CycleReport, Evaluator
-from bench.common import machine
+from bench.common import machine, table, write_json
+from statusmon.meta.alerts import AlertDB
+from statusmon.meta.clients import ClientRegistry, Report
 from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
+from statusmon.notify import HttpClient
 from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 
 RULES = [("cpu_percent", 95.0), ("ram_percent", 95.0), ("disk_percent", 90.0), ("inode_percent", 90.0),
@@ -99,20 +113,23 @@ def raw_queries(url: str, start: int, end: int) -> float:
     return round((time.perf_counter() - t) * 1000, 1)
 
 
-def run_backend(backend: str, clients: int, cycles: int, tmp: Path) -> list[dict[str, Any]]:
-    influxd = None
+def open_backend(backend: str, tmp: Path) -> tuple[TimeSeriesStore, Any]:
+    """The store, and the influxd behind it (None on SQLite)."""
     if backend == "influxdb":
+        from statusmon.store.influx import InfluxStore
         from tests.support.influxd import start_influxd
 
         influxd = start_influxd(tmp / "influxd")
-        from statusmon.store.influx import InfluxStore
-
         store: TimeSeriesStore = InfluxStore(influxd.url, db="bench")
         store.ensure_database()  # type: ignore[attr-defined]
-    else:
-        from statusmon.store.sqlite import SQLiteStore
+        return store, influxd
+    from statusmon.store.sqlite import SQLiteStore
 
-        store = SQLiteStore(tmp / "metrics.db")
+    return SQLiteStore(tmp / "metrics.db"), None
+
+
+def run_backend(backend: str, clients: int, cycles: int, tmp: Path) -> list[dict[str, Any]]:
+    store, influxd = open_backend(backend, tmp)
     try:
         meta = MetaDB(tmp / "meta.db")
         t0 = int(time.time()) - 3600
@@ -137,13 +154,162 @@ def run_backend(backend: str, clients: int, cycles: int, tmp: Path) -> list[dict
             influxd.stop()
 
 
+# -- the outage scenario -------------------------------------------------------------------------------------
+
+OUTAGE_TIMEOUT = 60  # online_timeout_seconds in the outage scenario (the default): five quiet cycles before
+WORKER_INTERVAL = 10.0  # STATUSMON_ALERT_INTERVAL's default: the worker's delivery budget per pass
+OUTAGE_CHANNELS = ("slack", "discord", "ntfy", "pagerduty", "webhook")
+
+
+class Stamped(list[Any]):
+    """A receiver's list of what arrived, stamping each arrival (time.perf_counter) as the handler appends it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def append(self, item: Any) -> None:
+        self.times.append(time.perf_counter())
+        super().append(item)
+
+
+def channel_settings(rx: dict[str, Any]) -> dict[str, Any]:
+    """Every outage channel pointed at its loopback receiver (the URLs the transports' tests use)."""
+    return {"slack_webhook_url": rx["slack"].url(), "webhook_url": rx["webhook"].url("/hook"),
+            "discord_webhook_url": rx["discord"].url("/api/webhooks/1234/BENCH"),
+            "ntfy_topic": "statusmon-bench", "ntfy_server": rx["ntfy"].base,
+            "pagerduty_routing_key": "R0123456789ABCDEF0123456789ABCDEF",
+            "pagerduty_events_url": rx["pagerduty"].url("/v2/enqueue")}
+
+
+def reported(meta: MetaDB, ids: list[str], ts: int) -> None:
+    """Every client reported a sample at ``ts`` (what /api/report records: the last-seen time)."""
+    ClientRegistry(meta).record_reports([Report(c, "bench", {"ts": ts}, None) for c in ids])
+
+
+def run_outage(backend: str, clients: int, cycles: int, tmp: Path) -> dict[str, Any]:
+    """The fleet reports for ``cycles`` cycles, then all of it stops: see the module docstring."""
+    from tests.alerting.receiver import receiver
+
+    store, influxd = open_backend(backend, tmp)
+    http = HttpClient(["127.0.0.1"])
+    try:
+        with ExitStack() as stack:
+            rx = {name: stack.enter_context(receiver()) for name in OUTAGE_CHANNELS}
+            meta = MetaDB(tmp / "meta.db")
+            t0 = int(time.time()) - 3600
+            t0 -= t0 % STEP
+            ids = setup(meta, store, clients, t0 - 300, t0)
+            reported(meta, ids, t0)
+            gs = GlobalSettings(meta)
+            gs.update({"online_timeout_seconds": OUTAGE_TIMEOUT, **channel_settings(rx)})
+            dispatcher = Dispatcher(AlertDB(meta), http)
+            ev = Evaluator(meta, store, "https://mon.example", channels=dispatcher.active_channels)
+            ev.run_cycle(t0 + 1)  # cold: the hot hosts' alerts fire; delivered, then forgotten
+            dispatcher.deliver(gs.all(), budget_s=600)
+            rows = []
+            for k in range(1, cycles + 1):  # normal cycles: a new sample from every host, nothing changes
+                write_tick(store, ids, t0 + k * STEP)
+                reported(meta, ids, t0 + k * STEP)
+                rows.append(row(backend, f"normal {k}", timed(ev, t0 + k * STEP + 1)))
+            last = t0 + cycles * STEP
+            for k in range(1, OUTAGE_TIMEOUT // STEP):  # quiet: no new samples, the hosts not yet offline
+                rows.append(row(backend, f"quiet {k}", timed(ev, last + k * STEP + 1)))
+            stamped = {name: Stamped() for name in rx}
+            for name, r in rx.items():
+                r.received = stamped[name]
+            # The outage cycle: every host's last report is now past the timeout.
+            outage = timed(ev, last + OUTAGE_TIMEOUT + 1)
+            ended = time.perf_counter()
+            rows.append(row(backend, "outage", outage))
+            counts = dispatcher.deliver(gs.all(), budget_s=WORKER_INTERVAL)  # as Worker.cycle does next
+            first_pass = {name: len(r.received) for name, r in rx.items()}
+            # The worker's next cycle (one interval later in the real loop): nothing changes; its delivery pass
+            # sends whatever the first one left.
+            after = row(backend, "next", timed(ev, last + OUTAGE_TIMEOUT + STEP + 1))
+            counts_next = dispatcher.deliver(gs.all(), budget_s=WORKER_INTERVAL)
+            rows.append(after)
+            if outage[0].transitions != clients or after["transitions"]:
+                raise AssertionError(f"expected {clients} hosts offline in one cycle, then nothing: "
+                                     f"{outage[0].transitions}, then {after['transitions']}")
+            arrivals = []
+            for name, r in rx.items():
+                times = [t - ended for t in stamped[name].times]
+                arrivals.append({"backend": backend, "channel": name, "messages": len(times),
+                                 "in_first_pass": first_pass[name],
+                                 "hosts_counted": r.received[0].json().get("count") if name == "webhook"
+                                 and times else None,
+                                 "first_s": round(times[0], 3) if times else None,
+                                 "last_s": round(times[-1], 3) if times else None})
+            meta.close()
+            return {"cycles": rows, "arrivals": arrivals, "delivery": [counts, counts_next]}
+    finally:
+        http.close()
+        store.close()
+        if influxd is not None:
+            influxd.stop()
+
+
+def outage_summary(backend: str, result: dict[str, Any]) -> dict[str, Any]:
+    cyc = result["cycles"]
+
+    def med(prefix: str, key: str) -> float:
+        return float(statistics.median(r[key] for r in cyc if r["phase"].startswith(prefix)))
+
+    grouped = [a for a in result["arrivals"] if a["channel"] != "pagerduty"]
+    out = {"normal_median_ms": med("normal", "total_ms"), "normal_cpu_median_ms": med("normal", "cpu_ms"),
+           "quiet_median_ms": med("quiet", "total_ms"), "quiet_cpu_median_ms": med("quiet", "cpu_ms"),
+           "outage_ms": med("outage", "total_ms"), "outage_cpu_ms": med("outage", "cpu_ms"),
+           "outage_persist_ms": med("outage", "persist_ms"),
+           "grouped_channels_last_message_s": max((a["last_s"] or float("inf")) for a in grouped),
+           "pagerduty_last_event_s": next(a["last_s"] for a in result["arrivals"] if a["channel"] == "pagerduty")}
+    print(f"{backend} outage: the cycle that saw every host offline took {out['outage_ms']:.0f} ms "
+          f"(CPU {out['outage_cpu_ms']:.0f} ms; normal cycle median {out['normal_median_ms']:.0f} ms, quiet "
+          f"{out['quiet_median_ms']:.0f} ms); every grouping channel had its one message "
+          f"{out['grouped_channels_last_message_s']:.2f} s after it (target <= 10 s)")
+    return out
+
+
+def outage_scenario(args: argparse.Namespace, backends: list[str]) -> None:
+    results = {}
+    for b in backends:
+        with tempfile.TemporaryDirectory(prefix=f"bench-alerting-outage-{b}-") as d:
+            results[b] = run_outage(b, args.clients, args.cycles, Path(d))
+    cols = ["backend", "phase", "total_ms", "cpu_ms", "load_ms", "query_ms", "evaluate_ms", "persist_ms",
+            "points", "transitions"]
+    print()
+    print(table(cols, [[r.get(c, "") for c in cols] for b in backends for r in results[b]["cycles"]]))
+    print()
+    acols = ["backend", "channel", "messages", "in_first_pass", "hosts_counted", "first_s", "last_s"]
+    print("seconds from the end of the outage cycle to each receiver's message(s):")
+    print(table(acols, [[a[c] if a[c] is not None else "" for c in acols] for b in backends
+                        for a in results[b]["arrivals"]]))
+    summary = {b: outage_summary(b, results[b]) for b in backends}
+    info = machine()
+    out = write_json(f"alerting-outage-{info['host']}-{time.strftime('%Y%m%d-%H%M%S')}", {
+        "machine": info, "clients": args.clients, "offline_timeout_s": OUTAGE_TIMEOUT,
+        "delivery_budget_s": WORKER_INTERVAL, "summary": summary, "results": results})
+    print(f"machine: {info['host']}, {info['cpu']}, {info['cores']} cores, "
+          f"load average at start {info['loadavg_at_start']}")
+    print(f"wrote {out}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--backend", choices=["sqlite", "influxdb", "both"], default="both")
     p.add_argument("--clients", type=int, default=1000)
     p.add_argument("--cycles", type=int, default=5)
+    p.add_argument("--scenario", choices=["cycles", "outage", "all"], default="all",
+                   help="cycles: cold and steady cycles; outage: the whole fleet goes offline at once")
     args = p.parse_args()
     backends = ["sqlite", "influxdb"] if args.backend == "both" else [args.backend]
+    if args.scenario in ("cycles", "all"):
+        cycles_scenario(args, backends)
+    if args.scenario in ("outage", "all"):
+        outage_scenario(args, backends)
+
+
+def cycles_scenario(args: argparse.Namespace, backends: list[str]) -> None:
     rows: list[dict[str, Any]] = []
     for b in backends:
         with tempfile.TemporaryDirectory(prefix=f"bench-alerting-{b}-") as d:

@@ -124,10 +124,14 @@ class AlertDB:
     # -- the outbox ---------------------------------------------------------------------------------------
 
     def pending(self, limit: int = 500) -> list[OutboxRow]:
-        """Undelivered notifications, oldest first."""
+        """Undelivered notifications, at most ``limit`` per channel, each channel's oldest first, taken in turn
+        across channels (every channel's first, then every channel's second...): a fleet outage queues one
+        PagerDuty event per incident but one grouped message elsewhere, and that backlog must not hold the
+        other channels' messages behind it (in the page, or in a delivery pass that runs out of time)."""
         rows = self.db.query(
-            "SELECT id, channel, event, attempts, created_at, next_attempt_at FROM alert_outbox"
-            " WHERE sent_at IS NULL AND dropped_at IS NULL ORDER BY id LIMIT ?", (limit,))
+            "SELECT id, channel, event, attempts, created_at, next_attempt_at FROM ("
+            " SELECT *, ROW_NUMBER() OVER (PARTITION BY channel ORDER BY id) AS turn FROM alert_outbox"
+            " WHERE sent_at IS NULL AND dropped_at IS NULL) WHERE turn <= ? ORDER BY turn, id", (limit,))
         return [OutboxRow(r["id"], r["channel"], json.loads(r["event"]), r["attempts"], r["created_at"],
                           r["next_attempt_at"]) for r in rows]
 
