@@ -72,6 +72,12 @@ class ActiveAlerts:
     def __init__(self, db: MetaDB):
         self.db = db
 
+    def keys(self) -> frozenset[tuple[str, str, str, str]]:
+        """(rule_key, client_id, series_key, status) of every alert pending or firing: one cheap query, which
+        the live feed runs every second to notice changes (``api.live.feed``)."""
+        return frozenset((r[0], r[1], r[2], r[3]) for r in self.db.query(
+            "SELECT rule_key, client_id, series_key, status FROM alert_state WHERE status IN ('pending', 'firing')"))
+
     def current(self, client_id: str | None = None, global_settings: Mapping[str, Any] | None = None
              ) -> list[dict[str, Any]]:
         """Alerts pending or firing (firing first, then oldest first): host, rule, metric, mount/GPU, current

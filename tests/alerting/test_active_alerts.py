@@ -158,3 +158,37 @@ def test_thresholds_are_the_rules_the_worker_applies_to_each_series(api: Api) ->
     gpu = next(r for r in rows if r["metric_type"] == "gpu_temp_c")
     assert (gpu["family"], gpu["field"], gpu["direction"], gpu["rule_id"]) == ("gpu", "temp_c", "above", mine)
     assert api.http.get("/api/clients/nope/thresholds").status_code == 404
+
+
+def test_the_live_feed_publishes_an_alerts_frame_when_an_alert_fires_and_when_it_resolves(api: Api) -> None:
+    import json
+
+    from api.live.broker import LocalBroker
+    from api.live.feed import LiveFeed
+
+    cid, token = api.add_client("web-1")
+    api.state.global_settings.update({"thresholds": {}})
+    _rule(api, metric_type="cpu_percent", threshold=50, duration_sec=0)
+    broker = LocalBroker()
+    feed = LiveFeed(api.state, broker)
+    sub = feed.open()
+
+    def frames() -> list[dict[str, object]]:
+        broker.flush()
+        out = []
+        for raw in sub.take(0):
+            payload = raw[raw.index(b"{"):]  # past the WebSocket header
+            msg = json.loads(payload)
+            out += msg["frames"] if msg["type"] == "batch" else [msg]
+        return [f for f in out if f["type"] == "alerts"]
+
+    assert feed.check_alerts() is False  # the baseline
+    now = int(time.time())
+    api.report(token, {"agent_version": "1", "samples": [good_sample(now - 5, cpu_percent=99.0)]})
+    _worker(api).run_cycle(now)
+    assert feed.check_alerts() is True and feed.check_alerts() is False  # once per change
+    assert frames() == [{"type": "alerts", "firing": 1, "pending": 0, "clients": [cid]}]
+    api.report(token, {"agent_version": "1", "samples": [good_sample(now + 1, cpu_percent=1.0)]})
+    _worker(api).run_cycle(now + 2)
+    assert feed.check_alerts() is True
+    assert frames() == [{"type": "alerts", "firing": 0, "pending": 0, "clients": []}]
