@@ -10,6 +10,7 @@ import { applySamples } from "../../shape";
 import type { ClientView, LiveFrame } from "../../types";
 import { ServerClock } from "../clock";
 import { withStatus } from "../updates";
+import { ClientAlerts } from "./alerts";
 import { ClientHead } from "./head";
 import { LiveView } from "./liveview";
 import { mountRanged, type RangedPage } from "./ranged";
@@ -28,6 +29,7 @@ class ClientPage implements RangedPage {
   private client: ClientView | null = null;
   private readonly clock = new ServerClock();
   private readonly head = new ClientHead();
+  private readonly alerts: ClientAlerts;
   private readonly tabs = new Tabs((t) => this.select(t));
   private readonly panel = h("section", { class: "panel", role: "tabpanel", tabindex: "0", id: "panel" });
   private panelCleanup: (() => void) | null = null;
@@ -36,7 +38,8 @@ class ClientPage implements RangedPage {
 
   constructor(root: HTMLElement, readonly id: string) {
     ({ tab: this.tab, range: this.range } = fromQuery(new URLSearchParams(location.search)));
-    root.append(this.head.el, this.tabs.el, this.panel);
+    this.alerts = new ClientAlerts(id);
+    root.append(this.head.el, this.alerts.el, this.tabs.el, this.panel);
     live.subscribe([id]); // watching: the API asks this client's agent to report every second
     this.cleanups.push(live.onFrame((f) => this.onFrame(f)));
     const ticker = window.setInterval(() => this.paintHead(), 1000);
@@ -47,6 +50,7 @@ class ClientPage implements RangedPage {
   dispose(): void {
     this.panelCleanup?.();
     this.cleanups.forEach((fn) => fn());
+    this.alerts.dispose();
     live.subscribe(null);
   }
 
