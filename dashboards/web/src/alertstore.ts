@@ -49,6 +49,9 @@ class AlertStore {
   private readonly listeners = new Set<Listener>();
   private timer: number | undefined;
   private offs: (() => void)[] = [];
+  // Bumped by stop(): a fetch that started before a logout must neither land nor report its 401.
+  private generation = 0;
+  private inflight: AbortController | null = null;
 
   start(): void {
     if (this.offs.length) return;
@@ -67,6 +70,9 @@ class AlertStore {
     this.offs.forEach((f) => f());
     this.offs = [];
     clearTimeout(this.timer);
+    this.generation++;
+    this.inflight?.abort();
+    this.inflight = null;
     this.current = null;
   }
 
@@ -83,12 +89,21 @@ class AlertStore {
   }
 
   private async fetch(): Promise<void> {
+    const generation = this.generation;
+    this.inflight?.abort();
+    const ctl = new AbortController();
+    this.inflight = ctl;
+    let got: ActiveAlerts;
     try {
-      this.current = await api.call<ActiveAlerts>("GET", "/api/alerts/active");
+      got = await api.call<ActiveAlerts>("GET", "/api/alerts/active", undefined, ctl.signal);
     } catch {
       return; // the header keeps its last count; the next change or reconnect tries again
+    } finally {
+      if (this.inflight === ctl) this.inflight = null;
     }
-    for (const fn of this.listeners) fn(this.current);
+    if (generation !== this.generation) return; // stopped (logged out) meanwhile
+    this.current = got;
+    for (const fn of this.listeners) fn(got);
   }
 }
 

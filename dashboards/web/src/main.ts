@@ -1,7 +1,7 @@
 // Entry point: session check, client-side routes (/, /client/<id>, /alerts, /settings, /login), the top bar.
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { api, setCsrf, whenUnauthorized } from "./api";
+import { api, cancelPending, setCsrf, whenUnauthorized } from "./api";
 import { live } from "./live";
 import { errorBox } from "./dom";
 import { app } from "./app";
@@ -87,6 +87,11 @@ document.addEventListener("click", (ev) => {
 window.addEventListener("popstate", render);
 
 document.getElementById("logout")!.addEventListener("click", async () => {
+  // Quiet first: the live feed and the header's alert count stop and every request in flight (the page's
+  // lists, the alert count) is cancelled before the session ends, so none meets a 401 as the visitor leaves.
+  live.stop();
+  alertStore.stop();
+  cancelPending();
   try {
     await api.logout();
   } finally {
