@@ -91,6 +91,18 @@ def test_a_firing_rule_shows_everywhere_within_a_cycle_and_clears_when_it_resolv
             assert link and link.startswith(f"/client/{cid}?tab=history&from=")
             b.page = alerts_page
             b.shot("alerts-page-resolved")
+            # The link opens the client's History at the incident: its span shaded, the rule's threshold drawn.
+            alerts_page.locator("#history-table tr.incident a").first.click()
+            chart = alerts_page.locator('.chart[data-chart="cpu-ram-gpu"]')
+            chart.locator("canvas").wait_for()
+            assert chart.get_attribute("data-mark", timeout=1000) == link.split("mark=")[1].replace("%2D", "-")
+            assert "CPU > 90.0 %" in (chart.get_attribute("data-thresholds") or "").split("; ")
+            assert "tab=history" in alerts_page.url and "mark=" in alerts_page.url  # kept on reload
+            assert alerts_page.locator("#history-window").inner_text().strip()
+            b.shot("alerts-incident-history")
+            phone.page.goto(link)
+            phone.page.locator('.chart[data-chart="cpu-ram-gpu"] canvas').wait_for()
+            phone.shot("alerts-incident-history")
         print(f"shown everywhere {shown_s:.2f} s after the report; cleared {cleared_s:.2f} s after it "
               f"(worker cycle {CYCLE_S} s)")
         errors = b.errors + phone.errors

@@ -14,7 +14,9 @@ import { ClientAlerts } from "./alerts";
 import { ClientHead } from "./head";
 import { LiveView } from "./liveview";
 import { mountRanged, type RangedPage } from "./ranged";
-import { clientPath, fromQuery, type Tab } from "./route";
+import type { Overlays } from "./history";
+import { clientPath, fromQuery, spanFromQuery, windowPath, type Tab, type TimeWindow } from "./route";
+import { loadThresholds } from "./thresholds";
 import { Tabs } from "./tabs";
 
 export function mountClient(root: HTMLElement, id: string): () => void {
@@ -25,6 +27,9 @@ export function mountClient(root: HTMLElement, id: string): () => void {
 class ClientPage implements RangedPage {
   range: RangeName;
   loadSeq = 0;
+  window: TimeWindow | null;
+  private readonly mark: TimeWindow | null;
+  private thresholds: ReturnType<typeof loadThresholds> | null = null;
   private tab: Tab;
   private client: ClientView | null = null;
   private readonly clock = new ServerClock();
@@ -37,7 +42,9 @@ class ClientPage implements RangedPage {
   private readonly cleanups: (() => void)[] = [];
 
   constructor(root: HTMLElement, readonly id: string) {
-    ({ tab: this.tab, range: this.range } = fromQuery(new URLSearchParams(location.search)));
+    const query = new URLSearchParams(location.search);
+    ({ tab: this.tab, range: this.range } = fromQuery(query));
+    ({ window: this.window, mark: this.mark } = spanFromQuery(query));
     this.alerts = new ClientAlerts(id);
     root.append(this.head.el, this.alerts.el, this.tabs.el, this.panel);
     live.subscribe([id]); // watching: the API asks this client's agent to report every second
@@ -55,7 +62,18 @@ class ClientPage implements RangedPage {
   }
 
   syncUrl(): void {
-    history.replaceState(null, "", clientPath(this.id, this.tab, this.range));
+    history.replaceState(null, "", this.tab === "history" && this.window
+      ? windowPath(this.id, this.window, this.mark) : clientPath(this.id, this.tab, this.range));
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The incident's span (from the link) and the thresholds, fetched once per page and shared by every load. */
+  async overlays(): Promise<Overlays> {
+    this.thresholds ??= loadThresholds(this.id);
+    return { mark: this.mark, thresholds: await this.thresholds };
   }
 
   /** Show tab `t`: the previous tab's panel is cleaned up and replaced. */
