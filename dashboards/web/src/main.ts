@@ -113,6 +113,8 @@ alertStore.listen((a) => {
   alertCount.textContent = a.firing || a.pending
     ? `Alerts ${a.firing} firing` + (a.pending ? ` · ${a.pending} pending` : "")
     : "Alerts: none firing";
+  alertCount.setAttribute("aria-label", alertCount.textContent);
+  alertCount.dataset.short = a.firing ? `${a.firing} firing` : a.pending ? `${a.pending} pending` : "Alerts 0";
 });
 
 whenUnauthorized(() => {
