@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.alerting.test_end_to_end import report, worker_process
 from tests.api.conftest import good_sample
-from tests.e2e.conftest import DESKTOP, PHONE, Browsing
+from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, Browsing
 from tests.support.server import start_server
 
 pytestmark = pytest.mark.integration
@@ -109,3 +110,48 @@ def test_a_firing_rule_shows_everywhere_within_a_cycle_and_clears_when_it_resolv
         b.close()
         phone.close()
         assert not errors, errors
+
+
+def test_alert_rules_are_added_edited_and_deleted_from_a_labelled_form(server: Any, desktop: Browsing,
+                                                                       phone: Browsing) -> None:
+    cid, _ = server.add_client("rules-host")
+    admin = server.admin()
+    rules = lambda: [r for r in admin.get(server.url + "/api/alert-rules", timeout=10).json()["rules"]  # noqa: E731
+                     if r["client_id"] == cid]
+    desktop.login()
+    page = desktop.page
+    page.goto("/settings")
+    form = page.locator("#rule-form")
+    form.get_by_label("Client", exact=True).select_option(label="rules-host")
+    form.get_by_label("Metric", exact=True).select_option("cpu_percent")
+    form.get_by_label("Threshold", exact=True).fill("91")
+    form.get_by_label("For (seconds)", exact=True).fill("120")
+    form.get_by_role("button", name="Add rule").click()
+    row = page.locator("#rules-table tr", has_text="rules-host")
+    expect(row).to_contain_text("> 91")
+    expect(row).to_contain_text("2 min")
+    [rule] = rules()
+    assert (rule["metric_type"], rule["threshold"], rule["duration_sec"]) == ("cpu_percent", 91, 120)
+    # Edit: the form fills in, Save changes the threshold and nothing else.
+    row.get_by_role("button", name="Edit").click()
+    expect(form.get_by_label("Threshold", exact=True)).to_have_value("91")
+    form.get_by_label("Threshold", exact=True).fill("93.5")
+    form.get_by_role("button", name="Save rule").click()
+    expect(row).to_contain_text("> 93.5")
+    [edited] = rules()
+    assert edited["id"] == rule["id"] and edited["threshold"] == 93.5 and edited["duration_sec"] == 120
+    page.locator("#alert-rules").scroll_into_view_if_needed()
+    page.locator("#alert-rules").screenshot(path=str(ARTIFACTS / "alert-rules-desktop.png"))
+    # On a phone the form's fields stay inside the screen, two a row, each under its label.
+    phone.login()
+    phone.page.goto("/settings")
+    phone.page.locator("#rules-table").scroll_into_view_if_needed()
+    for name in ("Client", "Metric", "Threshold", "For (seconds)"):
+        box = phone.page.locator("#rule-form").get_by_label(name, exact=True).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (name, box)
+    phone.page.locator("#alert-rules").screenshot(path=str(ARTIFACTS / "alert-rules-phone.png"))
+    # Delete, confirmed.
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
+    assert rules() == []
