@@ -11,6 +11,7 @@ from api.live import frames, presence
 from api.live.broker import Broker, LocalBroker, Subscription, Watchers
 from api.state import AppState
 from api.views.samples import sample_view
+from statusmon.meta.active_alerts import ActiveAlerts
 from statusmon.meta.clients import Client
 from statusmon.store.base import Sample
 
@@ -22,6 +23,7 @@ class LiveFeed:
     QUEUE_FRAMES = 1000
     QUEUE_BYTES = 8 << 20
     PRESENCE_EVERY = 2.0
+    ALERTS_EVERY = 1.0
 
     def __init__(self, state: AppState, broker: Broker | None = None) -> None:
         self.state = state
@@ -30,6 +32,7 @@ class LiveFeed:
         self._online: dict[str, bool] | None = None
         self._online_lock = threading.Lock()
         self._presence_started = False
+        self._alerts: frozenset[tuple[str, str, str, str]] | None = None
         self._start_lock = threading.Lock()
 
     # --- hooks into the core -------------------------------------------------------------------------------
@@ -119,6 +122,17 @@ class LiveFeed:
                     ch.client_id, ch.hostname, ch.online, ch.last_seen)))
         return changes
 
+    def check_alerts(self) -> bool:
+        """Publish an ``alerts`` frame when the alerts pending or firing changed since the last check."""
+        keys = ActiveAlerts(self.state.meta).keys()
+        previous, self._alerts = self._alerts, keys
+        if previous is None or previous == keys:
+            return False  # the first look only sets the baseline
+        firing = sum(1 for k in keys if k[3] == "firing")
+        self.broker.publish(None, _utf8(frames.alerts_frame(firing, len(keys) - firing,
+                                                            sorted({k[1] for k in keys}))))
+        return True
+
     def _ensure_presence(self) -> None:
         # Started by the first viewer, so only the worker that serves WebSockets runs it (never gunicorn's
         # master, which builds the app once before forking); the broker's fan-out loop likewise.
@@ -130,6 +144,7 @@ class LiveFeed:
                 return
             self._presence_started = True
         threading.Thread(target=self._presence_loop, name="live-presence", daemon=True).start()
+        threading.Thread(target=self._alerts_loop, name="live-alerts", daemon=True).start()
 
     def _presence_loop(self) -> None:
         while True:
@@ -138,6 +153,15 @@ class LiveFeed:
             except Exception:
                 log.exception("live feed: presence check failed")
             time.sleep(self.PRESENCE_EVERY)
+
+
+    def _alerts_loop(self) -> None:
+        while True:
+            try:
+                self.check_alerts()
+            except Exception:
+                log.exception("live feed: alerts check failed")
+            time.sleep(self.ALERTS_EVERY)
 
 
 def _utf8(text: str) -> bytes:

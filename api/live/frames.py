@@ -5,6 +5,10 @@ Server to browser:
 - ``{"type": "samples", "client_id", "hostname", "samples": [sample_view, ...]}`` after each stored batch;
 - ``{"type": "status", "client_id", "hostname", "online", "last_seen"}`` when a client goes on- or offline;
 - ``{"type": "removed", "client_id"}`` when a client is deleted;
+- ``{"type": "alerts", "firing", "pending", "clients": [...]}`` when the set of alerts pending or firing (or
+  their states) changed: the counts and the clients with any; pages fetch the details from
+  ``GET /api/alerts/active`` (the alerting worker is another process: the API notices its writes by reading
+  ``alert_state`` once a second, one query per API process whatever the number of viewers);
 - ``{"type": "subscribed", "clients": [...] | null}`` acknowledging a subscribe message;
 - ``{"type": "error", "message"}`` for a message the server could not use;
 - ``{"type": "batch", "frames": [frame, ...]}``: several of the above in one message (oldest first).
@@ -42,6 +46,10 @@ def samples_frame(client_id: str, hostname: str, samples: Sequence[dict[str, Any
 def status_frame(client_id: str, hostname: str, online: bool, last_seen: int | None) -> str:
     return dumps({"type": "status", "client_id": client_id, "hostname": hostname, "online": online,
                   "last_seen": last_seen})
+
+
+def alerts_frame(firing: int, pending: int, client_ids: Sequence[str]) -> str:
+    return dumps({"type": "alerts", "firing": firing, "pending": pending, "clients": list(client_ids)})
 
 
 def removed_frame(client_id: str) -> str:

@@ -1,6 +1,6 @@
 """The dashboard: static files built from dashboards/web into api/static, served at / (public: no data inside).
 
-Client-side routes (/client/<id>, /settings, /login) get index.html so a reload or a direct link works.
+Client-side routes (/client/<id>, /alerts, /settings, /login) get index.html so a reload or a direct link works.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def _index() -> ResponseReturnValue:
 @bp.get("/")
 @bp.get("/client/<client_id>")
 @bp.get("/settings")
+@bp.get("/alerts")
 @bp.get("/login")
 @public
 def page(client_id: str | None = None) -> ResponseReturnValue:

@@ -60,13 +60,30 @@ class AlertHistory:
     # -- reads ----------------------------------------------------------------------------------------------
 
     def page(self, client_id: str | None = None, active: bool | None = None, before: int | None = None,
-             limit: int = 100) -> list[Incident]:
+             limit: int = 100, *, host: str | None = None, metric_type: str | None = None,
+             rule_key: str | None = None, start: int | None = None, end: int | None = None) -> list[Incident]:
         """Incidents newest first: of one client, only open (``active``) or only resolved ones, with an id
-        below ``before`` (the previous page's last id)."""
+        below ``before`` (the previous page's last id); of a ``host`` (its hostname as it fired, or its client
+        id), a ``metric_type``, a ``rule_key``; firing at some time in [``start``, ``end``)."""
         where, params = [], []  # type: list[str], list[Any]
         if client_id:
             where.append("client_id = ?")
             params.append(client_id)
+        if host:
+            where.append("(hostname = ? OR client_id = ?)")
+            params += [host, host]
+        if metric_type:
+            where.append("metric_type = ?")
+            params.append(metric_type)
+        if rule_key:
+            where.append("rule_key = ?")
+            params.append(rule_key)
+        if start is not None:
+            where.append("(resolved_at IS NULL OR resolved_at >= ?)")
+            params.append(start)
+        if end is not None:
+            where.append("fired_at < ?")
+            params.append(end)
         if active is True:
             where.append("resolved_at IS NULL")
         elif active is False:

@@ -25,9 +25,9 @@ PUBLIC_URL = "https://mon.example"
 
 
 @contextmanager
-def worker_process(data_dir: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+def worker_process(data_dir: Path, env: dict[str, str], interval: str = "0.3") -> Iterator[subprocess.Popen[bytes]]:
     log = open(data_dir / "alerting.log", "ab")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "statusmon.cli", "alerting", "--interval", "0.3"],
+    proc = subprocess.Popen([sys.executable, "-m", "statusmon.cli", "alerting", "--interval", interval],
                             env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:

@@ -54,7 +54,8 @@ def test_every_route_needs_credentials_except_the_public_few(sqlite_api: Api) ->
 # datasource's query routes (POST, but they change nothing). Everything else answers it 403.
 READ_TOKEN_ROUTES = {
     ("GET", "/api/alert-rules"), ("GET", "/api/alert-rules/<int:rule_id>"),
-    ("GET", "/api/alerts"), ("GET", "/api/alerts/channels"), ("GET", "/api/silences"),
+    ("GET", "/api/alerts"), ("GET", "/api/alerts/channels"), ("GET", "/api/silences"), ("GET", "/api/alerts/active"),
+    ("GET", "/api/clients/<client_id>/thresholds"),
     ("GET", "/api/clients"), ("GET", "/api/clients/<client_id>"),
     ("GET", "/api/metrics/<client_id>"), ("GET", "/api/stats/<client_id>"),
     ("GET", "/api/grafana/"), ("GET", "/api/grafana/rows/<client_id>"),

@@ -59,7 +59,9 @@ class Browsing:
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        # With the URL: "Failed to load resource: 401" alone does not say which request failed.
+        self.page.on("console", lambda m: self.errors.append(f"{m.text} [{m.location.get('url', '')}]")
+                     if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def login(self, password: str = ADMIN_PASSWORD) -> None:

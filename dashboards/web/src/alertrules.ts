@@ -8,6 +8,7 @@ import type { AlertsContext } from "./alerts";
 interface Rule {
   id: number; client_id: string | null; metric_type: string; threshold: number; duration_sec: number;
   direction: "above" | "below"; mount: string | null; gpu: number | null; enabled: boolean;
+  [more: string]: unknown; // keys added to the API later (per-rule channels) pass through untouched
 }
 interface MetricType { name: string; family: string; per: "mount" | "gpu" | null }
 interface RulesView { rules: Rule[]; metric_types: MetricType[] }
@@ -35,9 +36,9 @@ export function renderAlertRules(container: HTMLElement, ctx: AlertsContext): ()
         ctx.call<{ alerts: Incident[] }>("GET", "/api/alerts?limit=20"),
         ctx.call<{ clients: ClientRow[] }>("GET", "/api/clients"),
       ]);
+      const form = ruleForm(rules, clients.clients, ctx, refresh);
       if (alive) fill(container, h("h2", {}, "Alert rules"), channelList(channels, ctx, refresh),
-        ruleTable(rules, clients.clients, ctx, refresh), ruleForm(rules, clients.clients, ctx, refresh),
-        incidentList(alerts.alerts));
+        ruleTable(rules, clients.clients, ctx, refresh, form.edit), form.el, incidentList(alerts.alerts));
     } catch (e) {
       if (alive) fill(container, h("h2", {}, "Alert rules"), errorBox(describe(e), () => void refresh()));
     }
@@ -64,50 +65,113 @@ function channelList(view: ChannelsView, ctx: AlertsContext, refresh: () => Prom
         void refresh();
       } }, "Send test message");
       return h("div", { class: "channel", "data-channel": c.name },
-        h("strong", {}, c.name === "slack" ? "Slack" : "Webhook"), " ", status, " ", c.url ?? "", " ", test, " ", result,
+        h("strong", {}, c.name.charAt(0).toUpperCase() + c.name.slice(1)) /* every channel, not "Webhook" for all but Slack */, " ", status, " ", c.url ?? "", " ", test, " ", result,
         c.disabled && c.disabled_reason ? h("p", { class: "form-error" }, `Disabled: ${c.disabled_reason}. ` +
           "Save a new URL above, or send a test message once it is fixed.") : null);
     }));
 }
 
-function ruleTable(view: RulesView, clients: ClientRow[], ctx: AlertsContext, refresh: () => Promise<void>): HTMLElement {
-  if (!view.rules.length) return empty("No rules of your own: the global thresholds above apply to every client.");
-  const host = (id: string | null): string => (id ? clients.find((c) => c.id === id)?.hostname ?? id : "all clients");
-  return h("table", { class: "rules" },
-    h("thead", {}, h("tr", {}, ...["Client", "Metric", "Condition", "Enabled", ""].map((t) => h("th", {}, t)))),
-    h("tbody", {}, ...view.rules.map((r) => h("tr", { "data-rule": r.id },
-      h("td", {}, host(r.client_id)),
-      h("td", {}, r.metric_type + (r.mount ? ` ${r.mount}` : "") + (r.gpu != null ? ` GPU ${r.gpu}` : "")),
-      h("td", {}, `${r.direction} ${r.threshold} for ${r.duration_sec} s`),
-      h("td", {}, h("input", { type: "checkbox", checked: r.enabled, "aria-label": "enabled", onchange: async () => {
-        await ctx.call("PATCH", `/api/alert-rules/${r.id}`, { enabled: !r.enabled }); void refresh();
-      } })),
-      h("td", {}, h("button", { type: "button", onclick: async () => {
-        if (confirm("Delete this rule?")) { await ctx.call("DELETE", `/api/alert-rules/${r.id}`); void refresh(); }
-      } }, "Delete"))))));
+/** "5 min", "90 s", "0 s (at once)": a rule's duration, short. */
+export function durationText(sec: number): string {
+  if (sec === 0) return "at once";
+  if (sec % 3600 === 0) return `${sec / 3600} h`;
+  if (sec % 60 === 0) return `${sec / 60} min`;
+  return `${sec} s`;
 }
 
-function ruleForm(view: RulesView, clients: ClientRow[], ctx: AlertsContext, refresh: () => Promise<void>): HTMLElement {
+// Rows keep whatever else the API sends (a per-rule `channels` list is coming): only the fields shown here are
+// read, and an edit PATCHes only the fields of the form, so a key this UI does not know is never dropped.
+function ruleTable(view: RulesView, clients: ClientRow[], ctx: AlertsContext, refresh: () => Promise<void>,
+  edit: (r: Rule) => void): HTMLElement {
+  if (!view.rules.length) return empty("No rules of your own: the global thresholds above apply to every client.");
+  const host = (id: string | null): string => (id ? clients.find((c) => c.id === id)?.hostname ?? id : "all clients");
+  const status = h("p", { class: "form-error", role: "alert" });
+  const act = async (fn: () => Promise<unknown>) => {
+    try { await fn(); void refresh(); } catch (e) { status.textContent = describe(e); }
+  };
+  return h("div", { class: "table-scroll" }, h("table", { class: "table rules", id: "rules-table" },
+    h("thead", {}, h("tr", {}, ...["Client", "Metric", "Mount or GPU", "Condition", "Duration", "Enabled", ""]
+      .map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, ...view.rules.map((r) => h("tr", { "data-rule": r.id, class: r.enabled ? "" : "muted" },
+      h("td", { "data-label": "Client" }, host(r.client_id)),
+      h("td", { "data-label": "Metric" }, r.metric_type),
+      h("td", { "data-label": "Mount or GPU" }, r.mount ?? (r.gpu != null ? `GPU ${r.gpu}` : "any")),
+      h("td", { "data-label": "Condition", class: "num" }, `${r.direction === "below" ? "<" : ">"} ${r.threshold}`),
+      h("td", { "data-label": "Duration" }, durationText(r.duration_sec)),
+      h("td", { "data-label": "Enabled" }, h("input", { type: "checkbox", checked: r.enabled,
+        "aria-label": `Rule ${r.id} enabled`, onchange: () => act(() => ctx.call("PATCH", `/api/alert-rules/${r.id}`, { enabled: !r.enabled })) })),
+      h("td", { class: "row-actions" },
+        h("button", { type: "button", class: "small", "data-action": "edit", onclick: () => edit(r) }, "Edit"),
+        h("button", { type: "button", class: "small danger", "data-action": "delete", onclick: () => {
+          if (confirm("Delete this rule?")) void act(() => ctx.call("DELETE", `/api/alert-rules/${r.id}`));
+        } }, "Delete")))))), status);
+}
+
+/** The add form, which also edits a rule (Edit in the table fills it; Save PATCHes the rule). */
+function ruleForm(view: RulesView, clients: ClientRow[], ctx: AlertsContext, refresh: () => Promise<void>):
+  { el: HTMLElement; edit: (r: Rule) => void } {
+  const field = (label: string, id: string, input: HTMLElement) => {
+    input.id = id;
+    return h("div", { class: "field" }, h("label", { for: id }, label), input);
+  };
   const client = h("select", { name: "client_id" }, h("option", { value: "" }, "All clients"),
     ...clients.map((c) => h("option", { value: c.id }, c.hostname)));
   const metric = h("select", { name: "metric_type" }, ...view.metric_types.map((m) => h("option", { value: m.name }, m.name)));
   const threshold = h("input", { name: "threshold", type: "number", step: "any", required: true, value: "90" });
   const duration = h("input", { name: "duration_sec", type: "number", min: 0, step: 1, required: true, value: "300" });
   const direction = h("select", { name: "direction" }, h("option", { value: "above" }, "above"), h("option", { value: "below" }, "below"));
-  const narrow = h("input", { name: "narrow", placeholder: "mount or GPU index (optional)" });
+  const narrow = h("input", { name: "narrow", placeholder: "any" });
   const error = h("p", { class: "form-error", role: "alert" });
-  const form = h("form", { class: "rule-form", onsubmit: async (ev: Event) => {
+  const submit = h("button", { type: "submit", class: "primary" }, "Add rule");
+  const cancel = h("button", { type: "button", hidden: true }, "Cancel");
+  const title = h("h3", {}, "Add a rule");
+  let editing: Rule | null = null;
+  const reset = () => {
+    editing = null;
+    title.textContent = "Add a rule";
+    submit.textContent = "Add rule";
+    cancel.hidden = true;
+    client.disabled = metric.disabled = false;
+  };
+  cancel.addEventListener("click", reset);
+  const form = h("form", { class: "rule-form", id: "rule-form", onsubmit: async (ev: Event) => {
     ev.preventDefault();
+    error.textContent = "";
     const per = view.metric_types.find((m) => m.name === metric.value)?.per ?? null;
     const body: Record<string, unknown> = {
-      client_id: client.value || null, metric_type: metric.value, threshold: Number(threshold.value),
-      duration_sec: Number(duration.value), direction: direction.value,
+      threshold: Number(threshold.value), duration_sec: Number(duration.value), direction: direction.value,
     };
-    if (narrow.value && per === "mount") body.mount = narrow.value;
-    if (narrow.value && per === "gpu") body.gpu = Number(narrow.value);
-    try { await ctx.call("POST", "/api/alert-rules", body); void refresh(); } catch (e) { error.textContent = describe(e); }
-  } }, client, metric, direction, threshold, duration, narrow, h("button", { type: "submit" }, "Add rule"), error);
-  return form;
+    if (!editing) Object.assign(body, { client_id: client.value || null, metric_type: metric.value });
+    // The mount or GPU only when given (adding) or changed (editing): a rule for "any" stays so.
+    const was = editing ? editing.mount ?? (editing.gpu != null ? String(editing.gpu) : "") : "";
+    if (per === "mount" && narrow.value !== was) body.mount = narrow.value || null;
+    if (per === "gpu" && narrow.value !== was) body.gpu = narrow.value === "" ? null : Number(narrow.value);
+    try {
+      await (editing ? ctx.call("PATCH", `/api/alert-rules/${editing.id}`, body) : ctx.call("POST", "/api/alert-rules", body));
+      reset();
+      void refresh();
+    } catch (e) { error.textContent = describe(e); }
+  } }, title, h("div", { class: "rule-fields" },
+    field("Client", "rule-client", client), field("Metric", "rule-metric", metric),
+    field("Mount or GPU", "rule-narrow", narrow), field("When the value is", "rule-direction", direction),
+    field("Threshold", "rule-threshold", threshold), field("For (seconds)", "rule-duration", duration)),
+  h("div", { class: "form-actions" }, submit, cancel), error);
+  const edit = (r: Rule) => {
+    editing = r;
+    title.textContent = `Edit rule ${r.id}`;
+    submit.textContent = "Save rule";
+    cancel.hidden = false;
+    client.value = r.client_id ?? "";
+    metric.value = r.metric_type;
+    client.disabled = metric.disabled = true; // who and what a rule watches are its identity: delete and add
+    direction.value = r.direction;
+    threshold.value = String(r.threshold);
+    duration.value = String(r.duration_sec);
+    narrow.value = r.mount ?? (r.gpu != null ? String(r.gpu) : "");
+    form.scrollIntoView({ block: "nearest" });
+    threshold.focus();
+  };
+  return { el: form, edit };
 }
 
 function incidentList(alerts: Incident[]): HTMLElement {

@@ -8,6 +8,15 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | null = null;
+// Every request of the session shares this signal: logging out cancels what is still in flight (a page's
+// list, the alert count), so no answer comes back as a 401 for a visitor who has just left on purpose.
+let session = new AbortController();
+
+/** Cancel every request in flight (their promises reject with code "aborted"); later requests go out as usual. */
+export function cancelPending(): void {
+  session.abort();
+  session = new AbortController();
+}
 let onUnauthorized: () => void = () => {};
 
 export function setCsrf(token: string | null): void {
@@ -18,17 +27,20 @@ export function whenUnauthorized(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, own?: AbortSignal): Promise<T> {
+  const signal = own ? AbortSignal.any([own, session.signal]) : session.signal;
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let resp: Response;
   try {
-    resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+    resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin", signal });
   } catch {
+    if (signal?.aborted) throw new ApiError(0, "aborted", "The request was cancelled.");
     throw new ApiError(0, "network", "The server cannot be reached. Check your connection and retry.");
   }
   const json = await resp.json().catch(() => null);
+  if (signal?.aborted) throw new ApiError(0, "aborted", "The request was cancelled.");
   if (!resp.ok) {
     const err = json?.error ?? {};
     if (resp.status === 401 && path !== "/api/login") onUnauthorized();

@@ -1,7 +1,7 @@
-// Entry point: session check, client-side routes (/, /client/<id>, /settings, /login), the top bar.
+// Entry point: session check, client-side routes (/, /client/<id>, /alerts, /settings, /login), the top bar.
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { api, setCsrf, whenUnauthorized } from "./api";
+import { api, cancelPending, setCsrf, whenUnauthorized } from "./api";
 import { live } from "./live";
 import { errorBox } from "./dom";
 import { app } from "./app";
@@ -9,6 +9,8 @@ import { mountOverview } from "./pages/overview";
 import { mountClient } from "./pages/client";
 import { mountSettings } from "./pages/settings";
 import { mountLogin } from "./pages/login";
+import { mountAlerts } from "./pages/alerts";
+import { alertStore } from "./alertstore";
 
 export type Cleanup = () => void;
 type Page = (root: HTMLElement, param: string) => Cleanup | void;
@@ -16,6 +18,7 @@ type Page = (root: HTMLElement, param: string) => Cleanup | void;
 const routes: [RegExp, Page, string][] = [
   [/^\/$/, mountOverview, "Overview"],
   [/^\/client\/([^/]+)$/, mountClient, "Client"],
+  [/^\/alerts$/, mountAlerts, "Alerts"],
   [/^\/settings$/, mountSettings, "Settings"],
   [/^\/login$/, mountLogin, "Log in"],
 ];
@@ -61,12 +64,14 @@ function loggedIn(csrf: string): void {
   authenticated = true;
   setCsrf(csrf);
   live.start();
+  alertStore.start();
 }
 
 function loggedOut(): void {
   authenticated = false;
   setCsrf(null);
   live.stop();
+  alertStore.stop();
 }
 
 // Links marked data-nav (and any same-origin link inside main without a target) route without a reload.
@@ -82,6 +87,11 @@ document.addEventListener("click", (ev) => {
 window.addEventListener("popstate", render);
 
 document.getElementById("logout")!.addEventListener("click", async () => {
+  // Quiet first: the live feed and the header's alert count stop and every request in flight (the page's
+  // lists, the alert count) is cancelled before the session ends, so none meets a 401 as the visitor leaves.
+  live.stop();
+  alertStore.stop();
+  cancelPending();
   try {
     await api.logout();
   } finally {
@@ -94,6 +104,17 @@ const liveState = document.getElementById("live-state")!;
 live.onState((s) => {
   liveState.dataset.state = s;
   liveState.textContent = s === "open" ? "live" : s === "connecting" ? "connecting" : "offline";
+});
+
+// The header's count: firing alerts (and pending ones), always shown, calm at zero.
+const alertCount = document.getElementById("alert-count")!;
+alertStore.listen((a) => {
+  alertCount.dataset.firing = String(a.firing);
+  alertCount.textContent = a.firing || a.pending
+    ? `Alerts ${a.firing} firing` + (a.pending ? ` · ${a.pending} pending` : "")
+    : "Alerts: none firing";
+  alertCount.setAttribute("aria-label", alertCount.textContent);
+  alertCount.dataset.short = a.firing ? `${a.firing} firing` : a.pending ? `${a.pending} pending` : "Alerts 0";
 });
 
 whenUnauthorized(() => {

@@ -112,21 +112,23 @@ export function statsRows(resp: StatsResponse): StatsRow[] {
   return SYSTEM_METRICS.filter((m) => resp.metrics[m.name]).map((m) => ({ metric: m, ...resp.metrics[m.name] }));
 }
 
-export type SortKey = "name" | "status" | "cpu" | "last_seen";
-export type StatusFilter = "all" | "online" | "offline";
+export type SortKey = "name" | "status" | "cpu" | "last_seen" | "alerting";
+export type StatusFilter = "all" | "online" | "offline" | "alerting";
 
 /** The overview's cards: filtered by a name fragment and status, sorted (offline first when by status). */
-export function selectClients(clients: ClientView[], query: string, status: StatusFilter, sort: SortKey): ClientView[] {
+export function selectClients(clients: ClientView[], query: string, status: StatusFilter, sort: SortKey,
+  alerting: ReadonlyMap<string, number> = new Map()): ClientView[] {
   const q = query.trim().toLowerCase();
   const out = clients.filter((c) =>
     (!q || c.hostname.toLowerCase().includes(q)) &&
-    (status === "all" || (status === "online") === c.online));
+    (status === "all" || (status === "alerting" ? alerting.has(c.id) : (status === "online") === c.online)));
   const byName = (a: ClientView, b: ClientView) => naturalCompare(a.hostname, b.hostname);
   const cmp: Record<SortKey, (a: ClientView, b: ClientView) => number> = {
     name: byName,
     status: (a, b) => Number(a.online) - Number(b.online) || byName(a, b),
     cpu: (a, b) => (b.latest?.cpu_percent ?? -1) - (a.latest?.cpu_percent ?? -1) || byName(a, b),
     last_seen: (a, b) => (b.last_seen ?? 0) - (a.last_seen ?? 0) || byName(a, b),
+    alerting: (a, b) => (alerting.get(b.id) ?? 0) - (alerting.get(a.id) ?? 0) || byName(a, b),
   };
   return out.sort(cmp[sort]);
 }

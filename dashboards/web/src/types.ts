@@ -131,6 +131,7 @@ export type LiveFrame =
   | { type: "samples"; client_id: string; hostname: string; samples: SampleView[] }
   | { type: "status"; client_id: string; hostname: string; online: boolean; last_seen: number | null }
   | { type: "removed"; client_id: string }
+  | { type: "alerts"; firing: number; pending: number; clients: string[] }
   | { type: "subscribed"; clients: string[] | null }
   | { type: "error"; message: string }
   | { type: "batch"; frames: LiveFrame[] };

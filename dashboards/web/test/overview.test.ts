@@ -98,3 +98,10 @@ test("a client follows live frames: samples, status and removal", () => {
   assert.equal(withStatus(off, { online: true, last_seen: 210 }).last_seen, 210);
   assert.equal(afterFrame(off, { type: "removed", client_id: "b" }), null);
 });
+
+test("alerting filters to the hosts with firing alerts and sorts the most alerting first", () => {
+  const alerting = new Map([["a", 1], ["b", 3]]);
+  assert.deepEqual(arrangement(fleet, { ...NO_FILTER, status: "alerting" }, alerting).order, ["b", "a"]);
+  assert.deepEqual(arrangement(fleet, { ...NO_FILTER, sort: "alerting" }, alerting).order, ["b", "a", "c"]);
+  assert.deepEqual(arrangement(fleet, { ...NO_FILTER, status: "alerting" }).order, []); // none firing
+});

@@ -8,6 +8,11 @@ export interface ChartSet {
   key: string;
   spec: { title: string; unit: "percent" | "bytes" | "celsius" | "watts"; labels: string[]; range?: [number, number] };
   data: Aligned;
+  /** Where its series come from, so alert thresholds find their chart (thresholds.ts): the family, the field
+   * of each series (system charts) or of all of them (mounts, GPUs), and the mount or GPU of each series. */
+  family: "system" | "disk" | "gpu";
+  fields: string[];
+  keys?: string[];
 }
 
 /** Whether any series of `d` has a value. */
@@ -19,20 +24,20 @@ export const hasData = (d: Aligned): boolean => d.slice(1).some((c) => (c as (nu
  */
 export function chartSets(sys: MetricsResponse, disk: MetricsResponse, gpu: MetricsResponse): ChartSet[] {
   const sets: ChartSet[] = [
-    { key: "cpu-ram-gpu", spec: { title: "CPU, RAM, GPU", unit: "percent", labels: ["CPU", "RAM", "GPU"], range: [0, 100] }, data: toAligned(sys, ["cpu_percent", "ram_percent", "gpu_percent"]) },
-    { key: "disk", spec: { title: "Root filesystem: space and inodes", unit: "percent", labels: ["Space", "Inodes"], range: [0, 100] }, data: toAligned(sys, ["disk_percent", "inode_percent"]) },
-    { key: "docker", spec: { title: "Docker disk usage", unit: "bytes", labels: ["Docker"] }, data: toAligned(sys, ["docker_bytes"]) },
+    { key: "cpu-ram-gpu", spec: { title: "CPU, RAM, GPU", unit: "percent", labels: ["CPU", "RAM", "GPU"], range: [0, 100] }, data: toAligned(sys, ["cpu_percent", "ram_percent", "gpu_percent"]), family: "system", fields: ["cpu_percent", "ram_percent", "gpu_percent"] },
+    { key: "disk", spec: { title: "Root filesystem: space and inodes", unit: "percent", labels: ["Space", "Inodes"], range: [0, 100] }, data: toAligned(sys, ["disk_percent", "inode_percent"]), family: "system", fields: ["disk_percent", "inode_percent"] },
+    { key: "docker", spec: { title: "Docker disk usage", unit: "bytes", labels: ["Docker"] }, data: toAligned(sys, ["docker_bytes"]), family: "system", fields: ["docker_bytes"] },
   ];
-  const keyed = (resp: MetricsResponse, field: string, key: string, title: string, unit: ChartSet["spec"]["unit"], label: (k: string) => string, r?: [number, number]) => {
+  const keyed = (family: "disk" | "gpu", resp: MetricsResponse, field: string, key: string, title: string, unit: ChartSet["spec"]["unit"], label: (k: string) => string, r?: [number, number]) => {
     if (!resp.series || !Object.keys(resp.series).length) return;
     const j = joinSeries(resp.series, field);
-    sets.push({ key, spec: { title, unit, labels: j.keys.map(label), range: r }, data: j.data });
+    sets.push({ key, spec: { title, unit, labels: j.keys.map(label), range: r }, data: j.data, family, fields: [field], keys: j.keys });
   };
-  keyed(disk, "used_percent", "mounts-space", "Mounts: space used", "percent", (k) => k, [0, 100]);
-  keyed(disk, "inodes_percent", "mounts-inodes", "Mounts: inodes used", "percent", (k) => k, [0, 100]);
-  keyed(gpu, "util_percent", "gpu-util", "GPU utilisation", "percent", (k) => `GPU ${k}`, [0, 100]);
-  keyed(gpu, "mem_percent", "gpu-mem", "GPU memory", "percent", (k) => `GPU ${k}`, [0, 100]);
-  keyed(gpu, "temp_c", "gpu-temp", "GPU temperature", "celsius", (k) => `GPU ${k}`);
-  keyed(gpu, "power_w", "gpu-power", "GPU power", "watts", (k) => `GPU ${k}`);
+  keyed("disk", disk, "used_percent", "mounts-space", "Mounts: space used", "percent", (k) => k, [0, 100]);
+  keyed("disk", disk, "inodes_percent", "mounts-inodes", "Mounts: inodes used", "percent", (k) => k, [0, 100]);
+  keyed("gpu", gpu, "util_percent", "gpu-util", "GPU utilisation", "percent", (k) => `GPU ${k}`, [0, 100]);
+  keyed("gpu", gpu, "mem_percent", "gpu-mem", "GPU memory", "percent", (k) => `GPU ${k}`, [0, 100]);
+  keyed("gpu", gpu, "temp_c", "gpu-temp", "GPU temperature", "celsius", (k) => `GPU ${k}`);
+  keyed("gpu", gpu, "power_w", "gpu-power", "GPU power", "watts", (k) => `GPU ${k}`);
   return sets.some((s) => hasData(s.data)) ? sets.filter((s) => s.key === "cpu-ram-gpu" || hasData(s.data)) : [];
 }

@@ -10,10 +10,13 @@ import { applySamples } from "../../shape";
 import type { ClientView, LiveFrame } from "../../types";
 import { ServerClock } from "../clock";
 import { withStatus } from "../updates";
+import { ClientAlerts } from "./alerts";
 import { ClientHead } from "./head";
 import { LiveView } from "./liveview";
 import { mountRanged, type RangedPage } from "./ranged";
-import { clientPath, fromQuery, type Tab } from "./route";
+import type { Overlays } from "./history";
+import { clientPath, fromQuery, spanFromQuery, windowPath, type Tab, type TimeWindow } from "./route";
+import { loadThresholds } from "./thresholds";
 import { Tabs } from "./tabs";
 
 export function mountClient(root: HTMLElement, id: string): () => void {
@@ -24,10 +27,14 @@ export function mountClient(root: HTMLElement, id: string): () => void {
 class ClientPage implements RangedPage {
   range: RangeName;
   loadSeq = 0;
+  window: TimeWindow | null;
+  private readonly mark: TimeWindow | null;
+  private thresholds: ReturnType<typeof loadThresholds> | null = null;
   private tab: Tab;
   private client: ClientView | null = null;
   private readonly clock = new ServerClock();
   private readonly head = new ClientHead();
+  private readonly alerts: ClientAlerts;
   private readonly tabs = new Tabs((t) => this.select(t));
   private readonly panel = h("section", { class: "panel", role: "tabpanel", tabindex: "0", id: "panel" });
   private panelCleanup: (() => void) | null = null;
@@ -35,8 +42,11 @@ class ClientPage implements RangedPage {
   private readonly cleanups: (() => void)[] = [];
 
   constructor(root: HTMLElement, readonly id: string) {
-    ({ tab: this.tab, range: this.range } = fromQuery(new URLSearchParams(location.search)));
-    root.append(this.head.el, this.tabs.el, this.panel);
+    const query = new URLSearchParams(location.search);
+    ({ tab: this.tab, range: this.range } = fromQuery(query));
+    ({ window: this.window, mark: this.mark } = spanFromQuery(query));
+    this.alerts = new ClientAlerts(id);
+    root.append(this.head.el, this.alerts.el, this.tabs.el, this.panel);
     live.subscribe([id]); // watching: the API asks this client's agent to report every second
     this.cleanups.push(live.onFrame((f) => this.onFrame(f)));
     const ticker = window.setInterval(() => this.paintHead(), 1000);
@@ -47,11 +57,23 @@ class ClientPage implements RangedPage {
   dispose(): void {
     this.panelCleanup?.();
     this.cleanups.forEach((fn) => fn());
+    this.alerts.dispose();
     live.subscribe(null);
   }
 
   syncUrl(): void {
-    history.replaceState(null, "", clientPath(this.id, this.tab, this.range));
+    history.replaceState(null, "", this.tab === "history" && this.window
+      ? windowPath(this.id, this.window, this.mark) : clientPath(this.id, this.tab, this.range));
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The incident's span (from the link) and the thresholds, fetched once per page and shared by every load. */
+  async overlays(): Promise<Overlays> {
+    this.thresholds ??= loadThresholds(this.id);
+    return { mark: this.mark, thresholds: await this.thresholds };
   }
 
   /** Show tab `t`: the previous tab's panel is cleaned up and replaced. */

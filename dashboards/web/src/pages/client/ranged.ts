@@ -3,7 +3,9 @@ import type uPlot from "uplot";
 import { api, describe } from "../../api";
 import { empty, errorBox, fill, h, loading } from "../../dom";
 import { RANGES, type RangeName } from "../../metrics";
-import { loadHistory, mountHistoryCharts } from "./history";
+import { formatTime } from "../../format";
+import { loadHistory, mountHistoryCharts, type Overlays } from "./history";
+import type { TimeWindow } from "./route";
 import { statsTable } from "./stats";
 
 /** What a ranged tab shares with its page. */
@@ -13,6 +15,11 @@ export interface RangedPage {
   range: RangeName;
   /** Counts loads across the page's tabs: a reply is drawn only if no later load started. */
   loadSeq: number;
+  /** A fixed window (from an incident link) that History shows instead of the range until a range is chosen. */
+  window: TimeWindow | null;
+  /** Drawn over the History charts. */
+  overlays(): Promise<Overlays>;
+  now(): number;
   syncUrl(): void;
 }
 
@@ -23,10 +30,15 @@ export function mountRanged(el: HTMLElement, t: "history" | "stats", page: Range
   el.append(buttons, body);
   let charts: uPlot[] = [];
   const clear = () => { charts.forEach((c) => c.destroy()); charts = []; };
-  const show = (r: RangeName) => {
+  const windowNote = h("span", { class: "window-note muted", id: "history-window" });
+  const show = (r: RangeName, keepWindow = false) => {
     page.range = r;
+    if (!keepWindow) page.window = null;
+    const span = t === "history" && page.window ? page.window : r;
     page.syncUrl();
-    for (const b of buttons.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.range === r));
+    for (const b of buttons.querySelectorAll("button")) b.setAttribute("aria-pressed", String(typeof span === "string" && b.dataset.range === r));
+    windowNote.textContent = typeof span === "string" ? ""
+      : `${formatTime(span.from)} – ${span.to == null ? "now" : formatTime(span.to)}`;
     clear();
     const seq = ++page.loadSeq;
     // Keep the old height while loading: no jump when the data arrives.
@@ -37,12 +49,12 @@ export function mountRanged(el: HTMLElement, t: "history" | "stats", page: Range
     if (t === "stats") {
       api.stats(page.id, r).then((s) => done(statsTable(s))).catch(fail);
     } else {
-      loadHistory(page.id, r).then((sets) => {
+      Promise.all([loadHistory(page.id, span, () => page.now()), page.overlays()]).then(([sets, over]) => {
         if (seq !== page.loadSeq) return;
-        if (!sets.length) return done(empty(`No data in the last ${r}.`));
+        if (!sets.length) return done(empty(typeof span === "string" ? `No data in the last ${r}.` : "No data in this window."));
         const wrap = h("div", { class: "charts" });
         done(wrap);
-        charts.push(...mountHistoryCharts(wrap, sets, page.id));
+        charts.push(...mountHistoryCharts(wrap, sets, page.id, over));
       }).catch(fail);
     }
   };
@@ -51,7 +63,8 @@ export function mountRanged(el: HTMLElement, t: "history" | "stats", page: Range
     b.addEventListener("click", () => show(r));
     buttons.append(b);
   }
-  show(page.range);
+  buttons.append(windowNote);
+  show(page.range, true);
   // Leaving the tab ends its load too: a reply that arrives later must not draw charts into a removed panel.
   return () => { page.loadSeq++; clear(); };
 }

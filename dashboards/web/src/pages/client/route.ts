@@ -31,3 +31,37 @@ export function tabAfterKey(key: string, i: number, n = TABS.length): number {
   return key === "ArrowRight" ? (i + 1) % n : key === "ArrowLeft" ? (i + n - 1) % n
     : key === "Home" ? 0 : key === "End" ? n - 1 : -1;
 }
+
+/** A fixed time window (epoch seconds), as an incident link opens History at it. */
+export interface TimeWindow {
+  from: number;
+  to: number | null; // null: up to now
+}
+
+const EPOCH = /^\d{1,11}$/;
+
+/**
+ * The window and the shaded span an incident link asks for (`from`, `to`, `mark=<fired>-<resolved or empty>`,
+ * as built by `incidentLink` in pages/alerts.ts). Anything malformed, or a window that ends before it starts,
+ * is ignored: the page falls back to its range.
+ */
+export function spanFromQuery(params: URLSearchParams): { window: TimeWindow | null; mark: TimeWindow | null } {
+  const num = (s: string | null | undefined) => (s != null && EPOCH.test(s) ? Number(s) : null);
+  const from = num(params.get("from"));
+  const to = num(params.get("to"));
+  const window = from != null && (to == null || to > from) && (params.get("to") == null || to != null)
+    ? { from, to } : null;
+  const m = /^(\d{1,11})-(\d{1,11})?$/.exec(params.get("mark") ?? "");
+  const mFrom = num(m?.[1]);
+  const mTo = num(m?.[2]);
+  const mark = mFrom != null && (mTo == null || mTo >= mFrom) ? { from: mFrom, to: mTo } : null;
+  return { window, mark };
+}
+
+/** `clientPath` with an incident's window and mark kept in the query (History only). */
+export function windowPath(id: string, window: TimeWindow, mark: TimeWindow | null): string {
+  const q = new URLSearchParams({ tab: "history", from: String(window.from) });
+  if (window.to != null) q.set("to", String(window.to));
+  if (mark) q.set("mark", `${mark.from}-${mark.to ?? ""}`);
+  return `/client/${encodeURIComponent(id)}?${q}`;
+}

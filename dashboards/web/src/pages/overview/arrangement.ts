@@ -3,7 +3,8 @@
 import { selectClients, type SortKey, type StatusFilter } from "../../shape";
 import type { ClientView } from "../../types";
 
-/** The toolbar's choice: a name fragment, a status and a sort order. */
+/** The toolbar's choice: a name fragment, a status (or alerting) and a sort order. `alerting` (client id ->
+ * firing alerts) comes from the alert store. */
 export interface Filter {
   query: string;
   status: StatusFilter;
@@ -25,8 +26,8 @@ export interface Arrangement {
 }
 
 /** The visible set of `all` clients under `filter`: order, summary line and what the body shows. */
-export function arrangement(all: ClientView[], filter: Filter): Arrangement {
-  const order = selectClients(all, filter.query, filter.status, filter.sort).map((c) => c.id);
+export function arrangement(all: ClientView[], filter: Filter, alerting?: ReadonlyMap<string, number>): Arrangement {
+  const order = selectClients(all, filter.query, filter.status, filter.sort, alerting).map((c) => c.id);
   const online = all.filter((c) => c.online).length;
   return {
     order,
@@ -45,8 +46,8 @@ export function summaryText(total: number, online: number, shown: number): strin
  * The order the first load builds cards in: the shown ones in display order (so the first screen fills at
  * once), then the hidden ones. `shown` holds the ids of the first part.
  */
-export function buildOrder(clients: ClientView[], filter: Filter): { ordered: ClientView[]; shown: Set<string> } {
-  const ordered = selectClients(clients, filter.query, filter.status, filter.sort);
+export function buildOrder(clients: ClientView[], filter: Filter, alerting?: ReadonlyMap<string, number>): { ordered: ClientView[]; shown: Set<string> } {
+  const ordered = selectClients(clients, filter.query, filter.status, filter.sort, alerting);
   const shown = new Set(ordered.map((c) => c.id));
   ordered.push(...clients.filter((c) => !shown.has(c.id)));
   return { ordered, shown };

@@ -3,6 +3,7 @@
 // frame's budget. Cards have a fixed size (style.css), so painting one never shifts the others.
 import type uPlot from "uplot";
 import uPlotCtor from "uplot";
+import { alertCondition, alertSubject, type ActiveAlert } from "../../alertstore";
 import { api } from "../../api";
 import { sparklineOptions } from "../../charts";
 import { h, setText } from "../../dom";
@@ -29,6 +30,10 @@ export class Card {
   private readonly ring = new Ring(SPARK_FIELDS, SPARK_POINTS);
   private readonly badge = h("span", { class: "badge" });
   private readonly seen = h("span", { class: "seen" });
+  /** One fixed-height line: the firing alerts (empty when none), so a card never changes size. */
+  private readonly alertLine = h("p", { class: "card-alerts" });
+  private alerts: ActiveAlert[] = [];
+  private alertsPainted = true;
   private readonly values = new Map<string, HTMLElement>();
   private readonly spark = h("div", { class: "spark", "aria-hidden": "true" });
   private chart: uPlot | null = null;
@@ -44,9 +49,16 @@ export class Card {
     this.el = h("li", { class: "client-card", "data-id": client.id, "data-hostname": client.hostname },
       h("a", { href: `/client/${encodeURIComponent(client.id)}`, class: "card-link" },
         h("div", { class: "card-head" }, h("h2", { class: "hostname" }, client.hostname), this.badge),
-        this.seen, dl, this.spark));
+        this.seen, this.alertLine, dl, this.spark));
     if (client.latest) this.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
     this.paintValues(now, timeout);
+  }
+
+  /** The host's firing alerts (from the alert store); painted with the values. */
+  setAlerts(alerts: ActiveAlert[]): void {
+    this.alerts = alerts;
+    this.alertsPainted = false;
+    this.dirty = true;
   }
 
   get hasChart(): boolean {
@@ -91,6 +103,7 @@ export class Card {
     }
     const update = updateNote(c);  // only a failure or a pending target: the card stays small
     setText(this.seen, `last seen ${formatAgo(c.last_seen, now)}` + (update ? ` · ${update}` : ""));
+    if (!this.alertsPainted) this.paintAlerts(now);
     const l = c.latest as unknown as Record<string, number | null> | null;
     for (const [name] of CELLS) {
       const dd = this.values.get(name)!;
@@ -99,6 +112,22 @@ export class Card {
       const lv = cellLevel(name, v);
       if (lv !== null && dd.dataset.level !== lv) dd.dataset.level = lv;
     }
+  }
+
+  private paintAlerts(now: number): void {
+    this.alertsPainted = true;
+    const a = this.alerts;
+    const metric = a.filter((x) => x.metric_type !== "offline");
+    this.el.dataset.alerting = a.length ? (metric.length ? "metric" : "offline") : "";
+    if (!a.length) {
+      this.alertLine.replaceChildren();
+      this.alertLine.removeAttribute("title");
+      return;
+    }
+    const parts = a.map((x) => x.metric_type === "offline" ? `offline since ${formatAgo(x.fired_at, now)}`
+      : `${alertSubject(x)} ${alertCondition(x)} since ${formatAgo(x.fired_at, now)}`);
+    this.alertLine.replaceChildren(h("span", { class: "badge firing" }, `${a.length} firing`), " ", parts.join(" · "));
+    this.alertLine.title = parts.join("\n");
   }
 
   /**

@@ -7,6 +7,7 @@ import { empty, fill, h, setText } from "../../dom";
 import type { ClientView, LiveFrame } from "../../types";
 import type { ServerClock } from "../clock";
 import { afterFrame, mergeListed, withStatus } from "../updates";
+import type { ActiveAlert } from "../../alertstore";
 import { arrangement, buildOrder, NO_FILTER, sameOrder, type Filter } from "./arrangement";
 import { FrameBudget } from "./budget";
 import { Card } from "./card";
@@ -21,6 +22,9 @@ export class Grid {
   readonly el = h("ul", { class: "grid", id: "clients", "aria-label": "Clients" });
   private filter: Filter = { ...NO_FILTER };
   private readonly cards = new Map<string, Card>();
+  /** Client id -> its firing alerts (alertstore.ts): the cards' badges and the "alerting" filter and sort. */
+  private alerting = new Map<string, ActiveAlert[]>();
+  private alertCounts = new Map<string, number>();
   // Clients listed by the API whose cards are not built yet (the first load builds them in chunks): live
   // frames for them update these, so each card starts from the newest values.
   private readonly queued = new Map<string, ClientView>();
@@ -99,6 +103,25 @@ export class Grid {
     return false;
   }
 
+  /** The alerts firing now: each card whose alerts changed repaints (when visible); the order follows. */
+  setAlerts(firing: ActiveAlert[]): void {
+    const next = new Map<string, ActiveAlert[]>();
+    for (const a of firing) {
+      const list = next.get(a.client_id);
+      if (list) list.push(a);
+      else next.set(a.client_id, [a]);
+    }
+    for (const [id, card] of this.cards) {
+      const was = this.alerting.get(id);
+      const now = next.get(id);
+      if (was || now) card.setAlerts(now ?? []);
+    }
+    this.alerting = next;
+    this.alertCounts = new Map([...next].map(([id, l]) => [id, l.length]));
+    this.arrangeSoon();
+    this.schedule();
+  }
+
   /** A new toolbar choice: re-arrange at once. */
   filterBy(patch: Partial<Filter>): void {
     this.filter = { ...this.filter, ...patch };
@@ -122,7 +145,7 @@ export class Grid {
   /** The visible set, order, summary and empty states after a change of clients or filter. */
   arrange(): void {
     const all = [...this.cards.values()].map((c) => c.client);
-    const a = arrangement(all, this.filter);
+    const a = arrangement(all, this.filter, this.alertCounts);
     // Re-append in order only when the order changed (moves nodes; no re-creation); hidden ones at the end.
     if (!sameOrder(a.order, this.order)) {
       for (const cid of a.order) this.el.append(this.cards.get(cid)!.el);
@@ -146,7 +169,7 @@ export class Grid {
 
   /** The first load: the cards in display order, CHUNK per task. */
   private async build(clients: ClientView[]): Promise<void> {
-    const { ordered, shown } = buildOrder(clients, this.filter);
+    const { ordered, shown } = buildOrder(clients, this.filter, this.alertCounts);
     for (const c of ordered) this.queued.set(c.id, c);
     fill(this.body, this.el);
     for (let i = 0; i < ordered.length; i += CHUNK) {
@@ -169,6 +192,8 @@ export class Grid {
 
   private makeCard(client: ClientView): Card {
     const card = new Card(client, this.clock.now(), this.clock.timeout);
+    const alerts = this.alerting.get(client.id);
+    if (alerts) card.setAlerts(alerts);
     this.io.observe(card.el);
     return card;
   }

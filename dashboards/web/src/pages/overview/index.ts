@@ -3,6 +3,7 @@
 // card in card.ts), the client list from the API and the live feed.
 import { api, describe } from "../../api";
 import { errorBox, fill, h, loading } from "../../dom";
+import { alertStore } from "../../alertstore";
 import { live } from "../../live";
 import type { LiveFrame } from "../../types";
 import { ServerClock } from "../clock";
@@ -48,6 +49,7 @@ export function mountOverview(root: HTMLElement): () => void {
     wasOpen = s === "open";
   });
   const ticker = window.setInterval(() => grid.refresh(), 1000);
+  const offAlerts = alertStore.listen((a) => grid.setAlerts(a.alerts.filter((x) => x.status === "firing")));
   void load();
 
   return () => {
@@ -55,6 +57,7 @@ export function mountOverview(root: HTMLElement): () => void {
     offFrame();
     offState();
     clearInterval(ticker);
+    offAlerts();
     clearTimeout(refetchTimer);
     grid.dispose();
   };

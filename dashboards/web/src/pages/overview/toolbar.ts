@@ -7,10 +7,12 @@ import type { Filter } from "./arrangement";
 export function toolbar(onChange: (patch: Partial<Filter>) => void): HTMLElement {
   const search = h("input", { type: "search", id: "filter", placeholder: "Filter by name", autocomplete: "off", "aria-label": "Filter by name" });
   const statusSel = h("select", { id: "status-filter", "aria-label": "Status" },
-    h("option", { value: "all" }, "All"), h("option", { value: "online" }, "Online"), h("option", { value: "offline" }, "Offline"));
+    h("option", { value: "all" }, "All"), h("option", { value: "online" }, "Online"), h("option", { value: "offline" }, "Offline"),
+    h("option", { value: "alerting" }, "Alerting"));
   const sortSel = h("select", { id: "sort", "aria-label": "Sort by" },
     h("option", { value: "name" }, "Name"), h("option", { value: "status" }, "Status (offline first)"),
-    h("option", { value: "cpu" }, "CPU (busiest first)"), h("option", { value: "last_seen" }, "Last seen"));
+    h("option", { value: "cpu" }, "CPU (busiest first)"), h("option", { value: "last_seen" }, "Last seen"),
+    h("option", { value: "alerting" }, "Alerting (most alerts first)"));
   search.addEventListener("input", () => onChange({ query: search.value }));
   statusSel.addEventListener("change", () => onChange({ status: statusSel.value as StatusFilter }));
   sortSel.addEventListener("change", () => onChange({ sort: sortSel.value as SortKey }));
