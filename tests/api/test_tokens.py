@@ -23,7 +23,7 @@ def api_tokens(tmp_path: Path) -> ApiTokens:
 def test_a_token_is_id_dot_secret_and_the_secret_is_checked_by_its_hash() -> None:
     assert re.fullmatch(r"[0-9a-f]{12}", tokens.new_id())
     secret = tokens.new_secret()
-    assert len(secret) >= 43 and secret != tokens.new_secret()
+    assert len(secret) == 43 and secret != tokens.new_secret()  # 32 random bytes, base64url
     assert tokens.secret_matches(secret, tokens.hash_secret(secret))
     assert not tokens.secret_matches(secret + "x", tokens.hash_secret(secret))
     assert tokens.make_token("abc", "def") == "abc.def"
