@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from statusmon.notify.http import HttpClient
 
 Config = Mapping[str, Any]  # a channel's settings: field name -> value (statusmon.notify.channels.Field)
 
@@ -30,3 +33,26 @@ class Transport(Protocol):
 
     def notify(self, event: dict[str, Any]) -> None:
         """Deliver one event (a dict, see ``statusmon.notify.events``); raise TransportError if not delivered."""
+
+
+class UrlTransport:
+    """What most channels share: their settings hold one webhook ``url``, and each event is posted to it as JSON
+    through the one HTTP helper (timeouts, retries, the allowlist). A channel sets ``name``, its service's fixed
+    ``hosts`` and ``payload``; a service's quirks (its permanent error codes, a wait in a 429 body) override
+    ``notify`` around ``post``."""
+
+    name: str
+    hosts: tuple[str, ...] = ()
+
+    def __init__(self, config: Config, http: HttpClient):
+        self.url = config["url"]
+        self.http = http
+
+    def payload(self, event: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def post(self, event: dict[str, Any], **options: Any) -> None:
+        self.http.post_json(self.url, self.payload(event), hosts=self.hosts, **options)
+
+    def notify(self, event: dict[str, Any]) -> None:
+        self.post(event)

@@ -16,9 +16,8 @@ from typing import Any
 
 import requests
 
-from statusmon.notify.base import Config, TransportError
+from statusmon.notify.base import TransportError, UrlTransport
 from statusmon.notify.events import headline, lines, severity, title
-from statusmon.notify.http import HttpClient
 
 HOSTS = ("discord.com", "discordapp.com", "canary.discord.com", "ptb.discord.com")
 COLOURS = {"bad": 0xD9534F, "warn": 0xF0AD4E, "good": 0x2EB67D}
@@ -47,16 +46,14 @@ def body_retry_after(resp: requests.Response) -> float | None:
         return None
 
 
-class DiscordTransport:
+class DiscordTransport(UrlTransport):
     name = "discord"
-
-    def __init__(self, config: Config, http: HttpClient):
-        self.url = config["url"]
-        self.http = http
+    hosts = HOSTS
+    payload = staticmethod(payload)
 
     def notify(self, event: dict[str, Any]) -> None:
         try:
-            self.http.post_json(self.url, payload(event), hosts=HOSTS, read_retry_after=body_retry_after)
+            self.post(event, read_retry_after=body_retry_after)
         except TransportError as e:
             code = _code(e.body)
             if code in DISABLING:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from statusmon.notify.base import Config, TransportError
+from statusmon.notify.base import TransportError, UrlTransport
 from statusmon.notify.events import headline, lines, title
-from statusmon.notify.http import HttpClient
 
 # Slack's error strings that mean "this webhook is gone or refused for good", with what to do about it.
 DISABLING = {
@@ -48,16 +47,14 @@ def payload(event: dict[str, Any]) -> dict[str, Any]:
     return {"text": text}
 
 
-class SlackTransport:
+class SlackTransport(UrlTransport):
     name = "slack"
-
-    def __init__(self, config: Config, http: HttpClient):
-        self.url = config["url"]
-        self.http = http
+    hosts = ("hooks.slack.com",)
+    payload = staticmethod(payload)
 
     def notify(self, event: dict[str, Any]) -> None:
         try:
-            self.http.post_json(self.url, payload(event), hosts=("hooks.slack.com",))
+            self.post(event)
         except TransportError as e:
             code = e.body.strip()
             if e.status is not None and code in DISABLING:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from statusmon.notify.base import Config
+from statusmon.notify.base import UrlTransport
 from statusmon.notify.events import headline, lines, severity, title
-from statusmon.notify.http import HttpClient
 
 HOSTS = (".logic.azure.com", ".api.powerplatform.com", ".environment.api.powerplatform.com")
 COLOURS = {"bad": "Attention", "warn": "Warning", "good": "Good"}  # Adaptive Card TextBlock colours
@@ -43,12 +42,7 @@ def payload(event: dict[str, Any]) -> dict[str, Any]:
         {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card(event)}]}
 
 
-class TeamsTransport:
+class TeamsTransport(UrlTransport):
     name = "teams"
-
-    def __init__(self, config: Config, http: HttpClient):
-        self.url = config["url"]
-        self.http = http
-
-    def notify(self, event: dict[str, Any]) -> None:
-        self.http.post_json(self.url, payload(event), hosts=HOSTS)
+    hosts = HOSTS
+    payload = staticmethod(payload)

@@ -11,21 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from statusmon.notify.base import Config
+from statusmon.notify.base import UrlTransport
 from statusmon.notify.events import text
-from statusmon.notify.http import HttpClient
 
 
 def payload(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "text": text(event)}
 
 
-class WebhookTransport:
+class WebhookTransport(UrlTransport):
     name = "webhook"
-
-    def __init__(self, config: Config, http: HttpClient):
-        self.url = config["url"]
-        self.http = http
-
-    def notify(self, event: dict[str, Any]) -> None:
-        self.http.post_json(self.url, payload(event))
+    payload = staticmethod(payload)
