@@ -32,7 +32,7 @@ class LiveFeed:
         self._online: dict[str, bool] | None = None
         self._online_lock = threading.Lock()
         self._presence_started = False
-        self._alerts: frozenset[tuple[str, str, str, str]] | None = None
+        self._alerts: frozenset[tuple[str, str, str, str, int]] | None = None
         self._start_lock = threading.Lock()
 
     # --- hooks into the core -------------------------------------------------------------------------------

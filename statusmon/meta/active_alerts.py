@@ -17,6 +17,7 @@ events, so that last link is by host and time: probable, not certain).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from statusmon.meta.alert_history import AlertHistory, Incident
 from statusmon.meta.alert_rules import AlertRules
 from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
+from statusmon.meta.silences import Silences
 from statusmon.metrics import ALERT_METRIC_TYPES
 
 GROUP_WINDOW_S = 120
@@ -72,16 +74,25 @@ class ActiveAlerts:
     def __init__(self, db: MetaDB):
         self.db = db
 
-    def keys(self) -> frozenset[tuple[str, str, str, str]]:
-        """(rule_key, client_id, series_key, status) of every alert pending or firing: one cheap query, which
-        the live feed runs every second to notice changes (``api.live.feed``)."""
-        return frozenset((r[0], r[1], r[2], r[3]) for r in self.db.query(
-            "SELECT rule_key, client_id, series_key, status FROM alert_state WHERE status IN ('pending', 'firing')"))
+    def keys(self) -> frozenset[tuple[str, str, str, str, int]]:
+        """(rule_key, client_id, series_key, status, silenced) of every alert pending or firing: one cheap
+        query, which the live feed runs every second to notice changes (``api.live.feed``). ``silenced`` is the
+        worker's mark, so a silence begun or ended elsewhere reaches every open page within a cycle."""
+        return frozenset((r[0], r[1], r[2], r[3], int(r[4])) for r in self.db.query(
+            "SELECT rule_key, client_id, series_key, status, silenced FROM alert_state"
+            " WHERE status IN ('pending', 'firing')"))
 
-    def current(self, client_id: str | None = None, global_settings: Mapping[str, Any] | None = None
-             ) -> list[dict[str, Any]]:
+    def current(self, client_id: str | None = None, global_settings: Mapping[str, Any] | None = None,
+                now: float | None = None) -> list[dict[str, Any]]:
         """Alerts pending or firing (firing first, then oldest first): host, rule, metric, mount/GPU, current
-        value, threshold, direction, since, the open incident's id and the notifications of it."""
+        value, threshold, direction, since, the open incident's id and the notifications of it, and whether
+        a silence mutes it now (``silenced``, ``silenced_until``: the latest end of those that cover it).
+
+        ``silenced`` is read from the silences active at ``now``, not from ``alert_state.silenced`` (the
+        worker's mark, set at its next cycle): the page that created a silence shows it at once, and one
+        ended early stops showing at once."""
+        now = time.time() if now is None else now
+        silences = Silences(self.db).active(now)
         _, by_key = load_rules(self.db, global_settings)
         gs = global_settings if global_settings is not None else GlobalSettings(self.db).all()
         sql = ("SELECT s.rule_key, s.client_id, s.series_key, s.metric_type, s.status, s.since, s.last_ts,"
@@ -107,14 +118,17 @@ class ActiveAlerts:
             else:  # offline: its "threshold" is the timeout, not a value
                 threshold, direction = None, None
                 duration = int(gs["online_timeout_seconds"]) if s["rule_key"] == "offline" else None
+            rule_id = rule.id if rule else None
+            covering = [x.ends_at for x in silences if x.covers(s["client_id"], rule_id)]
             out.append({
-                "rule": s["rule_key"], "rule_id": rule.id if rule else None, "client_id": s["client_id"],
+                "rule": s["rule_key"], "rule_id": rule_id, "client_id": s["client_id"],
                 "hostname": s["hostname"], "metric_type": s["metric_type"], "status": s["status"],
                 "mount": series if family == "disk" else None,
                 "gpu": int(series) if family == "gpu" and series.isdigit() else None,
                 "value": s["value"], "threshold": threshold, "direction": direction, "duration_sec": duration,
                 "since": s["since"], "fired_at": s["fired_at"], "last_ts": s["last_ts"],
                 "incident_id": incident.id if incident else None, "notifications": [],
+                "silenced": bool(covering), "silenced_until": max(covering) if covering else None,
             })
         self._link_notifications([a for a in out if a["status"] == "firing"])
         out.sort(key=lambda a: (a["status"] != "firing", a["fired_at"] or a["since"] or 0, a["hostname"]))

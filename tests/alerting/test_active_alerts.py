@@ -192,3 +192,47 @@ def test_the_live_feed_publishes_an_alerts_frame_when_an_alert_fires_and_when_it
     _worker(api).run_cycle(now + 2)
     assert feed.check_alerts() is True
     assert frames() == [{"type": "alerts", "firing": 0, "pending": 0, "clients": []}]
+
+
+def test_active_alerts_say_which_ones_a_silence_mutes_now_and_the_feed_tells_pages_when_that_changes(
+        api: Api) -> None:
+    """``silenced`` follows the silences active at the request (at once, before the worker's next cycle); the
+    worker's mark of it (``alert_state.silenced``) is part of what the live feed watches, so other open pages
+    refetch."""
+    from api.live.broker import LocalBroker
+    from api.live.feed import LiveFeed
+
+    web, token = api.add_client("web-1")
+    _, token2 = api.add_client("db-1")
+    api.state.global_settings.update({"thresholds": {}})
+    rule_id = _rule(api, metric_type="cpu_percent", threshold=50, duration_sec=0)
+    now = int(time.time())
+    for t in (token, token2):
+        assert api.report(t, {"agent_version": "1", "samples": [good_sample(now - 5, cpu_percent=99.0)]}
+                          ).status_code == 200
+    _worker(api).run_cycle(now)
+    feed = LiveFeed(api.state, LocalBroker())
+    feed.check_alerts()  # the baseline
+
+    def silenced() -> dict[str, tuple[bool, float | None]]:
+        return {a["hostname"]: (a["silenced"], a["silenced_until"])
+                for a in api.http.get("/api/alerts/active").json["alerts"]}
+
+    assert silenced() == {"web-1": (False, None), "db-1": (False, None)}
+    r = api.admin("POST", "/api/silences", json={"scope": "host", "client_id": web, "duration_sec": 3600,
+                                                 "comment": "disk swap"})
+    assert r.status_code == 201, r.json
+    host_silence = r.json
+    assert silenced() == {"web-1": (True, host_silence["ends_at"]), "db-1": (False, None)}
+    r = api.admin("POST", "/api/silences", json={"scope": "rule", "rule_id": rule_id, "duration_sec": 7200,
+                                                 "comment": "noisy"})
+    assert r.status_code == 201, r.json
+    # Covered by both: until the later end.
+    assert silenced() == {"web-1": (True, r.json["ends_at"]), "db-1": (True, r.json["ends_at"])}
+    assert api.admin("DELETE", f"/api/silences/{r.json['id']}").status_code == 204
+    assert silenced() == {"web-1": (True, host_silence["ends_at"]), "db-1": (False, None)}
+
+    assert feed.check_alerts() is False  # nothing the worker wrote yet
+    _worker(api).run_cycle(now + 1)
+    assert feed.check_alerts() is True  # the worker marked web-1's alert muted: pages refetch
+    assert feed.check_alerts() is False

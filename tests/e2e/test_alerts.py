@@ -155,3 +155,81 @@ def test_alert_rules_are_added_edited_and_deleted_from_a_labelled_form(server: A
     row.get_by_role("button", name="Delete").click()
     expect(row).to_have_count(0)
     assert rules() == []
+
+
+def test_a_firing_alert_silenced_from_the_alerts_page_is_marked_silenced_everywhere(
+        chromium: Any, tmp_path: Path) -> None:
+    """The row's Silence action (host scope, 1 hour, a comment) -> one silence stored as asked; the alert is
+    marked silenced on the Alerts page, the card and the client page; the other host's alert is not; an
+    incident that fires while the silence holds is marked silenced in the history."""
+    data_dir = tmp_path / "data"
+    with start_server(data_dir, report_rate_per_minute="100000") as srv:
+        admin = srv.admin()
+        cid, token = srv.add_client("web-1")
+        other, token2 = srv.add_client("db-1")
+        assert admin.post(srv.url + "/api/settings", json={"thresholds": {}, "online_timeout_seconds": 3600},
+                          timeout=10).status_code == 200
+        r = admin.post(srv.url + "/api/alert-rules", json={"metric_type": "cpu_percent", "threshold": 90,
+                                                           "duration_sec": 0}, timeout=10)
+        assert r.status_code == 201, r.text
+        env = {**srv.env, "STATUSMON_DATA_DIR": str(data_dir)}
+        env.pop("STATUSMON_ADMIN_PASSWORD", None)
+        b = Browsing(chromium, srv, DESKTOP, "desktop")
+        with worker_process(data_dir, env, str(CYCLE_S)):
+            for t in (token, token2):
+                report(srv, t, [good_sample(int(time.time()), cpu_percent=97.5)])
+            b.login()
+            page = b.page
+            page.goto("/alerts")
+            row = page.locator("#active-table tr.alert-row.firing", has_text="web-1")
+            row.wait_for(timeout=WITHIN_MS + 2000)
+            page.locator("#active-table tr.alert-row.firing", has_text="db-1").wait_for(timeout=WITHIN_MS)
+            assert row.locator(".badge.silenced").count() == 0
+
+            row.get_by_role("button", name="Silence cpu on web-1").click()
+            form = page.locator("#silence-form")
+            expect(form).to_contain_text("Silence cpu on web-1")
+            form.get_by_label("What to silence").select_option("host")
+            form.get_by_label("For").select_option(label="1 hour")
+            form.get_by_label("Comment").fill("replacing the fan")
+            b.shot("alerts-silence-form")
+            t0 = time.time()
+            form.get_by_role("button", name="Silence").click()
+            expect(form).to_have_count(0)
+            expect(row.locator(".badge.silenced")).to_have_count(1, timeout=2000)  # before the worker's cycle
+            assert page.locator("#active-table tr.alert-row", has_text="db-1").locator(".badge.silenced").count() == 0
+            expect(page.locator("#active-summary")).to_contain_text("1 silenced")
+            (s,) = admin.get(srv.url + "/api/silences", timeout=10).json()["silences"]
+            assert (s["scope"], s["client_id"], s["rule_id"], s["comment"], s["active"]) == (
+                "host", cid, None, "replacing the fan", True)
+            assert 3600 - 5 <= s["ends_at"] - t0 <= 3600 + 5
+            b.shot("alerts-page-silenced")
+
+            page.goto("/")
+            card = page.locator(f'.client-card[data-id="{cid}"]')
+            expect(card.locator(".card-alerts .badge.silenced")).to_have_text("silenced")
+            assert card.get_attribute("data-silenced") == "all"
+            expect(page.locator(f'.client-card[data-id="{other}"] .card-alerts .badge.firing')).to_have_count(1)
+            assert page.locator(f'.client-card[data-id="{other}"] .card-alerts .badge.silenced').count() == 0
+            b.shot("alerts-overview-silenced")
+            page.goto(f"/client/{cid}")
+            expect(page.locator("#client-active li.firing.silenced .badge.silenced")).to_have_count(1)
+            page.goto(f"/client/{other}")
+            page.locator("#client-active li.firing").wait_for()
+            assert page.locator("#client-active li.silenced").count() == 0
+
+            # It resolves, then fires again under the silence: that incident is marked silenced in the history.
+            page.goto("/alerts")
+            report(srv, token, [good_sample(int(time.time()), cpu_percent=5.0)])
+            expect(page.locator("#history-table tr.incident.resolved", has_text="web-1")).to_have_count(
+                1, timeout=WITHIN_MS)
+            report(srv, token, [good_sample(int(time.time()), cpu_percent=98.0)])
+            fired = page.locator("#history-table tr.incident.firing", has_text="web-1")
+            expect(fired).to_have_count(1, timeout=WITHIN_MS)
+            expect(fired.locator(".badge.silenced")).to_have_count(1)
+            expect(page.locator("#history-table tr.incident.firing", has_text="db-1").locator(".badge.silenced")
+                   ).to_have_count(0)
+            b.shot("alerts-history-silenced")
+        errors = b.errors
+        b.close()
+        assert not errors, errors

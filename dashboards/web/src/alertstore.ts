@@ -31,6 +31,9 @@ export interface ActiveAlert {
   fired_at: number | null;
   incident_id: number | null;
   notifications: Notification[];
+  /** A silence mutes it now (notifications withheld), until `silenced_until`. */
+  silenced: boolean;
+  silenced_until: number | null;
 }
 
 export interface ActiveAlerts {
@@ -83,6 +86,12 @@ class AlertStore {
     return () => this.listeners.delete(fn);
   }
 
+  /** Fetch again now: after this page changed something the live feed only reports at the worker's next cycle
+   * (a silence it just created). */
+  refresh(): void {
+    if (this.offs.length) this.soon();
+  }
+
   private soon(): void {
     clearTimeout(this.timer);
     this.timer = window.setTimeout(() => void this.fetch(), REFETCH_DELAY_MS);
@@ -129,6 +138,16 @@ export function alertCondition(a: { metric_type: string; value: number | null; t
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e6 ? v.toExponential(2) : String(Math.round(v * 10) / 10);
+}
+
+/** The "silenced" mark every page puts on a silenced alert or incident (null when it is not). */
+export function silencedBadge(a: { silenced: boolean; silenced_until?: number | null }): HTMLElement | null {
+  if (!a.silenced) return null;
+  const el = document.createElement("span");
+  el.className = "badge silenced";
+  el.textContent = "silenced";
+  if (a.silenced_until != null) el.title = `silenced until ${clockTime(a.silenced_until)}`;
+  return el;
 }
 
 /** Local time of an epoch second: "14:03:07", with the date when not today. */

@@ -14,7 +14,17 @@ export interface SilenceView {
 interface Named { id: string; hostname: string }
 interface RuleRef { id: number; metric_type: string; client_id: string | null; threshold: number }
 
-const DURATIONS: [string, number][] = [["1 hour", 3600], ["4 hours", 4 * 3600], ["1 day", 86400], ["1 week", 7 * 86400]];
+export interface NewSilence {
+  scope: "host" | "rule" | "all"; client_id?: string; rule_id?: number; duration_sec?: number; until?: number | null; comment: string;
+}
+
+/** The choices of how long to silence for, shared by the settings page and the Alerts page's row action. */
+export const DURATIONS: [string, number][] = [["1 hour", 3600], ["4 hours", 4 * 3600], ["1 day", 86400], ["1 week", 7 * 86400]];
+
+/** POST /api/silences: the one request both forms make (the admin session's CSRF header is added by api.ts). */
+export function createSilence(call: typeof api.call, body: NewSilence): Promise<SilenceView> {
+  return call<SilenceView>("POST", "/api/silences", body);
+}
 
 function when(ts: number): string {
   return new Date(ts * 1000).toLocaleString();
@@ -64,7 +74,7 @@ export function mountSilences(call: typeof api.call): HTMLElement {
     const f = h("form", { class: "form", "data-form": "silence" }, h("div", { class: "row" }, scope, client, rule, duration, until, comment, btn), st);
     f.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      const body: Record<string, unknown> = { scope: scope.value, comment: comment.value };
+      const body: NewSilence = { scope: scope.value as NewSilence["scope"], comment: comment.value };
       if (scope.value === "host") body.client_id = client.value;
       if (scope.value === "rule") body.rule_id = Number(rule.value);
       if (duration.value === "until") body.until = until.value ? new Date(until.value).getTime() / 1000 : null;
@@ -72,7 +82,7 @@ export function mountSilences(call: typeof api.call): HTMLElement {
       btn.disabled = true;
       st.className = "form-status";
       st.textContent = "Saving…";
-      call<SilenceView>("POST", "/api/silences", body)
+      createSilence(call, body)
         .then(() => load())
         .catch((e: unknown) => { st.textContent = describe(e); st.classList.add("bad"); btn.disabled = false; });
     });

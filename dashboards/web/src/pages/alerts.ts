@@ -1,8 +1,11 @@
 // The Alerts page (/alerts): what fires and what is pending now (live, from alertstore.ts), then the history of
 // incidents with filters (host, metric, state, time range) and paging over GET /api/alerts. Each row links to
-// the client page's history.
+// the client page's history. Each active row has a "Silence" action: a small form (the host, or the rule when it
+// is a stored one; for how long; why) that POSTs /api/silences through silences.ts; silenced alerts and incidents
+// are marked so here, on the cards and on the client page.
 import { api, describe } from "../api";
-import { alertCondition, alertStore, alertSubject, clockTime, type ActiveAlert, type ActiveAlerts } from "../alertstore";
+import { alertCondition, alertStore, alertSubject, clockTime, silencedBadge, type ActiveAlert, type ActiveAlerts } from "../alertstore";
+import { createSilence, DURATIONS, type NewSilence } from "../silences";
 import { empty, errorBox, fill, h, loading } from "../dom";
 import { formatAgo } from "../format";
 
@@ -23,6 +26,8 @@ export interface Incident {
   resolved_value: number | null;
   resolution: string | null;
   active: boolean;
+  /** A silence withheld a notification of it. */
+  silenced: boolean;
 }
 
 interface HistoryPage {
@@ -48,25 +53,61 @@ function notified(a: ActiveAlert): HTMLElement {
     h("span", { class: `delivery ${n.status}`, title: n.error ?? `${n.kind}, ${n.status}` }, `${n.channel}: ${n.status}`)));
 }
 
-export function activeRows(alerts: ActiveAlert[], now: number): DocumentFragment {
+export function activeRows(alerts: ActiveAlert[], now: number, silence?: (a: ActiveAlert) => void): DocumentFragment {
   const frag = document.createDocumentFragment();
   for (const a of alerts) {
-    frag.append(h("tr", { class: `alert-row ${a.status}`, "data-client": a.client_id, "data-rule": a.rule },
-      h("td", {}, h("span", { class: `badge ${a.status}` }, a.status)),
+    const act = silence ? h("button", { type: "button", class: "small", "data-action": "silence",
+      "aria-label": `Silence ${alertSubject(a)} on ${a.hostname}` }, "Silence") : null;
+    act?.addEventListener("click", () => silence?.(a));
+    frag.append(h("tr", { class: `alert-row ${a.status}${a.silenced ? " silenced" : ""}`, "data-client": a.client_id, "data-rule": a.rule },
+      h("td", {}, h("span", { class: `badge ${a.status}` }, a.status), a.silenced ? " " : "", silencedBadge(a)),
       h("td", {}, h("a", { href: incidentLink(a.client_id, a.fired_at ?? a.since ?? now, null) }, a.hostname)),
       h("td", {}, alertSubject(a)),
       h("td", { class: "num" }, alertCondition(a)),
       h("td", {}, formatAgo(a.fired_at ?? a.since, now)),
-      h("td", {}, notified(a))));
+      h("td", {}, notified(a)),
+      ...(silence ? [h("td", {}, act)] : [])));
   }
   return frag;
+}
+
+/** The row action's form: what to silence (the host, or the alert's stored rule), for how long, and why. */
+function silenceForm(a: ActiveAlert, done: () => void): HTMLElement {
+  const scope = h("select", { name: "scope", "aria-label": "What to silence" },
+    h("option", { value: "host" }, `every alert of ${a.hostname}`),
+    a.rule_id != null ? h("option", { value: "rule" }, `rule #${a.rule_id} (${alertSubject(a)}) on every host`) : null);
+  const duration = h("select", { name: "duration_sec", "aria-label": "For" },
+    DURATIONS.map(([label, sec]) => h("option", { value: String(sec) }, label)));
+  const comment = h("input", { type: "text", name: "comment", required: true, maxlength: "500", placeholder: "why (required)", "aria-label": "Comment" });
+  const st = h("p", { class: "form-status", role: "status", "aria-live": "polite" });
+  const btn = h("button", { type: "submit", class: "primary" }, "Silence");
+  const cancel = h("button", { type: "button" }, "Cancel");
+  const f = h("form", { class: "form silence-form", id: "silence-form", "data-client": a.client_id, "data-rule": a.rule },
+    h("h3", {}, `Silence ${alertSubject(a)} on ${a.hostname}`),
+    h("div", { class: "row" }, scope, duration, comment, btn, cancel), st);
+  cancel.addEventListener("click", done);
+  f.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const body: NewSilence = { scope: scope.value === "rule" ? "rule" : "host", comment: comment.value, duration_sec: Number(duration.value) };
+    if (body.scope === "rule") body.rule_id = a.rule_id ?? undefined;
+    else body.client_id = a.client_id;
+    btn.disabled = true;
+    st.className = "form-status";
+    st.textContent = "Saving…";
+    createSilence(api.call, body)
+      .then(() => { alertStore.refresh(); done(); })
+      .catch((e: unknown) => { st.textContent = describe(e); st.classList.add("bad"); btn.disabled = false; });
+  });
+  queueMicrotask(() => comment.focus());
+  return f;
 }
 
 function historyRows(items: Incident[], now: number): DocumentFragment {
   const frag = document.createDocumentFragment();
   for (const i of items) {
-    frag.append(h("tr", { class: `incident ${i.active ? "firing" : "resolved"}`, "data-id": i.id },
-      h("td", {}, h("span", { class: `badge ${i.active ? "firing" : "resolved"}` }, i.active ? "firing" : "resolved")),
+    frag.append(h("tr", { class: `incident ${i.active ? "firing" : "resolved"}${i.silenced ? " silenced" : ""}`, "data-id": i.id },
+      h("td", {}, h("span", { class: `badge ${i.active ? "firing" : "resolved"}` }, i.active ? "firing" : "resolved"),
+        i.silenced ? " " : "", silencedBadge(i)),
       h("td", {}, h("a", { href: incidentLink(i.client_id, i.fired_at, i.resolved_at) }, i.hostname)),
       h("td", {}, alertSubject(i)),
       h("td", { class: "num" }, alertCondition(i)),
@@ -89,6 +130,7 @@ export function mountAlerts(root: HTMLElement): () => void {
   const activeBody = h("tbody");
   const activeBox = h("div", { id: "active-alerts" }, loading("Loading alerts…"));
   const activeSummary = h("p", { class: "summary", id: "active-summary", "aria-live": "polite" });
+  const silenceBox = h("div", { id: "silence-box" }); // outside the table: a live repaint keeps an open form
   const host = h("input", { type: "search", name: "host", placeholder: "hostname", autocomplete: "off" });
   const metric = h("input", { type: "search", name: "metric", placeholder: "e.g. cpu_percent, offline", autocomplete: "off" });
   const state = h("select", { name: "state" }, h("option", { value: "" }, "Any"), h("option", { value: "firing" }, "Firing"),
@@ -107,21 +149,26 @@ export function mountAlerts(root: HTMLElement): () => void {
     h("button", { type: "submit" }, "Apply"));
   root.append(
     h("div", { class: "page-head" }, h("h1", {}, "Alerts"), activeSummary),
-    h("section", { "aria-labelledby": "now-h" }, h("h2", { id: "now-h" }, "Now"), activeBox),
+    h("section", { "aria-labelledby": "now-h" }, h("h2", { id: "now-h" }, "Now"), silenceBox, activeBox),
     h("section", { "aria-labelledby": "hist-h" }, h("h2", { id: "hist-h" }, "History"), filters, histBox, more));
+
+  const openSilence = (a: ActiveAlert): void => {
+    silenceBox.replaceChildren(silenceForm(a, () => silenceBox.replaceChildren()));
+  };
 
   let disposed = false;
   let before: number | null = null;
   let seq = 0;
 
   function paintActive(a: ActiveAlerts): void {
-    activeSummary.textContent = `${a.firing} firing · ${a.pending} pending`;
+    const muted = a.alerts.filter((x) => x.silenced).length;
+    activeSummary.textContent = `${a.firing} firing · ${a.pending} pending${muted ? ` · ${muted} silenced` : ""}`;
     if (!a.alerts.length) {
       fill(activeBox, empty("Nothing is firing or pending. All clear."));
       return;
     }
-    activeBody.replaceChildren(activeRows(a.alerts, a.now));
-    if (!activeBox.contains(activeBody)) fill(activeBox, table("active-table", ["State", "Host", "What", "Value vs threshold", "Since", "Notified"], activeBody));
+    activeBody.replaceChildren(activeRows(a.alerts, a.now, openSilence));
+    if (!activeBox.contains(activeBody)) fill(activeBox, table("active-table", ["State", "Host", "What", "Value vs threshold", "Since", "Notified", ""], activeBody));
   }
 
   async function loadHistory(append: boolean): Promise<void> {

@@ -1,7 +1,7 @@
 // The client page's alerts box: the host's alerts firing or pending now (live, from alertstore.ts) and its
 // recent incidents (GET /api/alerts?client_id=), each linking to the history at that time.
 import { api } from "../../api";
-import { alertCondition, alertStore, alertSubject, clockTime } from "../../alertstore";
+import { alertCondition, alertStore, alertSubject, clockTime, silencedBadge } from "../../alertstore";
 import { h } from "../../dom";
 import { formatAgo } from "../../format";
 import { incidentLink, type Incident } from "../alerts";
@@ -21,8 +21,8 @@ export class ClientAlerts {
       const mine = a.alerts.filter((x) => x.client_id === id);
       this.now.replaceChildren(mine.length
         ? h("div", {}, h("h2", {}, `Alerts now (${mine.length})`), h("ul", {}, mine.map((x) =>
-          h("li", { class: `alert-row ${x.status}` }, h("span", { class: `badge ${x.status}` }, x.status), " ",
-            `${alertSubject(x)} ${alertCondition(x)} since ${formatAgo(x.fired_at ?? x.since, a.now)}`))))
+          h("li", { class: `alert-row ${x.status}${x.silenced ? " silenced" : ""}` }, h("span", { class: `badge ${x.status}` }, x.status), " ",
+            x.silenced ? silencedBadge(x) : "", x.silenced ? " " : "", `${alertSubject(x)} ${alertCondition(x)} since ${formatAgo(x.fired_at ?? x.since, a.now)}`))))
         : h("p", { class: "muted", id: "client-all-clear" }, "No alert firing or pending on this host."));
       void this.loadRecent();
     });
@@ -33,7 +33,7 @@ export class ClientAlerts {
       const page = await api.call<{ alerts: Incident[] }>("GET", `/api/alerts?client_id=${encodeURIComponent(this.id)}&limit=${RECENT}`);
       if (this.disposed) return;
       this.recent.replaceChildren(page.alerts.length ? h("details", {}, h("summary", {}, `Recent incidents (${page.alerts.length})`),
-        h("ul", {}, page.alerts.map((i) => h("li", { class: "incident" },
+        h("ul", {}, page.alerts.map((i) => h("li", { class: `incident${i.silenced ? " silenced" : ""}` }, silencedBadge(i), i.silenced ? " " : "",
           h("a", { href: incidentLink(i.client_id, i.fired_at, i.resolved_at) }, `${alertSubject(i)} ${alertCondition(i)}`),
           ` · fired ${clockTime(i.fired_at)} · ${i.resolved_at == null ? "ongoing" : `resolved ${clockTime(i.resolved_at)}`}`)))) : "");
     } catch {

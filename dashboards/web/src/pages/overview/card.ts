@@ -124,9 +124,13 @@ export class Card {
       this.alertLine.removeAttribute("title");
       return;
     }
-    const parts = a.map((x) => x.metric_type === "offline" ? `offline since ${formatAgo(x.fired_at, now)}`
-      : `${alertSubject(x)} ${alertCondition(x)} since ${formatAgo(x.fired_at, now)}`);
-    this.alertLine.replaceChildren(h("span", { class: "badge firing" }, `${a.length} firing`), " ", parts.join(" · "));
+    const parts = a.map((x) => (x.metric_type === "offline" ? `offline since ${formatAgo(x.fired_at, now)}`
+      : `${alertSubject(x)} ${alertCondition(x)} since ${formatAgo(x.fired_at, now)}`) + (x.silenced ? " (silenced)" : ""));
+    const muted = a.filter((x) => x.silenced).length;
+    this.el.dataset.silenced = muted ? (muted === a.length ? "all" : "some") : "";
+    this.alertLine.replaceChildren(h("span", { class: "badge firing" }, `${a.length} firing`), " ",
+      muted ? h("span", { class: "badge silenced" }, muted === a.length ? "silenced" : `${muted} silenced`) : "", muted ? " " : "",
+      parts.join(" · "));
     this.alertLine.title = parts.join("\n");
   }
 
