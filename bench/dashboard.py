@@ -1,7 +1,9 @@
-"""The overview with 500 live clients in Debian's Chromium: time to first render and main-thread tasks.
+"""The overview with 500 live clients in Debian's Chromium: time to first render and main-thread tasks; then
+the same with alerts firing, and the Alerts page with many alerts.
 
     .venv/bin/python -m bench.dashboard                      # 500 clients, 20 s of live updates
     .venv/bin/python -m bench.dashboard --clients 100 --seconds 10
+    .venv/bin/python -m bench.dashboard --alerting 0         # the overview only, no alerts phase
 
 Needs the built dashboard (npm --prefix dashboards/web run build). A real `statusmon server` gets --clients
 clients with one batch each; then simulated agents post a 10-sample batch per client every 10 s (random
@@ -10,8 +12,15 @@ phases) while Chromium (1366x860) shows the overview. Measured:
 - main-thread tasks during --seconds of live updates, while the page scrolls through the whole grid (cards
   coming into view create their sparklines): the Long Tasks API (every task over 50 ms) and the longest gap
   between animation frames (which also catches shorter tasks).
+Then, with --alerting hosts (100) carrying --firing alerts between them (1,000) and --history incidents
+(10,000, the firing ones among them) written straight into the metadata DB (alert_state / alert_history, as
+the worker writes them), while one alert flips between firing and pending every 2 s (so the live feed sends
+``alerts`` frames and every page refetches GET /api/alerts/active):
+- overview with alerts: the same live window as above (the first one is its baseline, same run, same page);
+- Alerts page render: navigation start to every active row and the first history page in the DOM, median of
+  --runs loads; its baseline is the same page before the alerts were written (empty).
 Prints a table and writes JSON to bench/results/, naming the machine. Targets: first render <= 1 s; no task
-over 50 ms.
+over 50 ms; the Alerts page with 1,000 firing and 10,000 in history <= 1 s.
 """
 
 from __future__ import annotations
@@ -21,17 +30,20 @@ import asyncio
 import os
 import random
 import signal
+import sqlite3
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, write_json  # noqa: E402
 from bench.live import Run  # noqa: E402
+from statusmon.metrics import ALERT_METRIC_TYPES  # noqa: E402
 from tests.live.fake import report, sample  # noqa: E402
 from tests.support.server import ADMIN_PASSWORD, start_server  # noqa: E402
 
@@ -53,12 +65,99 @@ const tick = (t) => {
 requestAnimationFrame(tick);
 """
 
+# Every active row (or the all-clear) and the first history page (or its "no incident") in the DOM.
+ALERTS_RENDERED = """(n) => (n ? document.querySelectorAll('#active-table tbody tr').length >= n
+    : !!document.querySelector('#active-alerts .empty'))
+  && !!document.querySelector('#history-table tbody tr, #alert-history .empty')"""
+
+
+def seed_alerts(db_path: Path, client_ids: list[str], firing: int, history: int, now: int) -> list[tuple[str, ...]]:
+    """``firing`` firing alerts spread evenly over ``client_ids`` (their alert_state rows and open incidents) and
+    ``history - firing`` resolved incidents, written as the worker writes them; returns the firing keys."""
+    metrics = list(ALERT_METRIC_TYPES.items())
+    keys: list[tuple[str, ...]] = []
+    states, incidents = [], []
+    for n in range(firing):
+        cid = client_ids[n % len(client_ids)]
+        k = n // len(client_ids)
+        metric, (family, _) = metrics[k % len(metrics)]
+        series = "" if family == "system" else f"/data{k}" if family == "disk" else str(k)
+        fired = now - 60 - n
+        keys.append((f"default:{metric}", cid, series))
+        states.append((f"default:{metric}", cid, series, metric, "firing", fired, now, 97.0, fired, fired))
+        incidents.append((f"default:{metric}", cid, f"node-{cid}", metric, series, 90.0, "above", 0, 97.0, fired,
+                          fired, None, None, None))
+    for n in range(history - firing):
+        cid = client_ids[n % len(client_ids)]
+        metric, (family, _) = metrics[n % len(metrics)]
+        series = "" if family == "system" else "/" if family == "disk" else "0"
+        fired = now - 3600 - n * 30
+        incidents.append((f"default:{metric}", cid, f"node-{cid}", metric, series, 90.0, "above", 0, 95.0, fired,
+                          fired, fired + 600, 10.0, "resolved"))
+    incidents.sort(key=lambda r: r[10])  # ids in firing order, as the worker writes them
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        names = dict(conn.execute("SELECT id, hostname FROM clients"))
+        conn.executemany("INSERT INTO alert_state (rule_key, client_id, series_key, metric_type, status, since,"
+                         " last_ts, value, fired_at, notified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", states)
+        conn.executemany(
+            "INSERT INTO alert_history (rule_key, client_id, hostname, metric_type, series_key, threshold,"
+            " direction, duration_sec, value, started_at, fired_at, resolved_at, resolved_value, resolution)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r[0], r[1], names[r[1]], *r[3:]) for r in incidents])
+    return keys
+
+
+def flip_alerts(db_path: Path, key: tuple[str, ...], stop: threading.Event) -> None:
+    """One alert between firing and pending every 2 s: the live feed's ``alerts`` frames, as when alerts change."""
+    status = "firing"
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        while not stop.wait(2.0):
+            status = "pending" if status == "firing" else "firing"
+            with conn:
+                conn.execute("UPDATE alert_state SET status = ? WHERE rule_key = ? AND client_id = ?"
+                             " AND series_key = ?", (status, *key))
+
+
+def watch_live(page: Any, seconds: float) -> dict[str, float]:
+    """Main-thread tasks while the grid scrolls from top to bottom for ``seconds``, live updates flowing."""
+    page.evaluate("window.__bench.longtasks = []; window.__bench.maxGap = 0; window.__bench.measuring = true")
+    frames_before = page.evaluate("performance.now()")
+    end = time.monotonic() + seconds
+    height = page.evaluate("document.documentElement.scrollHeight")
+    steps = max(1, int(seconds * 2))
+    for k in range(steps):
+        page.evaluate(f"window.scrollTo(0, {int(height * (k + 1) / steps)})")
+        time.sleep(max(0.0, min(0.5, end - time.monotonic())))
+    live: dict[str, float] = page.evaluate("""() => ({
+        longtasks: window.__bench.longtasks.length,
+        longest_task_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
+        max_frame_gap_ms: window.__bench.maxGap,
+        sparklines: document.querySelectorAll('#clients .spark canvas').length,
+        online_cards: document.querySelectorAll('#clients .client-card[data-online="true"]').length,
+        alerting_cards: document.querySelectorAll('#clients .client-card[data-alerting="metric"]').length,
+    })""")
+    live["window_ms"] = page.evaluate("performance.now()") - frames_before
+    return live
+
+
+def alerts_page_loads(page: Any, rows: int, runs: int) -> list[float]:
+    """ms from navigation start to the Alerts page showing ``rows`` active rows and its first history page."""
+    out = []
+    for _ in range(runs):
+        page.goto("/alerts")
+        page.wait_for_function(ALERTS_RENDERED, arg=rows, polling="raf")
+        out.append(float(page.evaluate("performance.now()")))
+    return sorted(out)
+
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clients", type=int, default=500)
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--runs", type=int, default=3, help="page loads for the first-render figure (median)")
+    p.add_argument("--alerting", type=int, default=100, help="hosts with firing alerts (0: no alerts phase)")
+    p.add_argument("--firing", type=int, default=1000, help="firing alerts, spread over the alerting hosts")
+    p.add_argument("--history", type=int, default=10000, help="incidents in the history, firing ones included")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -117,30 +216,38 @@ def main() -> int:
                     longest_task_during_load_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
                 })"""))
             # Live updates: watch the main thread while the grid scrolls from top to bottom.
-            page.evaluate("window.__bench.longtasks = []; window.__bench.maxGap = 0; window.__bench.measuring = true")
-            frames_before = page.evaluate("performance.now()")
-            end = time.monotonic() + args.seconds
-            height = page.evaluate("document.documentElement.scrollHeight")
-            steps = max(1, int(args.seconds * 2))
-            for k in range(steps):
-                page.evaluate(f"window.scrollTo(0, {int(height * (k + 1) / steps)})")
-                time.sleep(max(0.0, min(0.5, end - time.monotonic())))
-            live = page.evaluate("""() => ({
-                longtasks: window.__bench.longtasks.length,
-                longest_task_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
-                max_frame_gap_ms: window.__bench.maxGap,
-                sparklines: document.querySelectorAll('#clients .spark canvas').length,
-                online_cards: document.querySelectorAll('#clients .client-card[data-online="true"]').length,
-            })""")
-            live["window_ms"] = page.evaluate("performance.now()") - frames_before
+            live = watch_live(page, args.seconds)
+            alerts: dict[str, object] | None = None
+            if args.alerting:
+                empty_loads = alerts_page_loads(page, 0, args.runs)  # the baseline: the page without alerts
+                alerting_ids = [cid for cid, _ in clients[:args.alerting]]
+                keys = seed_alerts(Path(tmp) / "meta.db", alerting_ids, args.firing, args.history, int(time.time()))
+                flipping = threading.Event()
+                flipper = threading.Thread(target=flip_alerts, args=(Path(tmp) / "meta.db", keys[0], flipping),
+                                           daemon=True)
+                flipper.start()
+                loads_alerts = alerts_page_loads(page, args.firing - 1, args.runs)  # one may be pending
+                page.goto("/")
+                page.wait_for_selector("#clients .client-card")
+                page.wait_for_function(  # the store has them (cards paint theirs as they come into view)
+                    "(n) => Number(document.querySelector('#alert-count')?.dataset.firing) >= n",
+                    arg=args.firing - 1, polling="raf")
+                live_alerts = watch_live(page, args.seconds)
+                flipping.set()
+                flipper.join()
+                alerts = {"hosts": args.alerting, "firing": args.firing, "history": args.history,
+                          "alerts_page_ms": {"median": loads_alerts[len(loads_alerts) // 2], "all": loads_alerts},
+                          "alerts_page_empty_ms": {"median": empty_loads[len(empty_loads) // 2],
+                                                   "all": empty_loads},
+                          "live_with_alerts": live_alerts}
             browser.close()
         stopping.set()
         srv.stop(signal.SIGINT)
     loads.sort(key=lambda r: r["rendered_ms"])
     median = loads[len(loads) // 2]
     out = {"bench": "dashboard", "machine": machine(), "load_average": os.getloadavg(), "args": vars(args),
-           "first_render": {"median": median, "all": loads}, "live": live,
-           "targets": {"first_render_ms": 1000, "longest_task_ms": 50}}
+           "first_render": {"median": median, "all": loads}, "live": live, "alerts": alerts,
+           "targets": {"first_render_ms": 1000, "longest_task_ms": 50, "alerts_page_ms": 1000}}
     print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores), "
           f"load average {out['load_average'][0]:.2f}")
     print(f"{'clients':>8} {'first render ms':>16} {'FCP ms':>8} {'long tasks (live)':>18} "
@@ -150,6 +257,18 @@ def main() -> int:
           f"{live['longtasks']:>18} {live['longest_task_ms']:>11.0f} {live['max_frame_gap_ms']:>17.0f} "
           f"{live['sparklines']:>11}")
     print("first render, every run (ms): " + ", ".join(f"{r['rendered_ms']:.0f}" for r in loads))
+    if alerts is not None:
+        la: dict[str, float] = alerts["live_with_alerts"]  # type: ignore[assignment]
+        pm: dict[str, object] = alerts["alerts_page_ms"]  # type: ignore[assignment]
+        pe: dict[str, object] = alerts["alerts_page_empty_ms"]  # type: ignore[assignment]
+        print(f"with {args.firing} alerts firing on {args.alerting} hosts, {args.history} incidents in history:")
+        print(f"{'':>8} {'long tasks (live)':>18} {'longest ms':>11} {'max frame gap ms':>17} {'alerting cards':>15}")
+        print(f"{'before':>8} {live['longtasks']:>18} {live['longest_task_ms']:>11.0f} "
+              f"{live['max_frame_gap_ms']:>17.0f} {live['alerting_cards']:>15}")
+        print(f"{'alerts':>8} {la['longtasks']:>18} {la['longest_task_ms']:>11.0f} "
+              f"{la['max_frame_gap_ms']:>17.0f} {la['alerting_cards']:>15}")
+        print(f"Alerts page render ms (median of {args.runs}): {pm['median']:.0f} with the alerts; "
+              f"{pe['median']:.0f} empty (baseline)")
     path = write_json(f"dashboard-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
