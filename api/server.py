@@ -31,7 +31,7 @@ def run(bind: str | None = None, workers: int = 1) -> int:
     class Server(BaseApplication):
         def load_config(self) -> None:
             options: dict[str, Any] = {
-                "bind": settings.bind, "worker_class": "gevent", "workers": workers,
+                "bind": settings.bind, "worker_class": "gevent", "workers": workers, "proc_name": "statusmon-server",
                 "worker_connections": 2000, "timeout": 60, "graceful_timeout": 10, "keepalive": 75,
                 "accesslog": None, "loglevel": settings.log_level.lower(), "control_socket_disable": True,
                 # One worker: the live feed's in-process broadcast and the stats cache live in it.

@@ -35,6 +35,9 @@ SERVER_ONLY = {"flask", "gunicorn", "gevent", "werkzeug", "flask-sock", "marshma
 # Every module of these packages imports in the extra's venv (module-level imports; lazy ones are run below).
 IMPORTS = {"server": ["api", "alerting", "statusmon"], "alerting": ["alerting", "statusmon"],
            "agent": ["agent", "statusmon.cli"], "release": ["statusmon.release", "statusmon.cli"]}
+# Kernel packages that another extra brings the dependencies of: `statusmon release` (tuf's signing side, the
+# release extra) is never imported by the server or the worker.
+OTHER_EXTRAS = {"server": ("statusmon.release",), "alerting": ("statusmon.release",)}
 # The modules each component imports lazily, inside functions (so importing its packages does not reach them).
 LAZY = {"server": ["gevent.monkey", "gunicorn.app.base", "gunicorn.workers.ggevent"], "alerting": [],
         "agent": ["pynvml", "requests"], "release": ["cryptography.hazmat.primitives.asymmetric.ed25519"]}
@@ -111,16 +114,19 @@ def report_versions(extra: str, venv: Path) -> None:
 
 
 def imports_everything(venv: Path, extra: str) -> None:
-    """Every module of the component's packages, and what it imports lazily, imports from this venv alone."""
+    """Every module of the component's packages, and what it imports lazily, imports from this venv alone
+    (except the kernel packages that belong to another extra: ``OTHER_EXTRAS``)."""
     code = (
         "import importlib, pkgutil, sys\n"
-        "for name in sys.argv[1:]:\n"
+        "skip = tuple(sys.argv[1].split(',')) if sys.argv[1] else ()\n"
+        "for name in sys.argv[2:]:\n"
         "    module = importlib.import_module(name)\n"
         "    for info in pkgutil.walk_packages(getattr(module, '__path__', []), name + '.'):\n"
-        "        if not info.name.endswith('__main__'):\n"
+        "        if not info.name.endswith('__main__') and not info.name.startswith(skip):\n"
         "            importlib.import_module(info.name)\n"
     )
-    run([venv / "bin" / "python", "-c", code, *IMPORTS[extra], *LAZY[extra]], cwd=venv, env=base_env())
+    skip = ",".join(OTHER_EXTRAS.get(extra, ()))
+    run([venv / "bin" / "python", "-c", code, skip, *IMPORTS[extra], *LAZY[extra]], cwd=venv, env=base_env())
 
 
 def free_port() -> int:

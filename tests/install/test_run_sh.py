@@ -70,8 +70,9 @@ class RunSh:
         found: dict[str, psutil.Process] = {}
         for child in psutil.Process(self.proc.pid).children():
             argv = child.cmdline()
+            title = " ".join(argv)  # with setproctitle installed, gunicorn's title is "... [statusmon-server]"
             for name in ("server", "alerting", "agent"):
-                if name in argv:
+                if name in argv or f"[statusmon-{name}]" in title:
                     found[name] = child
         return found
 
