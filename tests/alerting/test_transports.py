@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -295,7 +296,7 @@ def test_status_meanings(rx: Receiver, status: int, permanent: bool) -> None:
     assert e.value.message == f"127.0.0.1 answered {status}: nope" and e.value.body == "nope"
 
 
-@pytest.mark.parametrize("status", [301, 307, 308])
+@pytest.mark.parametrize("status", [300, 301, 307, 308, 399])
 def test_a_redirect_says_so_and_disables(rx: Receiver, status: int) -> None:
     rx.default = Answer(status, "moved", headers={"Location": rx.url("/elsewhere")})
     with pytest.raises(TransportError) as e:
@@ -349,14 +350,42 @@ def test_private_addresses_only_for_hosts_the_admin_named() -> None:
     assert refusal("169.254.1.1", "ntfy.lan", private_ok=True) == "a link-local address"
     assert refusal("::1", "[::1]") is None and refusal("127.0.0.1", "LOCALHOST") is None
     assert refusal("fe80::1%eth0", "hooks.example") == "a link-local address"
+    assert refusal("127.0.0.1", "10.0.0.1") == "loopback, through a DNS name"  # a non-loopback literal
 
 
 def test_urllib3_logs_no_request_line_while_posting(rx: Receiver, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="urllib3"):
         client().post_json(rx.url(), {})
     assert "XXXXSECRET" not in caplog.text
-    with caplog.at_level(logging.DEBUG, logger="urllib3"):
-        import requests
+    import requests
 
+    with caplog.at_level(logging.DEBUG, logger="urllib3"):
         requests.post(rx.url("/after"), json={}, timeout=2)  # outside post_json: urllib3 logs as usual
-    assert "/after" in caplog.text
+        other = threading.Thread(target=lambda: requests.post(rx.url("/thread"), json={}, timeout=2))
+        other.start()  # a thread that never posted through the helper logs as usual too
+        other.join()
+    assert "/after" in caplog.text and "/thread" in caplog.text
+
+
+def test_nan_is_never_posted(rx: Receiver) -> None:
+    with pytest.raises(ValueError):
+        client().post_json(rx.url(), {"value": float("nan")})
+    assert rx.received == []
+
+
+def test_no_proxy_from_the_environment(rx: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    client(attempts=1).post_json(rx.url(), {})
+    assert len(rx.received) == 1
+
+
+def test_the_tls_context_is_the_given_one_or_the_systems() -> None:
+    import ssl
+
+    mine = ssl.create_default_context()
+    assert HttpClient([], tls=mine).ssl_context() is mine
+    system = HttpClient([]).ssl_context()
+    assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname
