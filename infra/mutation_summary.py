@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from difflib import unified_diff
 from pathlib import Path
 
 COLUMNS = ("mutants", "killed", "survived", "timeout", "no_tests", "other", "score", "seconds")
@@ -22,16 +23,17 @@ def summarise(name: str, seconds: int, out: Path) -> dict:
 
     files = config().only_mutate
     statuses: dict[str, str] = {}
+    file_of: dict[str, str] = {}
     for f in files:
         meta = Path("mutants") / (f + ".meta")
         for key, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             statuses[key] = status_by_exit_code[code]
+            file_of[key] = f
     counts = Counter(statuses.values())
     total = len(statuses)
     killed, timeout = counts["killed"], counts["timeout"]
     survivors = sorted(k for k, s in statuses.items() if s not in ("killed", "timeout"))
-    diffs = {k: subprocess.run([sys.executable, "-m", "mutmut", "show", k], capture_output=True, text=True).stdout
-             for k in survivors}
+    diffs = survivor_diffs(survivors, file_of, statuses)
     row = {"module": name, "files": files, "mutants": total, "killed": killed, "survived": counts["survived"],
            "timeout": timeout, "no_tests": counts["no tests"],
            "other": total - killed - timeout - counts["survived"] - counts["no tests"],
@@ -41,6 +43,38 @@ def summarise(name: str, seconds: int, out: Path) -> dict:
     for k in survivors:
         print(f"--- {statuses[k]}: {k}\n{diffs[k].strip()}")
     return row
+
+
+def survivor_diffs(survivors: list[str], file_of: dict[str, str], statuses: dict[str, str]) -> dict[str, str]:
+    """Each survivor's diff, as `mutmut show` prints it, in one pass: every mutated file is parsed once.
+
+    `mutmut show` per survivor starts Python and parses the whole mutated file each time (seconds per survivor;
+    minutes for a module with 200 survivors). A survivor this cannot read falls back to `mutmut show`.
+    """
+    from mutmut.mutation.diff_apply import read_mutant_function, read_mutants_module, read_original_function
+
+    modules: dict[str, object] = {}
+    diffs: dict[str, str] = {}
+    for k in survivors:
+        f = file_of[k]
+        try:
+            if f not in modules:
+                modules[f] = read_mutants_module(f)
+            module = modules[f]
+            orig, mutant = (cst_module_code(fn) for fn in (read_original_function(module, k),  # type: ignore[arg-type]
+                                                           read_mutant_function(module, k)))  # type: ignore[arg-type]
+            diff = "\n".join(unified_diff(orig.split("\n"), mutant.split("\n"), fromfile=f, tofile=f, lineterm=""))
+            diffs[k] = f"# {k}: {statuses[k]}\n{diff}\n"
+        except Exception:  # noqa: BLE001 - any trouble reading the mutated file: let mutmut itself say it
+            diffs[k] = subprocess.run([sys.executable, "-m", "mutmut", "show", k], capture_output=True,
+                                      text=True).stdout
+    return diffs
+
+
+def cst_module_code(function: object) -> str:
+    import libcst as cst
+
+    return cst.Module([function]).code.strip()  # type: ignore[list-item]
 
 
 def table(directory: Path, names: list[str]) -> None:

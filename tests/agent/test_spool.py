@@ -4,7 +4,10 @@ recovered from a damaged file, and holding samples in memory while the disk refu
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -169,3 +172,222 @@ def test_a_spool_that_cannot_be_opened_runs_in_memory_and_moves_to_disk_later(
     assert s.append(2, body(2))
     s.close()
     assert [ts for ts, _ in make(tmp_path).oldest(10)] == [1, 2]
+
+
+# -- counters, caps and recovery, case by case (each pins a line a mutation test showed unchecked) --------------
+
+def test_count_and_bytes_follow_appends_and_deletes_without_a_reopen(tmp_path: Path) -> None:
+    s = make(tmp_path)
+    for ts in (1, 2, 3):
+        s.append(ts, body(ts, pad=ts))
+    assert len(s) == 3 and s.bytes == sum(len(body(ts, pad=ts)) for ts in (1, 2, 3))
+    s.delete(s.oldest(2))
+    assert len(s) == 1 and s.bytes == len(body(3, pad=3))
+    s.delete([(1, body(1, pad=1))])  # already gone: nothing more to count
+    assert len(s) == 1 and s.bytes == len(body(3, pad=3))
+    s.delete(s.oldest(10))
+    assert len(s) == 0 and s.bytes == 0
+
+
+def test_the_spool_directory_is_made_with_its_parents_and_private(tmp_path: Path) -> None:
+    s = Spool(str(tmp_path / "a" / "b" / "spool"), 10**9, 86400)
+    assert s.append(1, body(1))
+    assert (tmp_path / "a" / "b" / "spool").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_sampler_and_the_sender_thread_share_the_spool(tmp_path: Path) -> None:
+    s = make(tmp_path)
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            s.append(2, body(2))
+            s.delete(s.oldest(1))
+        except BaseException as e:  # noqa: BLE001 - reported to the test thread
+            errors.append(e)
+
+    s.append(1, body(1))
+    t = threading.Thread(target=send)
+    t.start()
+    t.join()
+    assert errors == [] and [ts for ts, _ in s.oldest(10)] == [2]
+
+
+def test_the_byte_cap_keeps_a_spool_exactly_at_the_cap_and_cuts_one_byte_over(tmp_path: Path) -> None:
+    sizes = [len(body(ts, pad=10)) for ts in range(3)]
+    s = make(tmp_path, max_bytes=sum(sizes))
+    for ts in range(3):
+        s.append(ts, body(ts, pad=10))
+    assert s.enforce_caps(now=0) == 0 and len(s) == 3  # at the cap: nothing to drop
+    s.close()
+    s = make(tmp_path, max_bytes=sum(sizes) - 1)
+    assert s.enforce_caps(now=0) == 1  # one byte over: only the oldest goes
+    assert [ts for ts, _ in s.oldest(10)] == [1, 2]
+    s.close()
+    s = make(tmp_path, max_bytes=sizes[2])
+    assert s.enforce_caps(now=0) == 1  # exactly the oldest's bytes over: it alone goes
+    assert [ts for ts, _ in s.oldest(10)] == [2]
+
+
+def test_age_and_byte_caps_and_memory_drops_add_up_and_accumulate(tmp_path: Path) -> None:
+    one = len(body(1000, pad=50))
+    s = FullDisk(str(tmp_path / "spool"), one * 3, 100)
+    for ts in range(1000, 1005):
+        s.append(ts, body(ts, pad=50))
+    assert s.enforce_caps(now=1100) == 2 and s.dropped == 2  # 2 over the byte cap
+    for ts in range(1005, 1010):
+        s.append(ts, body(ts, pad=50))
+    assert s.enforce_caps(now=1100) == 5 and s.dropped == 7  # 5 more: the count accumulates
+    assert [ts for ts, _ in s.oldest(100)] == [1007, 1008, 1009]
+    s.full = True
+    for ts in range(2000, 2000 + MEMORY_MAX_SAMPLES + 2):
+        s.append(ts, body(ts))
+    s.full = False
+    # the 2 memory dropped and, once written, the samples beyond both caps
+    assert s.enforce_caps(now=1100) == 2 and s.dropped == 9  # the 2 memory dropped join the count on disk
+    s.close()
+    assert FullDisk(str(tmp_path / "spool"), one * 3, 100).dropped == 9
+
+
+def test_memory_keeps_the_newest_samples(tmp_path: Path) -> None:
+    s = FullDisk(str(tmp_path / "spool"), 10**9, 86400)
+    s.full = True
+    for ts in range(MEMORY_MAX_SAMPLES + 3):
+        s.append(ts, body(ts))
+    rows = s.oldest(MEMORY_MAX_SAMPLES + 10)
+    assert rows[0][0] == 3 and rows[-1][0] == MEMORY_MAX_SAMPLES + 2
+
+
+def test_appending_never_counts_the_dropped_twice(tmp_path: Path) -> None:
+    s = make(tmp_path, max_age=100)
+    for ts in range(1000, 1004):
+        s.append(ts, body(ts))
+    assert s.enforce_caps(now=1102) == 2
+    for ts in range(1004, 1008):
+        assert s.append(ts, body(ts))
+    assert s.dropped == 2 and len(s) == 6
+    s.close()
+    assert make(tmp_path, max_age=100).dropped == 2
+
+
+def test_samples_dropped_in_memory_join_the_file_s_count_when_it_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = make(tmp_path, max_age=100)
+    for ts in range(1000, 1003):
+        s.append(ts, body(ts))
+    assert s.enforce_caps(now=1101) == 1
+    s.close()
+    real_connect = Spool._connect
+    refuse = {"on": True}
+
+    def connect(self: Spool, path: Path | str) -> sqlite3.Connection:
+        if refuse["on"] and str(path) != ":memory:":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_connect(self, path)
+
+    monkeypatch.setattr(Spool, "_connect", connect)
+    monkeypatch.setattr("agent.spool.REOPEN_SECONDS", 0.0)
+    s = make(tmp_path, max_age=100)
+    for ts in range(1003, 1006):
+        assert not s.append(ts, body(ts))
+    assert s.enforce_caps(now=1104) == 1  # 1003, held in memory, is too old
+    refuse["on"] = False
+    assert s.append(1006, body(1006))
+    assert s.dropped == 2 and [ts for ts, _ in s.oldest(10)] == [1001, 1002, 1004, 1005, 1006]
+    s.close()
+    again = make(tmp_path, max_age=100)
+    assert again.dropped == 2
+    assert [ts for ts, _ in again.oldest(10)] == [1001, 1002, 1004, 1005, 1006]
+
+
+def test_a_spool_in_memory_waits_before_trying_the_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = Spool._connect
+    tries: list[str] = []
+
+    def connect(self: Spool, path: Path | str) -> sqlite3.Connection:
+        if str(path) != ":memory:":
+            tries.append(str(path))
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_connect(self, path)
+
+    monkeypatch.setattr(Spool, "_connect", connect)
+    s = make(tmp_path)
+    assert len(tries) == 1
+    for ts in range(5):
+        assert not s.append(ts, body(ts))
+    assert len(tries) == 1  # REOPEN_SECONDS not yet passed: no new attempt per sample
+
+
+def test_the_in_memory_stand_in_is_capped_at_the_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = Spool._connect
+
+    def connect(self: Spool, path: Path | str) -> sqlite3.Connection:
+        if str(path) != ":memory:":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_connect(self, path)
+
+    monkeypatch.setattr(Spool, "_connect", connect)
+    monkeypatch.setattr("agent.spool.MEMORY_MAX_BYTES", 1000)
+    s = make(tmp_path, max_bytes=10**9)
+    for ts in range(20):
+        s.append(ts, body(ts, pad=100))
+    assert s.enforce_caps(now=0) > 0 and s.bytes <= 1000
+
+
+def test_the_byte_cap_on_disk_is_not_the_memory_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("agent.spool.MEMORY_MAX_BYTES", 1000)
+    s = make(tmp_path, max_bytes=10**9)
+    for ts in range(20):
+        s.append(ts, body(ts, pad=100))
+    assert s.enforce_caps(now=0) == 0 and len(s) == 20
+
+
+def test_quarantine_lines_say_when_why_and_what_and_the_file_rotates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = make(tmp_path)
+    for ts in (1, 2, 3):
+        s.append(ts, body(ts))
+    before = int(time.time())
+    s.quarantine(s.oldest(1), 422, "r" * 2000)
+    first = s.quarantine_path.read_text()
+    line = json.loads(first)
+    assert set(line) == {"at", "status", "reason", "samples"}
+    assert before <= line["at"] <= time.time() and line["reason"] == "r" * 1000
+    monkeypatch.setattr("agent.spool.QUARANTINE_MAX_BYTES", len(first.encode()))
+    s.quarantine(s.oldest(1), 422, "r" * 2000)  # the file is at the limit, not over it: appended
+    assert len(s.quarantine_path.read_text().splitlines()) == 2
+    s.quarantine(s.oldest(1), 400, "bad")  # now over: moved aside, a fresh file started
+    rotated = tmp_path / "spool" / "quarantine.jsonl.1"
+    assert len(rotated.read_text().splitlines()) == 2
+    assert [json.loads(x)["reason"] for x in s.quarantine_path.read_text().splitlines()] == ["bad"]
+
+
+def test_a_spool_failing_its_check_is_salvaged_row_by_row(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A spool whose pages read fine but which fails quick_check (a NULL where the schema says NOT NULL).
+    s = make(tmp_path)
+    for ts in (5, 3, 4):
+        s.append(ts, body(ts))
+    s.close()
+    db = sqlite3.connect(str(tmp_path / "spool" / DB_NAME))
+    db.execute("CREATE TABLE extra (v INTEGER)")
+    db.execute("INSERT INTO extra VALUES (NULL)")
+    db.execute("PRAGMA writable_schema=ON")
+    db.execute("UPDATE sqlite_master SET sql = 'CREATE TABLE extra (v INTEGER NOT NULL)' WHERE name = 'extra'")
+    db.commit()
+    db.close()
+    with caplog.at_level(logging.WARNING, logger="agent.spool"):
+        s = make(tmp_path)
+    assert [(ts, b) for ts, b in s.oldest(10)] == [(3, body(3)), (4, body(4)), (5, body(5))]
+    assert len(s) == 3 and s.bytes == sum(len(body(ts)) for ts in (3, 4, 5))
+    assert "quick_check: NULL value in extra.v" in caplog.text
+    assert "spool recovered: 3 samples salvaged" in caplog.text
+    aside = list((tmp_path / "spool").glob(f"{DB_NAME}.corrupt-*"))
+    assert [p.name for p in aside if p.name.endswith(tuple("0123456789"))]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -233,3 +235,157 @@ def test_a_temporary_error_is_retried_later_in_order(rx: Receiver) -> None:
     now[0] += 31
     assert dispatcher.deliver({"slack_webhook_url": rx.url()})["sent"] == 2
     assert [b["text"].split()[1] for b in rx.bodies()] == ["*FIRING*", "*FIRING*", "*RESOLVED*"]
+
+
+# -- the HTTP helper itself, case by case (each pins a line a mutation test showed unchecked) ------------------
+
+def test_the_helper_posts_utf8_json_with_its_headers_and_returns_the_2xx(rx: Receiver) -> None:
+    from statusmon import __version__
+
+    rx.default = Answer(204, "")
+    resp = client().post_json(rx.url("/h"), {"text": "Überlast ✓"}, headers={"Authorization": "Bearer t"})
+    assert resp.status_code == 204
+    got = rx.received[0]
+    assert got.body == '{"text": "Überlast ✓"}'.encode()  # raw UTF-8, not \\u escapes
+    assert got.headers["User-Agent"] == f"statusmon/{__version__}"
+    assert got.headers["Authorization"] == "Bearer t"
+    assert got.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_backoff_doubles_between_tries_and_a_zero_attempt_policy_still_tries_once(rx: Receiver) -> None:
+    slept: list[float] = []
+    rx.default = Answer(500, "down")
+    http = HttpClient(["127.0.0.1"], HttpPolicy(attempts=3, backoff=0.5), sleep=slept.append)
+    with pytest.raises(TransportError) as e:
+        http.post_json(rx.url(), {})
+    assert slept == [0.5, 1.0] and len(rx.received) == 3  # no sleep after the last try
+    assert e.value.message == "127.0.0.1 answered 500: down" and e.value.status == 500 and not e.value.permanent
+    with pytest.raises(TransportError):
+        HttpClient(["127.0.0.1"], HttpPolicy(attempts=0), sleep=slept.append).post_json(rx.url(), {})
+    assert len(rx.received) == 4
+
+
+def test_a_long_retry_after_is_left_to_the_outbox_and_a_body_can_say_it(rx: Receiver) -> None:
+    slept: list[float] = []
+    http = HttpClient(["127.0.0.1"], HttpPolicy(attempts=3, backoff=0.01, max_retry_after=10.0), sleep=slept.append)
+    rx.script = [Answer(429, "slow down", headers={"Retry-After": "11"})]
+    with pytest.raises(TransportError) as e:
+        http.post_json(rx.url(), {})
+    assert not e.value.permanent and len(rx.received) == 1 and slept == []
+    rx.script = [Answer(429, "slow down", headers={"Retry-After": "10"})]
+    http.post_json(rx.url(), {})
+    assert slept == [10.0]
+    rx.script = [Answer(429, "wait 3")]
+    http.post_json(rx.url(), {}, read_retry_after=lambda r: float(r.text.split()[1]))
+    assert slept == [10.0, 3.0]
+    rx.script = [Answer(503, "busy", headers={"Retry-After": "-5"})]
+    http.post_json(rx.url(), {}, read_retry_after=lambda r: 99.0)  # the header wins; below zero is now
+    assert slept == [10.0, 3.0, 0.0]
+    rx.script = [Answer(503, "busy", headers={"Retry-After": "soon"})]
+    http.post_json(rx.url(), {})  # not a number: the backoff
+    assert slept == [10.0, 3.0, 0.0, 0.01]
+
+
+@pytest.mark.parametrize("status,permanent", [(401, True), (403, True), (404, True), (410, True),
+                                              (400, False), (409, False), (422, False)])
+def test_status_meanings(rx: Receiver, status: int, permanent: bool) -> None:
+    rx.default = Answer(status, "nope")
+    with pytest.raises(TransportError) as e:
+        client().post_json(rx.url(), {})
+    assert e.value.permanent is permanent and e.value.status == status and len(rx.received) == 1
+    assert e.value.message == f"127.0.0.1 answered {status}: nope" and e.value.body == "nope"
+
+
+@pytest.mark.parametrize("status", [300, 301, 307, 308, 399])
+def test_a_redirect_says_so_and_disables(rx: Receiver, status: int) -> None:
+    rx.default = Answer(status, "moved", headers={"Location": rx.url("/elsewhere")})
+    with pytest.raises(TransportError) as e:
+        client().post_json(rx.url(), {})
+    assert e.value.permanent and e.value.status == status and len(rx.received) == 1
+    assert e.value.message == f"127.0.0.1 answered {status}, a redirect (redirects are not followed)"
+
+
+def test_the_response_text_is_cut_to_200_printable_characters(rx: Receiver) -> None:
+    rx.default = Answer(400, " bad\x07 " + "y" * 300)
+    with pytest.raises(TransportError) as e:
+        client().post_json(rx.url(), {})
+    assert e.value.body == "bad " + "y" * 194 and e.value.message.endswith(": bad " + "y" * 194)
+    rx.default = Answer(400, "")
+    with pytest.raises(TransportError) as e:
+        client().post_json(rx.url(), {})
+    assert e.value.message == "127.0.0.1 answered 400" and e.value.body == ""
+
+
+def test_a_name_that_does_not_resolve_says_so() -> None:
+    with pytest.raises(TransportError) as e:
+        HttpClient(["nowhere.invalid"], HttpPolicy(attempts=1)).post_json("https://nowhere.invalid/x", {})
+    assert e.value.message == "cannot connect to nowhere.invalid (name not resolved)" and not e.value.permanent
+
+
+def test_a_refused_address_is_permanent_and_never_retried(rx: Receiver) -> None:
+    # "localtest.internal" is not a loopback name: pointing it at 127.0.0.1 is what a rebinding DNS would do.
+    http = HttpClient(["localtest.internal"], HttpPolicy(attempts=3, backoff=0.01))
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: object, **kw: object) -> object:
+        return real("127.0.0.1" if host == "localtest.internal" else host, *args, **kw)  # type: ignore[arg-type]
+
+    socket.getaddrinfo = resolve  # type: ignore[assignment]
+    try:
+        with pytest.raises(TransportError) as e:
+            http.post_json(f"https://localtest.internal:{rx.port}/x", {})
+    finally:
+        socket.getaddrinfo = real
+    assert e.value.permanent and len(rx.received) == 0
+    assert e.value.message == ("localtest.internal: the webhook host resolved to loopback, through a DNS name; "
+                               "refused")
+
+
+def test_private_addresses_only_for_hosts_the_admin_named() -> None:
+    http = HttpClient(["ntfy.lan", "hooks.slack.com"])
+    assert http.private_ok("ntfy.lan") is True
+    assert http.private_ok("other.lan") is False
+    assert http.private_ok("hooks.slack.com", ["hooks.slack.com"]) is False  # a hosted service's own host
+    assert refusal("10.1.2.3", "ntfy.lan", private_ok=True) is None
+    assert refusal("169.254.1.1", "ntfy.lan", private_ok=True) == "a link-local address"
+    assert refusal("::1", "[::1]") is None and refusal("127.0.0.1", "LOCALHOST") is None
+    assert refusal("fe80::1%eth0", "hooks.example") == "a link-local address"
+    assert refusal("127.0.0.1", "10.0.0.1") == "loopback, through a DNS name"  # a non-loopback literal
+
+
+def test_urllib3_logs_no_request_line_while_posting(rx: Receiver, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="urllib3"):
+        client().post_json(rx.url(), {})
+    assert "XXXXSECRET" not in caplog.text
+    import requests
+
+    with caplog.at_level(logging.DEBUG, logger="urllib3"):
+        requests.post(rx.url("/after"), json={}, timeout=2)  # outside post_json: urllib3 logs as usual
+        other = threading.Thread(target=lambda: requests.post(rx.url("/thread"), json={}, timeout=2))
+        other.start()  # a thread that never posted through the helper logs as usual too
+        other.join()
+    assert "/after" in caplog.text and "/thread" in caplog.text
+
+
+def test_nan_is_never_posted(rx: Receiver) -> None:
+    with pytest.raises(ValueError):
+        client().post_json(rx.url(), {"value": float("nan")})
+    assert rx.received == []
+
+
+def test_no_proxy_from_the_environment(rx: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    client(attempts=1).post_json(rx.url(), {})
+    assert len(rx.received) == 1
+
+
+def test_the_tls_context_is_the_given_one_or_the_systems() -> None:
+    import ssl
+
+    mine = ssl.create_default_context()
+    assert HttpClient([], tls=mine).ssl_context() is mine
+    system = HttpClient([]).ssl_context()
+    assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname

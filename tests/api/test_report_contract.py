@@ -159,3 +159,61 @@ def test_metric_fields_come_from_the_catalogue_and_records_match_what_they_build
     assert SAMPLE.names == {"ts", "disks", "gpus", *SYSTEM_METRIC_NAMES}
     assert [f.name for f in dataclasses.fields(DiskSample)] == [f.name for f in DISK.fields]
     assert [f.name for f in dataclasses.fields(GpuSample)] == [f.name for f in GPU.fields]
+
+
+# -- what the schema says, and which path samples() takes (each pins a line a mutation test showed unchecked) --
+
+def messages(body: Any) -> Any:
+    with pytest.raises(ValidationError) as e:
+        validator().load(body)
+    return e.value.messages
+
+
+def test_the_schema_says_why_a_timestamp_or_a_key_is_refused() -> None:
+    past, future = SAMPLE.field("ts").clock_window(SETTINGS)
+    ahead = put(base(), SAMPLE, "ts", NOW + future + 5)
+    assert messages(ahead) == {"samples": {0: {"ts": [
+        f"timestamp {NOW + future + 5} is {future + 5} s ahead of the server's clock (at most {future} s allowed): "
+        "check the host's clock"]}}}
+    old = put(base(), SAMPLE, "ts", NOW - past - 1)
+    assert messages(old) == {"samples": {0: {"ts": [f"timestamp {NOW - past - 1} is older than {past} s"]}}}
+    twice = put(base(), SAMPLE, "gpus", [ITEM["gpu"](0), ITEM["gpu"](0)])
+    assert messages(twice) == {"samples": {0: {"gpus": ["a GPU index appears twice in one sample"]}}}
+    twice = put(base(), SAMPLE, "disks", [ITEM["disk"](0), ITEM["disk"](0)])
+    assert messages(twice) == {"samples": {0: {"disks": ["a mount appears twice in one sample"]}}}
+    assert messages([base()]) == ["the body must be a JSON object"]
+
+
+def test_a_mount_that_is_no_tag_says_what_is_wrong() -> None:
+    bad = put(base(), DISK, "mount", "/x\\")
+    (text,) = messages(bad)["samples"][0]["disks"][0]["mount"]
+    with pytest.raises(ValueError) as e:
+        from statusmon.store.lineprotocol import validate_tag_value
+
+        validate_tag_value("/x\\")
+    assert text == str(e.value)
+
+
+def test_samples_takes_the_fast_path_and_else_the_schemas_verdict() -> None:
+    v = validator()
+    assert v.samples(base()) == schema_result(v, base())
+    # lists absent: the fast path accepts, and the result is the schema's
+    body = put(put(base(), SAMPLE, "disks", ABSENT), SAMPLE, "gpus", ABSENT)
+    got = v.samples(body)
+    assert got == schema_result(v, body) and got[1][0].disks == () and got[1][0].gpus == ()
+    body = put(base(), REPORT, "dropped", None)
+    assert v.samples(body)[0] == {"agent_version": "0.1.0", "dropped": None}
+    with pytest.raises(ValidationError):
+        v.samples(put(base(), REPORT, "dropped", -1))
+    with pytest.raises(ValidationError):
+        v.samples("not a report")
+
+
+def test_a_record_names_its_fields_and_refuses_an_unknown_one() -> None:
+    assert DISK.field("mount").tag and GPU.field("index").hi == 1023
+    with pytest.raises(KeyError, match="disk.nope"):
+        DISK.field("nope")
+    ts = SAMPLE.field("ts")
+    assert ts.bounds(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
+    assert ts.clock_window(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
+    assert REPORT.field("samples").bounds(SETTINGS) == (1, 3)

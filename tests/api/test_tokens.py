@@ -71,6 +71,12 @@ def test_an_agent_shaped_token_never_reaches_the_api_token_table(api_tokens: Api
     assert api_tokens.authenticate(token.id[len(TOKEN_PREFIX):] + secret[len(token.id):]) is None
 
 
+@pytest.mark.parametrize("token", ["", "smr_nodot", "smr_abc.", "Bearer", "x" * 300])
+def test_a_token_not_shaped_id_dot_secret_is_refused_without_error(api_tokens: ApiTokens, token: str) -> None:
+    api_tokens.create("grafana")
+    assert api_tokens.authenticate(token) is None
+
+
 @pytest.mark.parametrize("name", ["", " lead", "-x", "a" * 65, "semi;colon", "new\nline"])
 def test_bad_token_names_are_refused(api_tokens: ApiTokens, name: str) -> None:
     with pytest.raises(ValueError, match="1-64 letters"):
