@@ -242,7 +242,9 @@ class Spool:
                 self._db.execute("DELETE FROM samples WHERE ts < ?", (int(now) - self.max_age,))
                 aged = self._db.total_changes - before
                 cap = self.max_bytes if self._on_disk else min(self.max_bytes, MEMORY_MAX_BYTES)
-                excess = self._bytes - cap
+                # What the age cap just deleted no longer counts against the byte cap (in this transaction).
+                held = self._totals()[1] if aged else self._bytes
+                excess = held - cap
                 cut = 0
                 if excess > 0:
                     freed = 0

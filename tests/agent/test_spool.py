@@ -391,3 +391,14 @@ def test_a_spool_failing_its_check_is_salvaged_row_by_row(
     assert "spool recovered: 3 samples salvaged" in caplog.text
     aside = list((tmp_path / "spool").glob(f"{DB_NAME}.corrupt-*"))
     assert [p.name for p in aside if p.name.endswith(tuple("0123456789"))]
+
+
+def test_both_caps_at_once_drop_only_what_each_requires(tmp_path: Path) -> None:
+    """The age cap's deletions count before the byte cap is measured: with 10 samples, 2 too old and room for
+    3, exactly 7 go (the 2 old ones and the 5 oldest of the rest), not 9."""
+    one = len(body(1000, pad=100))  # every sample here is this size (four-digit timestamps)
+    s = make(tmp_path, max_age=100, max_bytes=one * 3)
+    for ts in range(1000, 1010):
+        s.append(ts, body(ts, pad=100))
+    assert s.enforce_caps(now=1102) == 7
+    assert [ts for ts, _ in s.oldest(100)] == [1007, 1008, 1009] and s.dropped == 7
