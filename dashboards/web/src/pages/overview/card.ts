@@ -101,8 +101,13 @@ export class Card {
       this.badge.className = `badge ${online ? "on" : "off"}`;
       this.el.dataset.online = String(online);
     }
-    const update = updateNote(c);  // only a failure or a pending target: the card stays small
-    setText(this.seen, `last seen ${formatAgo(c.last_seen, now)}` + (update ? ` · ${update}` : ""));
+    // The agent's version always; of its updates only a failure or a pending target (the card stays small), the
+    // whole story (last attempt and result, target) in the tooltip and on the client page.
+    const update = updateNote(c);
+    const version = c.agent_version ? ` · agent ${c.agent_version}` : "";
+    setText(this.seen, `last seen ${formatAgo(c.last_seen, now)}${version}` + (update ? ` · ${update}` : ""));
+    const story = updateNote(c, true);
+    if (this.seen.title !== story) this.seen.title = story;
     if (!this.alertsPainted) this.paintAlerts(now);
     const l = c.latest as unknown as Record<string, number | null> | null;
     for (const [name] of CELLS) {
