@@ -8,7 +8,7 @@ Server to browser:
 - ``{"type": "alerts", "firing", "pending", "clients": [...]}`` when the set of alerts pending or firing (or
   their states) changed: the counts and the clients with any; pages fetch the details from
   ``GET /api/alerts/active`` (the alerting worker is another process: the API notices its writes by reading
-  ``alert_state`` once a second, one query per API process whatever the number of viewers);
+  ``alert_state`` four times a second, one query per API process whatever the number of viewers);
 - ``{"type": "subscribed", "clients": [...] | null}`` acknowledging a subscribe message;
 - ``{"type": "error", "message"}`` for a message the server could not use;
 - ``{"type": "batch", "frames": [frame, ...]}``: several of the above in one message (oldest first).

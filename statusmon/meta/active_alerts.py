@@ -76,7 +76,7 @@ class ActiveAlerts:
 
     def keys(self) -> frozenset[tuple[str, str, str, str, int]]:
         """(rule_key, client_id, series_key, status, silenced) of every alert pending or firing: one cheap
-        query, which the live feed runs every second to notice changes (``api.live.feed``). ``silenced`` is the
+        query, which the live feed runs four times a second to notice changes (``api.live.feed``). ``silenced`` is the
         worker's mark, so a silence begun or ended elsewhere reaches every open page within a cycle."""
         return frozenset((r[0], r[1], r[2], r[3], int(r[4])) for r in self.db.query(
             "SELECT rule_key, client_id, series_key, status, silenced FROM alert_state"
