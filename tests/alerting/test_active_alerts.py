@@ -14,7 +14,7 @@ from alerting.engine import Evaluator
 from statusmon.meta.alerts import AlertDB
 from statusmon.notify import HttpClient
 from statusmon.notify.http import HttpPolicy
-from tests.alerting.receiver import Answer, Receiver, receiver
+from tests.alerting.receiver import Answer, Receiver
 from tests.api.conftest import Api, good_sample, make_api
 
 
@@ -23,12 +23,6 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     a = make_api(tmp_path, request, webhook_allow_hosts=("127.0.0.1",))
     yield a.login()
     a.state.store.close()
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with receiver() as r:
-        yield r
 
 
 def _dispatcher(api: Api) -> Dispatcher:

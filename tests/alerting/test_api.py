@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alerting.engine import Evaluator
-from tests.alerting.receiver import Answer, Receiver, receiver
+from tests.alerting.receiver import Answer, Receiver
 from tests.api.conftest import Api, good_sample, make_api
 
 
@@ -17,12 +17,6 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     a = make_api(tmp_path, request, webhook_allow_hosts=("hooks.slack.com", "127.0.0.1"))
     yield a.login()
     a.state.store.close()
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with receiver() as r:
-        yield r
 
 
 def test_rules_crud(api: Api) -> None:

@@ -7,8 +7,6 @@ second itself exactly one post arrives. Expected times are written out by hand f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from alerting.delivery import Dispatcher
@@ -16,7 +14,7 @@ from statusmon.meta.alerts import AlertDB, CycleWrites
 from statusmon.meta.db import MetaDB
 from statusmon.notify import HttpClient
 from statusmon.notify.http import HttpPolicy
-from tests.alerting.receiver import Answer, Receiver, receiver
+from tests.alerting.receiver import Answer, Receiver
 from tests.alerting.test_transports import FIRING
 
 pytestmark = pytest.mark.integration
@@ -27,12 +25,6 @@ FIRST_GAPS = [30, 60, 120, 240, 480, 900]
 # is j = 94 (t = 86,430): it fails and the message is dropped. 7 + 94 = 101 tries in all.
 LAST_TRY_AT = 86_430
 TRIES = 101
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with receiver() as r:
-        yield r
 
 
 def test_retries_double_from_30_s_to_15_min_and_give_up_after_24_h(rx: Receiver) -> None:

@@ -4,7 +4,7 @@ test_email.py) against a real HTTP receiver on loopback: the exact body each ser
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from statusmon.notify import HttpClient, TransportError, build, channel
 from statusmon.notify.events import group_event
 from statusmon.notify.http import HttpPolicy, refusal
 from statusmon.webhooks import WebhookNotAllowed, check_webhook_url
-from tests.alerting.receiver import Answer, Receiver, receiver
+from tests.alerting.receiver import Answer, Receiver
 from tests.alerting.test_transports import FIRING, RESOLVED
 
 pytestmark = pytest.mark.integration
@@ -31,12 +31,6 @@ CONFIGS: dict[str, Callable[[Receiver], dict[str, Any]]] = {
     "pagerduty": lambda rx: {"routing_key": KEY, "events_url": rx.url("/v2/enqueue")},
 }
 SERVICES = list(CONFIGS)
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with receiver() as r:
-        yield r
 
 
 def client(sleep: Callable[[float], None] | None = None, **policy: float) -> HttpClient:

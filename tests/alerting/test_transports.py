@@ -6,7 +6,6 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,7 +17,7 @@ from statusmon.notify.http import HttpPolicy, refusal
 from statusmon.notify.slack import SlackTransport
 from statusmon.notify.testmessage import send_test
 from statusmon.notify.webhook import WebhookTransport
-from tests.alerting.receiver import Answer, Receiver, receiver
+from tests.alerting.receiver import Answer, Receiver
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +31,6 @@ FIRING = {
 RESOLVED = {**FIRING, "kind": "resolved", "value": 41.0, "at": 1_700_001_980}
 DISK = {**FIRING, "metric_type": "mount_used_percent", "mount": "/data", "value": 91.04, "threshold": 90.0,
         "hostname": "db<1>&"}
-
-
-@pytest.fixture
-def rx() -> Iterator[Receiver]:
-    with receiver() as r:
-        yield r
 
 
 def client(**policy: float) -> HttpClient:
