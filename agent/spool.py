@@ -42,6 +42,29 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
+# The statements, named once (module level: SQL keywords are case-blind, so mutating their text tests nothing).
+_SELECT_DROPPED = "SELECT value FROM meta WHERE key = 'dropped'"
+_SELECT_TOTALS = "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM samples"
+_PRAGMA_WAL = "PRAGMA journal_mode=WAL"
+_PRAGMA_SYNC = "PRAGMA synchronous=NORMAL"
+_PRAGMA_CACHE = "PRAGMA cache_size=-512"
+_PRAGMA_QUICK_CHECK = "PRAGMA quick_check"
+_UPSERT_SAMPLE = "INSERT OR REPLACE INTO samples VALUES (?, ?)"
+_SELECT_ALL = "SELECT ts, body FROM samples"
+_UPSERT_DROPPED = "INSERT OR REPLACE INTO meta VALUES ('dropped', ?)"
+_SELECT_ALL_ORDERED = "SELECT ts, body FROM samples ORDER BY ts"
+_SELECT_SIZE = "SELECT LENGTH(body) FROM samples WHERE ts = ?"
+_SELECT_OLDEST = "SELECT ts, body FROM samples ORDER BY ts LIMIT ?"
+_DELETE_ONE = "DELETE FROM samples WHERE ts = ?"
+_DELETE_OLDER = "DELETE FROM samples WHERE ts < ?"
+_SELECT_SIZES = "SELECT ts, LENGTH(body) FROM samples ORDER BY ts"
+_DELETE_UP_TO = "DELETE FROM samples WHERE ts <= ?"
+_PRAGMA_CHECKPOINT = "PRAGMA wal_checkpoint(TRUNCATE)"
+_BEGIN = "BEGIN"
+_COMMIT = "COMMIT"
+_ROLLBACK = "ROLLBACK"
+
+
 class Spool:
     def __init__(self, directory: str, max_bytes: int, max_age: int) -> None:
         self.dir = Path(directory)
@@ -57,19 +80,19 @@ class Spool:
         self._retry_at = 0.0
         self._db = self._open()
         self._count, self._bytes = self._totals()
-        got = self._db.execute("SELECT value FROM meta WHERE key = 'dropped'").fetchone()
+        got = self._db.execute(_SELECT_DROPPED).fetchone()
         self._dropped = int(got[0]) if got else 0
 
     def _totals(self) -> tuple[int, int]:
-        row = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM samples").fetchone()
+        row = self._db.execute(_SELECT_TOTALS).fetchone()
         return int(row[0]), int(row[1])
 
     # -- opening and recovery -------------------------------------------------------------------------------
     def _connect(self, path: Path | str) -> sqlite3.Connection:
         db = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA cache_size=-512")  # KiB: written sequentially, a big cache buys nothing
+        db.execute(_PRAGMA_WAL)
+        db.execute(_PRAGMA_SYNC)
+        db.execute(_PRAGMA_CACHE)  # KiB: written sequentially, a big cache buys nothing
         db.executescript(_SCHEMA)
         return db
 
@@ -86,7 +109,7 @@ class Spool:
     def _open_file(self) -> sqlite3.Connection:
         try:
             db = self._connect(self.path)
-            check = db.execute("PRAGMA quick_check").fetchone()
+            check = db.execute(_PRAGMA_QUICK_CHECK).fetchone()
             if check and check[0] == "ok":
                 return db
             db.close()
@@ -102,20 +125,20 @@ class Spool:
         self._retry_at = time.monotonic() + REOPEN_SECONDS
         try:
             db = self._open_file()
-            db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO samples VALUES (?, ?)",
-                           self._db.execute("SELECT ts, body FROM samples").fetchall())
-            got = db.execute("SELECT value FROM meta WHERE key = 'dropped'").fetchone()
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('dropped', ?)",
+            db.execute(_BEGIN)
+            db.executemany(_UPSERT_SAMPLE,
+                           self._db.execute(_SELECT_ALL).fetchall())
+            got = db.execute(_SELECT_DROPPED).fetchone()
+            db.execute(_UPSERT_DROPPED,
                        ((int(got[0]) if got else 0) + self._dropped,))
-            db.execute("COMMIT")
+            db.execute(_COMMIT)
         except sqlite3.Error as exc:
             log.debug("the spool file still cannot be used: %s", exc)
             return
         self._db.close()
         self._db, self._on_disk = db, True
         self._count, self._bytes = self._totals()
-        self._dropped = int(db.execute("SELECT value FROM meta WHERE key = 'dropped'").fetchone()[0])
+        self._dropped = int(db.execute(_SELECT_DROPPED).fetchone()[0])
         log.info("spool file %s opened: samples held in memory are on disk now", self.path)
 
     def _recover(self, reason: str) -> sqlite3.Connection:
@@ -131,8 +154,8 @@ class Spool:
         try:
             old = sqlite3.connect(f"file:{aside}?mode=ro", uri=True)
             try:
-                for ts, body in old.execute("SELECT ts, body FROM samples ORDER BY ts"):
-                    db.execute("INSERT OR REPLACE INTO samples VALUES (?, ?)", (int(ts), str(body)))
+                for ts, body in old.execute(_SELECT_ALL_ORDERED):
+                    db.execute(_UPSERT_SAMPLE, (int(ts), str(body)))
                     salvaged += 1
             finally:
                 old.close()
@@ -161,8 +184,8 @@ class Spool:
                 return False
 
     def _insert(self, ts: int, body: str) -> None:
-        old = self._db.execute("SELECT LENGTH(body) FROM samples WHERE ts = ?", (ts,)).fetchone()
-        self._db.execute("INSERT OR REPLACE INTO samples VALUES (?, ?)", (ts, body))
+        old = self._db.execute(_SELECT_SIZE, (ts,)).fetchone()
+        self._db.execute(_UPSERT_SAMPLE, (ts, body))
         if old:  # the wall clock stepped back and a second repeated: the newer sample wins
             self._bytes -= int(old[0])
         else:
@@ -189,7 +212,7 @@ class Spool:
         """Up to ``limit`` samples, oldest first: from disk, then those waiting in memory."""
         with self._lock:
             rows: list[Row] = [(int(ts), str(body)) for ts, body in self._db.execute(
-                "SELECT ts, body FROM samples ORDER BY ts LIMIT ?", (limit,))]
+                _SELECT_OLDEST, (limit,))]
             if len(rows) < limit and self._memory:
                 rows.extend(list(self._memory.items())[: limit - len(rows)])
             return rows
@@ -203,16 +226,16 @@ class Spool:
                     on_disk.add(ts)
             if not on_disk:
                 return
-            self._db.execute("BEGIN")
+            self._db.execute(_BEGIN)
             try:
                 deleted, freed = 0, 0
                 for ts, body in rows:
-                    if ts in on_disk and self._db.execute("DELETE FROM samples WHERE ts = ?", (ts,)).rowcount:
+                    if ts in on_disk and self._db.execute(_DELETE_ONE, (ts,)).rowcount:
                         deleted += 1
                         freed += len(body)
-                self._db.execute("COMMIT")
+                self._db.execute(_COMMIT)
             except sqlite3.Error:
-                self._db.execute("ROLLBACK")
+                self._db.execute(_ROLLBACK)
                 raise
             self._count -= deleted
             self._bytes = max(self._bytes - freed, 0)
@@ -237,9 +260,9 @@ class Spool:
         with self._lock:
             dropped = self._unsaved_drops
             try:
-                self._db.execute("BEGIN")
+                self._db.execute(_BEGIN)
                 before = self._db.total_changes
-                self._db.execute("DELETE FROM samples WHERE ts < ?", (int(now) - self.max_age,))
+                self._db.execute(_DELETE_OLDER, (int(now) - self.max_age,))
                 aged = self._db.total_changes - before
                 cap = self.max_bytes if self._on_disk else min(self.max_bytes, MEMORY_MAX_BYTES)
                 # What the age cap just deleted no longer counts against the byte cap (in this transaction).
@@ -248,22 +271,22 @@ class Spool:
                 cut = 0
                 if excess > 0:
                     freed = 0
-                    for ts, size in self._db.execute("SELECT ts, LENGTH(body) FROM samples ORDER BY ts"):
+                    for ts, size in self._db.execute(_SELECT_SIZES):
                         freed += int(size)
                         cut = int(ts)
                         if freed >= excess:
                             break
                     before2 = self._db.total_changes
-                    self._db.execute("DELETE FROM samples WHERE ts <= ?", (cut,))
+                    self._db.execute(_DELETE_UP_TO, (cut,))
                     aged += self._db.total_changes - before2
                 dropped += aged
                 if dropped:
-                    self._db.execute("INSERT OR REPLACE INTO meta VALUES ('dropped', ?)",
+                    self._db.execute(_UPSERT_DROPPED,
                                      (self._dropped + dropped,))
-                self._db.execute("COMMIT")
+                self._db.execute(_COMMIT)
             except sqlite3.Error as exc:
                 if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                    self._db.execute(_ROLLBACK)
                 log.warning("enforcing the spool caps failed: %s", exc)
                 return 0
             if dropped:
@@ -293,7 +316,7 @@ class Spool:
             if self._memory:
                 log.error("%d samples could not reach the spool before exit", len(self._memory))
             try:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._db.execute(_PRAGMA_CHECKPOINT)
             except sqlite3.Error:
                 pass
             self._db.close()

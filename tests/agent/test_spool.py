@@ -402,3 +402,177 @@ def test_both_caps_at_once_drop_only_what_each_requires(tmp_path: Path) -> None:
         s.append(ts, body(ts, pad=100))
     assert s.enforce_caps(now=1102) == 7
     assert [ts for ts, _ in s.oldest(100)] == [1007, 1008, 1009] and s.dropped == 7
+
+
+# -- what the operator reads, and the failure paths behind it (each message in full: the path, the reason and the
+# -- counts are how someone at a broken host learns what happened) ------------------------------------------------
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "agent.spool"]
+
+
+def refuse_file(monkeypatch: pytest.MonkeyPatch, tries: list[str]) -> dict[str, bool]:
+    real_connect = Spool._connect
+    refuse = {"on": True}
+
+    def connect(self: Spool, path: Path | str) -> sqlite3.Connection:
+        if str(path) != ":memory:":
+            tries.append(str(path))
+            if refuse["on"]:
+                raise sqlite3.OperationalError("database or disk is full")
+        return real_connect(self, path)
+
+    monkeypatch.setattr(Spool, "_connect", connect)
+    return refuse
+
+
+def test_an_unopenable_spool_says_so_retries_quietly_and_says_when_it_is_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    tries: list[str] = []
+    refuse = refuse_file(monkeypatch, tries)
+    monkeypatch.setattr("agent.spool.REOPEN_SECONDS", 0.0)
+    path = tmp_path / "spool" / DB_NAME
+    with caplog.at_level(logging.DEBUG, logger="agent.spool"):
+        s = make(tmp_path)
+        s.append(1, body(1))  # a retry that fails again: debug only
+        refuse["on"] = False
+        s.append(2, body(2))
+    assert messages(caplog) == [
+        ("ERROR", f"cannot open the spool {path} (database or disk is full): holding samples in memory until it "
+                  "can be opened"),
+        ("DEBUG", "the spool file still cannot be used: database or disk is full"),
+        ("INFO", f"spool file {path} opened: samples held in memory are on disk now"),
+    ]
+    assert tries == [str(path)] * 3
+
+
+def test_a_failed_reopen_waits_its_full_interval_before_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tries: list[str] = []
+    refuse_file(monkeypatch, tries)
+    s = make(tmp_path)
+    monkeypatch.setattr("agent.spool.REOPEN_SECONDS", 1000.0)
+    s._retry_at = 0.0  # the interval has passed: the next append tries the file once
+    before = time.monotonic()
+    for ts in range(3):
+        s.append(ts, body(ts))
+    assert len(tries) == 2  # the open, then one retry: not one per sample
+    assert s._retry_at >= before + 1000.0
+
+
+def test_a_damaged_spool_says_where_it_went_and_how_much_was_saved(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = make(tmp_path)
+    for ts in range(50):
+        s.append(ts, body(ts, pad=200))
+    s.close()
+    # A WAL and its index beside the damaged file belong to it and go with it (their bytes kept for a human).
+    spool_dir = tmp_path / "spool"
+    wal, shm = b"W" * 100, b"S" * 100
+    path = spool_dir / DB_NAME
+    path.write_bytes(b"\x00garbage" * 64 + path.read_bytes()[512:])
+    (spool_dir / (DB_NAME + "-wal")).write_bytes(wal)
+    (spool_dir / (DB_NAME + "-shm")).write_bytes(shm)
+    with caplog.at_level(logging.DEBUG, logger="agent.spool"):
+        s = make(tmp_path)
+    [aside] = [p for p in spool_dir.glob(f"{DB_NAME}.corrupt-*") if p.name.endswith(tuple("0123456789"))]
+    assert (spool_dir / (aside.name + "-wal")).read_bytes() == wal
+    assert (spool_dir / (aside.name + "-shm")).exists()  # its content is SQLite's to rewrite (an index)
+    fresh_wal = spool_dir / (DB_NAME + "-wal")
+    assert not fresh_wal.exists() or fresh_wal.read_bytes() != wal  # never replayed into the fresh spool
+    got = messages(caplog)
+    assert got[0] == ("ERROR", f"spool {path} is damaged (file is not a database): moved to {aside}, salvaging "
+                               "what is readable")
+    assert got[1] == ("WARNING", "salvage stopped after 0 samples: file is not a database")
+    assert got[2] == ("WARNING", f"spool recovered: 0 samples salvaged from {aside}")
+    # The fresh spool is the file at the spool's own path: what goes in now survives a restart.
+    s.append(7, body(7))
+    s.close()
+    assert [ts for ts, _ in make(tmp_path).oldest(10)] == [7]
+
+
+def test_a_full_disk_says_so_once_and_says_when_it_is_writable_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = FullDisk(str(tmp_path / "spool"), 10**9, 86400)
+    s.full = True
+    with caplog.at_level(logging.INFO, logger="agent.spool"):
+        s.append(1, body(1))
+        s.append(2, body(2))  # memory is already in use: no new error per sample
+        assert s.oldest(10) == [(1, body(1)), (2, body(2))]  # the bodies themselves wait in memory
+        s.full = False
+        s.append(3, body(3))
+    assert messages(caplog) == [
+        ("ERROR", "cannot write to the spool (database or disk is full): keeping samples in memory until it can"),
+        ("INFO", "spool writable again: samples held in memory are on disk"),
+    ]
+    s.close()
+    assert make(tmp_path).oldest(10) == [(1, body(1)), (2, body(2)), (3, body(3))]
+
+
+def test_samples_that_cannot_reach_the_disk_at_exit_are_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = FullDisk(str(tmp_path / "spool"), 10**9, 86400)
+    s.full = True
+    for ts in (1, 2):
+        s.append(ts, body(ts))
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="agent.spool"):
+        s.close()
+    assert messages(caplog) == [("ERROR", "2 samples could not reach the spool before exit")]
+
+
+def test_an_unwritable_quarantine_file_says_the_samples_are_lost_and_forgets_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = make(tmp_path)
+    s.append(1, body(1))
+    s.quarantine_path.mkdir()  # a directory where the file should be: open() fails
+    with caplog.at_level(logging.ERROR, logger="agent.spool"):
+        s.quarantine(s.oldest(1), 422, "bad")
+    [(level, text)] = messages(caplog)
+    assert level == "ERROR" and text.startswith(f"cannot write the quarantine file {s.quarantine_path} (")
+    assert "Is a directory" in text and text.endswith("): the refused samples are lost")
+    assert len(s) == 0
+
+
+def refuse_deletes(s: Spool) -> None:
+    s._db.execute("CREATE TRIGGER refuse BEFORE DELETE ON samples BEGIN SELECT RAISE(ABORT, 'refused'); END")
+
+
+def test_caps_that_fail_to_apply_roll_back_drop_nothing_and_say_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = make(tmp_path, max_age=10)
+    for ts in range(5):
+        s.append(ts, body(ts))
+    refuse_deletes(s)
+    with caplog.at_level(logging.WARNING, logger="agent.spool"):
+        assert s.enforce_caps(now=100) == 0
+    assert messages(caplog) == [("WARNING", "enforcing the spool caps failed: refused")]
+    assert not s._db.in_transaction  # rolled back: the spool goes on
+    assert len(s) == 5 and s.dropped == 0 and [ts for ts, _ in s.oldest(10)] == [0, 1, 2, 3, 4]
+    s._db.execute("DROP TRIGGER refuse")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="agent.spool"):
+        assert s.enforce_caps(now=100) == 5
+    assert messages(caplog) == [("WARNING", "spool cap reached: dropped the 5 oldest samples (5 since the spool "
+                                            "began)")]
+
+
+def test_a_delete_that_fails_rolls_back_and_keeps_the_counts(tmp_path: Path) -> None:
+    s = make(tmp_path)
+    for ts in range(3):
+        s.append(ts, body(ts))
+    refuse_deletes(s)
+    with pytest.raises(sqlite3.Error):
+        s.delete(s.oldest(2))
+    assert not s._db.in_transaction
+    assert len(s) == 3 and s.bytes == sum(len(body(ts)) for ts in range(3))
+    s._db.execute("DROP TRIGGER refuse")
+    s.delete(s.oldest(2))
+    assert [ts for ts, _ in s.oldest(10)] == [2]
