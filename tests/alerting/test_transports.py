@@ -382,3 +382,133 @@ def test_the_tls_context_is_the_given_one_or_the_systems() -> None:
     assert HttpClient([], tls=mine).ssl_context() is mine
     system = HttpClient([]).ssl_context()
     assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname
+
+
+# -- the helper's own network behaviour, through the real stack (each pins a line a mutation run left unchecked) ---
+
+class RawServer:
+    """A TCP listener that answers every connection with fixed bytes (or none) and records what it received."""
+
+    def __init__(self, answer: bytes = b"", host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_server((host, 0))
+        self.port = self.sock.getsockname()[1]
+        self.answer = answer
+        self.received: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(1.0)
+                try:
+                    self.received.append(conn.recv(65536))
+                    if self.answer:
+                        conn.sendall(self.answer)
+                except OSError:
+                    self.received.append(b"")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def resolving(name: str, address: str) -> object:
+    """Point one name at an address through the resolver urllib3 uses (socket.getaddrinfo), counting lookups."""
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def resolve(host: str, *args: object, **kw: object) -> object:
+        lookups.append(host)
+        return real(address if host == name else host, *args, **kw)  # type: ignore[arg-type]
+
+    resolve.lookups = lookups  # type: ignore[attr-defined]
+    resolve.real = real  # type: ignore[attr-defined]
+    return resolve
+
+
+def local_private_address() -> str:
+    """This machine's own non-loopback address (the route's source address; no packet is sent)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))
+        address = str(probe.getsockname()[0])
+    except OSError:
+        address = ""
+    finally:
+        probe.close()
+    import ipaddress
+
+    if not address or ipaddress.ip_address(address).is_loopback or ipaddress.ip_address(address).is_global:
+        pytest.fail("this machine needs a non-loopback, non-global IPv4 address for the private-address test")
+    return address
+
+
+def test_a_named_lan_host_may_be_private_and_a_hosted_service_s_own_host_may_not(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = local_private_address()
+    server = RawServer(host=address)  # speaks no TLS: a handshake that starts proves the guard let it through
+    resolve = resolving("ntfy.lan", address)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    http = HttpClient(["ntfy.lan"], HttpPolicy(attempts=1, connect_timeout=2.0, read_timeout=2.0))
+    try:
+        with pytest.raises(TransportError) as named:
+            http.post_json(f"https://ntfy.lan:{server.port}/alerts", {})
+        assert not named.value.permanent and "refused" not in named.value.message
+        assert named.value.message == "cannot connect to ntfy.lan (SSLEOFError)"
+        deadline = time.monotonic() + 2
+        while not server.received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.received and server.received[0][:1] == b"\x16"  # a TLS ClientHello reached it
+        server.received.clear()
+        with pytest.raises(TransportError) as hosted:  # the same name as a channel's built-in host
+            http.post_json(f"https://ntfy.lan:{server.port}/alerts", {}, hosts=["ntfy.lan"])
+        assert hosted.value.permanent
+        assert hosted.value.message == "ntfy.lan: the webhook host resolved to a private address; refused"
+        time.sleep(0.1)
+        assert server.received in ([], [b""])  # connected, closed before one byte went out
+    finally:
+        server.close()
+
+
+def test_urllib3_never_retries_a_connection_behind_the_helper_s_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    idle = socket.create_server(("127.0.0.1", 0))
+    port = idle.getsockname()[1]
+    idle.close()  # nothing listens there now: every connect is refused
+    resolve = resolving("refused.internal", "127.0.0.1")
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(TransportError) as e:
+        HttpClient(["refused.internal"], HttpPolicy(attempts=2, backoff=0.0)).post_json(
+            f"https://refused.internal:{port}/x", {})
+    assert e.value.message == "cannot connect to refused.internal (connection refused)"
+    assert resolve.lookups.count("refused.internal") == 2  # type: ignore[attr-defined]  # one per attempt
+
+
+def test_a_broken_response_is_named_by_its_kind_and_retried() -> None:
+    server = RawServer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n")  # not a chunk length
+    try:
+        with pytest.raises(TransportError) as e:
+            client(attempts=2).post_json(f"http://127.0.0.1:{server.port}/x", {})
+        assert e.value.message == "request to 127.0.0.1 failed (ChunkedEncodingError)"
+        assert not e.value.permanent and len(server.received) == 2
+    finally:
+        server.close()
+
+
+def test_a_new_helper_quiets_urllib3_even_in_a_process_that_never_had_one(
+    rx: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    from statusmon.notify import http as helper
+
+    urllib3_log = logging.getLogger("urllib3.connectionpool")
+    urllib3_log.removeFilter(helper._QUIET)  # as in a fresh process: the filter is the constructor's to add
+    client()
+    assert urllib3_log.filters.count(helper._QUIET) == 1
+    client()
+    assert urllib3_log.filters.count(helper._QUIET) == 1  # once, however many helpers
+    with caplog.at_level(logging.DEBUG, logger="urllib3"):
+        client().post_json(rx.url(), {})
+    assert "XXXXSECRET" not in caplog.text
