@@ -445,6 +445,7 @@ def test_an_unopenable_spool_says_so_retries_quietly_and_says_when_it_is_on_disk
         ("INFO", f"spool file {path} opened: samples held in memory are on disk now"),
     ]
     assert tries == [str(path)] * 3
+    assert s.dropped == 0  # a fresh file holds no drop count yet: nothing is added to it
 
 
 def test_a_failed_reopen_waits_its_full_interval_before_the_next(
@@ -576,3 +577,12 @@ def test_a_delete_that_fails_rolls_back_and_keeps_the_counts(tmp_path: Path) -> 
     s._db.execute("DROP TRIGGER refuse")
     s.delete(s.oldest(2))
     assert [ts for ts, _ in s.oldest(10)] == [2]
+
+
+def test_the_byte_cap_cuts_until_the_excess_is_freed_not_one_byte_short(tmp_path: Path) -> None:
+    one = len(body(1000, pad=100))
+    s = make(tmp_path, max_bytes=2 * one - 1)  # three samples: the excess is one sample and one byte
+    for ts in (1000, 1001, 1002):
+        s.append(ts, body(ts, pad=100))
+    assert s.enforce_caps(now=1002) == 2
+    assert [ts for ts, _ in s.oldest(10)] == [1002] and s.bytes == one
