@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 
 def _meta() -> tuple[Settings, MetaDB]:
     from statusmon.config import Settings
-    from statusmon.meta.db import MetaDB
+    from statusmon.meta.db import open_meta
 
     settings = Settings.from_env()
-    return settings, MetaDB(settings.meta_db_path)
+    return settings, open_meta(settings.meta_target)
 
 
 def cmd_server(args: argparse.Namespace) -> int:

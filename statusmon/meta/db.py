@@ -111,7 +111,8 @@ class MetaDB:
         return self.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
 
     def ping(self) -> None:
-        """Return if the database answers; raise MetaUnavailable otherwise (a local file always answers)."""
+        """Return if the database answers; raise MetaUnavailable otherwise (PostgreSQL down)."""
+        self.query_one("SELECT 1")
 
     def describe(self) -> str:
         return self.path

@@ -233,7 +233,7 @@ def test_the_api_command_with_the_compose_environment_serves_healthz_on_influxdb
     deployment: dict[str, Any],
 ) -> None:
     body = requests.get(deployment["url"] + "/healthz", timeout=5).json()
-    assert body == {"status": "ok", "store": "influxdb"}
+    assert body == {"status": "ok", "store": "influxdb", "metadata": "ok"}
     # The image's HEALTHCHECK command, as Docker would run it in the container.
     check = subprocess.run(
         [sys.executable, str(HEALTHCHECK)], env=deployment["env"], capture_output=True, text=True, timeout=30

@@ -179,7 +179,7 @@ def test_the_server_extra_alone_serves_healthz_under_gunicorn_with_the_gevent_wo
 ) -> None:
     url, log = server
     with urllib.request.urlopen(url + "/healthz", timeout=5) as resp:
-        assert json.loads(resp.read()) == {"status": "ok", "store": "sqlite"}
+        assert json.loads(resp.read()) == {"status": "ok", "store": "sqlite", "metadata": "ok"}
     text = log.read_text()
     assert "Using worker: gevent" in text and "Booting worker" in text, text
     assert "Traceback" not in text, text

@@ -1,0 +1,80 @@
+"""PostgreSQL-only promises of the metadata database: migrations safe when processes start at once, a real
+`statusmon server` on it answering 503 with Retry-After while PostgreSQL is down and recovering by itself when it
+returns, with nothing lost (the session made before the outage still works)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+
+from statusmon.config import ConfigError, Settings
+from statusmon.meta.migrations import MIGRATIONS
+from tests.api.conftest import good_sample
+from tests.support.server import start_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.integration]
+
+_OPEN = "import sys; from statusmon.meta.db import open_meta; print(open_meta(sys.argv[1]).version)"
+
+
+def test_four_processes_migrating_one_database_at_once_apply_each_migration_once(postgres: Any) -> None:
+    url = postgres.create_database("racing_migrations")
+    procs = [subprocess.Popen([sys.executable, "-c", _OPEN, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _, err in results]
+    assert [out.strip() for out, _ in results] == [str(len(MIGRATIONS))] * 4
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT version FROM statusmon_schema").fetchall() == [(len(MIGRATIONS),)]
+
+
+def test_the_database_url_must_be_postgresql() -> None:
+    with pytest.raises(ConfigError, match="STATUSMON_DATABASE_URL"):
+        Settings.from_env({"STATUSMON_DATABASE_URL": "mysql://db/statusmon"})
+    settings = Settings.from_env({"STATUSMON_DATABASE_URL": "postgresql://u:s3cret@db:5432/statusmon"})
+    assert settings.meta_target == "postgresql://u:s3cret@db:5432/statusmon"
+    assert "s3cret" not in str(settings.redacted())
+
+
+def test_server_answers_503_with_retry_after_while_postgres_is_down_and_recovers(tmp_path: Path) -> None:
+    from tests.support.postgres import start_postgres
+
+    with start_postgres() as pg, start_server(tmp_path / "api", database_url=pg.url) as srv:
+        admin = srv.admin()
+        client_id, token = srv.add_client("web-1")
+        agent = {"Authorization": f"Bearer {token}"}
+        assert requests.post(srv.url + "/api/report", json={"samples": [good_sample()]}, headers=agent,
+                             timeout=10).status_code == 200
+        assert requests.get(srv.url + "/healthz", timeout=5).json() == {
+            "status": "ok", "store": "sqlite", "metadata": "ok"}
+        with psycopg.connect(pg.url) as conn:  # the metadata is in PostgreSQL, not in the data dir
+            assert conn.execute("SELECT hostname FROM clients").fetchall() == [("web-1",)]
+        assert not (tmp_path / "api" / "meta.db").exists()
+
+        pg.stop()
+        t0 = time.monotonic()
+        listing = admin.get(srv.url + "/api/clients", timeout=10)
+        report = requests.post(srv.url + "/api/report", json={"samples": [good_sample()]}, headers=agent,
+                               timeout=10)
+        health = requests.get(srv.url + "/healthz", timeout=10)
+        assert time.monotonic() - t0 < 5
+        for r in (listing, report):
+            assert r.status_code == 503 and int(r.headers["Retry-After"]) > 0, r.text
+            assert r.json()["error"]["code"] == "metadata_unavailable"
+        assert health.status_code == 503 and health.json()["metadata"] == "down"
+
+        pg.start()
+        listing = admin.get(srv.url + "/api/clients", timeout=10)  # the session made before the outage
+        assert listing.status_code == 200 and [c["id"] for c in listing.json()["clients"]] == [client_id]
+        again = requests.post(srv.url + "/api/report", json={"samples": [good_sample(int(time.time()))]},
+                              headers=agent, timeout=10)
+        assert again.status_code == 200
+        assert requests.get(srv.url + "/healthz", timeout=5).json() == {
+            "status": "ok", "store": "sqlite", "metadata": "ok"}
