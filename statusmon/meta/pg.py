@@ -58,7 +58,7 @@ class Row:
         return len(self._values)
 
     def __repr__(self) -> str:
-        return f"Row({dict(zip(self._index, self._values))!r})"
+        return f"Row({dict(zip(self._index, self._values, strict=True))!r})"
 
 
 def _row_factory(cursor: Any) -> RowMaker[Row]:
@@ -77,10 +77,10 @@ class _Cursor:
         return int(self._cur.rowcount)
 
     def fetchone(self) -> Row | None:
-        return self._cur.fetchone() if self._cur.description else None  # type: ignore[no-any-return]
+        return self._cur.fetchone() if self._cur.description else None
 
     def fetchall(self) -> list[Row]:
-        return self._cur.fetchall() if self._cur.description else []  # type: ignore[no-any-return]
+        return self._cur.fetchall() if self._cur.description else []
 
 
 class _Conn:
@@ -127,7 +127,7 @@ class PgMetaDB(MetaDB):
             try:
                 self._pg = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
                                            cursor_factory=psycopg.ClientCursor,
-                                           row_factory=_row_factory)  # type: ignore[arg-type]
+                                           row_factory=_row_factory)
             except psycopg.OperationalError as e:
                 raise MetaUnavailable(f"PostgreSQL at {self.path}: {e}") from e
         return self._pg
@@ -193,9 +193,9 @@ class PgMetaDB(MetaDB):
                         continue
                     with conn.transaction():
                         for statement in _statements(script):
-                            conn.execute(to_pg_ddl(statement))  # type: ignore[call-overload]
+                            conn.execute(to_pg_ddl(statement))
                         for statement in PG_AFTER.get(number, []):
-                            conn.execute(statement)  # type: ignore[call-overload]
+                            conn.execute(statement)
                         conn.execute("UPDATE statusmon_schema SET version = %s", (number,))
             finally:
                 if not conn.broken:
@@ -224,7 +224,7 @@ class PgMetaDB(MetaDB):
                 conn.execute("COMMIT")
 
     def query(self, sql: str, params: Any = ()) -> list[Any]:
-        return self._run(lambda conn: conn.execute(to_pg_params(sql), params).fetchall())  # type: ignore[no-any-return]
+        return self._run(lambda conn: conn.execute(to_pg_params(sql), params).fetchall())
 
     def query_one(self, sql: str, params: Any = ()) -> Any:
         return self._run(lambda conn: conn.execute(to_pg_params(sql), params).fetchone())
@@ -235,7 +235,7 @@ class PgMetaDB(MetaDB):
         return int(self._run(lambda conn: conn.execute(to_pg_params(sql), params).rowcount))
 
     def has_table(self, name: str) -> bool:
-        return self.query_one("SELECT to_regclass(?)", (name,))[0] is not None  # type: ignore[no-any-return]
+        return self.query_one("SELECT to_regclass(?)", (name,))[0] is not None
 
     def ping(self) -> None:
         self.query_one("SELECT 1")

@@ -12,7 +12,6 @@ import pytest
 from statusmon.alerts.machine import AlertState
 from statusmon.meta.active_alerts import ActiveAlerts
 from statusmon.meta.admin import AdminAuth
-from statusmon.meta.alert_history import AlertHistory
 from statusmon.meta.alert_rules import AlertRules
 from statusmon.meta.alerts import AlertDB, CycleWrites
 from statusmon.meta.api_tokens import ApiTokens
