@@ -19,15 +19,16 @@ from statusmon.meta.silences import Silences
 from statusmon.store.base import TimeSeriesStore
 from tests.alerting.test_engine import add_rule, sample
 from tests.api.conftest import Api, make_api
+from tests.conftest import META_BACKENDS, make_meta
 from tests.store.conftest import make_store
 
 NOW = int(time.time()) // 10 * 10
 
 
-@pytest.fixture
+@pytest.fixture(params=META_BACKENDS)
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[MetaDB, TimeSeriesStore]]:
     store = make_store("sqlite", tmp_path, request)
-    meta = MetaDB(tmp_path / "meta.db")
+    meta = make_meta(request.param, tmp_path, request)  # the metadata in SQLite, then on PostgreSQL
     GlobalSettings(meta).update({"thresholds": {}, "online_timeout_seconds": 3600, "alert_repeat_hours": 0})
     yield meta, store
     store.close()
