@@ -66,7 +66,7 @@ class Postgres:
             self._cmd(f"{self.bindir}/postgres", "-D", str(self.root / "data"), "-p", str(self.port),
                       "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
                       "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                      "-c", "max_connections=50", "-c", "shared_buffers=16MB"),
+                      "-c", "max_connections=100", "-c", "shared_buffers=16MB"),
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + READY_TIMEOUT
