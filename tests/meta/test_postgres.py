@@ -78,3 +78,26 @@ def test_server_answers_503_with_retry_after_while_postgres_is_down_and_recovers
         assert again.status_code == 200
         assert requests.get(srv.url + "/healthz", timeout=5).json() == {
             "status": "ok", "store": "sqlite", "metadata": "ok"}
+
+
+def _statusmon(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ, "STATUSMON_DATA_DIR": str(tmp_path), "STATUSMON_DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", "statusmon.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_cli_and_the_alerting_worker_use_the_database_url(postgres: Any, tmp_path: Path) -> None:
+    url = postgres.create_database("cli_and_worker")
+    added = _statusmon(url, tmp_path, "client", "add", "web-1")
+    assert added.returncode == 0, added.stderr
+    listed = _statusmon(url, tmp_path, "client", "list")
+    assert listed.returncode == 0 and "web-1" in listed.stdout, listed.stderr
+    once = _statusmon(url, tmp_path, "alerting", "--once")
+    assert once.returncode == 0, once.stderr
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT hostname FROM clients").fetchall() == [("web-1",)]
+        beat = conn.execute("SELECT last_cycle_at, last_error FROM alert_worker WHERE id = 1").fetchone()
+    assert beat is not None and beat[0] > time.time() - 120 and beat[1] is None
+    assert not (tmp_path / "meta.db").exists()
