@@ -101,3 +101,31 @@ def test_the_cli_and_the_alerting_worker_use_the_database_url(postgres: Any, tmp
         beat = conn.execute("SELECT last_cycle_at, last_error FROM alert_worker WHERE id = 1").fetchone()
     assert beat is not None and beat[0] > time.time() - 120 and beat[1] is None
     assert not (tmp_path / "meta.db").exists()
+
+
+_GEVENT = """
+from gevent import monkey; monkey.patch_all()
+import sys, time, gevent
+from statusmon.meta.db import open_meta
+db = open_meta(sys.argv[1])
+ticks = []
+def ticker():
+    for _ in range(20):
+        ticks.append(time.monotonic())
+        gevent.sleep(0.05)
+g = gevent.spawn(ticker)
+gevent.sleep(0)
+t0 = time.monotonic()
+db.query_one("SELECT pg_sleep(0.5)")
+print(sum(1 for t in ticks if t0 < t < t0 + 0.5))
+g.join()
+"""
+
+
+def test_a_slow_query_lets_other_greenlets_run_under_gevent(postgres: Any) -> None:
+    """The API's gevent worker keeps serving while one request waits on PostgreSQL (psycopg >= 3.1.14 waits
+    through gevent's patched select once gevent has patched it)."""
+    url = postgres.create_database("gevent_wait")
+    out = subprocess.run([sys.executable, "-c", _GEVENT, url], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.strip()) >= 5  # a tick every 50 ms went on during the 500 ms query
