@@ -274,3 +274,15 @@ def test_rows_read_by_name_index_and_as_dict(meta_db: Any) -> None:
     assert (row["key"], row[1], dict(row), tuple(row)) == (
         "50% done", "'quoted' ?", {"key": "50% done", "value": "'quoted' ?"}, ("50% done", "'quoted' ?"))
     assert meta_db.execute("UPDATE settings SET value = ? WHERE key = ?", ("x", "nope")) == 0
+
+
+def test_a_cycle_of_many_rows_writes_every_one(meta_db: Any) -> None:
+    """executemany with hundreds of rows (sent in chunks on PostgreSQL), values with quotes and percent signs."""
+    c, _ = ClientRegistry(meta_db).add("web-1")
+    db = AlertDB(meta_db)
+    states = {(f"rule:{k}", c.id, f"/mnt/50% 'x' {k}"): ("disk_percent", AlertState("pending", NOW, NOW + k, k / 4))
+              for k in range(450)}
+    db.save(CycleWrites(states=states))
+    assert db.load_states() == states
+    db.save(CycleWrites(removed=list(states)[:449]))
+    assert list(db.load_states()) == list(states)[449:]
