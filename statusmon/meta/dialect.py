@@ -58,6 +58,6 @@ def to_pg_params(sql: str) -> str:
             return "%%"
         if m.group(1):
             return f"%({m.group(1)})s"
-        return text.replace("%", "%%") if text[0] == "'" else text
+        return text.replace("%", "%%") if text[0] in "'\"" else text
 
     return _TOKEN.sub(sub, sql)

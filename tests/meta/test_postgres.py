@@ -129,3 +129,31 @@ def test_a_slow_query_lets_other_greenlets_run_under_gevent(postgres: Any) -> No
     out = subprocess.run([sys.executable, "-c", _GEVENT, url], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip()) >= 5  # a tick every 50 ms went on during the 500 ms query
+
+
+def test_two_replicas_on_one_database_share_logins_clients_and_settings(postgres: Any, tmp_path: Path) -> None:
+    """Two `statusmon server` processes (their own data dirs, one STATUSMON_DATABASE_URL): what one writes, the
+    other reads at once, with no cache in between."""
+    url = postgres.create_database("two_replicas")
+    with start_server(tmp_path / "a", database_url=url) as a, start_server(tmp_path / "b", database_url=url) as b:
+        admin = a.login()  # a session made on A...
+        cookies = admin.cookies.get_dict()
+        csrf = admin.headers["X-CSRF-Token"]
+        assert admin.get(b.url + "/api/clients", timeout=10).status_code == 200  # ...is valid on B
+        # A client added on A reports through B; removed on B, its token stops working on A.
+        client_id, token = a.add_client("web-1")
+        agent = {"Authorization": f"Bearer {token}"}
+        assert requests.post(b.url + "/api/report", json={"samples": [good_sample()]}, headers=agent,
+                             timeout=10).status_code == 200
+        assert [c["hostname"] for c in admin.get(a.url + "/api/clients", timeout=10).json()["clients"]] == ["web-1"]
+        # A run-time setting changed on B is what A serves.
+        changed = admin.post(b.url + "/api/settings", json={"online_timeout_seconds": 123}, timeout=10)
+        assert changed.status_code == 200, changed.text
+        assert admin.get(a.url + "/api/settings", timeout=10).json()["online_timeout_seconds"] == 123
+        assert admin.delete(b.url + f"/api/clients/{client_id}", timeout=10).status_code in (200, 204)
+        assert requests.post(a.url + "/api/report", json={"samples": [good_sample()]}, headers=agent,
+                             timeout=10).status_code == 401
+        # A logout on B ends the session on A too (the same cookie, sent again by hand).
+        assert admin.post(b.url + "/api/logout", timeout=10).status_code in (200, 204)
+        again = requests.get(a.url + "/api/clients", cookies=cookies, headers={"X-CSRF-Token": csrf}, timeout=10)
+        assert again.status_code == 401
