@@ -330,10 +330,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except Exception as e:
         from statusmon.config import ConfigError
+        from statusmon.meta.db import MetaUnavailable
 
         if isinstance(e, ConfigError):
             print(f"configuration error: {e}", file=sys.stderr)
             return 2
+        if isinstance(e, MetaUnavailable):  # PostgreSQL down or unreachable at start: no traceback, exit 1
+            print(f"metadata database unavailable: {e}", file=sys.stderr)
+            return 1
         raise
 
 

@@ -157,3 +157,12 @@ def test_two_replicas_on_one_database_share_logins_clients_and_settings(postgres
         assert admin.post(b.url + "/api/logout", timeout=10).status_code in (200, 204)
         again = requests.get(a.url + "/api/clients", cookies=cookies, headers={"X-CSRF-Token": csrf}, timeout=10)
         assert again.status_code == 401
+
+
+def test_a_command_started_while_postgres_is_unreachable_says_so_and_exits_1(tmp_path: Path) -> None:
+    from tests.support.server import free_port
+
+    out = _statusmon(f"postgresql://statusmon:s3cret@127.0.0.1:{free_port()}/statusmon", tmp_path, "client", "list")
+    assert out.returncode == 1
+    assert out.stderr.startswith("metadata database unavailable: PostgreSQL at postgresql://statusmon:***@")
+    assert "Traceback" not in out.stderr and "s3cret" not in out.stderr
