@@ -62,6 +62,14 @@ class Row:
         return f"Row({dict(zip(self._index, self._values, strict=True))!r})"
 
 
+def _params(params: Any) -> Any:
+    """Booleans as 0/1, as sqlite3 stores them: the columns are integers (``enabled``, ``hold``, ``silenced``),
+    and PostgreSQL will not put a boolean into one."""
+    if isinstance(params, dict):
+        return {k: int(v) if isinstance(v, bool) else v for k, v in params.items()}
+    return tuple(int(v) if isinstance(v, bool) else v for v in params)
+
+
 def _row_factory(cursor: Any) -> RowMaker[Row]:
     index = {c.name: i for i, c in enumerate(cursor.description or ())}
     return lambda values: Row(index, values)
@@ -92,7 +100,7 @@ class _Conn:
 
     def execute(self, sql: str, params: Any = ()) -> _Cursor:
         cur = self._conn.cursor()
-        cur.execute(to_pg_params(sql), params)
+        cur.execute(to_pg_params(sql), _params(params))
         return _Cursor(cur)
 
     def executemany(self, sql: str, rows: Any) -> None:
@@ -105,7 +113,7 @@ class _Conn:
         assert isinstance(cur, psycopg.ClientCursor)
         query = to_pg_params(sql)
         for start in range(0, len(rows), BATCH_STATEMENTS):
-            cur.execute(";\n".join(cur.mogrify(query, row) for row in rows[start:start + BATCH_STATEMENTS]))
+            cur.execute(";\n".join(cur.mogrify(query, _params(row)) for row in rows[start:start + BATCH_STATEMENTS]))
 
 
 def redact(url: str) -> str:
@@ -235,15 +243,16 @@ class PgMetaDB(MetaDB):
                 conn.execute("COMMIT")
 
     def query(self, sql: str, params: Any = ()) -> list[Any]:
-        return self._run(lambda conn: conn.execute(to_pg_params(sql), params).fetchall())
+        return self._run(lambda conn: conn.execute(to_pg_params(sql), _params(params)).fetchall())
 
     def query_one(self, sql: str, params: Any = ()) -> Any:
-        return self._run(lambda conn: conn.execute(to_pg_params(sql), params).fetchone())
+        return self._run(lambda conn: conn.execute(to_pg_params(sql), _params(params)).fetchone())
 
     def execute(self, sql: str, params: Any = ()) -> int:
-        # A single statement in autocommit: it ran or it did not, so running it again on a fresh connection
-        # (only when the first found the connection dead before sending) is safe.
-        return int(self._run(lambda conn: conn.execute(to_pg_params(sql), params).rowcount))
+        # One statement in autocommit, run again on a fresh connection only when the first try found the
+        # connection dead. Had PostgreSQL committed it just before the connection died, it runs twice: these
+        # writes set absolute values, except an outbox retry's attempts + 1, where one more count is harmless.
+        return int(self._run(lambda conn: conn.execute(to_pg_params(sql), _params(params)).rowcount))
 
     def has_table(self, name: str) -> bool:
         return self.query_one("SELECT to_regclass(?)", (name,))[0] is not None

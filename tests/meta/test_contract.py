@@ -117,7 +117,7 @@ def test_rules_crud_and_version_changes_on_every_edit(meta_db: Any) -> None:
     c, _ = ClientRegistry(meta_db).add("web-1")
     rules = AlertRules(meta_db)
     v0 = rules.version()
-    first = rules.create(rule(c.id, channels=["slack"]))
+    first = rules.create(rule(c.id, channels=["slack"], enabled=True))  # a bool, stored as 1 (sqlite3 does)
     second = rules.create(rule(None, threshold=10.0, direction="below"))
     assert second > first
     v1 = rules.version()
