@@ -81,6 +81,8 @@ def make_api(tmp_path: Path, request: pytest.FixtureRequest, backend: str = "sql
 
 
 _pg_dbs = itertools.count(1)
+# The API on SQLite, then with its metadata on PostgreSQL: for fixtures whose tests are about the metadata.
+META_PARAMS = ["sqlite", pytest.param("sqlite-pgmeta", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("influxdb", marks=pytest.mark.influx),
