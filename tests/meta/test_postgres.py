@@ -166,3 +166,51 @@ def test_a_command_started_while_postgres_is_unreachable_says_so_and_exits_1(tmp
     assert out.returncode == 1
     assert out.stderr.startswith("metadata database unavailable: PostgreSQL at postgresql://statusmon:***@")
     assert "Traceback" not in out.stderr and "s3cret" not in out.stderr
+
+
+def test_copy_to_postgresql_keeps_tokens_rules_history_and_ids_going_on(postgres: Any, tmp_path: Path) -> None:
+    from statusmon.meta.alert_rules import AlertRules
+    from statusmon.meta.alerts import AlertDB, CycleWrites
+    from statusmon.meta.api_tokens import ApiTokens
+    from statusmon.meta.clients import ClientRegistry
+    from statusmon.meta.db import MetaDB, open_meta
+    from statusmon.meta.settings import GlobalSettings
+    from statusmon.meta.silences import Silences
+
+    lite = MetaDB(tmp_path / "meta.db")
+    client, token = ClientRegistry(lite).add("web-1")
+    _, api_token = ApiTokens(lite).create("grafana")
+    rule = {"client_id": client.id, "metric_type": "cpu_percent", "threshold": 90.0, "duration_sec": 60,
+            "direction": "above", "mount": None, "gpu": None, "enabled": 1, "channels": ["slack"]}
+    rule_ids = [AlertRules(lite).create(rule) for _ in range(3)]
+    AlertDB(lite).save(CycleWrites(opened=[{
+        "rule_key": f"rule:{rule_ids[0]}", "rule_id": rule_ids[0], "client_id": client.id, "hostname": "web-1",
+        "metric_type": "cpu_percent", "series_key": "", "threshold": 90.0, "direction": "above", "duration_sec": 60,
+        "value": 97.5, "started_at": 1_780_000_000, "fired_at": 1_780_000_060}]))
+    Silences(lite).create("host", client.id, None, time.time() + 3600, "maintenance", time.time())
+    GlobalSettings(lite).update({"online_timeout_seconds": 77})
+    AlertDB(lite).heartbeat(1, 1.0, 2.0, 3.0, None)
+    lite.close()
+
+    url = postgres.create_database("copied")
+    first = open_meta(url)
+    AlertDB(first).heartbeat(2, 1.0, 2.0, 3.0, None)  # a worker ran on it already: no metadata yet
+    first.close()
+    out = _statusmon(url, tmp_path, "meta", "copy-to-postgresql")
+    assert out.returncode == 0, out.stderr
+    assert "clients: 1 rows" in out.stdout and "alert_rules: 3 rows" in out.stdout
+
+    pg = open_meta(url)
+    assert ClientRegistry(pg).authenticate(token) == ClientRegistry(pg).get(client.id) is not None
+    assert ApiTokens(pg).authenticate(api_token) is not None
+    assert [r["id"] for r in AlertRules(pg).list()] == rule_ids and AlertRules(pg).get(rule_ids[0])["channels"] == [
+        "slack"]
+    assert AlertRules(pg).create(rule) == max(rule_ids) + 1  # the sequence goes on after the copied ids
+    assert [i.value for i in AlertDB(pg).history.page()] == [97.5]
+    assert GlobalSettings(pg).get("online_timeout_seconds") == 77
+    assert len(Silences(pg).active(time.time())) == 1
+    assert AlertDB(pg).worker()["pid"] == 1  # type: ignore[index]
+    pg.close()
+    # Copying again would mix two installations: refused, nothing changed.
+    again = _statusmon(url, tmp_path, "meta", "copy-to-postgresql")
+    assert again.returncode == 1 and "already holds metadata" in again.stderr
