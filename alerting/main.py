@@ -78,7 +78,7 @@ class Worker:
 
 def run(argv: list[str]) -> int:
     from statusmon.config import Settings
-    from statusmon.meta.db import MetaDB
+    from statusmon.meta.db import open_meta
     from statusmon.store import open_store
 
     args = build_parser().parse_args(argv)
@@ -89,14 +89,14 @@ def run(argv: list[str]) -> int:
     if interval <= 0:
         log.error("the interval must be positive")
         return 2
-    meta = MetaDB(settings.meta_db_path)
+    meta = open_meta(settings.meta_target)
     store = open_store(settings)
     alerts = AlertDB(meta)
     dispatcher = Dispatcher(alerts, HttpClient(settings.webhook_allow_hosts))
     evaluator = Evaluator(meta, store, settings.public_url, channels=dispatcher.active_channels,
                           catchup=args.catchup)
     worker = Worker(evaluator, dispatcher, interval)
-    log.info("alerting worker: store %s, metadata %s, every %g s", store.describe(), settings.meta_db_path,
+    log.info("alerting worker: store %s, metadata %s, every %g s", store.describe(), meta.describe(),
              interval)
     if args.once:
         return 0 if worker.cycle() is not None else 1

@@ -18,7 +18,7 @@ from statusmon.config import Settings
 from statusmon.meta.admin import AdminAuth
 from statusmon.meta.api_tokens import ApiTokens
 from statusmon.meta.clients import ClientRegistry
-from statusmon.meta.db import MetaDB
+from statusmon.meta.db import open_meta
 from statusmon.meta.settings import GlobalSettings
 from statusmon.store import open_store
 from statusmon.store.base import TimeSeriesStore
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    meta = MetaDB(settings.meta_db_path)
+    meta = open_meta(settings.meta_target)
     store = store or open_store(settings)
     clients = ClientRegistry(meta)
     admin = AdminAuth(meta, settings.session_hours * 3600)
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     # rules and history, the Grafana-style API.
     for part in (live, alerts, grafana):
         part.init_app(app)
-    log.info("time series: %s (%s); metadata: %s", store.describe(), store.backend, settings.meta_db_path)
+    log.info("time series: %s (%s); metadata: %s", store.describe(), store.backend, meta.describe())
     if not admin.has_password():
         log.warning("no admin password yet: run `statusmon admin set-password` or set STATUSMON_ADMIN_PASSWORD")
     if start_background:

@@ -100,11 +100,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception) -> Response:
+        from statusmon.meta.db import MetaUnavailable
         from statusmon.store.base import StoreUnavailable
 
         if isinstance(e, StoreUnavailable):
             log.warning("store unavailable: %s", e)
             return error_response(503, "store_unavailable", "The time-series store is unavailable",
+                                  headers={"Retry-After": "5"})
+        if isinstance(e, MetaUnavailable):  # PostgreSQL down (statusmon.meta.pg)
+            log.warning("metadata unavailable: %s", e)
+            return error_response(503, "metadata_unavailable", "The metadata database is unavailable",
                                   headers={"Retry-After": "5"})
         log.exception("unhandled error")
         return error_response(500, "internal_error", "Internal server error")

@@ -26,7 +26,9 @@ def run(bind: str | None = None, workers: int = 1) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Fail fast on a bad setting or an unreachable store in the master, then build the real app in the worker
     # after the fork (SQLite connections and threads must not cross a fork).
-    create_app(settings, start_background=False).extensions["statusmon"].store.close()
+    probe = create_app(settings, start_background=False).extensions["statusmon"]
+    probe.store.close()
+    probe.meta.close()  # a PostgreSQL connection must not cross the fork either
 
     class Server(BaseApplication):
         def load_config(self) -> None:

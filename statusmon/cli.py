@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 
 def _meta() -> tuple[Settings, MetaDB]:
     from statusmon.config import Settings
-    from statusmon.meta.db import MetaDB
+    from statusmon.meta.db import open_meta
 
     settings = Settings.from_env()
-    return settings, MetaDB(settings.meta_db_path)
+    return settings, open_meta(settings.meta_target)
 
 
 def cmd_server(args: argparse.Namespace) -> int:
@@ -240,6 +240,33 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_meta(args: argparse.Namespace) -> int:
+    from statusmon.config import Settings
+    from statusmon.meta.copy import TargetNotEmpty, copy_meta
+    from statusmon.meta.db import MetaDB, open_meta
+
+    settings = Settings.from_env()
+    if not settings.database_url:
+        print("error: set STATUSMON_DATABASE_URL to the PostgreSQL database to copy into", file=sys.stderr)
+        return 2
+    if not settings.meta_db_path.exists():
+        print(f"error: no SQLite metadata at {settings.meta_db_path} (STATUSMON_DATA_DIR)", file=sys.stderr)
+        return 2
+    source, target = MetaDB(settings.meta_db_path), open_meta(settings.database_url)
+    try:
+        copied = copy_meta(source, target)
+    except (TargetNotEmpty, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        source.close()
+        target.close()
+    for table, n in copied.items():
+        print(f"{table}: {n} rows")
+    print(f"copied {settings.meta_db_path} into {target.describe()}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="statusmon", description="Status Monitor: monitoring for Linux and GPU fleets")
     p.add_argument("--version", action="version", version=f"statusmon {__version__}")
@@ -284,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--window", type=int, default=3600, help="seconds of one client per batch (default 3600)")
     m.add_argument("--state", help="checkpoint file (default DATA_DIR/migrate-to-TARGET.json)")
     m.set_defaults(func=cmd_migrate)
+    md = sub.add_parser("meta", help="the metadata database: copy it from SQLite to PostgreSQL")
+    mdsub = md.add_subparsers(dest="action", required=True)
+    mdsub.add_parser("copy-to-postgresql", help="copy DATA_DIR/meta.db into the empty STATUSMON_DATABASE_URL",
+                     description="Copies every table of the SQLite metadata (DATA_DIR/meta.db) into the PostgreSQL "
+                     "database of STATUSMON_DATABASE_URL in one transaction; refuses a database already holding "
+                     "metadata. Stop the server and the alerting worker first.")
+    md.set_defaults(func=cmd_meta)
     r = sub.add_parser("release", help="signed agent releases: keygen, build, publish, timestamp, rotate")
     rsub = r.add_subparsers(dest="action", required=True)
     rsub.add_parser("keygen", help="create an Ed25519 key per TUF role").add_argument("keydir")
@@ -330,10 +364,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except Exception as e:
         from statusmon.config import ConfigError
+        from statusmon.meta.db import MetaUnavailable
 
         if isinstance(e, ConfigError):
             print(f"configuration error: {e}", file=sys.stderr)
             return 2
+        if isinstance(e, MetaUnavailable):  # PostgreSQL down or unreachable at start: no traceback, exit 1
+            print(f"metadata database unavailable: {e}", file=sys.stderr)
+            return 1
         raise
 
 

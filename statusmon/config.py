@@ -39,6 +39,9 @@ class Settings:
     influx_user: str = ""
     influx_password: str = ""
     influx_timeout: float = 10.0
+    # PostgreSQL for the metadata (clients, tokens, sessions, settings, rules, alert state): several API
+    # processes or machines share it. Empty: SQLite, meta.db in data_dir.
+    database_url: str = ""
     retention_days: int = 7
     # Who gets in.
     admin_password: str = ""
@@ -68,6 +71,11 @@ class Settings:
     @property
     def meta_db_path(self) -> Path:
         return self.data_dir / "meta.db"
+
+    @property
+    def meta_target(self) -> str | Path:
+        """What ``statusmon.meta.db.open_meta`` opens: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.meta_db_path
 
     @property
     def sqlite_ts_path(self) -> Path:
@@ -105,6 +113,11 @@ class Settings:
                 raise ConfigError(f"{PREFIX}INFLUX_USER and {PREFIX}INFLUX_PASSWORD go together")
             if not self.influx_db:
                 raise ConfigError(f"{PREFIX}INFLUX_DB must not be empty")
+        if self.database_url:
+            parts = urlsplit(self.database_url)
+            if parts.scheme not in ("postgresql", "postgres") or not (parts.netloc or parts.query):
+                raise ConfigError(f"{PREFIX}DATABASE_URL must be a postgresql:// URL, got "
+                                  f"{parts.scheme or 'no scheme'}://...")
         if ":" not in self.bind:
             raise ConfigError(f"{PREFIX}BIND must be HOST:PORT, got {self.bind!r}")
         for name in ("retention_days", "session_hours", "max_body_bytes", "max_decompressed_bytes",
@@ -124,6 +137,9 @@ class Settings:
             v = getattr(self, f.name)
             if f.name in ("influx_token", "influx_password", "admin_password") and v:
                 v = "***"
+            if f.name == "database_url" and urlsplit(v).password:
+                parts = urlsplit(v)
+                v = v.replace(f":{parts.password}@", ":***@", 1)
             out[f.name] = str(v) if isinstance(v, Path) else v
         return out
 

@@ -1,9 +1,12 @@
-"""Fixtures shared by every test folder: a real influxd per test session, fresh databases per test."""
+"""Fixtures shared by every test folder: a real influxd and a real PostgreSQL per test session, fresh databases
+per test; ``meta_db``: a fresh metadata database on each backend (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +23,38 @@ def influxd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """One real PostgreSQL (initdb + postgres in a temp dir, tests/support/postgres.py) for the whole session;
+    each test uses its own database."""
+    from tests.support.postgres import start_postgres
+
+    with start_postgres() as pg:
+        yield pg
+
+
+def make_meta(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
+    """A fresh, migrated metadata database: a SQLite file in ``tmp_path`` or a new PostgreSQL database."""
+    from statusmon.meta.db import open_meta
+
+    if backend == "sqlite":
+        db = open_meta(tmp_path / "meta.db")
+    else:
+        pg = request.getfixturevalue("postgres")
+        db = open_meta(pg.create_database(f"meta_{next(_db_names)}"))
+    request.addfinalizer(db.close)
+    return db
+
+
+META_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=META_BACKENDS)
+def meta_db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """The metadata contract's subject: a fresh MetaDB on SQLite, then on PostgreSQL."""
+    return make_meta(request.param, tmp_path, request)
 
 
 @pytest.fixture

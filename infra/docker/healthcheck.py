@@ -1,4 +1,5 @@
-"""The container health check of the Status Monitor image (standard library only; no curl in a slim image).
+"""The container health check of the Status Monitor image (standard library only; no curl in a slim image;
+psycopg, which the image has, only when the metadata is on PostgreSQL: STATUSMON_DATABASE_URL).
 
     python healthcheck.py            # server: GET /healthz on the bound port answers 200 (store included)
     python healthcheck.py alerting   # alerting worker: its heartbeat in the metadata database is recent
@@ -26,17 +27,31 @@ def check_server() -> str | None:
         return f"/healthz: {e}"
 
 
+def _heartbeat_pg(url: str) -> tuple[object, ...] | None:
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=3) as conn:
+        return conn.execute("SELECT last_cycle_at, last_error FROM alert_worker WHERE id = 1").fetchone()
+
+
 def check_alerting() -> str | None:
     db = Path(os.environ.get("STATUSMON_DATA_DIR", "/data")) / "meta.db"
+    url = os.environ.get("STATUSMON_DATABASE_URL", "")
     interval = float(os.environ.get("STATUSMON_ALERT_INTERVAL", "10"))
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+    if url:
         try:
-            row = conn.execute("SELECT last_cycle_at, last_error FROM alert_worker WHERE id = 1").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error as e:
-        return f"no alerting heartbeat in {db}: {e}"
+            row = _heartbeat_pg(url)
+        except Exception as e:  # noqa: BLE001 - psycopg.Error, or no psycopg: unhealthy either way
+            return f"no alerting heartbeat in PostgreSQL: {type(e).__name__}: {e}"
+    else:
+        try:
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2)
+            try:
+                row = conn.execute("SELECT last_cycle_at, last_error FROM alert_worker WHERE id = 1").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error as e:
+            return f"no alerting heartbeat in {db}: {e}"
     if not row or row[0] is None:
         return "the alerting worker has not finished a cycle yet"
     age = time.time() - float(row[0])

@@ -7,7 +7,6 @@ the caller's connection: see ``statusmon.meta.alerts``).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -49,7 +48,7 @@ class Incident:
 _COLUMNS = ", ".join(f.name for f in fields(Incident))
 
 
-def _incident(row: sqlite3.Row) -> Incident:
+def _incident(row: Any) -> Incident:
     return Incident(**{**dict(row), "series_key": row["series_key"] or "", "silenced": bool(row["silenced"])})
 
 
@@ -109,13 +108,12 @@ class AlertHistory:
         return [_incident(r) for r in rows]
 
     def _has_table(self) -> bool:
-        return self.db.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alert_history'"
-                                 ) is not None
+        return self.db.has_table("alert_history")
 
     # -- the worker's writes, in its transaction --------------------------------------------------------------
 
     @staticmethod
-    def open_incidents(conn: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+    def open_incidents(conn: Any, rows: Iterable[Mapping[str, Any]]) -> None:
         """New incidents: mappings of every column but id and the resolved_* ones (``silenced`` optional)."""
         conn.executemany(
             "INSERT INTO alert_history (rule_key, rule_id, client_id, hostname, metric_type, series_key,"
@@ -125,13 +123,13 @@ class AlertHistory:
             [{"silenced": 0, **r} for r in rows])
 
     @staticmethod
-    def mark_silenced(conn: sqlite3.Connection, keys: Iterable[IncidentKey]) -> None:
+    def mark_silenced(conn: Any, keys: Iterable[IncidentKey]) -> None:
         """Mark the open incident of each key: a silence withheld one of its notifications."""
         conn.executemany("UPDATE alert_history SET silenced = 1 WHERE rule_key = ? AND client_id = ?"
                          " AND series_key = ? AND resolved_at IS NULL", list(keys))
 
     @staticmethod
-    def close_incidents(conn: sqlite3.Connection, closings: Iterable[Closing]) -> None:
+    def close_incidents(conn: Any, closings: Iterable[Closing]) -> None:
         """Resolve the open incident of each key (a key without one changes nothing)."""
         conn.executemany(
             "UPDATE alert_history SET resolved_at = ?, resolved_value = ?, resolution = ?"
@@ -139,7 +137,7 @@ class AlertHistory:
             [(at, value, why, *key) for key, at, value, why in closings])
 
     @staticmethod
-    def close_orphans(conn: sqlite3.Connection, now: float) -> int:
+    def close_orphans(conn: Any, now: float) -> int:
         """Close the open incidents of removed clients (their states went with them, by foreign key)."""
         return conn.execute("UPDATE alert_history SET resolved_at = ?, resolution = 'client removed'"
                             " WHERE resolved_at IS NULL AND client_id NOT IN (SELECT id FROM clients)",

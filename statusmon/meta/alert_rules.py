@@ -12,7 +12,6 @@ names or None: the global default); ``statusmon.alerts.rules.rule_from_row`` mak
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -45,12 +44,11 @@ class AlertRules:
         """Store a rule (``FIELDS``, validated by the caller); returns its id."""
         with self.db.tx() as conn:
             now = _stamp(conn)
-            cur = conn.execute(
+            row = conn.execute(
                 f"INSERT INTO alert_rules ({', '.join(FIELDS)}, created_at, updated_at)"
-                f" VALUES ({', '.join('?' * len(FIELDS))}, ?, ?)",
-                (*_values(rule), int(now), now))
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+                f" VALUES ({', '.join('?' * len(FIELDS))}, ?, ?) RETURNING id",
+                (*_values(rule), int(now), now)).fetchone()
+        return int(row[0])
 
     def update(self, rule_id: int, rule: Mapping[str, Any]) -> bool:
         """Replace every field of a rule; False if there is no such rule."""
@@ -76,13 +74,13 @@ def _values(rule: Mapping[str, Any]) -> tuple[Any, ...]:
     return (*(rule[k] for k in FIELDS[:-1]), None if channels is None else json.dumps(list(channels)))
 
 
-def _row(row: sqlite3.Row) -> RuleRow:
+def _row(row: Any) -> RuleRow:
     out = dict(row)
     out["channels"] = None if out.get("channels") is None else json.loads(out["channels"])
     return out
 
 
-def _stamp(conn: sqlite3.Connection) -> float:
+def _stamp(conn: Any) -> float:
     """The next updated_at: now, but always after the newest one (read in the caller's write transaction)."""
     row = conn.execute("SELECT max(updated_at) FROM alert_rules").fetchone()
     last = float(row[0]) if row and row[0] is not None else 0.0

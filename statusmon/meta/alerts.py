@@ -131,7 +131,7 @@ class AlertDB:
         rows = self.db.query(
             "SELECT id, channel, event, attempts, created_at, next_attempt_at FROM ("
             " SELECT *, ROW_NUMBER() OVER (PARTITION BY channel ORDER BY id) AS turn FROM alert_outbox"
-            " WHERE sent_at IS NULL AND dropped_at IS NULL) WHERE turn <= ? ORDER BY turn, id", (limit,))
+            " WHERE sent_at IS NULL AND dropped_at IS NULL) AS queued WHERE turn <= ? ORDER BY turn, id", (limit,))
         return [OutboxRow(r["id"], r["channel"], json.loads(r["event"]), r["attempts"], r["created_at"],
                           r["next_attempt_at"]) for r in rows]
 

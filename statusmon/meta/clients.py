@@ -131,15 +131,16 @@ class ClientRegistry:
         rows = []
         for r in reports:
             ts = r.last_sample["ts"] if r.last_sample else None
-            rows.append((r.agent_version, ts, ts, json.dumps(r.last_sample) if r.last_sample else None, ts,
-                         r.dropped, r.client_id))
+            rows.append((r.agent_version, ts, ts, json.dumps(r.last_sample) if r.last_sample else None, ts, ts,
+                         r.dropped, r.dropped, r.client_id))
         with self.db.tx() as conn:
             conn.executemany(
                 """UPDATE clients SET agent_version = COALESCE(?, agent_version),
                        last_sample = CASE WHEN ? IS NOT NULL AND (last_seen IS NULL OR ? >= last_seen)
                                           THEN ? ELSE last_sample END,
-                       last_seen = MAX(COALESCE(last_seen, 0), COALESCE(?, 0)),
-                       dropped_total = MAX(dropped_total, COALESCE(?, 0))
+                       last_seen = CASE WHEN COALESCE(?, 0) > COALESCE(last_seen, 0) THEN ?
+                                        ELSE COALESCE(last_seen, 0) END,
+                       dropped_total = CASE WHEN COALESCE(?, 0) > dropped_total THEN ? ELSE dropped_total END
                    WHERE id = ?""", rows)
 
 

@@ -3,6 +3,10 @@
 SQLite in WAL mode with versioned migrations (statusmon/meta/migrations.py, applied in order, recorded in
 PRAGMA user_version). One connection per MetaDB guarded by a lock: statements are short, and under gevent a
 sqlite call never yields anyway.
+
+``open_meta`` opens it from a path or, for a ``postgresql://`` URL, on PostgreSQL (statusmon/meta/pg.py: the
+same interface, the same migrations, the same SQL through statusmon/meta/dialect.py). The callers write SQL
+both run: ``?`` parameters, rows read by column name or index.
 """
 
 from __future__ import annotations
@@ -16,8 +20,30 @@ from typing import Any
 
 from statusmon.meta.migrations import MIGRATIONS
 
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+class MetaUnavailable(Exception):
+    """The metadata database cannot be reached right now (PostgreSQL down): the API answers 503 with
+    Retry-After, as for the time-series store."""
+
+
+def is_pg_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(PG_SCHEMES)
+
+
+def open_meta(target: Path | str) -> MetaDB:
+    """The metadata database at ``target``: a SQLite file, or a PostgreSQL URL (psycopg is imported only then)."""
+    if is_pg_url(target):
+        from statusmon.meta.pg import PgMetaDB
+
+        return PgMetaDB(str(target))
+    return MetaDB(target)
+
 
 class MetaDB:
+    backend = "sqlite"
+
     def __init__(self, path: Path | str):
         self.path = str(path)
         if self.path != ":memory:":
@@ -56,8 +82,9 @@ class MetaDB:
                     raise
 
     @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on error)."""
+    def tx(self) -> Iterator[Any]:
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on error): yields a connection with
+        ``execute`` (returning a cursor: ``fetchone``, ``fetchall``, ``rowcount``) and ``executemany``."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -67,11 +94,11 @@ class MetaDB:
                 raise
             self._conn.execute("COMMIT")
 
-    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
-    def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+    def query_one(self, sql: str, params: Any = ()) -> Any:
         with self._lock:
             return self._conn.execute(sql, params).fetchone()
 
@@ -79,6 +106,16 @@ class MetaDB:
         """One statement in its own transaction; returns the number of rows changed."""
         with self._lock:
             return self._conn.execute(sql, params).rowcount
+
+    def has_table(self, name: str) -> bool:
+        return self.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
+    def ping(self) -> None:
+        """Return if the database answers; raise MetaUnavailable otherwise (PostgreSQL down)."""
+        self.query_one("SELECT 1")
+
+    def describe(self) -> str:
+        return self.path
 
     def close(self) -> None:
         with self._lock:

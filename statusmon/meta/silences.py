@@ -12,7 +12,6 @@ rule, ``alert_rules.id``; the defaults and the offline alert have no id: silence
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -55,7 +54,7 @@ class Silence:
 _COLUMNS = ", ".join(f.name for f in fields(Silence))
 
 
-def _silence(row: sqlite3.Row) -> Silence:
+def _silence(row: Any) -> Silence:
     return Silence(**dict(row))
 
 
@@ -72,11 +71,11 @@ class Silences:
                now: float) -> Silence:
         """A silence from ``now`` until ``ends_at`` (validated by the caller: the scope's id, a future end)."""
         with self.db.tx() as conn:
-            cur = conn.execute(
+            row = conn.execute(
                 "INSERT INTO alert_silences (scope, client_id, rule_id, starts_at, ends_at, comment, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", (scope, client_id, rule_id, now, ends_at, comment, now))
-        assert cur.lastrowid is not None
-        silence = self.get(cur.lastrowid)
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (scope, client_id, rule_id, now, ends_at, comment, now)).fetchone()
+        silence = self.get(int(row[0]))
         assert silence is not None
         return silence
 

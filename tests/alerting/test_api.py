@@ -9,12 +9,12 @@ import pytest
 
 from alerting.engine import Evaluator
 from tests.alerting.receiver import Answer, Receiver
-from tests.api.conftest import Api, good_sample, make_api
+from tests.api.conftest import META_PARAMS, Api, good_sample, make_api
 
 
-@pytest.fixture
+@pytest.fixture(params=META_PARAMS)
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    a = make_api(tmp_path, request, webhook_allow_hosts=("hooks.slack.com", "127.0.0.1"))
+    a = make_api(tmp_path, request, request.param, webhook_allow_hosts=("hooks.slack.com", "127.0.0.1"))
     yield a.login()
     a.state.store.close()
 

@@ -10,14 +10,14 @@ import pytest
 from api.schemas_settings import SettingsSchema
 from statusmon.meta.settings import BY_KEY, SECRET_KEYS, URL_KEYS, public_view
 from statusmon.notify import CHANNELS, HttpClient, build, channel, configured
-from tests.api.conftest import Api, make_api
+from tests.api.conftest import META_PARAMS, Api, make_api
 
 SLACK = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"
 
 
-@pytest.fixture
+@pytest.fixture(params=META_PARAMS)
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    a = make_api(tmp_path, request)
+    a = make_api(tmp_path, request, request.param)
     yield a.login()
     a.state.store.close()
 

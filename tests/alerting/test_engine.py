@@ -16,6 +16,7 @@ from statusmon.meta.clients import ClientRegistry
 from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
 from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
+from tests.conftest import make_meta
 from tests.store.conftest import make_store
 
 NOW = int(time.time()) // 10 * 10
@@ -37,10 +38,13 @@ class CountingStore:
         return getattr(self.inner, name)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("influxdb", marks=pytest.mark.influx)])
+@pytest.fixture(params=[("sqlite", "sqlite"), pytest.param(("influxdb", "sqlite"), marks=pytest.mark.influx),
+                        pytest.param(("sqlite", "postgresql"), marks=pytest.mark.postgres)],
+                ids=["sqlite", "influxdb", "sqlite-pgmeta"])
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[MetaDB, CountingStore]]:
-    store = make_store(request.param, tmp_path, request)
-    meta = MetaDB(tmp_path / "meta.db")
+    """(store backend, metadata backend): the engine on each store, and on the metadata in PostgreSQL."""
+    store = make_store(request.param[0], tmp_path, request)
+    meta = make_meta(request.param[1], tmp_path, request)
     # Only what each test sets up: no default thresholds, a long offline timeout, no reminders.
     GlobalSettings(meta).update({"thresholds": {}, "online_timeout_seconds": 3600, "alert_repeat_hours": 0})
     yield meta, CountingStore(store)
@@ -54,9 +58,9 @@ def add_rule(meta: MetaDB, metric_type: str, threshold: float, duration: int, cl
             "created_at": 0, "updated_at": 0, **extra}
     with meta.tx() as conn:
         marks = ", ".join("?" * len(cols))
-        cur = conn.execute(f"INSERT INTO alert_rules ({', '.join(cols)}) VALUES ({marks})",
-                           tuple(cols.values()))
-    return int(cur.lastrowid or 0)
+        row = conn.execute(f"INSERT INTO alert_rules ({', '.join(cols)}) VALUES ({marks}) RETURNING id",
+                           tuple(cols.values())).fetchone()
+    return int(row[0])
 
 
 def sample(ts: int, cpu: float = 10.0, disks: dict[str, float] | None = None,

@@ -18,17 +18,18 @@ from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
 from statusmon.store.base import TimeSeriesStore
 from tests.alerting.test_engine import sample
-from tests.api.conftest import Api, make_api
+from tests.api.conftest import META_PARAMS, Api, make_api
+from tests.conftest import META_BACKENDS, make_meta
 from tests.store.conftest import make_store
 
 NOW = int(time.time()) // 10 * 10
 ACTIVE = ["slack", "telegram", "ntfy"]
 
 
-@pytest.fixture
+@pytest.fixture(params=META_BACKENDS)
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[MetaDB, TimeSeriesStore]]:
     store = make_store("sqlite", tmp_path, request)
-    meta = MetaDB(tmp_path / "meta.db")
+    meta = make_meta(request.param, tmp_path, request)  # the metadata in SQLite, then on PostgreSQL
     GlobalSettings(meta).update({"thresholds": {}, "online_timeout_seconds": 3600, "alert_repeat_hours": 0})
     yield meta, store
     store.close()
@@ -80,9 +81,9 @@ def test_each_rule_notifies_only_its_channels_and_null_follows_the_global_defaul
     assert meta.query_one("SELECT count(*) FROM alert_history")[0] == 4  # history-only still records
 
 
-@pytest.fixture
+@pytest.fixture(params=META_PARAMS)
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    a = make_api(tmp_path, request)
+    a = make_api(tmp_path, request, request.param)
     yield a.login()
     a.state.store.close()
 

@@ -18,16 +18,17 @@ from statusmon.meta.settings import GlobalSettings
 from statusmon.meta.silences import Silences
 from statusmon.store.base import TimeSeriesStore
 from tests.alerting.test_engine import add_rule, sample
-from tests.api.conftest import Api, make_api
+from tests.api.conftest import META_PARAMS, Api, make_api
+from tests.conftest import META_BACKENDS, make_meta
 from tests.store.conftest import make_store
 
 NOW = int(time.time()) // 10 * 10
 
 
-@pytest.fixture
+@pytest.fixture(params=META_BACKENDS)
 def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[MetaDB, TimeSeriesStore]]:
     store = make_store("sqlite", tmp_path, request)
-    meta = MetaDB(tmp_path / "meta.db")
+    meta = make_meta(request.param, tmp_path, request)  # the metadata in SQLite, then on PostgreSQL
     GlobalSettings(meta).update({"thresholds": {}, "online_timeout_seconds": 3600, "alert_repeat_hours": 0})
     yield meta, store
     store.close()
@@ -137,9 +138,9 @@ def test_a_rule_silence_mutes_that_rule_only(env: tuple[MetaDB, TimeSeriesStore]
 
 # -- the API ------------------------------------------------------------------------------------------------
 
-@pytest.fixture
+@pytest.fixture(params=META_PARAMS)
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    a = make_api(tmp_path, request)
+    a = make_api(tmp_path, request, request.param)
     yield a.login()
     a.state.store.close()
 

@@ -1,8 +1,10 @@
-"""An in-process API (Flask test client) on SQLite or on a real influxd, with helpers to log in and report."""
+"""An in-process API (Flask test client) on SQLite or on a real influxd, or with its metadata on a real
+PostgreSQL (``sqlite-pgmeta``), with helpers to log in and report."""
 
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -62,16 +64,31 @@ class Api:
 
 
 def make_api(tmp_path: Path, request: pytest.FixtureRequest, backend: str = "sqlite", **overrides: Any) -> Api:
+    """``backend``: the store's ("sqlite", "influxdb"), or "sqlite-pgmeta": SQLite time series and the metadata
+    in a fresh database on the session's PostgreSQL."""
+    pgmeta = backend == "sqlite-pgmeta"
+    if pgmeta:
+        backend = "sqlite"
+        overrides.setdefault("database_url", request.getfixturevalue("postgres").create_database(
+            f"api_{next(_pg_dbs)}"))
     settings = Settings(data_dir=tmp_path, admin_password=PASSWORD, **overrides)
     store = make_store(backend, tmp_path, request)
     app = create_app(settings, store=store, start_background=False)
+    if pgmeta:  # its connection back to the session's PostgreSQL (max_connections)
+        request.addfinalizer(app.extensions["statusmon"].meta.close)
     app.testing = True
     return Api(app, app.test_client())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("influxdb", marks=pytest.mark.influx)])
+_pg_dbs = itertools.count(1)
+# The API on SQLite, then with its metadata on PostgreSQL: for fixtures whose tests are about the metadata.
+META_PARAMS = ["sqlite", pytest.param("sqlite-pgmeta", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("influxdb", marks=pytest.mark.influx),
+                        pytest.param("sqlite-pgmeta", marks=pytest.mark.postgres)])
 def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
-    """The API on each backend, logged out."""
+    """The API on each backend (and with its metadata on PostgreSQL), logged out."""
     a = make_api(tmp_path, request, request.param)
     yield a
     a.state.store.close()

@@ -35,7 +35,7 @@ def test_report_gets_503_quickly_while_influxdb_is_down(tmp_path: Path, request:
             ts = int(time.time())
             again = requests.post(srv.url + "/api/report", json={"samples": [good_sample(ts)]}, headers=headers)
             assert again.status_code == 200
-            assert requests.get(srv.url + "/healthz").json() == {"status": "ok", "store": "influxdb"}
+            assert requests.get(srv.url + "/healthz").json() == {"status": "ok", "store": "influxdb", "metadata": "ok"}
     finally:
         influx.stop()
 

@@ -45,7 +45,7 @@ from tests.deploy.compose import (
 from tests.support.require import require
 
 HEALTHCHECK = ROOT / "infra" / "docker" / "healthcheck.py"
-SERVICES = {"influxdb", "api", "alerting", "grafana"}
+SERVICES = {"influxdb", "api", "alerting", "grafana", "postgres"}
 
 
 def rendered() -> dict[str, Any]:
@@ -233,7 +233,7 @@ def test_the_api_command_with_the_compose_environment_serves_healthz_on_influxdb
     deployment: dict[str, Any],
 ) -> None:
     body = requests.get(deployment["url"] + "/healthz", timeout=5).json()
-    assert body == {"status": "ok", "store": "influxdb"}
+    assert body == {"status": "ok", "store": "influxdb", "metadata": "ok"}
     # The image's HEALTHCHECK command, as Docker would run it in the container.
     check = subprocess.run(
         [sys.executable, str(HEALTHCHECK)], env=deployment["env"], capture_output=True, text=True, timeout=30
@@ -316,3 +316,16 @@ def test_the_alerting_command_with_the_compose_environment_runs_and_reports_heal
         os.killpg(proc.pid, signal.SIGTERM)
         rc = proc.wait(20)
     assert rc == 0
+
+
+def test_postgres_is_in_the_scale_profile_and_the_url_reaches_api_and_alerting() -> None:
+    env = read_env_file(ENV_EXAMPLE)
+    services = compose_model(env)["services"]
+    pg = services["postgres"]
+    assert pg["profiles"] == ["scale"] and pg["image"].startswith("postgres:")
+    assert pg["environment"]["POSTGRES_PASSWORD"] == env["POSTGRES_PASSWORD"]
+    assert services["api"]["environment"]["STATUSMON_DATABASE_URL"] == ""  # default: SQLite
+    url = f"postgresql://statusmon:{env['POSTGRES_PASSWORD']}@postgres:5432/statusmon"
+    scaled = compose_model({**env, "STATUSMON_DATABASE_URL": url})["services"]
+    assert scaled["api"]["environment"]["STATUSMON_DATABASE_URL"] == url
+    assert scaled["alerting"]["environment"]["STATUSMON_DATABASE_URL"] == url

@@ -179,13 +179,13 @@ def test_the_server_extra_alone_serves_healthz_under_gunicorn_with_the_gevent_wo
 ) -> None:
     url, log = server
     with urllib.request.urlopen(url + "/healthz", timeout=5) as resp:
-        assert json.loads(resp.read()) == {"status": "ok", "store": "sqlite"}
+        assert json.loads(resp.read()) == {"status": "ok", "store": "sqlite", "metadata": "ok"}
     text = log.read_text()
     assert "Using worker: gevent" in text and "Booting worker" in text, text
     assert "Traceback" not in text, text
     names = installed(server_venv)
     # packaging: gunicorn 27 imports it for the gevent worker, declared only under gunicorn's `gevent` extra
-    assert {"gunicorn", "gevent", "greenlet", "packaging", "flask", "flask-sock", "werkzeug"} <= set(names)
+    assert {"gunicorn", "gevent", "greenlet", "packaging", "flask", "flask-sock", "werkzeug", "psycopg"} <= set(names)
     imports_everything(server_venv, "server")
 
 
