@@ -1,5 +1,7 @@
 """Per-container usage: ``containers`` (id, name, image, state, CPU share of the host, memory, network rates,
-restart count), from the Docker Engine API on the unix socket, every ``containers_interval`` seconds.
+restart count) and the counts ``containers_running`` and ``containers_restarting`` (restarting now, or
+restarted since the previous poll: what an alert rule watches), from the Docker Engine API on the unix socket,
+every ``containers_interval`` seconds.
 
 Each poll lists every container (``GET /containers/json?all=1``) and takes one-shot stats of the running ones
 (``GET /containers/{id}/stats?stream=false&one-shot=true``); the restart count, which only the inspect reply
@@ -8,7 +10,8 @@ thread started by ``refresh()`` (scheduled by the runtime) over one kept-alive c
 hundreds of containers or a slow daemon never delays the 1-second loop: ``collect`` only hands over the last
 poll's result.
 
-The list rides on the first sample after each poll rather than on every sample: with 50 containers it is
+The two counts ride on every sample until the values are three intervals old. The list rides on the first
+sample after each poll rather than on every sample: with 50 containers it is
 about 7 kB of JSON, and repeating it every second would multiply the spool, the upload and the stored rows by
 ``containers_interval`` for values that did not change. CPU and network are rates between two polls (the
 first poll of a container has none), so one-shot stats, which lack the daemon's own previous reading, serve.
@@ -163,10 +166,13 @@ class ContainersCollector:
         self._states: dict[str, str] = {}
         self._restarts: dict[str, int] = {}
         self._fresh: list[dict[str, Any]] | None = None  # the last poll's list, until a sample takes it
+        self._counts: Fields = {}
+        self._counts_at = -1e9
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._done = threading.Event()
         self._logged = False
+        self.counts: Fields = {}
         if start:
             self.refresh()
 
@@ -176,7 +182,9 @@ class ContainersCollector:
         now = self._clock()
         items = []
         prev, self._prev = self._prev, {}
+        restarting = 0
         for c in containers:
+            before = self._restarts.get(c.id)
             if c.state != self._states.get(c.id) or c.state == "restarting" or c.id not in self._restarts:
                 try:
                     count = _int(self._engine.get(f"/containers/{c.id}/json").get("RestartCount"))
@@ -192,7 +200,12 @@ class ContainersCollector:
                     stats = None
                 if stats is not None:
                     self._prev[c.id] = (now, stats)
-            items.append(container_entry(c, stats, prev.get(c.id), now, self._restarts.get(c.id)))
+            after = self._restarts.get(c.id)
+            if c.state == "restarting" or (before is not None and after is not None and after > before):
+                restarting += 1
+            items.append(container_entry(c, stats, prev.get(c.id), now, after))
+        self.counts = {"containers_running": sum(c.state == "running" for c in containers),
+                       "containers_restarting": restarting}
         seen = {c.id for c in containers}
         self._states = {c.id: c.state for c in containers}
         self._restarts = {k: v for k, v in self._restarts.items() if k in seen}  # vanished: forgotten
@@ -209,6 +222,7 @@ class ContainersCollector:
         else:
             with self._lock:
                 self._fresh = items
+                self._counts, self._counts_at = self.counts, self._clock()
         finally:
             self._done.set()
 
@@ -228,7 +242,10 @@ class ContainersCollector:
     def collect(self, now: float) -> Fields:
         with self._lock:
             items, self._fresh = self._fresh, None
-        return {} if items is None else {"containers": items}
+            fields = dict(self._counts) if self._clock() - self._counts_at <= 3 * self._interval else {}
+        if items is not None:
+            fields["containers"] = items
+        return fields
 
     def close(self) -> None:
         self._engine.close()

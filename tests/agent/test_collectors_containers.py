@@ -62,7 +62,7 @@ def test_it_polls_the_engine_in_the_background_with_rates_restarts_and_vanished_
         assert "cpu_percent" not in first[0] and first[0]["mem_bytes"] == 100_000_000
         assert first[2] == {"id": f"{3:064x}", "name": "app-3", "image": "registry.example.com/app:3",
                             "state": "exited", "restart_count": 0}
-        assert c.collect(1) == {}  # the list rides on the first sample after a poll only
+        assert c.collect(1) == {"containers_running": 2, "containers_restarting": 0}  # the list: once a poll
         assert engine["hits"] == {"list": 1, "inspect": 3, "stats": 2, "df": 0}
 
         clock.t += 10
@@ -78,6 +78,7 @@ def test_it_polls_the_engine_in_the_background_with_rates_restarts_and_vanished_
         assert second["app-1"]["net_rx_bytes_per_s"] == 5000.0 and second["app-1"]["net_tx_bytes_per_s"] == 1000.0
         assert second["app-2"]["restart_count"] == 1 and second["app-2"]["state"] == "restarting"
         assert engine["hits"]["inspect"] == 4  # only the container whose state changed was inspected again
+        assert c.collect(11) == {"containers_running": 1, "containers_restarting": 1}
 
         clock.t += 10
         two.update(state="running", restarts=2, rx=0)
@@ -86,6 +87,9 @@ def test_it_polls_the_engine_in_the_background_with_rates_restarts_and_vanished_
         c.settle(5)
         third = {x["name"]: x for x in c.collect(20)["containers"]}
         assert third["app-2"]["restart_count"] == 2
+        assert c.collect(21) == {"containers_running": 2, "containers_restarting": 1}  # restarted since
+        clock.t += 31
+        assert c.collect(52) == {}  # no poll for three intervals: the counts are withdrawn
         assert "net_rx_bytes_per_s" not in third["app-1"] and third["app-1"]["net_tx_bytes_per_s"] == 0.0
         c.close()
 
@@ -96,7 +100,7 @@ def test_300_containers_are_polled_off_the_loop_and_all_reported(tmp_path: Path)
         engine["delay"] = 0.002
         t0 = time.perf_counter()
         c = ContainersCollector(engine["path"], interval=10)
-        assert c.collect(0) == {}  # the poll is still running: the sample does not wait for it
+        assert "containers" not in c.collect(0)  # the poll is still running: the sample does not wait for it
         assert time.perf_counter() - t0 < 0.2
         c.settle(30)
         items = c.collect(1)["containers"]
