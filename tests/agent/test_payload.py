@@ -16,8 +16,8 @@ import pytest
 
 from agent.collectors.containers import ContainersCollector
 from agent.collectors.cpu import CpuCollector
-from agent.collectors.disks import DisksCollector
 from agent.collectors.diskio import DiskIoCollector
+from agent.collectors.disks import DisksCollector
 from agent.collectors.docker import BREAKDOWN, parse_system_df_breakdown
 from agent.collectors.gpu import GpuCollector
 from agent.collectors.load import LoadCollector
