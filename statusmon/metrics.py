@@ -65,40 +65,40 @@ GPU_PERCENT = Metric("gpu_percent", "percent", "Mean GPU utilisation across all 
                      label="GPU", title="GPU utilisation (mean of GPUs)",
                      alerting=Alerting("GPU (mean) %", "GPU (mean)"))
 LOAD1 = Metric("load1", "load", "Run-queue length averaged over 1 minute (/proc/loadavg)", "system",
-               label="Load 1m", title="Load")
-LOAD5 = Metric("load5", "load", "Run-queue length averaged over 5 minutes", "system", label="Load 5m")
-LOAD15 = Metric("load15", "load", "Run-queue length averaged over 15 minutes", "system", label="Load 15m")
+               label="Load 1m", title="Load (1 min)")
+LOAD5 = Metric("load5", "load", "Run-queue length averaged over 5 minutes", "system", label="Load 5m", title="Load (5 min)")
+LOAD15 = Metric("load15", "load", "Run-queue length averaged over 15 minutes", "system", label="Load 15m", title="Load (15 min)")
 LOAD1_PER_CORE = Metric("load1_per_core", "load", "1-minute load divided by the CPUs online (above 1: CPUs "
-                        "oversubscribed)", "system", label="Load/core",
+                        "oversubscribed)", "system", label="Load/core", title="Load per core",
                         alerting=Alerting("Load per core (1 min)", "Load per core"))
 SWAP_PERCENT = Metric("swap_percent", "percent", "Swap in use (SwapTotal - SwapFree) / SwapTotal; absent "
                       "without swap", "system", label="Swap", title="Swap used",
                       alerting=Alerting("Swap %", "Swap"))
 NET_RX = Metric("net_rx_bytes_per_s", "bytes_per_second", "Bytes received per second, summed over the "
-                "physical interfaces", "system", label="Net in", title="Network traffic")
+                "physical interfaces", "system", label="Net in", title="Network received")
 NET_TX = Metric("net_tx_bytes_per_s", "bytes_per_second", "Bytes sent per second, summed over the physical "
-                "interfaces", "system", label="Net out")
+                "interfaces", "system", label="Net out", title="Network sent")
 DISK_READ = Metric("disk_read_bytes_per_s", "bytes_per_second", "Bytes read per second, summed over the whole "
-                   "disks (no partitions)", "system", label="Disk read", title="Disk I/O")
+                   "disks (no partitions)", "system", label="Disk read", title="Disk read")
 DISK_WRITE = Metric("disk_write_bytes_per_s", "bytes_per_second", "Bytes written per second, summed over the "
-                    "whole disks", "system", label="Disk write")
+                    "whole disks", "system", label="Disk write", title="Disk written")
 CPU_TEMP_C = Metric("cpu_temp_c", "celsius", "Hottest CPU package or core sensor", "system", label="CPU temp",
                     title="CPU temperature", alerting=Alerting("CPU temperature °C", "CPU temperature"))
 DOCKER_IMAGES = Metric("docker_images_bytes", "bytes", "Docker disk usage of images (shared layers once)",
-                       "system", integer=True, label="Docker images", title="Docker disk usage by kind")
+                       "system", integer=True, label="Docker images", title="Docker images")
 DOCKER_CONTAINERS = Metric("docker_containers_bytes", "bytes", "Docker disk usage of containers' writable "
-                           "layers", "system", integer=True, label="Docker containers")
+                           "layers", "system", integer=True, label="Docker containers", title="Docker containers' writable layers")
 DOCKER_VOLUMES = Metric("docker_volumes_bytes", "bytes", "Docker disk usage of volumes", "system", integer=True,
-                        label="Docker volumes")
+                        label="Docker volumes", title="Docker volumes")
 DOCKER_BUILD_CACHE = Metric("docker_build_cache_bytes", "bytes", "Docker disk usage of the build cache",
-                            "system", integer=True, label="Docker build cache")
+                            "system", integer=True, label="Docker build cache", title="Docker build cache")
 DOCKER_RECLAIMABLE = Metric("docker_reclaimable_bytes", "bytes", "Docker disk space a prune could free: unused "
                             "images, stopped containers, unreferenced volumes, idle build cache", "system",
-                            integer=True, label="Docker reclaimable")
+                            integer=True, label="Docker reclaimable", title="Docker reclaimable")
 CONTAINERS_RUNNING = Metric("containers_running", "count", "Docker containers running", "system", integer=True,
-                            label="Containers")
+                            label="Containers", title="Containers running")
 CONTAINERS_RESTARTING = Metric("containers_restarting", "count", "Docker containers restarting, or restarted "
-                               "since the previous poll", "system", integer=True, label="Restarting",
+                               "since the previous poll", "system", integer=True, label="Restarting", title="Containers restarting",
                                alerting=Alerting("Containers restarting", "Containers restarting"))
 SYSTEM_METRICS: tuple[Metric, ...] = (CPU_PERCENT, RAM_PERCENT, DISK_PERCENT, INODE_PERCENT, DOCKER_BYTES,
                                       GPU_PERCENT, LOAD1, LOAD5, LOAD15, LOAD1_PER_CORE, SWAP_PERCENT, NET_RX,

@@ -47,7 +47,8 @@ SCHEMA_VERSION = 39
 JSON_DS = {"type": "simpod-json-datasource", "uid": "statusmon-json"}
 INFLUX_DS = {"type": "influxdb", "uid": "statusmon-influxdb"}
 # Catalogue unit -> Grafana unit id.
-UNITS = {"percent": "percent", "bytes": "bytes", "celsius": "celsius", "watts": "watt", "count": "short"}
+UNITS = {"percent": "percent", "bytes": "bytes", "celsius": "celsius", "watts": "watt", "count": "short",
+         "bytes_per_second": "binBps", "per_second": "ops", "load": "short"}
 
 
 class Board:

@@ -251,3 +251,19 @@ def test_a_record_names_its_fields_and_refuses_an_unknown_one() -> None:
     assert ts.bounds(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
     assert ts.clock_window(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
     assert REPORT.field("samples").bounds(SETTINGS) == (1, 3)
+
+
+def test_the_latest_view_carries_the_newest_container_list_of_the_batch() -> None:
+    from api.views.samples import latest_view
+    from statusmon.store.base import Sample
+
+    c = ContainerSample("abc", "web", "nginx", "running", 1.5)
+    samples = [Sample(ts=10, values={}, containers=(c,)), Sample(ts=11, values={}),
+               Sample(ts=12, values={}, gpus=(GpuSample(0, processes=(GpuProcess(42, "python3", 5),)),))]
+    view = latest_view(samples)
+    assert view is not None and view["ts"] == 12
+    assert view["containers"] == [{"id": "abc", "name": "web", "image": "nginx", "state": "running",
+                                   "cpu_percent": 1.5}]
+    assert view["containers_ts"] == 10
+    assert view["gpus"][0]["processes"] == [{"pid": 42, "name": "python3", "mem_used_bytes": 5}]
+    assert "net" not in view  # never sent: absent, as from an older agent
