@@ -66,8 +66,10 @@ GPU_PERCENT = Metric("gpu_percent", "percent", "Mean GPU utilisation across all 
                      alerting=Alerting("GPU (mean) %", "GPU (mean)"))
 LOAD1 = Metric("load1", "load", "Run-queue length averaged over 1 minute (/proc/loadavg)", "system",
                label="Load 1m", title="Load (1 min)")
-LOAD5 = Metric("load5", "load", "Run-queue length averaged over 5 minutes", "system", label="Load 5m", title="Load (5 min)")
-LOAD15 = Metric("load15", "load", "Run-queue length averaged over 15 minutes", "system", label="Load 15m", title="Load (15 min)")
+LOAD5 = Metric("load5", "load", "Run-queue length averaged over 5 minutes", "system", label="Load 5m",
+               title="Load (5 min)")
+LOAD15 = Metric("load15", "load", "Run-queue length averaged over 15 minutes", "system", label="Load 15m",
+                title="Load (15 min)")
 LOAD1_PER_CORE = Metric("load1_per_core", "load", "1-minute load divided by the CPUs online (above 1: CPUs "
                         "oversubscribed)", "system", label="Load/core", title="Load per core",
                         alerting=Alerting("Load per core (1 min)", "Load per core"))
@@ -87,7 +89,8 @@ CPU_TEMP_C = Metric("cpu_temp_c", "celsius", "Hottest CPU package or core sensor
 DOCKER_IMAGES = Metric("docker_images_bytes", "bytes", "Docker disk usage of images (shared layers once)",
                        "system", integer=True, label="Docker images", title="Docker images")
 DOCKER_CONTAINERS = Metric("docker_containers_bytes", "bytes", "Docker disk usage of containers' writable "
-                           "layers", "system", integer=True, label="Docker containers", title="Docker containers' writable layers")
+                           "layers", "system", integer=True, label="Docker containers",
+                           title="Docker containers' writable layers")
 DOCKER_VOLUMES = Metric("docker_volumes_bytes", "bytes", "Docker disk usage of volumes", "system", integer=True,
                         label="Docker volumes", title="Docker volumes")
 DOCKER_BUILD_CACHE = Metric("docker_build_cache_bytes", "bytes", "Docker disk usage of the build cache",
@@ -98,7 +101,8 @@ DOCKER_RECLAIMABLE = Metric("docker_reclaimable_bytes", "bytes", "Docker disk sp
 CONTAINERS_RUNNING = Metric("containers_running", "count", "Docker containers running", "system", integer=True,
                             label="Containers", title="Containers running")
 CONTAINERS_RESTARTING = Metric("containers_restarting", "count", "Docker containers restarting, or restarted "
-                               "since the previous poll", "system", integer=True, label="Restarting", title="Containers restarting",
+                               "since the previous poll", "system", integer=True, label="Restarting",
+                               title="Containers restarting",
                                alerting=Alerting("Containers restarting", "Containers restarting"))
 SYSTEM_METRICS: tuple[Metric, ...] = (CPU_PERCENT, RAM_PERCENT, DISK_PERCENT, INODE_PERCENT, DOCKER_BYTES,
                                       GPU_PERCENT, LOAD1, LOAD5, LOAD15, LOAD1_PER_CORE, SWAP_PERCENT, NET_RX,

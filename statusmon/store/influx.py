@@ -195,7 +195,7 @@ class InfluxStore:
                         dkey = detail_keys.get((family, r.key))
                         if dkey is None:
                             dkey = detail_keys[(family, r.key)] = lp.series_key(
-                                family, {**base, FAMILY_KEY[family]: r.key})
+                                family, {**base, str(FAMILY_KEY[family]): r.key})
                         yield f"{dkey} {body} {ts}"
 
     def write_lines(self, lines: Sequence[str]) -> None:
