@@ -1,12 +1,16 @@
 """``load1``, ``load5``, ``load15``: the run-queue averages from /proc/loadavg, and ``load1_per_core`` (load1
 divided by the CPUs online, what "the host is overloaded" alert rules compare with).
 
-One small file read per sample; ``os.getloadavg()`` would read the agent's own /proc, not ``proc_root``.
+The kernel recomputes the averages every 5 seconds (LOAD_FREQ), so the file is read every ``READ_SECONDS`` and
+the last values ride on the samples between; ``os.getloadavg()`` would read the agent's own /proc, not
+``proc_root``.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agent.collectors import Fields
@@ -14,6 +18,8 @@ from agent.collectors.procfs import read_text
 
 if TYPE_CHECKING:
     from agent.config import Config
+
+READ_SECONDS = 5.0
 
 
 def parse_loadavg(text: str) -> tuple[float, float, float]:
@@ -43,12 +49,20 @@ def load_fields(avgs: tuple[float, float, float], cpus: int | None) -> Fields:
 class LoadCollector:
     name = "load"
 
-    def __init__(self, proc_root: str = "/proc", cpus: int | None = None) -> None:
+    def __init__(self, proc_root: str = "/proc", cpus: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._path = os.path.join(proc_root, "loadavg")
         self._cpus = cpus if cpus is not None else _online_cpus()
+        self._clock = clock
+        self._last: Fields = {}
+        self._read_at = -1e9
 
     def collect(self, now: float) -> Fields:
-        return load_fields(parse_loadavg(read_text(self._path, 256)), self._cpus)
+        mono = self._clock()
+        if mono - self._read_at >= READ_SECONDS:
+            self._read_at = mono
+            self._last = load_fields(parse_loadavg(read_text(self._path, 256)), self._cpus)
+        return self._last
 
     def close(self) -> None:
         pass

@@ -2,8 +2,9 @@
 agent sampling every second with every collector on (once with its builtin HTTP client, once with
 ``http_client = requests``, once with only the five collectors it had before issue 15), against a minimal psutil
 loop (bench/agent/baseline.py) running at the same time, all posting to a loopback receiver. The Docker socket is
-a fake engine (tests/agent/dockerengine.py) holding ``--containers`` running containers (50), so the containers
-collector polls 50 containers' stats every 10 s and the disk-usage collector reads its /system/df.
+a fake engine (tests/agent/dockerengine.py, in a process of its own) holding ``--containers`` running
+containers (50), so the containers collector polls 50 containers' stats every 10 s and the disk-usage collector
+reads its /system/df. One more agent runs every collector but ``containers``, to tell that one's cost apart.
 
 Then each collector alone, in this process: CPU time of one minute's worth of its work (60 collects, plus 6
 container polls or a fifth of a /system/df measurement for the two that work in the background).
@@ -70,6 +71,11 @@ def one_run(receiver: Receiver, warmup: float, seconds: float, docker_socket: st
             "agent, requests": subprocess.Popen(
                 [sys.executable, "-m", "agent"], cwd=REPO,
                 env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/requests", "STATUSMON_AGENT_HTTP_CLIENT": "requests"},
+            ),
+            "agent, no containers": subprocess.Popen(
+                [sys.executable, "-m", "agent"], cwd=REPO,
+                env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/nocontainers",
+                     "STATUSMON_AGENT_COLLECTORS": "cpu,memory,disks,gpu,docker,load,net,diskio,temps"},
             ),
             "agent, 5 old collectors": subprocess.Popen(
                 [sys.executable, "-m", "agent"], cwd=REPO,
@@ -179,18 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--containers", type=int, default=50)
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "agent.json"))
     args = ap.parse_args(argv)
-    from tests.agent.dockerengine import container, fake_engine
-    from tests.agent.fixtures import SYSTEM_DF_LEGACY
-
     receiver = Receiver().start()
     runs = []
     engine_dir = tempfile.TemporaryDirectory()
-    cs = {c["id"]: c for c in (container(i, system_ns=10**12, rx=i, tx=i) for i in range(args.containers))}
-    engine_cm = fake_engine(os.path.join(engine_dir.name, "docker.sock"), cs, system_df=SYSTEM_DF_LEGACY)
-    engine = engine_cm.__enter__()
+    socket_path = os.path.join(engine_dir.name, "docker.sock")
+    engine = subprocess.Popen([sys.executable, "-m", "tests.agent.dockerengine", socket_path, str(args.containers)],
+                              cwd=REPO)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(socket_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         for i in range(args.runs):
-            runs.append(one_run(receiver, args.warmup, args.seconds, engine["path"]))
+            runs.append(one_run(receiver, args.warmup, args.seconds, socket_path))
             print(
                 f"run {i + 1}/{args.runs}: "
                 + ", ".join(
@@ -198,10 +204,11 @@ def main(argv: list[str] | None = None) -> int:
                 ),
                 file=sys.stderr,
             )
-        per_collector = collector_costs(engine["path"])
+        per_collector = collector_costs(socket_path)
     finally:
         receiver.stop()
-        engine_cm.__exit__(None, None, None)
+        engine.terminate()
+        engine.wait(10)
         engine_dir.cleanup()
     summary = {
         name: {k: statistics.median(r[name][k] for r in runs) for k in ("cpu_s_per_min", "rss_mib")} for name in runs[0]

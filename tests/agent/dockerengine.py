@@ -106,3 +106,19 @@ def fake_engine(path: str, containers: dict[str, dict[str, Any]] | None = None,
     finally:
         server.shutdown()
         server.server_close()
+
+
+def serve(path: str, count: int) -> None:
+    """Serve ``count`` running containers and /system/df on ``path`` until killed (bench/agent runs this in a
+    process of its own, so that the engine's CPU is not counted as the agent's)."""
+    from tests.agent.fixtures import SYSTEM_DF_LEGACY
+
+    cs = {c["id"]: c for c in (container(i, system_ns=10**12, rx=i, tx=i) for i in range(count))}
+    with fake_engine(path, cs, system_df=SYSTEM_DF_LEGACY):
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(sys.argv[1], int(sys.argv[2]))

@@ -203,3 +203,15 @@ def test_temps_are_read_every_few_seconds_and_ride_on_the_samples_between(
     c.collect(10)
     assert len(calls) == 2
     assert TempsCollector(SimpleNamespace(), clock=clock).collect(0) == {}  # a psutil without sensors
+
+
+def test_loadavg_is_read_every_five_seconds_as_the_kernel_updates_it(tmp_path: Path) -> None:
+    clock = Clock()
+    (tmp_path / "loadavg").write_text("1.00 1.00 1.00 1/1 1\n")
+    c = LoadCollector(str(tmp_path), cpus=1, clock=clock)
+    assert c.collect(0)["load1"] == 1.0
+    (tmp_path / "loadavg").write_text("2.00 1.00 1.00 1/1 1\n")
+    clock.t += 4
+    assert c.collect(4)["load1"] == 1.0  # the last reading rides on the samples between
+    clock.t += 1
+    assert c.collect(5)["load1"] == 2.0
