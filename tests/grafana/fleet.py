@@ -82,7 +82,18 @@ def samples(hostname: str, start: int, count: int = COUNT, every: int = EVERY) -
             "docker_build_cache_bytes": rnd.randrange(0, 1 << 30),
             "docker_reclaimable_bytes": rnd.randrange(0, 1 << 32),
             "containers_running": rnd.randrange(0, 50), "containers_restarting": rnd.randrange(0, 2),
+            "net": [{"iface": "eno1", "rx_bytes_per_s": round(rnd.uniform(0, 1e8), 1),
+                     "tx_bytes_per_s": round(rnd.uniform(0, 1e8), 1), "rx_errors_per_s": 0.0, "tx_errors_per_s": 0.0}],
+            "diskio": [{"device": "nvme0n1", "read_bytes_per_s": round(rnd.uniform(0, 1e9), 1),
+                        "write_bytes_per_s": round(rnd.uniform(0, 1e9), 1), "read_iops": 10.0, "write_iops": 20.0,
+                        "busy_percent": round(rnd.uniform(0, 100), 2)}],
+            "temps": [{"sensor": "coretemp", "label": "Package id 0", "temp_c": round(rnd.uniform(30, 90), 1)}],
         })
+        if i % 5 == 0:  # a poll's container list every 10 s
+            s["containers"] = [{"id": f"{k:012x}", "name": f"app-{k}", "image": "nginx:1", "state": "running",
+                                "cpu_percent": round(rnd.uniform(0, 50), 2),
+                                "mem_bytes": rnd.randrange(1 << 20, 1 << 30),
+                                "mem_limit_bytes": 1 << 33, "restart_count": 0} for k in range(2)]
         out.append(s)
     return out
 
