@@ -72,6 +72,11 @@ def one_run(receiver: Receiver, warmup: float, seconds: float, docker_socket: st
                 [sys.executable, "-m", "agent"], cwd=REPO,
                 env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/requests", "STATUSMON_AGENT_HTTP_CLIENT": "requests"},
             ),
+            "agent, containers every 60 s": subprocess.Popen(
+                [sys.executable, "-m", "agent"], cwd=REPO,
+                env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/containers60",
+                     "STATUSMON_AGENT_CONTAINERS_INTERVAL": "60"},
+            ),
             "agent, no containers": subprocess.Popen(
                 [sys.executable, "-m", "agent"], cwd=REPO,
                 env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/nocontainers",
@@ -232,10 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         f"sampling every second, posting every 10 s to a loopback receiver; a fake Docker engine with "
         f"{args.containers} running containers"
     )
-    print(f"{'':24} {'CPU-s/min':>10} {'RSS MiB':>8}")
+    print(f"{'':30} {'CPU-s/min':>10} {'RSS MiB':>8}")
     for name, r in summary.items():
-        print(f"{name:24} {r['cpu_s_per_min']:>10.4f} {r['rss_mib']:>8.1f}")
-    print(f"{'target':24} {0.06:>10.4f} {25.0:>8.1f}  (stretch {20.5} MiB)")
+        print(f"{name:30} {r['cpu_s_per_min']:>10.4f} {r['rss_mib']:>8.1f}")
+    print(f"{'target':30} {0.06:>10.4f} {25.0:>8.1f}  (stretch {20.5} MiB)")
     print("\nCPU ms per minute of each collector alone (median of 3 minutes' worth):")
     for name, ms in per_collector.items():
         print(f"  {name:12} {ms:8.2f}")
