@@ -15,7 +15,7 @@ from pathlib import Path
 
 ENV_PREFIX = "STATUSMON_AGENT_"
 DEFAULT_CONFIG_PATH = "/etc/statusmon/agent.conf"
-ALL_COLLECTORS = "cpu,memory,disks,gpu,docker"
+ALL_COLLECTORS = "cpu,memory,disks,gpu,docker,load,net,diskio,temps,containers"
 
 
 class ConfigError(ValueError):
@@ -44,6 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("report_interval", "10", "int",
             "Seconds between batches; the server's `report_interval` hint overrides it within 1..60"),
     Setting("slow_interval", "300", "int", "Seconds between Docker disk-usage measurements"),
+    Setting("containers_interval", "10", "int",
+            "Seconds between polls of the Docker Engine API for per-container usage (`containers` collector)"),
     Setting("docker_socket", "/var/run/docker.sock", "str", "Docker Engine API unix socket"),
     Setting("docker_data_dir", "/var/lib/docker", "str",
             "Docker data directory, measured (at idle CPU and I/O priority) when the socket is unusable"),
@@ -89,6 +91,7 @@ class Config:
     sample_interval: int
     report_interval: int
     slow_interval: int
+    containers_interval: int
     docker_socket: str
     docker_data_dir: str
     proc_root: str
@@ -183,7 +186,8 @@ def _check(c: Config) -> None:
         raise ConfigError(f"unknown collector(s) {', '.join(unknown)}; known: {', '.join(COLLECTOR_NAMES)}")
     if c.server and not c.server.startswith(("http://", "https://")):
         raise ConfigError(f"server must be an http:// or https:// URL, got {c.server!r}")
-    for name in ("sample_interval", "report_interval", "slow_interval", "batch_max", "catchup_rate"):
+    for name in ("sample_interval", "report_interval", "slow_interval", "containers_interval", "batch_max",
+                 "catchup_rate"):
         if getattr(c, name) < 1:
             raise ConfigError(f"{name} must be at least 1")
     if c.batch_max > 3600:

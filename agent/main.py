@@ -19,6 +19,12 @@ def once(config: Config) -> int:
 
     sampler = Sampler(collectors.build(config))
     try:
+        for c in sampler.collectors:  # rates need a first reading (net, diskio): taken now, the sample's at the tick
+            if getattr(c, "settle", None) is None:
+                try:
+                    c.collect(time.time())
+                except Exception:  # noqa: BLE001, S110 - the sample below reports it
+                    pass
         for c in sampler.collectors:  # slow collectors measure in the background: give them a moment
             settle = getattr(c, "settle", None)
             if settle is not None:

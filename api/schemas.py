@@ -15,7 +15,16 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from statusmon.config import Settings
 from statusmon.metrics import SYSTEM_METRICS
 from statusmon.report import REPORT, Field, Record
-from statusmon.store.base import DiskSample, GpuSample, Sample
+from statusmon.store.base import (
+    ContainerSample,
+    DiskIoSample,
+    DiskSample,
+    GpuProcess,
+    GpuSample,
+    NetSample,
+    Sample,
+    TempSample,
+)
 from statusmon.store.lineprotocol import validate_tag_value
 
 
@@ -111,6 +120,11 @@ class ReportValidator:
         return {"agent_version": report.get("agent_version"), "dropped": report.get("dropped")}, to_samples(report)
 
 
+def _gpu(g: dict[str, Any]) -> GpuSample:
+    processes = tuple(GpuProcess(**p) for p in g.get("processes") or ())
+    return GpuSample(**{**g, "processes": processes})
+
+
 def to_samples(report: dict[str, Any]) -> list[Sample]:
     out = []
     for s in report["samples"]:
@@ -118,6 +132,10 @@ def to_samples(report: dict[str, Any]) -> list[Sample]:
             ts=s["ts"],
             values={m.name: s.get(m.name) for m in SYSTEM_METRICS},
             disks=tuple(DiskSample(**d) for d in s.get("disks") or ()),
-            gpus=tuple(GpuSample(**g) for g in s.get("gpus") or ()),
+            gpus=tuple(_gpu(g) for g in s.get("gpus") or ()),
+            net=tuple(NetSample(**n) for n in s.get("net") or ()),
+            diskio=tuple(DiskIoSample(**d) for d in s.get("diskio") or ()),
+            temps=tuple(TempSample(**t) for t in s.get("temps") or ()),
+            containers=tuple(ContainerSample(**c) for c in s.get("containers") or ()),
         ))
     return out

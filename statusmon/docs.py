@@ -13,7 +13,10 @@ from statusmon.meta.settings import SETTINGS
 from statusmon.metrics import ALL_METRICS
 
 FAMILY_TITLE = {"system": "`system` (one per sample)", "disk": "`disk` (per mount, tag `mount`)",
-                "gpu": "`gpu` (per GPU, tag `gpu`)"}
+                "gpu": "`gpu` (per GPU, tag `gpu`)", "net": "`net` (per physical interface, tag `iface`)",
+                "diskio": "`diskio` (per whole disk, tag `device`)",
+                "temp": "`temp` (per sensor, tag `sensor`: chip/label)",
+                "container": "`container` (per container, tag `container`: its name)"}
 
 
 def metrics_table() -> str:

@@ -29,9 +29,11 @@ class Alerting:
 @dataclass(frozen=True)
 class Metric:
     name: str
-    unit: str  # "percent", "bytes", "celsius", "watts", "count"
+    unit: str  # "percent", "bytes", "celsius", "watts", "count", "bytes_per_second", "per_second", "load"
     description: str
-    family: str  # "system" (one value per sample), "disk" (per mount), "gpu" (per GPU)
+    # "system" (one value per sample), "disk" (per mount), "gpu" (per GPU), "net" (per interface), "diskio" (per
+    # whole disk), "temp" (per sensor), "container" (per container)
+    family: str
     integer: bool = False  # stored as an integer field (InfluxDB field types are fixed once written)
     label: str = ""  # short, on the dashboard's cards and charts (system metrics; the others show their key)
     title: str = ""  # a chart's title in the Grafana dashboards ("" where no chart shows the metric alone)
@@ -62,8 +64,51 @@ DOCKER_BYTES = Metric("docker_bytes", "bytes", "Docker disk usage: images, conta
 GPU_PERCENT = Metric("gpu_percent", "percent", "Mean GPU utilisation across all GPUs", "system",
                      label="GPU", title="GPU utilisation (mean of GPUs)",
                      alerting=Alerting("GPU (mean) %", "GPU (mean)"))
+LOAD1 = Metric("load1", "load", "Run-queue length averaged over 1 minute (/proc/loadavg)", "system",
+               label="Load 1m", title="Load (1 min)")
+LOAD5 = Metric("load5", "load", "Run-queue length averaged over 5 minutes", "system", label="Load 5m",
+               title="Load (5 min)")
+LOAD15 = Metric("load15", "load", "Run-queue length averaged over 15 minutes", "system", label="Load 15m",
+                title="Load (15 min)")
+LOAD1_PER_CORE = Metric("load1_per_core", "load", "1-minute load divided by the CPUs online (above 1: CPUs "
+                        "oversubscribed)", "system", label="Load/core", title="Load per core",
+                        alerting=Alerting("Load per core (1 min)", "Load per core"))
+SWAP_PERCENT = Metric("swap_percent", "percent", "Swap in use (SwapTotal - SwapFree) / SwapTotal; absent "
+                      "without swap", "system", label="Swap", title="Swap used",
+                      alerting=Alerting("Swap %", "Swap"))
+NET_RX = Metric("net_rx_bytes_per_s", "bytes_per_second", "Bytes received per second, summed over the "
+                "physical interfaces", "system", label="Net in", title="Network received")
+NET_TX = Metric("net_tx_bytes_per_s", "bytes_per_second", "Bytes sent per second, summed over the physical "
+                "interfaces", "system", label="Net out", title="Network sent")
+DISK_READ = Metric("disk_read_bytes_per_s", "bytes_per_second", "Bytes read per second, summed over the whole "
+                   "disks (no partitions)", "system", label="Disk read", title="Disk read")
+DISK_WRITE = Metric("disk_write_bytes_per_s", "bytes_per_second", "Bytes written per second, summed over the "
+                    "whole disks", "system", label="Disk write", title="Disk written")
+CPU_TEMP_C = Metric("cpu_temp_c", "celsius", "Hottest CPU package or core sensor", "system", label="CPU temp",
+                    title="CPU temperature", alerting=Alerting("CPU temperature °C", "CPU temperature"))
+DOCKER_IMAGES = Metric("docker_images_bytes", "bytes", "Docker disk usage of images (shared layers once)",
+                       "system", integer=True, label="Docker images", title="Docker images")
+DOCKER_CONTAINERS = Metric("docker_containers_bytes", "bytes", "Docker disk usage of containers' writable "
+                           "layers", "system", integer=True, label="Docker containers",
+                           title="Docker containers' writable layers")
+DOCKER_VOLUMES = Metric("docker_volumes_bytes", "bytes", "Docker disk usage of volumes", "system", integer=True,
+                        label="Docker volumes", title="Docker volumes")
+DOCKER_BUILD_CACHE = Metric("docker_build_cache_bytes", "bytes", "Docker disk usage of the build cache",
+                            "system", integer=True, label="Docker build cache", title="Docker build cache")
+DOCKER_RECLAIMABLE = Metric("docker_reclaimable_bytes", "bytes", "Docker disk space a prune could free: unused "
+                            "images, stopped containers, unreferenced volumes, idle build cache", "system",
+                            integer=True, label="Docker reclaimable", title="Docker reclaimable")
+CONTAINERS_RUNNING = Metric("containers_running", "count", "Docker containers running", "system", integer=True,
+                            label="Containers", title="Containers running")
+CONTAINERS_RESTARTING = Metric("containers_restarting", "count", "Docker containers restarting, or restarted "
+                               "since the previous poll", "system", integer=True, label="Restarting",
+                               title="Containers restarting",
+                               alerting=Alerting("Containers restarting", "Containers restarting"))
 SYSTEM_METRICS: tuple[Metric, ...] = (CPU_PERCENT, RAM_PERCENT, DISK_PERCENT, INODE_PERCENT, DOCKER_BYTES,
-                                      GPU_PERCENT)
+                                      GPU_PERCENT, LOAD1, LOAD5, LOAD15, LOAD1_PER_CORE, SWAP_PERCENT, NET_RX,
+                                      NET_TX, DISK_READ, DISK_WRITE, CPU_TEMP_C, DOCKER_IMAGES, DOCKER_CONTAINERS,
+                                      DOCKER_VOLUMES, DOCKER_BUILD_CACHE, DOCKER_RECLAIMABLE, CONTAINERS_RUNNING,
+                                      CONTAINERS_RESTARTING)
 
 # Per mount, measurement "disk", tag "mount". *_percent fields are derived by the API at ingest.
 MOUNT_USED_BYTES = Metric("used_bytes", "bytes", "Used space of the mount", "disk", integer=True)
@@ -97,14 +142,56 @@ GPU_POWER_W = Metric("power_w", "watts", "GPU power draw", "gpu", title="GPU pow
 GPU_METRICS: tuple[Metric, ...] = (GPU_UTIL_PERCENT, GPU_MEM_USED_BYTES, GPU_MEM_TOTAL_BYTES, GPU_MEM_PERCENT,
                                    GPU_TEMP_C, GPU_POWER_W)
 
-ALL_METRICS: tuple[Metric, ...] = SYSTEM_METRICS + DISK_METRICS + GPU_METRICS
+# Per physical interface, measurement "net", tag "iface".
+NET_METRICS: tuple[Metric, ...] = (
+    Metric("rx_bytes_per_s", "bytes_per_second", "Bytes received per second", "net", title="Network received"),
+    Metric("tx_bytes_per_s", "bytes_per_second", "Bytes sent per second", "net", title="Network sent"),
+    Metric("rx_errors_per_s", "per_second", "Receive errors per second", "net"),
+    Metric("tx_errors_per_s", "per_second", "Transmit errors per second", "net"),
+)
+# Per whole disk, measurement "diskio", tag "device".
+DISKIO_METRICS: tuple[Metric, ...] = (
+    Metric("read_bytes_per_s", "bytes_per_second", "Bytes read per second", "diskio", title="Disk read"),
+    Metric("write_bytes_per_s", "bytes_per_second", "Bytes written per second", "diskio", title="Disk write"),
+    Metric("read_iops", "per_second", "Reads completed per second", "diskio"),
+    Metric("write_iops", "per_second", "Writes completed per second", "diskio"),
+    Metric("busy_percent", "percent", "Share of time the disk had I/O in flight (iostat's %util)", "diskio",
+           title="Disk busy"),
+)
+# Per sensor, measurement "temp", tag "sensor" ("chip/label", e.g. "coretemp/Core 0").
+TEMP_METRICS: tuple[Metric, ...] = (
+    Metric("temp_c", "celsius", "Sensor temperature (hwmon)", "temp", title="Temperatures"),
+)
+# Per container, measurement "container", tag "container" (its name); id, image and state stored beside.
+CONTAINER_METRICS: tuple[Metric, ...] = (
+    Metric("cpu_percent", "percent", "CPU used by the container as a share of the whole host", "container",
+           title="Container CPU"),
+    Metric("mem_bytes", "bytes", "Memory used by the container less inactive page cache (as docker stats)",
+           "container", integer=True, title="Container memory"),
+    Metric("mem_limit_bytes", "bytes", "The container's memory limit (the host's memory without one)",
+           "container", integer=True),
+    Metric("net_rx_bytes_per_s", "bytes_per_second", "Bytes the container received per second", "container"),
+    Metric("net_tx_bytes_per_s", "bytes_per_second", "Bytes the container sent per second", "container"),
+    Metric("restart_count", "count", "Times Docker restarted the container (its restart policy)", "container",
+           integer=True),
+)
+
+ALL_METRICS: tuple[Metric, ...] = (SYSTEM_METRICS + DISK_METRICS + GPU_METRICS + NET_METRICS + DISKIO_METRICS
+                                   + TEMP_METRICS + CONTAINER_METRICS)
 SYSTEM_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in SYSTEM_METRICS)
 DISK_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in DISK_METRICS)
 GPU_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in GPU_METRICS)
+NET_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in NET_METRICS)
+DISKIO_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in DISKIO_METRICS)
+TEMP_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in TEMP_METRICS)
+CONTAINER_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in CONTAINER_METRICS)
 
 # Families as stored: measurement name and the tag that tells the series of one client apart.
-FAMILY_KEY = {"system": None, "disk": "mount", "gpu": "gpu"}
-FAMILY_FIELDS = {"system": SYSTEM_METRIC_NAMES, "disk": DISK_METRIC_NAMES, "gpu": GPU_METRIC_NAMES}
+FAMILY_KEY = {"system": None, "disk": "mount", "gpu": "gpu", "net": "iface", "diskio": "device", "temp": "sensor",
+              "container": "container"}
+FAMILY_FIELDS = {"system": SYSTEM_METRIC_NAMES, "disk": DISK_METRIC_NAMES, "gpu": GPU_METRIC_NAMES,
+                 "net": NET_METRIC_NAMES, "diskio": DISKIO_METRIC_NAMES, "temp": TEMP_METRIC_NAMES,
+                 "container": CONTAINER_METRIC_NAMES}
 
 
 def metric(name: str, family: str = "system") -> Metric:

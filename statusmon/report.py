@@ -1,6 +1,7 @@
 """The report contract: every field an agent's report may carry, with its kind, unit, bounds and optionality.
 
-A report is ``{agent_version, dropped, samples}``; a sample is ``{ts, the system metrics, disks, gpus}``; a disk
+A report is ``{agent_version, dropped, samples}``; a sample is ``{ts, the system metrics, disks, gpus, net,
+diskio, temps, containers}`` (every list but disks and gpus added later, so optional like all else); a disk
 and a GPU are records of their own. This table is the one statement of those rules: the API builds both its
 marshmallow schema (api/schemas.py, which writes the error messages) and its fast path (api/fastcheck.py) from
 it, and tests/api/test_report_contract.py checks that both enforce exactly what it says. Metric fields take
@@ -14,7 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from statusmon.metrics import SYSTEM_METRICS, Metric, metric
+from statusmon.metrics import (
+    CONTAINER_METRIC_NAMES,
+    DISKIO_METRIC_NAMES,
+    NET_METRIC_NAMES,
+    SYSTEM_METRICS,
+    TEMP_METRIC_NAMES,
+    Metric,
+    metric,
+)
 
 Kind = Literal["int", "float", "string", "timestamp", "list"]
 Bound = int | None  # every bound in the table is a whole number
@@ -30,7 +39,13 @@ UNIT_RANGES: dict[str, tuple[int, int]] = {
     "count": (0, MAX_INTEGER),
     "celsius": (-100, 250),
     "watts": (0, 100_000),
+    # rates are floats: a bound a float can tell from bound + 0.5 (10 TB/s is beyond any host's sum of NICs)
+    "bytes_per_second": (0, 10**13),
+    "per_second": (0, 10**12),
+    "load": (0, 1_000_000),
 }
+MAX_DETAIL_ITEMS = 64  # interfaces, disks, sensors, processes of one GPU
+MAX_CONTAINERS = 1000
 
 
 @dataclass(frozen=True)
@@ -113,14 +128,47 @@ DISK = Record("disk", (
     metric_field(metric("avail_bytes", "disk")),
 ), key="mount", key_noun="mount")
 
-# mem_percent is derived by the API at ingest, never sent.
+# A process holding GPU memory (NVML's running compute and graphics processes); shown, not stored as series.
+GPU_PROCESS = Record("gpu_process", (
+    Field("pid", "int", lo=0, hi=2**31, required=True),
+    Field("name", "string", hi=MAX_STRING, nullable=True),
+    Field("mem_used_bytes", "int", "bytes", 0, MAX_INTEGER, nullable=True),
+), key="pid", key_noun="process id")
+
+# mem_percent is derived by the API at ingest, never sent. processes last (optional: agents before it).
 GPU = Record("gpu", (
     Field("index", "int", lo=0, hi=1023, required=True),  # the NVML index
     Field("uuid", "string", hi=MAX_STRING, nullable=True),
     Field("name", "string", hi=MAX_STRING, nullable=True),
     *(metric_field(metric(name, "gpu"))
       for name in ("util_percent", "mem_used_bytes", "mem_total_bytes", "temp_c", "power_w")),
+    Field("processes", "list", item=GPU_PROCESS, hi=MAX_DETAIL_ITEMS),
 ), key="index", key_noun="GPU index")
+
+NET = Record("net", (
+    Field("iface", "string", lo=1, hi=64, required=True, tag=True),
+    *(metric_field(metric(name, "net")) for name in NET_METRIC_NAMES),
+), key="iface", key_noun="network interface")
+
+DISKIO = Record("diskio", (
+    Field("device", "string", lo=1, hi=64, required=True, tag=True),
+    *(metric_field(metric(name, "diskio")) for name in DISKIO_METRIC_NAMES),
+), key="device", key_noun="disk")
+
+# Stored under the tag "sensor/label"; each part is tag-safe, so is the whole.
+TEMP = Record("temp", (
+    Field("sensor", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
+    Field("label", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
+    *(metric_field(metric(name, "temp")) for name in TEMP_METRIC_NAMES),
+))
+
+CONTAINER = Record("container", (
+    Field("id", "string", lo=1, hi=64, required=True),
+    Field("name", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
+    Field("image", "string", hi=MAX_STRING, nullable=True),
+    Field("state", "string", hi=32, nullable=True),
+    *(metric_field(metric(name, "container")) for name in CONTAINER_METRIC_NAMES),
+), key="name", key_noun="container name")
 
 SAMPLE_METRICS: tuple[Field, ...] = tuple(metric_field(m) for m in SYSTEM_METRICS)
 
@@ -130,6 +178,10 @@ SAMPLE = Record("sample", (
     *SAMPLE_METRICS,
     Field("disks", "list", item=DISK, hi_setting="max_mounts"),
     Field("gpus", "list", item=GPU, hi_setting="max_gpus"),
+    Field("net", "list", item=NET, hi=MAX_DETAIL_ITEMS),
+    Field("diskio", "list", item=DISKIO, hi=MAX_DETAIL_ITEMS),
+    Field("temps", "list", item=TEMP, hi=MAX_DETAIL_ITEMS),
+    Field("containers", "list", item=CONTAINER, hi=MAX_CONTAINERS),
 ))
 
 REPORT = Record("report", (
@@ -138,4 +190,4 @@ REPORT = Record("report", (
     Field("samples", "list", item=SAMPLE, lo=1, hi_setting="max_samples_per_batch", required=True),
 ))
 
-RECORDS: tuple[Record, ...] = (REPORT, SAMPLE, DISK, GPU)
+RECORDS: tuple[Record, ...] = (REPORT, SAMPLE, DISK, GPU, GPU_PROCESS, NET, DISKIO, TEMP, CONTAINER)

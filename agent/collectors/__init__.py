@@ -38,6 +38,11 @@ REGISTRY: tuple[tuple[str, str], ...] = (
     ("disks", "agent.collectors.disks"),
     ("gpu", "agent.collectors.gpu"),
     ("docker", "agent.collectors.docker"),
+    ("load", "agent.collectors.load"),
+    ("net", "agent.collectors.net"),
+    ("diskio", "agent.collectors.diskio"),
+    ("temps", "agent.collectors.temps"),
+    ("containers", "agent.collectors.containers"),
 )
 COLLECTOR_NAMES: tuple[str, ...] = tuple(name for name, _ in REGISTRY)
 

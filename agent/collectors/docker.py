@@ -1,5 +1,7 @@
 """``docker_bytes``: Docker's disk usage (images + containers + volumes + build cache), every
-``slow_interval``.
+``slow_interval``, with its breakdown (``docker_images_bytes``, ``docker_containers_bytes``,
+``docker_volumes_bytes``, ``docker_build_cache_bytes``, ``docker_reclaimable_bytes``) where the Engine API
+answers.
 
 Preferred source: the Engine API's ``GET /system/df`` on the unix socket. Fallback: du(1) of the data
 directory run under ``nice -n 19`` and ``ionice -c 3`` (idle I/O class). Either runs in a background thread,
@@ -33,23 +35,51 @@ def _size(value: Any) -> int:
     return value if isinstance(value, int) and value > 0 else 0
 
 
-def parse_system_df(doc: dict[str, Any]) -> int:
-    """Pure: total bytes from a ``/system/df`` reply, as ``docker system df`` adds them up.
+BREAKDOWN = ("docker_images_bytes", "docker_containers_bytes", "docker_volumes_bytes", "docker_build_cache_bytes")
+SUMMARIES = ("ImagesDiskUsage", "ContainersDiskUsage", "VolumesDiskUsage", "BuildCacheDiskUsage")
 
-    API >= 1.52 carries per-type summaries (``ImagesDiskUsage.TotalSize`` ...); older daemons give
-    ``LayersSize`` (images, shared layers counted once), containers' ``SizeRw``, volumes' ``UsageData.Size``
-    (-1 when unknown) and build-cache records' ``Size`` (records marked ``Shared`` are counted in an image).
+
+def parse_system_df_breakdown(doc: dict[str, Any]) -> dict[str, int]:
+    """Pure: from a ``/system/df`` reply, the bytes of each of ``BREAKDOWN`` and ``docker_reclaimable_bytes``
+    (what ``docker system prune -a --volumes`` could free), as ``docker system df`` adds them up.
+
+    API >= 1.52 carries per-type summaries (``ImagesDiskUsage.TotalSize``, ``.Reclaimable`` ...); older
+    daemons give ``LayersSize`` (images, shared layers counted once), containers' ``SizeRw``, volumes'
+    ``UsageData.Size`` (-1 when unknown) and build-cache records' ``Size`` (records marked ``Shared`` are
+    counted in an image). Reclaimable there as the docker CLI computes it: image layers no container uses,
+    writable layers of containers not running, volumes no container references, build cache not in use.
     """
-    summaries = ("ImagesDiskUsage", "ContainersDiskUsage", "VolumesDiskUsage", "BuildCacheDiskUsage")
-    if any(isinstance(doc.get(k), dict) for k in summaries):
-        return sum(_size((doc.get(k) or {}).get("TotalSize")) for k in summaries)
-    total = _size(doc.get("LayersSize"))
-    total += sum(_size(c.get("SizeRw")) for c in doc.get("Containers") or [] if isinstance(c, dict))
-    total += sum(_size((v.get("UsageData") or {}).get("Size")) for v in doc.get("Volumes") or []
-                 if isinstance(v, dict))
-    total += sum(_size(b.get("Size")) for b in doc.get("BuildCache") or []
-                 if isinstance(b, dict) and not b.get("Shared"))
-    return total
+    if any(isinstance(doc.get(k), dict) for k in SUMMARIES):
+        parts = [doc.get(k) or {} for k in SUMMARIES]
+        out = {name: _size(p.get("TotalSize")) for name, p in zip(BREAKDOWN, parts, strict=True)}
+        out["docker_reclaimable_bytes"] = sum(_size(p.get("Reclaimable")) for p in parts)
+        return out
+    images = [i for i in doc.get("Images") or [] if isinstance(i, dict)]
+    containers = [c for c in doc.get("Containers") or [] if isinstance(c, dict)]
+    volumes = [v for v in doc.get("Volumes") or [] if isinstance(v, dict)]
+    cache = [b for b in doc.get("BuildCache") or [] if isinstance(b, dict) and not b.get("Shared")]
+    layers = _size(doc.get("LayersSize"))
+    in_use = sum(_size(i.get("Size")) - _size(i.get("SharedSize")) for i in images
+                 if i.get("Containers") and _size(i.get("Size")) >= _size(i.get("SharedSize")))
+    out = {
+        "docker_images_bytes": layers,
+        "docker_containers_bytes": sum(_size(c.get("SizeRw")) for c in containers),
+        "docker_volumes_bytes": sum(_size((v.get("UsageData") or {}).get("Size")) for v in volumes),
+        "docker_build_cache_bytes": sum(_size(b.get("Size")) for b in cache),
+    }
+    out["docker_reclaimable_bytes"] = (
+        max(0, layers - in_use)
+        + sum(_size(c.get("SizeRw")) for c in containers if c.get("State") != "running")
+        + sum(_size((v.get("UsageData") or {}).get("Size")) for v in volumes
+              if (v.get("UsageData") or {}).get("RefCount") == 0)
+        + sum(_size(b.get("Size")) for b in cache if not b.get("InUse")))
+    return out
+
+
+def parse_system_df(doc: dict[str, Any]) -> int:
+    """Pure: total bytes from a ``/system/df`` reply: images + containers + volumes + build cache."""
+    breakdown = parse_system_df_breakdown(doc)
+    return sum(breakdown[k] for k in BREAKDOWN)
 
 
 def parse_du(output: str) -> int:
@@ -103,18 +133,23 @@ class DockerCollector:
         self._done = threading.Event()
         self._logged: set[str] = set()
         self.source: str | None = None
+        self.breakdown: dict[str, int] = {}
         if start:
             self.refresh()
 
     def measure(self) -> tuple[int, str]:
-        """One measurement (blocking; called in the background thread): (bytes, source)."""
+        """One measurement (blocking; called in the background thread): (bytes, source). The Engine API's
+        breakdown is kept in ``self.breakdown``; du's total has none."""
         try:
-            return parse_system_df(query_system_df(self._socket_path)), "engine-api"
+            breakdown = parse_system_df_breakdown(query_system_df(self._socket_path))
+            self.breakdown = breakdown
+            return sum(breakdown[k] for k in BREAKDOWN), "engine-api"
         except (OSError, ValueError) as exc:
             self._log_once("api", "Docker Engine API at %s unusable (%s); measuring %s with du instead",
                            self._socket_path, exc, self._data_dir)
         if not os.path.isdir(self._data_dir):
             raise OSError(f"no Docker socket and no data directory {self._data_dir}")
+        self.breakdown = {}
         return measure_dir(self._data_dir, timeout=max(60.0, self._interval * 2)), "du"
 
     def _log_once(self, key: str, msg: str, *args: Any) -> None:
@@ -146,7 +181,7 @@ class DockerCollector:
     def collect(self, now: float) -> Fields:
         if self._value is None or now - self._value_at > 3 * self._interval:
             return {}
-        return {"docker_bytes": self._value}
+        return {"docker_bytes": self._value, **self.breakdown}
 
     def close(self) -> None:
         pass

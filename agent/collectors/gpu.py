@@ -12,15 +12,18 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from agent.collectors import Fields
+from agent.collectors.procfs import read_text
 
 if TYPE_CHECKING:
     from agent.config import Config
 
 log = logging.getLogger(__name__)
 MAX_GPUS = 32  # the API's limit per sample
+MAX_PROCESSES = 64  # per GPU, the API's limit
 NVML_TEMPERATURE_GPU = 0  # pynvml.NVML_TEMPERATURE_GPU
 
 
@@ -38,6 +41,8 @@ def read_device(nvml: Any, handle: Any) -> dict[str, Any]:
         ("memory", lambda: nvml.nvmlDeviceGetMemoryInfo(handle)),
         ("temp", lambda: nvml.nvmlDeviceGetTemperature(handle, NVML_TEMPERATURE_GPU)),
         ("power_mw", lambda: nvml.nvmlDeviceGetPowerUsage(handle)),
+        ("compute", lambda: nvml.nvmlDeviceGetComputeRunningProcesses(handle)),
+        ("graphics", lambda: nvml.nvmlDeviceGetGraphicsRunningProcesses(handle)),
     )
     for key, call in calls:
         try:
@@ -69,6 +74,32 @@ def gpu_entry(index: int, uuid: str, name: str, raw: dict[str, Any]) -> dict[str
     return entry
 
 
+def gpu_processes(compute: Any, graphics: Any, comm: Callable[[int], str | None]) -> list[dict[str, Any]]:
+    """Pure: one GPU's ``processes`` from NVML's running compute and graphics process lists (objects with
+    ``pid`` and ``usedGpuMemory`` in bytes, None where the driver cannot tell, as under Windows WDDM or in a
+    container without the host's PID namespace). A process in both lists is reported once, with the larger
+    figure; ``comm(pid)`` names it (/proc/PID/comm). Ordered by memory, largest first."""
+    found: dict[int, int | None] = {}
+    for proc in [*(compute or ()), *(graphics or ())]:
+        pid = getattr(proc, "pid", None)
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid < 0:
+            continue
+        used = getattr(proc, "usedGpuMemory", None)
+        used = used if isinstance(used, int) and not isinstance(used, bool) and used >= 0 else None
+        old = found.get(pid)
+        found[pid] = used if old is None else max(old, used or 0)
+    out: list[dict[str, Any]] = []
+    for pid, used in sorted(found.items(), key=lambda kv: (-(kv[1] or 0), kv[0]))[:MAX_PROCESSES]:
+        entry: dict[str, Any] = {"pid": pid}
+        name = comm(pid)
+        if name:
+            entry["name"] = name[:200]
+        if used is not None:
+            entry["mem_used_bytes"] = used
+        out.append(entry)
+    return out
+
+
 def mean_util(gpus: list[dict[str, Any]]) -> float | None:
     utils = [g["util_percent"] for g in gpus if "util_percent" in g]
     return round(sum(utils) / len(utils), 2) if utils else None
@@ -78,8 +109,9 @@ class GpuCollector:
     name = "gpu"
 
     def __init__(self, nvml: Any = None, retry_seconds: float = 300.0,
-                 device_node: str = "/dev/nvidiactl") -> None:
+                 device_node: str = "/dev/nvidiactl", proc_root: str = "/proc") -> None:
         self._nvml = nvml
+        self._proc_root = proc_root
         self._device_node = device_node
         self._devices: list[tuple[int, Any, str, str]] | None = None  # index, handle, uuid, name
         self._retry_seconds = retry_seconds
@@ -128,7 +160,13 @@ class GpuCollector:
                 self._init()
             if self._devices is None:
                 return {}
-        gpus = [gpu_entry(i, uuid, name, read_device(self._nvml, h)) for i, h, uuid, name in self._devices]
+        gpus = []
+        for i, h, uuid, name in self._devices:
+            raw = read_device(self._nvml, h)
+            entry = gpu_entry(i, uuid, name, raw)
+            if "compute" in raw or "graphics" in raw:
+                entry["processes"] = gpu_processes(raw.get("compute"), raw.get("graphics"), self._comm)
+            gpus.append(entry)
         if not gpus:
             return {}
         fields: Fields = {"gpus": gpus}
@@ -136,6 +174,12 @@ class GpuCollector:
         if mean is not None:
             fields["gpu_percent"] = mean
         return fields
+
+    def _comm(self, pid: int) -> str | None:
+        try:
+            return read_text(os.path.join(self._proc_root, str(pid), "comm"), 256).strip() or None
+        except OSError:  # gone already, or another PID namespace
+            return None
 
     def close(self) -> None:
         if self._devices is not None and self._nvml is not None:
@@ -147,4 +191,4 @@ class GpuCollector:
 
 
 def create(config: Config) -> GpuCollector:
-    return GpuCollector(retry_seconds=float(config.slow_interval))
+    return GpuCollector(retry_seconds=float(config.slow_interval), proc_root=config.proc_root)

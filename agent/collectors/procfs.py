@@ -30,3 +30,18 @@ def read_text(path: str, limit: int = 1 << 20) -> str:
     finally:
         os.close(fd)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def sys_root_for(proc_root: str) -> str:
+    """The sysfs mount beside ``proc_root``: /sys for /proc, /host/sys for /host/proc (how the container image
+    mounts the host's)."""
+    parent = os.path.dirname(os.path.normpath(proc_root))
+    return os.path.join(parent, "sys")
+
+
+def list_dir(path: str) -> frozenset[str]:
+    """The names in ``path``, empty if it cannot be listed."""
+    try:
+        return frozenset(os.listdir(path))
+    except OSError:
+        return frozenset()

@@ -1,7 +1,13 @@
 """Agent footprint: CPU seconds per minute and resident memory, after warm-up, median of several runs, of the
 agent sampling every second with every collector on (once with its builtin HTTP client, once with
-``http_client = requests``), against a minimal psutil loop (bench/agent/baseline.py) running at the same time,
-all posting to a loopback receiver.
+``http_client = requests``, once with only the five collectors it had before issue 15), against a minimal psutil
+loop (bench/agent/baseline.py) running at the same time, all posting to a loopback receiver. The Docker socket is
+a fake engine (tests/agent/dockerengine.py, in a process of its own) holding ``--containers`` running
+containers (50), so the containers collector polls 50 containers' stats every 10 s and the disk-usage collector
+reads its /system/df. One more agent runs every collector but ``containers``, to tell that one's cost apart.
+
+Then each collector alone, in this process: CPU time of one minute's worth of its work (60 collects, plus 6
+container polls or a fifth of a /system/df measurement for the two that work in the background).
 
     .venv/bin/python -m bench.agent.run [--runs 3] [--warmup 15] [--seconds 60]
 
@@ -49,7 +55,7 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}"
 
 
-def one_run(receiver: Receiver, warmup: float, seconds: float) -> dict[str, dict[str, float]]:
+def one_run(receiver: Receiver, warmup: float, seconds: float, docker_socket: str) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -58,12 +64,28 @@ def one_run(receiver: Receiver, warmup: float, seconds: float) -> dict[str, dict
             "STATUSMON_AGENT_TOKEN": receiver.token,
             "STATUSMON_AGENT_SPOOL_DIR": tmp,
             "STATUSMON_AGENT_LOG_LEVEL": "WARNING",
+            "STATUSMON_AGENT_DOCKER_SOCKET": docker_socket,
         }
         procs = {
             "agent": subprocess.Popen([sys.executable, "-m", "agent"], cwd=REPO, env=env),
             "agent, requests": subprocess.Popen(
                 [sys.executable, "-m", "agent"], cwd=REPO,
                 env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/requests", "STATUSMON_AGENT_HTTP_CLIENT": "requests"},
+            ),
+            "agent, containers every 60 s": subprocess.Popen(
+                [sys.executable, "-m", "agent"], cwd=REPO,
+                env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/containers60",
+                     "STATUSMON_AGENT_CONTAINERS_INTERVAL": "60"},
+            ),
+            "agent, no containers": subprocess.Popen(
+                [sys.executable, "-m", "agent"], cwd=REPO,
+                env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/nocontainers",
+                     "STATUSMON_AGENT_COLLECTORS": "cpu,memory,disks,gpu,docker,load,net,diskio,temps"},
+            ),
+            "agent, 5 old collectors": subprocess.Popen(
+                [sys.executable, "-m", "agent"], cwd=REPO,
+                env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/old",
+                     "STATUSMON_AGENT_COLLECTORS": "cpu,memory,disks,gpu,docker"},
             ),
             "psutil loop": subprocess.Popen(
                 [sys.executable, str(REPO / "bench" / "agent" / "baseline.py"), receiver.url, receiver.token]
@@ -91,7 +113,9 @@ def one_run(receiver: Receiver, warmup: float, seconds: float) -> dict[str, dict
 
 AGENT = (
     "import agent.runtime, agent.collectors.cpu, agent.collectors.memory, agent.collectors.disks,"
-    " agent.collectors.docker, agent.collectors.gpu, psutil, schedule"  # psutil is imported at collector creation
+    " agent.collectors.docker, agent.collectors.gpu, agent.collectors.load, agent.collectors.net,"
+    " agent.collectors.diskio, agent.collectors.temps, agent.collectors.containers, psutil, schedule"
+    # psutil is imported at collector creation
 )
 IMPORTS = {
     "bare interpreter": "",
@@ -128,18 +152,56 @@ def import_costs() -> dict[str, float]:
     return out
 
 
+def collector_costs(docker_socket: str, minutes: int = 3) -> dict[str, float]:
+    """CPU milliseconds per minute of each collector alone (median of ``minutes`` minutes' worth)."""
+    from agent import collectors
+    from agent.config import load
+
+    config = load(environ={"STATUSMON_AGENT_CONFIG": "/dev/null", "STATUSMON_AGENT_DOCKER_SOCKET": docker_socket})
+    out: dict[str, float] = {}
+    for c in collectors.build(config):
+        settle = getattr(c, "settle", None)
+        if settle is not None:
+            settle(30)
+        costs = []
+        for _ in range(minutes):
+            t0 = time.process_time()
+            for i in range(60):
+                c.collect(time.time())
+                time.sleep(0.001)  # counters move: the rate paths run, not only the first-sample one
+            if c.name == "containers":
+                for _ in range(6):
+                    c.poll()  # type: ignore[attr-defined]
+            elif c.name == "docker":
+                t1 = time.process_time()
+                c.measure()  # type: ignore[attr-defined]
+                t0 += (time.process_time() - t1) * 4 / 5  # every 300 s: a fifth of it per minute
+            costs.append((time.process_time() - t0) * 1000)
+        out[c.name] = statistics.median(costs)
+        c.close()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--warmup", type=float, default=15)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--containers", type=int, default=50)
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "agent.json"))
     args = ap.parse_args(argv)
     receiver = Receiver().start()
     runs = []
+    engine_dir = tempfile.TemporaryDirectory()
+    socket_path = os.path.join(engine_dir.name, "docker.sock")
+    engine = subprocess.Popen([sys.executable, "-m", "tests.agent.dockerengine", socket_path, str(args.containers)],
+                              cwd=REPO)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(socket_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         for i in range(args.runs):
-            runs.append(one_run(receiver, args.warmup, args.seconds))
+            runs.append(one_run(receiver, args.warmup, args.seconds, socket_path))
             print(
                 f"run {i + 1}/{args.runs}: "
                 + ", ".join(
@@ -147,8 +209,12 @@ def main(argv: list[str] | None = None) -> int:
                 ),
                 file=sys.stderr,
             )
+        per_collector = collector_costs(socket_path)
     finally:
         receiver.stop()
+        engine.terminate()
+        engine.wait(10)
+        engine_dir.cleanup()
     summary = {
         name: {k: statistics.median(r[name][k] for r in runs) for k in ("cpu_s_per_min", "rss_mib")} for name in runs[0]
     }
@@ -161,17 +227,23 @@ def main(argv: list[str] | None = None) -> int:
         "median": summary,
         "all_runs": runs,
         "import_rss_mib": imports,
+        "containers": args.containers,
+        "collector_cpu_ms_per_min": per_collector,
         "targets": {"cpu_s_per_min": 0.06, "rss_mib": 25.0, "rss_mib_stretch": 20.5},
     }
     print(f"\nmachine: {result['machine']}")
     print(
         f"{args.runs} runs, {args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured, median; "
-        "sampling every second, posting every 10 s to a loopback receiver"
+        f"sampling every second, posting every 10 s to a loopback receiver; a fake Docker engine with "
+        f"{args.containers} running containers"
     )
-    print(f"{'':24} {'CPU-s/min':>10} {'RSS MiB':>8}")
+    print(f"{'':30} {'CPU-s/min':>10} {'RSS MiB':>8}")
     for name, r in summary.items():
-        print(f"{name:24} {r['cpu_s_per_min']:>10.4f} {r['rss_mib']:>8.1f}")
-    print(f"{'target':24} {0.06:>10.4f} {25.0:>8.1f}  (stretch {20.5} MiB)")
+        print(f"{name:30} {r['cpu_s_per_min']:>10.4f} {r['rss_mib']:>8.1f}")
+    print(f"{'target':30} {0.06:>10.4f} {25.0:>8.1f}  (stretch {20.5} MiB)")
+    print("\nCPU ms per minute of each collector alone (median of 3 minutes' worth):")
+    for name, ms in per_collector.items():
+        print(f"  {name:12} {ms:8.2f}")
     print("\nresident memory after imports (MiB, median of 3):")
     for label, mib in imports.items():
         print(f"  {label:44} {mib:6.1f}")

@@ -26,8 +26,16 @@ if str(ROOT) not in sys.path:  # run as a script: the catalogue is the repositor
 from api.grafana.catalogue import target_name  # noqa: E402
 from statusmon.metrics import (  # noqa: E402
     CPU_PERCENT,
+    CPU_TEMP_C,
     DISK_PERCENT,
+    DISK_READ,
+    DISK_WRITE,
+    DOCKER_BUILD_CACHE,
     DOCKER_BYTES,
+    DOCKER_CONTAINERS,
+    DOCKER_IMAGES,
+    DOCKER_RECLAIMABLE,
+    DOCKER_VOLUMES,
     FAMILY_KEY,
     GPU_MEM_PERCENT,
     GPU_PERCENT,
@@ -35,11 +43,17 @@ from statusmon.metrics import (  # noqa: E402
     GPU_TEMP_C,
     GPU_UTIL_PERCENT,
     INODE_PERCENT,
+    LOAD1,
+    LOAD5,
+    LOAD15,
     MOUNT_INODES_PERCENT,
     MOUNT_USED_PERCENT,
+    NET_RX,
+    NET_TX,
     RAM_PERCENT,
     SYSTEM_METRICS,
     Metric,
+    metric,
 )
 
 OUT = HERE / "dashboards"
@@ -47,7 +61,8 @@ SCHEMA_VERSION = 39
 JSON_DS = {"type": "simpod-json-datasource", "uid": "statusmon-json"}
 INFLUX_DS = {"type": "influxdb", "uid": "statusmon-influxdb"}
 # Catalogue unit -> Grafana unit id.
-UNITS = {"percent": "percent", "bytes": "bytes", "celsius": "celsius", "watts": "watt", "count": "short"}
+UNITS = {"percent": "percent", "bytes": "bytes", "celsius": "celsius", "watts": "watt", "count": "short",
+         "bytes_per_second": "binBps", "per_second": "ops", "load": "short"}
 
 
 class Board:
@@ -79,7 +94,19 @@ WORST_MOUNT = (  # fleet: each host's worst mount
 )
 HOST_PEAKS = (CPU_PERCENT, RAM_PERCENT)  # host detail: the mean and a peak
 HOST_ROOT = (DISK_PERCENT, INODE_PERCENT)  # host detail: one chart for the root filesystem
-HOST_PER_KEY = (MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_UTIL_PERCENT, GPU_MEM_PERCENT, GPU_TEMP_C, GPU_POWER_W)
+HOST_PER_KEY = (MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_UTIL_PERCENT, GPU_MEM_PERCENT, GPU_TEMP_C, GPU_POWER_W,
+                # issue 15: per interface, disk, sensor and container
+                metric("rx_bytes_per_s", "net"), metric("tx_bytes_per_s", "net"), metric("busy_percent", "diskio"),
+                metric("temp_c", "temp"), metric("cpu_percent", "container"), metric("mem_bytes", "container"))
+# host detail: charts of several system metrics each (title, unit, metrics), then single ones
+HOST_GROUPS = (
+    ("Load average", "load", (LOAD1, LOAD5, LOAD15)),
+    ("Network (physical interfaces)", "bytes_per_second", (NET_RX, NET_TX)),
+    ("Disk I/O (whole disks)", "bytes_per_second", (DISK_READ, DISK_WRITE)),
+    ("Docker disk usage by kind", "bytes", (DOCKER_IMAGES, DOCKER_CONTAINERS, DOCKER_VOLUMES, DOCKER_BUILD_CACHE,
+                                            DOCKER_RECLAIMABLE)),
+)
+HOST_SINGLE = (CPU_TEMP_C,)
 # alerts: the per-interval maximum of what alert rules most often watch
 ALERT_MAXIMA = (CPU_PERCENT, RAM_PERCENT, MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_TEMP_C, GPU_MEM_PERCENT)
 FLEET_WORST_COLUMNS = (MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_TEMP_C)  # the JSON API's fleet table
@@ -292,6 +319,10 @@ def json_host() -> Board:
         )
     )
     host.add(json_chart(DOCKER_BYTES.title, DOCKER_BYTES, "$host"))
+    for title, unit, group in HOST_GROUPS:
+        host.add(timeseries(title, JSON_DS, [mt(m, "$host", "ABCDE"[i]) for i, m in enumerate(group)], unit))
+    for m in HOST_SINGLE:
+        host.add(json_chart(m.title, m, "$host"))
     for m in HOST_PER_KEY:
         host.add(json_chart(chart_title(m), m, "$host"))
     host.add(
@@ -465,6 +496,11 @@ def influx_host() -> Board:
             DOCKER_BYTES.unit,
         )
     )
+    for title, unit, group in HOST_GROUPS:
+        host.add(timeseries(title, INFLUX_DS, [iq(metric_q("mean", m, IN_HOST), "ABCDE"[i], m.name)
+                                               for i, m in enumerate(group)], unit))
+    for m in HOST_SINGLE:
+        host.add(timeseries(m.title, INFLUX_DS, [iq(metric_q("mean", m, IN_HOST), alias=m.name)], m.unit))
     for m in HOST_PER_KEY:
         host.add(influx_per_key_chart(m))
     host.add(influx_stats_table(), width=24, height=5)

@@ -110,6 +110,10 @@ def format_value(value: float | None, unit: str | None) -> str:
         return f"{value:.1f} %"
     if unit == "celsius":
         return f"{value:.0f} °C"
+    if unit == "bytes_per_second":
+        return format_value(value, "bytes") + "/s"
+    if unit == "load":
+        return f"{value:.2f}"
     if unit == "bytes":
         size = float(value)
         for suffix in ("B", "KB", "MB", "GB", "TB"):

@@ -51,6 +51,13 @@ class DiskSample:
 
 
 @dataclass(frozen=True)
+class GpuProcess:
+    pid: int
+    name: str | None = None
+    mem_used_bytes: int | None = None
+
+
+@dataclass(frozen=True)
 class GpuSample:
     index: int
     uuid: str | None = None
@@ -60,6 +67,7 @@ class GpuSample:
     mem_total_bytes: int | None = None
     temp_c: float | None = None
     power_w: float | None = None
+    processes: tuple[GpuProcess, ...] = ()  # shown with the latest sample, not stored as series
 
     def mem_percent(self) -> float | None:
         return _percent(self.mem_used_bytes, self.mem_total_bytes)
@@ -73,6 +81,80 @@ class GpuSample:
         }
 
 
+# The detail records added with issue 15. Field names and order are the report contract's (statusmon.report),
+# which the fast path builds them from positionally; ``key`` is the series tag, ``fields()`` what is stored.
+@dataclass(frozen=True)
+class NetSample:
+    iface: str
+    rx_bytes_per_s: float | None = None
+    tx_bytes_per_s: float | None = None
+    rx_errors_per_s: float | None = None
+    tx_errors_per_s: float | None = None
+
+    @property
+    def key(self) -> str:
+        return self.iface
+
+    def fields(self) -> dict[str, Value]:
+        return {"rx_bytes_per_s": self.rx_bytes_per_s, "tx_bytes_per_s": self.tx_bytes_per_s,
+                "rx_errors_per_s": self.rx_errors_per_s, "tx_errors_per_s": self.tx_errors_per_s}
+
+
+@dataclass(frozen=True)
+class DiskIoSample:
+    device: str
+    read_bytes_per_s: float | None = None
+    write_bytes_per_s: float | None = None
+    read_iops: float | None = None
+    write_iops: float | None = None
+    busy_percent: float | None = None
+
+    @property
+    def key(self) -> str:
+        return self.device
+
+    def fields(self) -> dict[str, Value]:
+        return {"read_bytes_per_s": self.read_bytes_per_s, "write_bytes_per_s": self.write_bytes_per_s,
+                "read_iops": self.read_iops, "write_iops": self.write_iops, "busy_percent": self.busy_percent}
+
+
+@dataclass(frozen=True)
+class TempSample:
+    sensor: str
+    label: str
+    temp_c: float | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.sensor}/{self.label}"
+
+    def fields(self) -> dict[str, Value]:
+        return {"temp_c": self.temp_c}
+
+
+@dataclass(frozen=True)
+class ContainerSample:
+    id: str
+    name: str
+    image: str | None = None
+    state: str | None = None
+    cpu_percent: float | None = None
+    mem_bytes: int | None = None
+    mem_limit_bytes: int | None = None
+    net_rx_bytes_per_s: float | None = None
+    net_tx_bytes_per_s: float | None = None
+    restart_count: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+    def fields(self) -> dict[str, Value]:
+        return {"cpu_percent": self.cpu_percent, "mem_bytes": self.mem_bytes,
+                "mem_limit_bytes": self.mem_limit_bytes, "net_rx_bytes_per_s": self.net_rx_bytes_per_s,
+                "net_tx_bytes_per_s": self.net_tx_bytes_per_s, "restart_count": self.restart_count}
+
+
 @dataclass(frozen=True)
 class Sample:
     """One sample of one host at ``ts``; ``values`` maps system metric names to values (None = not collected)."""
@@ -81,6 +163,14 @@ class Sample:
     values: Mapping[str, Value]
     disks: tuple[DiskSample, ...] = ()
     gpus: tuple[GpuSample, ...] = ()
+    net: tuple[NetSample, ...] = ()
+    diskio: tuple[DiskIoSample, ...] = ()
+    temps: tuple[TempSample, ...] = ()
+    containers: tuple[ContainerSample, ...] = ()
+
+    def details(self) -> tuple[tuple[str, tuple[NetSample | DiskIoSample | TempSample | ContainerSample, ...]], ...]:
+        """(family, records) of the keyed families added with issue 15, as stored."""
+        return (("net", self.net), ("diskio", self.diskio), ("temp", self.temps), ("container", self.containers))
 
 
 @dataclass(frozen=True)

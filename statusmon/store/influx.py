@@ -4,8 +4,9 @@ That one path works on 1.x, 2.x (>= 2.4, through its v1 compatibility API) and 3
 here for real (Debian's influxd 1.6.7). Writes are synchronous: when ``write`` returns, the server has
 the points.
 
-Series identity is minimal and stable: tags are ``client_id`` and ``host``, plus ``mount`` (disk) or ``gpu``
-(the GPU index as a string). Everything else is a field, so re-sending a sample overwrites the same points.
+Series identity is minimal and stable: tags are ``client_id`` and ``host``, plus ``mount`` (disk), ``gpu``
+(the GPU index as a string), ``iface`` (net), ``device`` (diskio), ``sensor`` (temp: "chip/label") or
+``container`` (its name). Everything else is a field, so re-sending a sample overwrites the same points.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_POINTS = 5000
 RP_NAME = "week"  # the retention policy created with the database on 1.x
-MEASUREMENTS = ("system", "disk", "gpu")
+MEASUREMENTS = ("system", "disk", "gpu", "net", "diskio", "temp", "container")
 # InfluxDB's time range (models.MinNanoTime / MaxNanoTime): a query bound outside it is an error.
 MAX_GET_QUERY = 2000  # characters of InfluxQL sent in a GET's URL; longer reads are POSTed
 MIN_NS = -9223372036854775806
@@ -165,6 +166,7 @@ class InfluxStore:
         system_key = lp.series_key("system", base)
         disk_keys: dict[str, str] = {}
         gpu_keys: dict[int, str] = {}
+        detail_keys: dict[tuple[str, str], str] = {}
         for s in samples:
             ts = s.ts
             if isinstance(ts, bool) or not isinstance(ts, int):
@@ -186,6 +188,15 @@ class InfluxStore:
                     if gkey is None:
                         gkey = gpu_keys[g.index] = lp.series_key("gpu", {**base, "gpu": str(g.index)})
                     yield f"{gkey} {body} {ts}"
+            for family, records in s.details():
+                for r in records:
+                    body = lp.field_set(r.fields(), family)
+                    if body is not None:
+                        dkey = detail_keys.get((family, r.key))
+                        if dkey is None:
+                            dkey = detail_keys[(family, r.key)] = lp.series_key(
+                                family, {**base, str(FAMILY_KEY[family]): r.key})
+                        yield f"{dkey} {body} {ts}"
 
     def write_lines(self, lines: Sequence[str]) -> None:
         """Write already built lines (tests and tools), chunked like ``write``."""

@@ -12,11 +12,35 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from statusmon.metrics import DISK_METRIC_NAMES, DISK_METRICS, FAMILY_FIELDS, GPU_METRIC_NAMES, SYSTEM_METRICS
+from statusmon.metrics import (
+    DISK_METRIC_NAMES,
+    DISK_METRICS,
+    FAMILY_FIELDS,
+    FAMILY_KEY,
+    GPU_METRIC_NAMES,
+    SYSTEM_METRICS,
+    metric,
+)
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
 from statusmon.store.percentile import nearest_rank_index
 
-KEY_COLUMN = {"system": None, "disk": "mount", "gpu": "gpu"}
+KEY_COLUMN = dict(FAMILY_KEY)
+# The keyed families added with issue 15 (net, diskio, temp, container): one table each, like disk and gpu,
+# written from each record's ``key`` and ``fields()``.
+DETAIL_FAMILIES = ("net", "diskio", "temp", "container")
+TABLES = ("system", "disk", "gpu", *DETAIL_FAMILIES)
+
+
+def _sql_type(family: str, name: str) -> str:
+    return "INTEGER" if metric(name, family).integer else "REAL"
+
+
+def _detail_schema(family: str) -> str:
+    key = FAMILY_KEY[family]
+    cols = ", ".join(f"{n} {_sql_type(family, n)}" for n in FAMILY_FIELDS[family])
+    return (f"CREATE TABLE IF NOT EXISTS {family} (client_id TEXT NOT NULL, {key} TEXT NOT NULL, "
+            f"ts INTEGER NOT NULL, {cols}, PRIMARY KEY (client_id, {key}, ts)) WITHOUT ROWID;\n"
+            f"CREATE INDEX IF NOT EXISTS {family}_ts ON {family} (ts);\n")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS system (
@@ -36,7 +60,8 @@ CREATE TABLE IF NOT EXISTS gpu (
     temp_c REAL, power_w REAL,
     PRIMARY KEY (client_id, gpu, ts)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS gpu_ts ON gpu (ts);
-""".format(system_cols=", ".join(f"{m.name} {'INTEGER' if m.integer else 'REAL'}" for m in SYSTEM_METRICS))
+""".format(system_cols=", ".join(f"{m.name} {'INTEGER' if m.integer else 'REAL'}" for m in SYSTEM_METRICS)) + \
+    "".join(_detail_schema(f) for f in DETAIL_FAMILIES)
 
 SYSTEM_FIELDS = [m.name for m in SYSTEM_METRICS]
 
@@ -61,11 +86,14 @@ class SQLiteStore:
             raise StoreUnavailable(f"cannot open {self.path}: {e}") from e
 
     def _add_missing_columns(self) -> None:
-        """A file written before a column existed (disk.avail_bytes) gets it, empty for its old rows."""
-        have = {row[1] for row in self._conn.execute("PRAGMA table_info(disk)")}
-        for m in DISK_METRICS:
-            if m.name not in have:
-                self._conn.execute(f"ALTER TABLE disk ADD COLUMN {m.name} {'INTEGER' if m.integer else 'REAL'}")
+        """A file written before a column existed (disk.avail_bytes, the system metrics of issue 15) gets it,
+        empty for its old rows."""
+        for table, metrics in (("disk", DISK_METRICS), ("system", SYSTEM_METRICS)):
+            have = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            for m in metrics:
+                if m.name not in have:
+                    self._conn.execute(
+                        f"ALTER TABLE {table} ADD COLUMN {m.name} {'INTEGER' if m.integer else 'REAL'}")
 
     def describe(self) -> str:
         return f"SQLite file {self.path}"
@@ -91,9 +119,16 @@ class SQLiteStore:
         system_rows: list[tuple[Any, ...]] = []
         disk_rows: list[tuple[Any, ...]] = []
         gpu_rows: list[tuple[Any, ...]] = []
+        detail_rows: dict[str, list[tuple[Any, ...]]] = {f: [] for f in DETAIL_FAMILIES}
         for client_id, _host, samples in batches:
             self._rows(client_id, samples, system_rows, disk_rows, gpu_rows)
-        self._insert(system_rows, disk_rows, gpu_rows)
+            for s in samples:
+                for family, records in s.details():
+                    rows = detail_rows[family]
+                    for r in records:
+                        f = r.fields()
+                        rows.append((client_id, r.key, s.ts, *(f[n] for n in FAMILY_FIELDS[family])))
+        self._insert(system_rows, disk_rows, gpu_rows, detail_rows)
         return sum(len(samples) for _, _, samples in batches)
 
     @staticmethod
@@ -110,7 +145,7 @@ class SQLiteStore:
                                  *(f[n] for n in GPU_METRIC_NAMES)))
 
     def _insert(self, system_rows: list[tuple[Any, ...]], disk_rows: list[tuple[Any, ...]],
-                gpu_rows: list[tuple[Any, ...]]) -> None:
+                gpu_rows: list[tuple[Any, ...]], detail_rows: dict[str, list[tuple[Any, ...]]] | None = None) -> None:
         try:
             with self._lock:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -127,6 +162,12 @@ class SQLiteStore:
                             f"INSERT OR REPLACE INTO gpu (client_id, gpu, ts, uuid, name, "
                             f"{', '.join(GPU_METRIC_NAMES)}) "
                             f"VALUES ({', '.join('?' * (5 + len(GPU_METRIC_NAMES)))})", gpu_rows)
+                    for family, rows in (detail_rows or {}).items():
+                        if rows:
+                            names = FAMILY_FIELDS[family]
+                            self._conn.executemany(
+                                f"INSERT OR REPLACE INTO {family} (client_id, {FAMILY_KEY[family]}, ts, "
+                                f"{', '.join(names)}) VALUES ({', '.join('?' * (3 + len(names)))})", rows)
                 except BaseException:
                     self._conn.execute("ROLLBACK")
                     raise
@@ -205,14 +246,14 @@ class SQLiteStore:
     def delete_client(self, client_id: str) -> None:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            for table in ("system", "disk", "gpu"):
+            for table in TABLES:
                 self._conn.execute(f"DELETE FROM {table} WHERE client_id = ?", (client_id,))
             self._conn.execute("COMMIT")
 
     def prune(self, older_than: int) -> int:
         removed = 0
         with self._lock:
-            for table in ("system", "disk", "gpu"):
+            for table in TABLES:
                 removed += self._conn.execute(f"DELETE FROM {table} WHERE ts < ?", (older_than,)).rowcount
         return removed
 

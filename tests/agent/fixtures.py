@@ -179,6 +179,14 @@ class NVMLError(Exception):
     pass
 
 
+class ProcessInfo:
+    """pynvml's c_nvmlProcessInfo_t as nvmlDeviceGet*RunningProcesses return it (usedGpuMemory None when the
+    driver cannot tell)."""
+
+    def __init__(self, pid: int, used: int | None) -> None:
+        self.pid, self.usedGpuMemory, self.gpuInstanceId, self.computeInstanceId = pid, used, 0xFFFFFFFF, 0xFFFFFFFF
+
+
 class FakeNVML:
     """The pynvml functions the GPU collector calls, answering with hand-written values typical of a 2 x H100
     host in NVML's units (bytes, milliwatts, degrees C; not captured from a device: none is available here).
@@ -192,6 +200,9 @@ class FakeNVML:
             "memory": Memory(85520809984, 4370464768, 81150345216),
             "temp": 61,
             "power_mw": 512345,
+            # a training job (compute), an X server (graphics) and a job in both lists
+            "compute": [ProcessInfo(4242, 78_000_000_000), ProcessInfo(5151, 2_147_483_648)],
+            "graphics": [ProcessInfo(1337, 16_777_216), ProcessInfo(5151, 1_000)],
         },
         {
             "uuid": "GPU-9d0f7e2b-3a4c-4d6e-8f10-1a2b3c4d5e6f",
@@ -200,6 +211,8 @@ class FakeNVML:
             "memory": Memory(85520809984, 84475379712, 1045430272),
             "temp": 38,
             "power_mw": 71204,
+            "compute": [],
+            "graphics": [],
         },
     ]
 
@@ -248,3 +261,63 @@ class FakeNVML:
     def nvmlDeviceGetPowerUsage(self, h: dict) -> int:  # noqa: N802
         self._check("power")
         return h["power_mw"]
+
+    def nvmlDeviceGetComputeRunningProcesses(self, h: dict) -> list[ProcessInfo]:  # noqa: N802
+        self._check("processes")
+        return h["compute"]
+
+    def nvmlDeviceGetGraphicsRunningProcesses(self, h: dict) -> list[ProcessInfo]:  # noqa: N802
+        self._check("processes")
+        return h["graphics"]
+
+
+# /proc/net/dev of a Docker host: loopback, a physical NIC, a second NIC, the docker0 bridge and a veth pair end.
+NET_DEV_1 = """Inter-|   Receive                                                |  Transmit
+ face |bytes packets errs drop fifo frame compressed multicast|bytes packets errs drop fifo colls carrier compressed
+    lo: 9000000 90000 0 0 0 0 0 0 9000000 90000 0 0 0 0 0 0
+  eno1: 1000000000 800000 5 0 0 0 0 1200 200000000 300000 1 0 0 0 0 0
+  eno2: 5000 50 0 0 0 0 0 0 7000 70 0 0 0 0 0 0
+docker0: 4000000 4000 0 0 0 0 0 0 8000000 8000 0 0 0 0 0 0
+veth1a2b3c: 3000000 3000 0 0 0 0 0 0 6000000 6000 0 0 0 0 0 0
+"""
+# Two seconds later: eno1 moved 2 MB in and 400 kB out, with 2 more receive errors; eno2 moved 1 kB each way.
+NET_DEV_2 = NET_DEV_1.replace("eno1: 1000000000 800000 5", "eno1: 1002000000 801000 7").replace(
+    "1200 200000000 300000 1", "1200 200400000 300300 1").replace("eno2: 5000 50 0 0 0 0 0 0 7000 70",
+                                                                  "eno2: 6000 60 0 0 0 0 0 0 8000 80")
+# Then eno2 was re-created (driver reload): its counters start again from zero.
+NET_DEV_3 = NET_DEV_2.replace("eno1: 1002000000 801000 7", "eno1: 1004000000 802000 7").replace(
+    "eno2: 6000 60 0 0 0 0 0 0 8000 80", "eno2: 100 1 0 0 0 0 0 0 200 2")
+
+# /proc/diskstats (kernel 5.5+: 20 columns): an NVMe disk and its partitions, a SATA disk, a loop device,
+# device-mapper on top of a partition.
+DISKSTATS_1 = """ 259       0 nvme0n1 100000 200 8000000 30000 50000 4000 4000000 90000 0 120000 130000 0 0 0 0 1000 500
+ 259       1 nvme0n1p1 300 0 20000 100 2 0 16 3 0 100 103 0 0 0 0 0 0
+ 259       2 nvme0n1p2 99000 200 7900000 29000 49000 4000 3990000 89000 0 119000 128000 0 0 0 0 0 0
+   8       0 sda 5000 10 400000 9000 1000 20 80000 2000 0 10000 11000 0 0 0 0 0 0
+   7       0 loop0 60 0 2000 10 0 0 0 0 0 40 10 0 0 0 0 0 0
+ 253       0 dm-0 99000 0 7900000 29000 53000 0 3990000 89000 0 119000 128000 0 0 0 0 0 0
+"""
+# One second later: nvme0n1 read 2048 sectors in 100 reads, wrote 4096 sectors in 50 writes, busy 500 ms.
+DISKSTATS_2 = DISKSTATS_1.replace(
+    "nvme0n1 100000 200 8000000 30000 50000 4000 4000000 90000 0 120000",
+    "nvme0n1 100100 200 8002048 30100 50050 4000 4004096 90100 0 120500")
+
+
+class shwtemp(NamedTuple):  # noqa: N801 - psutil's name
+    label: str
+    current: float | None
+    high: float | None
+    critical: float | None
+
+
+# psutil.sensors_temperatures() of an Intel server with two NVMe drives and an unplugged fan-board probe.
+SENSORS = {
+    "coretemp": [
+        shwtemp("Package id 0", 54.0, 80.0, 100.0),
+        shwtemp("Core 0", 51.0, 80.0, 100.0),
+        shwtemp("Core 1", 57.0, 80.0, 100.0),
+    ],
+    "nvme": [shwtemp("Composite", 38.85, 84.85, 89.85), shwtemp("Composite", 41.85, 84.85, 89.85)],
+    "acpitz": [shwtemp("", 27.8, None, None)],
+    "it8721": [shwtemp("temp3", -128.0, None, None)],
+}

@@ -81,8 +81,8 @@ def test_it_reads_the_engine_api_in_the_background_and_reuses_the_value(
     c = DockerCollector(docker_socket["path"], str(tmp_path / "none"), interval=300)
     c.settle(5)
     now = time.time()
-    assert c.collect(now) == {"docker_bytes": SYSTEM_DF_LEGACY_TOTAL}
-    assert c.collect(now + 1) == {"docker_bytes": SYSTEM_DF_LEGACY_TOTAL}
+    assert c.collect(now)["docker_bytes"] == SYSTEM_DF_LEGACY_TOTAL
+    assert c.collect(now + 1)["docker_bytes"] == SYSTEM_DF_LEGACY_TOTAL
     assert docker_socket["hits"] == 1 and c.source == "engine-api"
 
 
@@ -94,7 +94,7 @@ def test_a_slow_daemon_never_delays_a_sample(docker_socket: dict[str, Any], tmp_
     assert c.collect(time.time()) == {}  # nothing yet, and no waiting for it
     assert time.perf_counter() - t0 < 0.2
     c.settle(5)
-    assert c.collect(time.time()) == {"docker_bytes": SYSTEM_DF_LEGACY_TOTAL}
+    assert c.collect(time.time())["docker_bytes"] == SYSTEM_DF_LEGACY_TOTAL
 
 
 @pytest.mark.integration
@@ -141,3 +141,33 @@ def test_only_the_scheduled_refresh_measures_again(docker_socket: dict[str, Any]
         time.sleep(0.05)
     time.sleep(0.6)
     assert docker_socket["hits"] == 2
+
+
+def test_the_breakdown_says_what_to_prune() -> None:
+    from agent.collectors.docker import parse_system_df_breakdown
+
+    legacy = parse_system_df_breakdown(SYSTEM_DF_LEGACY)
+    assert legacy == {
+        "docker_images_bytes": 4_200_000_000,
+        "docker_containers_bytes": 120_000_000,
+        "docker_volumes_bytes": 5_000_000_000,
+        "docker_build_cache_bytes": 300_000_000,
+        # image bb (no container): 4.2 GB layers - (3.0 - 1.0 GB used by aa's container); unused build cache
+        "docker_reclaimable_bytes": 2_200_000_000 + 300_000_000,
+    }
+    summaries = parse_system_df_breakdown(SYSTEM_DF_SUMMARIES)
+    assert {k: v for k, v in summaries.items() if k != "docker_reclaimable_bytes"} == {
+        k: v for k, v in legacy.items() if k != "docker_reclaimable_bytes"}
+    assert summaries["docker_reclaimable_bytes"] == 10
+
+
+@pytest.mark.integration
+def test_the_engine_api_source_reports_the_breakdown_beside_the_total(
+    docker_socket: dict[str, Any], tmp_path: Path
+) -> None:
+    c = DockerCollector(docker_socket["path"], str(tmp_path / "none"), interval=300)
+    c.settle(5)
+    fields = c.collect(time.time())
+    assert fields["docker_bytes"] == SYSTEM_DF_LEGACY_TOTAL
+    assert fields["docker_images_bytes"] + fields["docker_containers_bytes"] + fields["docker_volumes_bytes"] + \
+        fields["docker_build_cache_bytes"] == SYSTEM_DF_LEGACY_TOTAL

@@ -14,7 +14,7 @@ from tests.agent.fixtures import FakeNVML, Memory, NVMLError
 
 
 def test_it_reports_every_gpu_and_the_mean_utilisation() -> None:
-    fields = GpuCollector(nvml=FakeNVML()).collect(0)
+    fields = GpuCollector(nvml=FakeNVML(fail={"processes"})).collect(0)
     assert fields["gpu_percent"] == 50.0
     assert fields["gpus"][0] == {
         "index": 0,
@@ -72,3 +72,38 @@ def test_without_the_nvidia_device_node_pynvml_is_not_even_imported(tmp_path: Pa
     c = GpuCollector(device_node=str(tmp_path / "nvidiactl"))
     assert c.collect(0) == {}
     assert c._nvml is None
+
+
+def test_gpu_processes_merge_compute_and_graphics_largest_first() -> None:
+    from agent.collectors.gpu import gpu_processes
+    from tests.agent.fixtures import ProcessInfo
+
+    names = {4242: "python3", 1337: "Xorg"}
+    procs = gpu_processes([ProcessInfo(4242, 78_000_000_000), ProcessInfo(5151, 2_000)],
+                          [ProcessInfo(1337, 16_777_216), ProcessInfo(5151, 1_000), ProcessInfo(9, None)],
+                          names.get)
+    assert procs == [
+        {"pid": 4242, "name": "python3", "mem_used_bytes": 78_000_000_000},
+        {"pid": 1337, "name": "Xorg", "mem_used_bytes": 16_777_216},
+        {"pid": 5151, "mem_used_bytes": 2_000},  # in both lists: once, the larger figure; no /proc entry
+        {"pid": 9},  # the driver could not tell its memory (usedGpuMemory None)
+    ]
+    assert gpu_processes(None, [], names.get) == []
+
+
+def test_each_gpu_lists_its_processes_named_from_the_proc_root(tmp_path: Path) -> None:
+    for pid, comm in ((4242, "python3\n"), (1337, "Xorg\n")):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "comm").write_text(comm)
+    gpus = GpuCollector(nvml=FakeNVML(), proc_root=str(tmp_path)).collect(0)["gpus"]
+    assert gpus[0]["processes"] == [
+        {"pid": 4242, "name": "python3", "mem_used_bytes": 78_000_000_000},
+        {"pid": 5151, "mem_used_bytes": 2_147_483_648},
+        {"pid": 1337, "name": "Xorg", "mem_used_bytes": 16_777_216},
+    ]
+    assert gpus[1]["processes"] == []
+
+
+def test_a_driver_without_process_lists_blanks_processes_only() -> None:
+    gpus = GpuCollector(nvml=FakeNVML(fail={"processes"})).collect(0)["gpus"]
+    assert all("processes" not in g and "util_percent" in g for g in gpus)

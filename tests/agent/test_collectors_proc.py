@@ -50,7 +50,7 @@ def test_collectors_on_a_fake_psutil() -> None:
     cpu = CpuCollector(ps)
     assert cpu.collect(0) == {"cpu_percent": 34.04}
     assert cpu.collect(1) == {}  # no time passed: no value rather than a made-up 0
-    assert MemoryCollector(ps).collect(0) == {"ram_percent": 50.0}
+    assert MemoryCollector(ps).collect(0)["ram_percent"] == 50.0
 
 
 def test_real_psutil_reads_an_injected_proc_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,4 +61,4 @@ def test_real_psutil_reads_an_injected_proc_root(tmp_path: Path, monkeypatch: py
     assert ps.cpu_times().user == pytest.approx(4705 / os.sysconf("SC_CLK_TCK"))
     vm = ps.virtual_memory()
     assert isinstance(vm.total, int) and (vm.total, vm.available) == (16318412 * 1024, 8159206 * 1024)
-    assert MemoryCollector(ps).collect(0) == {"ram_percent": 50.0}
+    assert MemoryCollector(ps, str(tmp_path)).collect(0) == {"ram_percent": 50.0}  # no swap in MEMINFO

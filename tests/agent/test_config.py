@@ -32,7 +32,9 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
 def test_defaults_need_no_file() -> None:
     c = load(environ={"STATUSMON_AGENT_CONFIG": "/dev/null"})
     assert c.sample_interval == 1 and c.report_interval == 10 and c.spool_max_age == 86400
-    assert c.collectors == ("cpu", "memory", "disks", "gpu", "docker")
+    assert c.collectors == ("cpu", "memory", "disks", "gpu", "docker", "load", "net", "diskio", "temps",
+                            "containers")
+    assert c.containers_interval == 10
 
 
 @pytest.mark.parametrize(

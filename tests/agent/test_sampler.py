@@ -64,4 +64,5 @@ def test_collectors_are_enabled_by_name_in_registry_order() -> None:
     config = replace(load(environ={"STATUSMON_AGENT_CONFIG": "/dev/null"}), collectors=("memory", "cpu"))
     built = collectors.build(config)
     assert [c.name for c in built] == ["cpu", "memory"]
-    assert collectors.COLLECTOR_NAMES == ("cpu", "memory", "disks", "gpu", "docker")
+    assert collectors.COLLECTOR_NAMES == ("cpu", "memory", "disks", "gpu", "docker", "load", "net", "diskio", "temps",
+                                          "containers")

@@ -253,3 +253,19 @@ def test_offline_reminder_every_repeat_after() -> None:
     assert (t.kind, t.at, t.value, t.since) == ("reminder", 1101, None, 1000)
     assert state.notified_at == 1101
     assert evaluate_offline(state, 1000, 60, 1101.5, repeat_after=1)[1] == []  # counted from the reminder
+
+
+@pytest.mark.parametrize("metric_type, threshold, value", [
+    ("load1_per_core", 2.0, 2.5),  # CPUs oversubscribed
+    ("cpu_temp_c", 85.0, 92.0),
+    ("containers_restarting", 0.0, 1.0),  # a container restarting, or restarted since the last poll
+])
+def test_the_new_host_metrics_fire_through_the_same_engine(metric_type: str, threshold: float, value: float) -> None:
+    from statusmon.metrics import ALERT_METRIC_TYPES
+
+    assert ALERT_METRIC_TYPES[metric_type] == ("system", metric_type)
+    rule = Rule(key="rule:9", metric_type=metric_type, threshold=threshold, duration_sec=30)
+    state, transitions = evaluate(rule, AlertState(), every(0, 20, value), 25)
+    assert state.status == PENDING and transitions == []
+    state, transitions = evaluate(rule, state, every(30, 30, value), 35)
+    assert state.status == FIRING and [t.kind for t in transitions] == ["firing"]

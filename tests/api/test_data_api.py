@@ -91,3 +91,34 @@ def test_long_ranges_are_bucketed_under_the_point_cap() -> None:
     assert choose_step(0, 7 * 86400, None, 11_000) == 60
     assert choose_step(0, 7 * 86400, 1, 11_000) == 60  # a too-fine step is coarsened
     assert choose_step(0, 3600, 30, 11_000) == 30
+
+
+def test_network_disk_io_temperatures_and_containers_come_back_from_the_api(api: Api) -> None:
+    client_id, token = api.login().add_client()
+    start = NOW - 30
+    samples = []
+    for i in range(10):
+        s = good_sample(start + i, load1=1.5, net_rx_bytes_per_s=1000.0 * i, containers_running=2,
+                        docker_images_bytes=5 * 10**9, docker_reclaimable_bytes=10**9,
+                        net=[{"iface": "eno1", "rx_bytes_per_s": 1000.0 * i, "tx_bytes_per_s": 5.0}],
+                        diskio=[{"device": "nvme0n1", "busy_percent": 12.5}],
+                        temps=[{"sensor": "coretemp", "label": "Core 0", "temp_c": 50.0 + i}])
+        if i in (0, 5):
+            s["containers"] = [{"id": "abc", "name": "web", "image": "nginx:1", "state": "running",
+                                "cpu_percent": 2.0 + i, "restart_count": 1}]
+        samples.append(s)
+    assert api.report(token, {"samples": samples}).status_code == 200
+    sys_ = api.http.get(f"/api/metrics/{client_id}?from={start}&to={start + 10}&metrics=load1,net_rx_bytes_per_s").json
+    assert sys_["values"]["net_rx_bytes_per_s"] == [1000.0 * i for i in range(10)]
+    assert sys_["values"]["load1"] == [1.5] * 10
+    net = api.http.get(f"/api/metrics/{client_id}?from={start}&to={start + 10}&family=net").json
+    assert net["series"]["eno1"]["values"]["rx_bytes_per_s"][:3] == [0.0, 1000.0, 2000.0]
+    temp = api.http.get(f"/api/metrics/{client_id}?from={start}&to={start + 10}&family=temp").json
+    assert list(temp["series"]) == ["coretemp/Core 0"]
+    cont = api.http.get(f"/api/metrics/{client_id}?from={start}&to={start + 10}&family=container").json
+    assert [v for v in cont["series"]["web"]["values"]["cpu_percent"] if v is not None] == [2.0, 7.0]
+    latest = api.http.get(f"/api/clients/{client_id}").json["latest"]
+    assert latest["containers"][0]["cpu_percent"] == 7.0 and latest["containers_ts"] == start + 5
+    assert latest["docker_images_bytes"] == 5 * 10**9 and latest["temps"][0]["temp_c"] == 59.0
+    bad = api.report(token, {"samples": [good_sample(NOW, net=[{"iface": "eno1", "rx_bytes_per_s": -1.0}])]})
+    assert bad.status_code == 422 and bad.json["error"]["details"]  # one JSON error shape; nothing stored

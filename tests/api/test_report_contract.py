@@ -20,8 +20,30 @@ from marshmallow import ValidationError
 from api.schemas import ReportValidator, to_samples
 from statusmon.config import Settings
 from statusmon.metrics import SYSTEM_METRIC_NAMES
-from statusmon.report import DISK, GPU, RECORDS, REPORT, SAMPLE, SAMPLE_METRICS, Field, Record
-from statusmon.store.base import DiskSample, GpuSample
+from statusmon.report import (
+    CONTAINER,
+    DISK,
+    DISKIO,
+    GPU,
+    GPU_PROCESS,
+    NET,
+    RECORDS,
+    REPORT,
+    SAMPLE,
+    SAMPLE_METRICS,
+    TEMP,
+    Field,
+    Record,
+)
+from statusmon.store.base import (
+    ContainerSample,
+    DiskIoSample,
+    DiskSample,
+    GpuProcess,
+    GpuSample,
+    NetSample,
+    TempSample,
+)
 
 NOW = 1_800_000_000
 SETTINGS = Settings(max_mounts=2, max_gpus=2, max_samples_per_batch=3)
@@ -29,17 +51,28 @@ ABSENT = object()
 
 # Where one item of each record sits in the base report, and a valid item number i (distinct keys).
 PATH: dict[str, list[Any]] = {"report": [], "sample": ["samples", 0], "disk": ["samples", 0, "disks", 0],
-                              "gpu": ["samples", 0, "gpus", 0]}
+                              "gpu": ["samples", 0, "gpus", 0],
+                              "gpu_process": ["samples", 0, "gpus", 0, "processes", 0],
+                              "net": ["samples", 0, "net", 0], "diskio": ["samples", 0, "diskio", 0],
+                              "temp": ["samples", 0, "temps", 0], "container": ["samples", 0, "containers", 0]}
 ITEM: dict[str, Callable[[int], dict[str, Any]]] = {
     "sample": lambda i: {"ts": NOW - i},
     "disk": lambda i: {"mount": f"/m{i}", "used_bytes": 1, "total_bytes": 2},
     "gpu": lambda i: {"index": i},
+    "gpu_process": lambda i: {"pid": i},
+    "net": lambda i: {"iface": f"eth{i}"},
+    "diskio": lambda i: {"device": f"sd{i}"},
+    "temp": lambda i: {"sensor": "coretemp", "label": f"Core {i}"},
+    "container": lambda i: {"id": f"{i:012x}", "name": f"app-{i}"},
 }
 
 
 def base() -> dict[str, Any]:
     return {"agent_version": "0.1.0", "dropped": 0,
-            "samples": [{**ITEM["sample"](0), "disks": [ITEM["disk"](0)], "gpus": [ITEM["gpu"](0)]}]}
+            "samples": [{**ITEM["sample"](0), "disks": [ITEM["disk"](0)],
+                         "gpus": [{**ITEM["gpu"](0), "processes": [ITEM["gpu_process"](0)]}],
+                         "net": [ITEM["net"](0)], "diskio": [ITEM["diskio"](0)], "temps": [ITEM["temp"](0)],
+                         "containers": [ITEM["container"](0)]}]}
 
 
 def probes(f: Field) -> list[tuple[str, Any, bool]]:
@@ -156,9 +189,10 @@ def test_the_schema_declares_exactly_the_tables_fields_with_its_optionality() ->
 
 def test_metric_fields_come_from_the_catalogue_and_records_match_what_they_build() -> None:
     assert tuple(f.name for f in SAMPLE_METRICS) == SYSTEM_METRIC_NAMES
-    assert SAMPLE.names == {"ts", "disks", "gpus", *SYSTEM_METRIC_NAMES}
-    assert [f.name for f in dataclasses.fields(DiskSample)] == [f.name for f in DISK.fields]
-    assert [f.name for f in dataclasses.fields(GpuSample)] == [f.name for f in GPU.fields]
+    assert SAMPLE.names == {"ts", "disks", "gpus", "net", "diskio", "temps", "containers", *SYSTEM_METRIC_NAMES}
+    for built, record in ((DiskSample, DISK), (GpuSample, GPU), (GpuProcess, GPU_PROCESS), (NetSample, NET),
+                          (DiskIoSample, DISKIO), (TempSample, TEMP), (ContainerSample, CONTAINER)):
+        assert [f.name for f in dataclasses.fields(built)] == [f.name for f in record.fields], record.name
 
 
 # -- what the schema says, and which path samples() takes (each pins a line a mutation test showed unchecked) --
@@ -217,3 +251,19 @@ def test_a_record_names_its_fields_and_refuses_an_unknown_one() -> None:
     assert ts.bounds(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
     assert ts.clock_window(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
     assert REPORT.field("samples").bounds(SETTINGS) == (1, 3)
+
+
+def test_the_latest_view_carries_the_newest_container_list_of_the_batch() -> None:
+    from api.views.samples import latest_view
+    from statusmon.store.base import Sample
+
+    c = ContainerSample("abc", "web", "nginx", "running", 1.5)
+    samples = [Sample(ts=10, values={}, containers=(c,)), Sample(ts=11, values={}),
+               Sample(ts=12, values={}, gpus=(GpuSample(0, processes=(GpuProcess(42, "python3", 5),)),))]
+    view = latest_view(samples)
+    assert view is not None and view["ts"] == 12
+    assert view["containers"] == [{"id": "abc", "name": "web", "image": "nginx", "state": "running",
+                                   "cpu_percent": 1.5}]
+    assert view["containers_ts"] == 10
+    assert view["gpus"][0]["processes"] == [{"pid": 42, "name": "python3", "mem_used_bytes": 5}]
+    assert "net" not in view  # never sent: absent, as from an older agent

@@ -273,3 +273,45 @@ def test_clients_are_added_rotated_and_removed_in_settings(server: ServerProcess
     phone.page.goto("/settings")
     expect(phone.page.locator("#clients")).to_be_visible()  # the table is gone when this test runs alone
     phone.shot("settings")
+
+
+def test_the_live_tab_shows_containers_sortable_gpu_processes_docker_by_kind_and_the_host_figures(
+        server: ServerProcess, desktop: Browsing) -> None:
+    cid, tok = server.add_client("docker-host")
+    now = int(time.time())
+    gib = 1 << 30
+    s = sample(now - 2, seed=5)
+    s["gpus"][0]["processes"] = [{"pid": 4242, "name": "python3", "mem_used_bytes": 38 * gib}]
+    s.update(load1=3.5, load5=2.0, load15=1.0, load1_per_core=0.44, net_rx_bytes_per_s=2048.0,
+             net_tx_bytes_per_s=1024.0, cpu_temp_c=64.0, containers_running=2, containers_restarting=1,
+             docker_images_bytes=20 * gib, docker_containers_bytes=gib, docker_volumes_bytes=15 * gib,
+             docker_build_cache_bytes=gib, docker_reclaimable_bytes=12 * gib,
+             temps=[{"sensor": "coretemp", "label": "Package id 0", "temp_c": 64.0}],
+             containers=[
+                 {"id": "a1", "name": "web", "image": "nginx:1.25", "state": "running", "cpu_percent": 3.5,
+                  "mem_bytes": 200 << 20, "restart_count": 0},
+                 {"id": "b2", "name": "db", "image": "postgres:16", "state": "running", "cpu_percent": 12.0,
+                  "mem_bytes": 2 * gib, "restart_count": 0},
+                 {"id": "c3", "name": "worker", "image": "app:7", "state": "restarting", "restart_count": 4},
+             ])
+    report(server.url, tok, [s])
+    desktop.login()
+    page = desktop.page
+    page.goto(f"/client/{cid}")
+    rows = page.locator("tr[data-container]")
+    expect(rows).to_have_count(3)
+    assert rows.evaluate_all("trs => trs.map(t => t.dataset.container)") == ["db", "web", "worker"]  # CPU first
+    page.locator('th[data-sort="name"] button').click()
+    expect(page.locator('th[data-sort="name"]')).to_have_attribute("aria-sort", "ascending")
+    assert rows.evaluate_all("trs => trs.map(t => t.dataset.container)") == ["db", "web", "worker"]
+    page.locator('th[data-sort="name"] button').click()
+    assert rows.evaluate_all("trs => trs.map(t => t.dataset.container)") == ["worker", "web", "db"]
+    page.locator('th[data-sort="restart_count"] button').click()
+    expect(rows.first).to_have_attribute("data-container", "worker")
+    expect(page.locator('.gpu[data-gpu="0"] tr[data-pid="4242"]')).to_contain_text("python3")
+    expect(page.locator('.gpu[data-gpu="0"] tr[data-pid="4242"]')).to_contain_text("38.0 GiB")
+    expect(page.locator('.docker-kinds dd[data-kind="Reclaimable"]')).to_have_text("12.0 GiB")
+    expect(page.locator('dd[data-figure="load"]')).to_have_text("3.50 / 2.00 / 1.00 (0.44 per core)")
+    expect(page.locator('dd[data-figure="net"]')).to_have_text("2.00 KiB/s / 1.00 KiB/s")
+    expect(page.locator('tr[data-sensor="coretemp/Package id 0"]')).to_contain_text("64 °C")
+    desktop.shot("client-live-containers")

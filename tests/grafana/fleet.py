@@ -67,6 +67,33 @@ def samples(hostname: str, start: int, count: int = COUNT, every: int = EVERY) -
             ]
             s["gpus"] = gpus
             s["gpu_percent"] = round(sum(g["util_percent"] for g in gpus) / len(gpus), 2)
+        # the issue-15 metrics, drawn after the others so that their values stay as they were
+        load1 = round(rnd.uniform(0, 16), 2)
+        s.update({
+            "load1": load1, "load5": round(rnd.uniform(0, 16), 2), "load15": round(rnd.uniform(0, 16), 2),
+            "load1_per_core": round(load1 / 8, 3), "swap_percent": round(rnd.uniform(0, 30), 2),
+            "net_rx_bytes_per_s": round(rnd.uniform(0, 1e8), 1), "net_tx_bytes_per_s": round(rnd.uniform(0, 1e8), 1),
+            "disk_read_bytes_per_s": round(rnd.uniform(0, 1e9), 1),
+            "disk_write_bytes_per_s": round(rnd.uniform(0, 1e9), 1),
+            "cpu_temp_c": round(rnd.uniform(30, 90), 1),
+            "docker_images_bytes": rnd.randrange(1 << 30, 1 << 33),
+            "docker_containers_bytes": rnd.randrange(1 << 20, 1 << 30),
+            "docker_volumes_bytes": rnd.randrange(1 << 20, 1 << 33),
+            "docker_build_cache_bytes": rnd.randrange(0, 1 << 30),
+            "docker_reclaimable_bytes": rnd.randrange(0, 1 << 32),
+            "containers_running": rnd.randrange(0, 50), "containers_restarting": rnd.randrange(0, 2),
+            "net": [{"iface": "eno1", "rx_bytes_per_s": round(rnd.uniform(0, 1e8), 1),
+                     "tx_bytes_per_s": round(rnd.uniform(0, 1e8), 1), "rx_errors_per_s": 0.0, "tx_errors_per_s": 0.0}],
+            "diskio": [{"device": "nvme0n1", "read_bytes_per_s": round(rnd.uniform(0, 1e9), 1),
+                        "write_bytes_per_s": round(rnd.uniform(0, 1e9), 1), "read_iops": 10.0, "write_iops": 20.0,
+                        "busy_percent": round(rnd.uniform(0, 100), 2)}],
+            "temps": [{"sensor": "coretemp", "label": "Package id 0", "temp_c": round(rnd.uniform(30, 90), 1)}],
+        })
+        if i % 5 == 0:  # a poll's container list every 10 s
+            s["containers"] = [{"id": f"{k:012x}", "name": f"app-{k}", "image": "nginx:1", "state": "running",
+                                "cpu_percent": round(rnd.uniform(0, 50), 2),
+                                "mem_bytes": rnd.randrange(1 << 20, 1 << 30),
+                                "mem_limit_bytes": 1 << 33, "restart_count": 0} for k in range(2)]
         out.append(s)
     return out
 
@@ -81,12 +108,14 @@ def populate(app: Flask, now: float | None = None) -> Fleet:
     for hostname in HOSTS:
         client, token = state.clients.add(hostname)
         fleet.ids[hostname] = client.id
-        resp = http.post(
-            "/api/report",
-            json={"agent_version": "test", "samples": samples(hostname, start)},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert resp.status_code == 200, resp.get_data(as_text=True)
+        every = samples(hostname, start)
+        for i in range(0, len(every), 600):  # in batches of 600, as agents send a backlog (1 MiB body cap)
+            resp = http.post(
+                "/api/report",
+                json={"agent_version": "test", "samples": every[i:i + 600]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert resp.status_code == 200, resp.get_data(as_text=True)
     return fleet
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from api.app import create_app
 from statusmon.config import Settings
-from statusmon.metrics import ALL_METRICS
+from statusmon.metrics import ALL_METRICS, SYSTEM_METRIC_NAMES
 from tests.grafana.conftest import GrafanaEnv
 from tests.grafana.fleet import bearer, iso, post
 
@@ -45,7 +45,7 @@ def test_metrics_lists_every_catalogue_metric_with_its_payloads(sqlite_env: Graf
             "stats",
             "metrics",
             {},
-            ["cpu_percent", "ram_percent", "disk_percent", "inode_percent", "docker_bytes", "gpu_percent"],
+            list(SYSTEM_METRIC_NAMES),
         ),
     ],
 )

@@ -184,3 +184,38 @@ def test_hours_of_watched_clients_are_summarised_in_the_background(store: TimeSe
     assert service.refresh() == 0
     later = service.stats("w", hour, hour + 2 * 86400, ["cpu_percent"])
     assert later.stats == first.stats
+
+
+def test_network_disk_io_temperatures_and_containers_read_back_per_key(store: TimeSeriesStore) -> None:
+    from statusmon.store.base import ContainerSample, DiskIoSample, NetSample, TempSample
+
+    samples = [Sample(ts=BASE + i, values={"cpu_percent": 1.0, "load1": 0.5 + i, "net_rx_bytes_per_s": 1000.0 * i,
+                                           "docker_images_bytes": 10**10 + i, "containers_restarting": i % 2},
+                      net=(NetSample("eno1", 1000.0 * i, 10.5, 0.0, 0.0), NetSample("eno2", 2.0)),
+                      diskio=(DiskIoSample("nvme0n1", 4096.0, 8192.0, 1.0, 2.0, 12.5),),
+                      temps=(TempSample("coretemp", "Package id 0", 50.0 + i), TempSample("nvme", "Composite", 38.9)),
+                      containers=(ContainerSample("abc", "web", "nginx:1", "running", 2.5, 10**8 + i, 10**9, 1.0,
+                                                  2.0, 3),) if i % 2 == 0 else ())
+               for i in range(4)]
+    store.write("c1", "h", samples)
+    system = store.series("c1", BASE, BASE + 4, None, fields=["load1", "docker_images_bytes", "containers_restarting"])
+    assert system[""].values["load1"] == [0.5, 1.5, 2.5, 3.5]
+    assert system[""].values["docker_images_bytes"] == [10**10 + i for i in range(4)]
+    assert system[""].values["containers_restarting"] == [0, 1, 0, 1]
+    net = store.series("c1", BASE, BASE + 4, None, family="net")
+    assert set(net) == {"eno1", "eno2"}
+    assert net["eno1"].values["rx_bytes_per_s"] == [0.0, 1000.0, 2000.0, 3000.0]
+    assert net["eno2"].values["tx_bytes_per_s"] == [None] * 4
+    diskio = store.series("c1", BASE, BASE + 4, None, family="diskio")
+    assert diskio["nvme0n1"].values["busy_percent"] == [12.5] * 4
+    temps = store.series("c1", BASE, BASE + 4, None, family="temp")
+    assert set(temps) == {"coretemp/Package id 0", "nvme/Composite"}
+    assert temps["coretemp/Package id 0"].values["temp_c"] == [50.0, 51.0, 52.0, 53.0]
+    containers = store.series("c1", BASE, BASE + 4, None, family="container")
+    assert containers["web"].time == [BASE, BASE + 2]  # a container point only where a poll's list rode
+    assert containers["web"].values["mem_bytes"] == [10**8, 10**8 + 2]
+    assert all(isinstance(v, int) for v in containers["web"].values["restart_count"])
+    assert store.points("container", BASE, BASE + 4)[("c1", "web")].values["cpu_percent"] == [2.5, 2.5]
+    store.delete_client("c1")
+    assert store.series("c1", BASE, BASE + 4, None, family="net") == {}
+    assert store.series("c1", BASE, BASE + 4, None, family="container") == {}

@@ -36,7 +36,22 @@ export function formatCount(v: number | null | undefined): string {
   return Math.round(v).toLocaleString("en-US");
 }
 
-export type Unit = "percent" | "bytes" | "celsius" | "watts" | "count";
+export function formatRate(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return DASH;
+  return `${formatBytes(v)}/s`;
+}
+
+export function formatPerSecond(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return DASH;
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)}/s`;
+}
+
+export function formatLoad(v: number | null | undefined): string {
+  if (v == null || !Number.isFinite(v)) return DASH;
+  return v.toFixed(2);
+}
+
+export type Unit = "percent" | "bytes" | "celsius" | "watts" | "count" | "bytes_per_second" | "per_second" | "load";
 
 export function formatUnit(unit: Unit, v: number | null | undefined): string {
   switch (unit) {
@@ -50,6 +65,12 @@ export function formatUnit(unit: Unit, v: number | null | undefined): string {
       return formatWatts(v);
     case "count":
       return formatCount(v);
+    case "bytes_per_second":
+      return formatRate(v);
+    case "per_second":
+      return formatPerSecond(v);
+    case "load":
+      return formatLoad(v);
   }
 }
 

@@ -20,6 +20,33 @@ export interface GpuView {
   mem_percent: number | null;
   temp_c: number | null;
   power_w: number | null;
+  /** Processes holding the GPU's memory (agents since issue 15; absent before). */
+  processes?: GpuProcessView[];
+}
+
+export interface GpuProcessView {
+  pid: number;
+  name?: string;
+  mem_used_bytes?: number;
+}
+
+export interface ContainerView {
+  id: string;
+  name: string;
+  image?: string;
+  state?: string;
+  cpu_percent?: number;
+  mem_bytes?: number;
+  mem_limit_bytes?: number;
+  net_rx_bytes_per_s?: number;
+  net_tx_bytes_per_s?: number;
+  restart_count?: number;
+}
+
+export interface TempView {
+  sensor: string;
+  label: string;
+  temp_c?: number;
 }
 
 export interface SampleView {
@@ -32,6 +59,28 @@ export interface SampleView {
   gpu_percent: number | null;
   disks: DiskView[];
   gpus: GpuView[];
+  // issue 15: every one optional (older agents send none of them)
+  load1?: number | null;
+  load5?: number | null;
+  load15?: number | null;
+  load1_per_core?: number | null;
+  swap_percent?: number | null;
+  net_rx_bytes_per_s?: number | null;
+  net_tx_bytes_per_s?: number | null;
+  disk_read_bytes_per_s?: number | null;
+  disk_write_bytes_per_s?: number | null;
+  cpu_temp_c?: number | null;
+  docker_images_bytes?: number | null;
+  docker_containers_bytes?: number | null;
+  docker_volumes_bytes?: number | null;
+  docker_build_cache_bytes?: number | null;
+  docker_reclaimable_bytes?: number | null;
+  containers_running?: number | null;
+  containers_restarting?: number | null;
+  temps?: TempView[];
+  containers?: ContainerView[];
+  /** When the container list was taken, where it came from an earlier sample than `ts`. */
+  containers_ts?: number;
 }
 
 export interface ClientView {

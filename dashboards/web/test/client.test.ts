@@ -77,3 +77,17 @@ test("history charts: no data in the range gives no charts", () => {
   assert.ok(!hasData([[1], [null]]));
   assert.ok(hasData([[1], [0]]));
 });
+
+test("history charts: load beside CPU, network and disk I/O, Docker by kind, sensors and busy disks", () => {
+  const sys = reply({ time: [1, 2], values: { cpu_percent: [5, 6], load1: [0.5, 1], load5: [0.4, 0.5], load15: [null, 0.3],
+    net_rx_bytes_per_s: [100, 200], net_tx_bytes_per_s: [10, 20], disk_read_bytes_per_s: [null, 4096],
+    docker_images_bytes: [10, 10], cpu_temp_c: [null, null] }, max: null });
+  const temp = reply({ family: "temp", series: { "coretemp/Core 0": { time: [1], values: { temp_c: [50] }, max: null } } });
+  const diskio = reply({ family: "diskio", series: { nvme0n1: { time: [1], values: { busy_percent: [12.5] }, max: null } } });
+  const sets = chartSets(sys, reply({ family: "disk" }), reply({ family: "gpu" }), temp, diskio);
+  assert.deepEqual(sets.map((s) => [s.key, s.spec.unit]), [["cpu-ram-gpu", "percent"], ["load", "load"], ["net", "bytes_per_second"],
+    ["diskio", "bytes_per_second"], ["docker-kinds", "bytes"], ["temps", "celsius"], ["disks-busy", "percent"]]);
+  assert.deepEqual(sets[2].data, [[1, 2], [100, 200], [10, 20]]);
+  assert.deepEqual(sets[5].spec.labels, ["coretemp/Core 0"]);
+  assert.deepEqual(sets[1].spec.labels, ["1 min", "5 min", "15 min"]);
+});

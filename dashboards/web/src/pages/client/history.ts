@@ -19,12 +19,14 @@ export type Span = RangeName | TimeWindow;
 export async function loadHistory(id: string, span: Span, now: () => number): Promise<ChartSet[]> {
   const range: Record<string, string | number> = typeof span === "string" ? { range: span }
     : { from: span.from, to: span.to ?? Math.ceil(now()) + 1 };
-  const [sys, disk, gpu] = await Promise.all([
+  const [sys, disk, gpu, temp, diskio] = await Promise.all([
     api.metrics(id, { ...range, family: "system", max_points: HISTORY_POINTS }),
     api.metrics(id, { ...range, family: "disk", metrics: "used_percent,inodes_percent", max_points: HISTORY_POINTS }),
     api.metrics(id, { ...range, family: "gpu", metrics: "util_percent,mem_percent,temp_c,power_w", max_points: HISTORY_POINTS }),
+    api.metrics(id, { ...range, family: "temp", metrics: "temp_c", max_points: HISTORY_POINTS }),
+    api.metrics(id, { ...range, family: "diskio", metrics: "busy_percent", max_points: HISTORY_POINTS }),
   ]);
-  return chartSets(sys, disk, gpu);
+  return chartSets(sys, disk, gpu, temp, diskio);
 }
 
 /** What is drawn over the charts: an incident's span shaded, the client's alert thresholds as lines. */

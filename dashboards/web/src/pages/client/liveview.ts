@@ -8,11 +8,14 @@ import { formatBytes, formatPercent, formatTime, level } from "../../format";
 import { PERCENT_METRICS } from "../../metrics";
 import { Ring, toAligned, withGaps, type Aligned } from "../../shape";
 import type { ClientView, SampleView } from "../../types";
-import { gpuCards, mountsTable } from "./tables";
+import { ContainersTable, sparkSvg } from "./containers";
+import { dockerBreakdown, gpuCards, hostFigures, mountsTable, tempsTable } from "./tables";
 
 const LIVE_WINDOW = 300; // seconds on the live chart
 const LIVE_FIELDS = ["cpu_percent", "ram_percent", "gpu_percent"];
 const MAX_GAP = 15; // seconds between points before the chart draws a gap
+const SPARK_WINDOW = 600; // seconds of container CPU in each row's sparkline
+const SPARK_REFRESH = 30; // seconds between fetches of those series
 
 export class LiveView {
   private ring = new Ring(LIVE_FIELDS, LIVE_WINDOW + 10);
@@ -22,6 +25,12 @@ export class LiveView {
   private updated: HTMLElement;
   private mounts: HTMLElement;
   private gpus: HTMLElement;
+  private figures: HTMLElement;
+  private dockerKinds: HTMLElement;
+  private temps: HTMLElement;
+  private containers: ContainersTable;
+  private sparks = new Map<string, (number | null)[]>();
+  private sparksAt = 0;
   private destroyed = false;
 
   constructor(el: HTMLElement, private client: ClientView, private now: () => number) {
@@ -40,8 +49,17 @@ export class LiveView {
     const chartBox = h("div", { class: "chart live-chart" });
     this.mounts = h("div", { class: "mounts" });
     this.gpus = h("div", { class: "gpus" });
-    el.append(this.updated, gaugeGrid, chartBox,
-      h("h2", {}, "Mounts"), this.mounts, h("h2", {}, "GPUs"), this.gpus);
+    this.figures = h("dl", { class: "kv host-figures" });
+    this.dockerKinds = h("div", { class: "docker-breakdown" });
+    this.temps = h("div", { class: "temps" });
+    this.containers = new ContainersTable((name) => {
+      const values = this.sparks.get(name);
+      return values ? sparkSvg(values) : null;
+    });
+    el.append(this.updated, gaugeGrid, this.figures, chartBox,
+      h("h2", {}, "Mounts"), this.mounts, h("h2", {}, "GPUs"), this.gpus,
+      h("h2", {}, "Containers"), this.containers.el, h("h2", {}, "Docker disk usage"), this.dockerKinds,
+      h("h2", {}, "Temperatures"), this.temps);
     if (client.latest) this.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
     this.paint();
     this.chart = mountChart(chartBox, (w) => lineOptions({ title: "Last 5 minutes", unit: "percent", labels: ["CPU", "RAM", "GPU"], width: w, height: 180, range: [0, 100] }), this.data());
@@ -97,5 +115,24 @@ export class LiveView {
     }
     fill(this.mounts, mountsTable(l?.disks ?? []));
     fill(this.gpus, gpuCards(l?.gpus ?? []));
+    fill(this.figures, hostFigures(l ?? {}).flatMap(([key, label, text]) => [h("dt", {}, label), h("dd", { "data-figure": key }, text)]));
+    fill(this.dockerKinds, dockerBreakdown(l ?? {}));
+    fill(this.temps, tempsTable(l?.temps ?? []));
+    if (l?.containers) {
+      this.containers.update(l.containers);
+      this.loadSparks();
+    } else if (!this.containers.el.childElementCount) this.containers.update([]);
+  }
+
+  // Each container's CPU over the last minutes, at most every SPARK_REFRESH seconds (the table redraws then).
+  private loadSparks(): void {
+    const t = Math.floor(this.now());
+    if (t - this.sparksAt < SPARK_REFRESH) return;
+    this.sparksAt = t;
+    api.metrics(this.client.id, { from: t - SPARK_WINDOW, to: t + 1, family: "container", metrics: "cpu_percent" }).then((r) => {
+      if (this.destroyed || !r.series) return;
+      this.sparks = new Map(Object.entries(r.series).map(([name, s]) => [name, s.values.cpu_percent ?? []]));
+      if (this.client.latest?.containers) this.containers.update(this.client.latest.containers);
+    }).catch(() => { /* the table stands without its sparklines */ });
   }
 }
