@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 apt_install_missing influxd:influxdb /usr/bin/chromium:chromium systemd-analyze:systemd \
-  docker-compose:docker-compose
+  docker-compose:docker-compose redis-server:redis-server
 python_env dev
 build_dashboard
 if [ -f tests/grafana/flux/package-lock.json ]; then  # Flux's own parser, to check the README's Flux examples
