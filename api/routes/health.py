@@ -1,6 +1,14 @@
-"""GET /healthz: the process is up and the store answers."""
+"""GET /healthz: the process is up, the store and the metadata DB answer, and which shared parts are up.
+
+503 when the store or the metadata DB fails (this process cannot serve). Redis is not needed to serve: when it
+is configured and down, the answer stays 200 with ``"status": "degraded"`` and ``"shared": {"redis": "down"}``
+(ingest and queries go on; the live feed reaches only this process's viewers until Redis returns). Without
+shared parts configured, no ``shared`` key.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
@@ -16,9 +24,21 @@ bp = Blueprint("health", __name__)
 @public
 def healthz() -> ResponseReturnValue:
     state = current_state()
+    shared: dict[str, Any] = {}
+    if state.redis is not None:
+        shared["redis"] = "up" if state.redis.ping() else "down"
     try:
         state.store.ping()
         state.meta.query_one("SELECT 1")
     except (StoreUnavailable, Exception) as e:  # noqa: BLE001 - any failure means unhealthy
-        return jsonify({"status": "unavailable", "store": state.store.backend, "error": type(e).__name__}), 503
-    return jsonify({"status": "ok", "store": state.store.backend})
+        body: dict[str, Any] = {"status": "unavailable", "store": state.store.backend, "error": type(e).__name__}
+        return jsonify(_with_shared(body, shared)), 503
+    status = "degraded" if "down" in shared.values() else "ok"
+    return jsonify(_with_shared({"status": status, "store": state.store.backend}, shared))
+
+
+def _with_shared(body: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    # Only with shared parts configured: a single process answers exactly as it always did.
+    if shared:
+        body["shared"] = shared
+    return body
