@@ -24,12 +24,17 @@ KEY_PREFIX = "statusmon:"
 class RedisLink:
     def __init__(self, url: str, timeout: float = 1.0, retry_after: float = 1.0) -> None:
         import redis  # only here: a deployment without STATUSMON_REDIS_URL never imports it
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self.url = url
         self.retry_after = retry_after
         self.errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         # Short timeouts: Redis answers in well under a millisecond when it is up; a request must not hang on it.
-        self.client: Any = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        # One immediate retry (a pooled connection that a Redis restart broke is replaced and the command sent
+        # again), not redis-py's default of ten with backoff, which holds a request for seconds while it is down.
+        self.client: Any = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                                retry=Retry(NoBackoff(), 1))
         self.up: bool | None = None  # None: not tried yet
         self.last_error = ""
         self._retry_at = 0.0
@@ -39,9 +44,11 @@ class RedisLink:
     def on_change(self, listener: Callable[[bool], None]) -> None:
         self._listeners.append(listener)
 
-    def run(self, op: Callable[[Any], T], fallback: Callable[[], T]) -> T:
-        """``op(client)``, or ``fallback()`` while Redis is down (and when this call finds it down)."""
-        if self.up is False and time.monotonic() < self._retry_at:
+    def run(self, op: Callable[[Any], T], fallback: Callable[[], T], force: bool = False) -> T:
+        """``op(client)``, or ``fallback()`` while Redis is down (and when this call finds it down). ``force``
+        tries Redis even while it is marked down (a background loop or a probe, where a refused connection
+        costs nothing and noticing the return at once matters)."""
+        if not force and self.up is False and time.monotonic() < self._retry_at:
             return fallback()
         try:
             result = op(self.client)
@@ -52,7 +59,7 @@ class RedisLink:
         return result
 
     def ping(self) -> bool:
-        return self.run(lambda r: bool(r.ping()), lambda: False)
+        return self.run(lambda r: bool(r.ping()), lambda: False, force=True)
 
     def mark_up(self) -> None:
         self._set(True, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -114,6 +115,7 @@ class LiveFeed:
         if not isinstance(local, LocalBroker):
             return {"viewers": None, "dropped_total": None, "watched": self.watchers.snapshot(), "fanout": None}
         out: dict[str, Any] = {
+            "pid": os.getpid(),  # which worker answered (several serve one address)
             "viewers": local.viewers(),
             "dropped_total": local.dropped_total,
             "watched": self.watchers.snapshot(),

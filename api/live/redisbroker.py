@@ -131,7 +131,9 @@ class RedisBroker:
     def flush(self, events: list[Event]) -> bool:
         """Publish ``events`` in one message; when Redis is down, deliver them to this process's viewers."""
         message = encode(events)
-        sent = self.link.run(lambda r: r.publish(CHANNEL, message) is not None, lambda: False)
+        # Tried even while Redis is marked down: this loop is off the request path, and a process that has no
+        # subscription learns that Redis is back only by trying.
+        sent = self.link.run(lambda r: r.publish(CHANNEL, message) is not None, lambda: False, force=True)
         if sent:
             self.published += 1
             return True

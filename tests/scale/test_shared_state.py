@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from api.live.broker import LocalBroker, Subscription
+from api.live.broker import Subscription
 from api.live.redisbroker import RedisBroker, decode, encode
 from api.live.watched import SharedWatchers
 from api.ratelimit import SharedRateLimiter
