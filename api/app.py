@@ -14,6 +14,7 @@ from api.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from api.routes import blueprints
 from api.schemas import ReportValidator
 from api.state import AppState
+from api.statsync import SharedStatsService
 from statusmon.config import Settings
 from statusmon.meta.admin import AdminAuth
 from statusmon.meta.api_tokens import ApiTokens
@@ -48,7 +49,8 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     state = AppState(
         settings=settings, store=store, meta=meta, clients=clients, admin=admin,
         api_tokens=ApiTokens(meta), global_settings=global_settings, validator=ReportValidator(settings),
-        stats=StatsService(store), writer=GroupCommit(store, after_write=clients.record_reports),
+        stats=SharedStatsService(store, redis) if redis else StatsService(store),
+        writer=GroupCommit(store, after_write=clients.record_reports),
         # The burst is the setting itself: N attempts per minute means N at once, then one every 60/N seconds.
         login_limiter=_limiter(redis, "login", settings.login_rate_per_minute, settings.login_rate_per_minute),
         report_limiter=_limiter(redis, "report", settings.report_rate_per_minute),

@@ -1,0 +1,87 @@
+"""The long-range stats cache kept the same in every worker and replica.
+
+``StatsService`` caches the summaries of closed hours per process. A late sample (an agent draining its spool
+after an outage) changes a closed hour: the process that stored it forgets that hour, and with several
+processes the others must too, or they would answer ``/api/stats`` with the old figures. ``SharedStatsService``
+publishes such invalidations (only closed hours: the common, current-hour write costs nothing) on a Redis
+channel, and each process's one subscription applies them. Whenever that subscription (re)starts, the
+process drops its whole cache, since it may have missed invalidations meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+
+from statusmon.shared import KEY_PREFIX, RedisLink
+from statusmon.store.base import TimeSeriesStore
+from statusmon.store.rollup import HOUR, StatsResult, StatsService
+
+log = logging.getLogger(__name__)
+CHANNEL = KEY_PREFIX + "stats-invalidate"
+
+
+class SharedStatsService(StatsService):
+    RETRY_SECONDS = 0.5
+
+    def __init__(self, store: TimeSeriesStore, link: RedisLink) -> None:
+        super().__init__(store)
+        self.link = link
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def stats(self, client_id: str, start: int, end: int, fields: Sequence[str]) -> StatsResult:
+        self._ensure_started()  # before the first cached hour, so no invalidation of it can be missed
+        return super().stats(client_id, start, end, fields)
+
+    def invalidate(self, client_id: str, timestamps: Iterable[int]) -> None:
+        hours = sorted({ts // HOUR * HOUR for ts in timestamps})
+        super().invalidate(client_id, hours)
+        # Only hours that may be cached anywhere (closed: see StatsService.stats) concern the others.
+        closed_until = (int(self.clock()) - 120) // HOUR * HOUR
+        closed = [h for h in hours if h + HOUR <= closed_until]
+        if closed:
+            message = " ".join([client_id, *map(str, closed)])
+            self.link.run(lambda r: r.publish(CHANNEL, message), lambda: 0)
+
+    def _ensure_started(self) -> None:
+        if self._started:
+            return
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._loop, name="stats-sync", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                self._listen()
+            except self.link.errors as e:
+                self.link.mark_down(e)
+            except Exception:
+                log.exception("stats cache: the Redis subscription failed")
+            time.sleep(self.RETRY_SECONDS)
+
+    def _listen(self) -> None:
+        pubsub = self.link.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.subscribe(CHANNEL)
+            self.clear()  # whatever was invalidated while we were not listening
+            while True:
+                msg = pubsub.get_message(timeout=5.0)
+                if msg is None:
+                    pubsub.ping()  # a dead connection raises here rather than waiting forever
+                    continue
+                if msg.get("type") != "message":
+                    continue
+                client_id, *hours = msg["data"].decode().split()
+                StatsService.invalidate(self, client_id, (int(h) for h in hours))
+        finally:
+            pubsub.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._hours.clear()
