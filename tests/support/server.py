@@ -104,12 +104,12 @@ class ServerProcess:
 
 @contextmanager
 def start_server(data_dir: Path, influx_url: str | None = None, influx_db: str = "statusmon",
-                 **env: str) -> Iterator[ServerProcess]:
+                 args: Sequence[str] = (), **env: str) -> Iterator[ServerProcess]:
     extra = {k.upper() if k.startswith("STATUSMON_") else "STATUSMON_" + k.upper(): v for k, v in env.items()}
     if influx_url:
         extra["STATUSMON_INFLUX_URL"] = influx_url
         extra["STATUSMON_INFLUX_DB"] = influx_db
-    srv = ServerProcess(data_dir, extra)
+    srv = ServerProcess(data_dir, extra, args=args)
     srv.start()
     try:
         yield srv
