@@ -22,7 +22,7 @@ KEY_PREFIX = "statusmon:"
 
 
 class RedisLink:
-    def __init__(self, url: str, timeout: float = 1.0, retry_after: float = 1.0) -> None:
+    def __init__(self, url: str, timeout: float = 0.5, retry_after: float = 1.0) -> None:
         import redis  # only here: a deployment without STATUSMON_REDIS_URL never imports it
         from redis.backoff import NoBackoff
         from redis.retry import Retry
@@ -38,6 +38,7 @@ class RedisLink:
         self.up: bool | None = None  # None: not tried yet
         self.last_error = ""
         self._retry_at = 0.0
+        self._probing = False
         self._lock = threading.Lock()
         self._listeners: list[Callable[[bool], None]] = []
 
@@ -48,13 +49,22 @@ class RedisLink:
         """``op(client)``, or ``fallback()`` while Redis is down (and when this call finds it down). ``force``
         tries Redis even while it is marked down (a background loop or a probe, where a refused connection
         costs nothing and noticing the return at once matters)."""
-        if not force and self.up is False and time.monotonic() < self._retry_at:
-            return fallback()
+        probing = False
+        if not force and self.up is False:
+            # While down, one call at a time finds out whether Redis is back (once per ``retry_after``); the
+            # others take the fallback at once instead of each waiting for a connect timeout.
+            with self._lock:
+                if self._probing or time.monotonic() < self._retry_at:
+                    return fallback()
+                self._probing = probing = True
         try:
             result = op(self.client)
         except self.errors as e:
             self.mark_down(e)
             return fallback()
+        finally:
+            if probing:
+                self._probing = False
         self.mark_up()
         return result
 

@@ -183,3 +183,22 @@ def test_a_late_sample_stored_by_one_process_clears_that_hour_from_every_stats_c
     wait_for(lambda: b._get("c1", hour) is None)
     assert b._get("c1", hour - 3600) == {}  # the other hours stay cached
     store.close()
+
+
+def test_a_down_redis_is_tried_once_per_retry_period_not_once_per_call(redisd: Redisd) -> None:
+    link = RedisLink(redisd.url, retry_after=0.3)
+    tries: list[int] = []
+
+    def op(r: object) -> str:
+        tries.append(1)
+        return str(r.ping())  # type: ignore[attr-defined]
+
+    assert link.run(op, lambda: "fallback") == "True" and link.up is True
+    redisd.kill()
+    assert link.run(op, lambda: "fallback") == "fallback" and link.up is False
+    tried = len(tries)
+    assert [link.run(op, lambda: "fallback") for _ in range(50)] == ["fallback"] * 50
+    assert len(tries) == tried  # none of those 50 went to Redis
+    redisd.start()
+    time.sleep(0.35)
+    assert link.run(op, lambda: "fallback") == "True" and link.up is True  # back by itself
