@@ -31,6 +31,9 @@ class SharedStatsService(StatsService):
         self.link = link
         self._started = False
         self._start_lock = threading.Lock()
+        self._pending: dict[str, set[int]] = {}  # client id -> closed hours to announce
+        self._publisher = False
+        self._ready = threading.Event()
 
     def stats(self, client_id: str, start: int, end: int, fields: Sequence[str]) -> StatsResult:
         self._ensure_started()  # before the first cached hour, so no invalidation of it can be missed
@@ -43,8 +46,28 @@ class SharedStatsService(StatsService):
         closed_until = (int(self.clock()) - 120) // HOUR * HOUR
         closed = [h for h in hours if h + HOUR <= closed_until]
         if closed:
-            message = " ".join([client_id, *map(str, closed)])
-            self.link.run(lambda r: r.publish(CHANNEL, message), lambda: 0)
+            with self._start_lock:
+                self._pending.setdefault(client_id, set()).update(closed)
+                start = not self._publisher
+                self._publisher = True
+            if start:
+                threading.Thread(target=self._publish_loop, name="stats-sync-publish", daemon=True).start()
+            self._ready.set()
+
+    def _publish_loop(self) -> None:
+        # Off the request path, gathered for a tenth of a second: an agent draining its spool after an outage
+        # sends many batches of old hours, and each process needs to hear about each hour once.
+        while True:
+            self._ready.wait()
+            time.sleep(0.1)
+            with self._start_lock:
+                pending, self._pending = self._pending, {}
+                self._ready.clear()
+            for client_id, hours in pending.items():
+                self._announce(" ".join([client_id, *map(str, sorted(hours))]))
+
+    def _announce(self, message: str) -> None:
+        self.link.run(lambda r: r.publish(CHANNEL, message), lambda: 0, force=True)
 
     def _ensure_started(self) -> None:
         if self._started:
