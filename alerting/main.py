@@ -143,7 +143,10 @@ def run(argv: list[str]) -> int:
         if not worker.lead():
             log.info("another worker holds the lease: nothing to do")
             return 0
-        return 0 if worker.cycle() is not None else 1
+        try:
+            return 0 if worker.cycle() is not None else 1
+        finally:
+            worker.lease.release()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal %d: stopping after this cycle", signum)

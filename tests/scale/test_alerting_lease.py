@@ -78,3 +78,26 @@ def test_one_worker_evaluates_and_the_standby_takes_over_within_the_lease_period
         if first.poll() is None:
             first.kill()
             first.wait(10)
+
+
+def test_a_one_shot_run_does_nothing_while_a_worker_holds_the_lease_and_works_once_it_is_free(
+        tmp_path: Path, redisd: Redisd) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    env = {**os.environ, "STATUSMON_DATA_DIR": str(data_dir), "STATUSMON_REDIS_URL": redisd.url,
+           "STATUSMON_LEASE_SECONDS": str(LEASE)}
+    env.pop("STATUSMON_INFLUX_URL", None)
+    once = [sys.executable, "-m", "statusmon.cli", "alerting", "--once"]
+    alerts = AlertDB(MetaDB(Settings(data_dir=data_dir).meta_db_path))
+    worker = start_worker(data_dir, redisd.url, "holder")
+    try:
+        wait_for(lambda: (alerts.worker() or {}).get("pid") == worker.pid, 30, "the holder's cycles")
+        run = subprocess.run(once, env=env, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0 and "another worker holds the lease" in run.stderr
+    finally:
+        worker.send_signal(signal.SIGTERM)  # releases the lease
+        worker.wait(10)
+    run = subprocess.run(once, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "holds the lease and evaluates" in run.stderr
+    again = subprocess.run(once, env=env, capture_output=True, text=True, timeout=60)
+    assert "holds the lease and evaluates" in again.stderr  # the one-shot run released it
