@@ -326,10 +326,13 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1,
                    help="N > 1: `statusmon server --workers N` on InfluxDB with a redis-server (viewers spread "
                         "over the workers by the kernel; the table shows how)")
+    p.add_argument("--shared", action="store_true",
+                   help="InfluxDB + Redis even with one worker (the baseline for --workers N)")
     args = p.parse_args()
+    args.shared = args.shared or args.workers > 1
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         extra: dict[str, Any] = {}
-        if args.workers > 1:
+        if args.shared:
             influx = stack.enter_context(start_influxd(Path(tmp) / "influx"))
             redis = stack.enter_context(start_redis(Path(tmp) / "redis"))
             extra = {"influx_url": influx.url, "redis_url": redis.url}
@@ -351,7 +354,7 @@ def main() -> int:
     out = {"bench": "live", "machine": machine(), "started": int(started), "args": vars(args), **results,
            "targets": {"p99_ms_at_1000_viewers": 50, "throughput_vs_baseline_min": 0.9}}
     print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores); "
-          f"server: {args.workers} worker(s), " + ("InfluxDB + Redis" if args.workers > 1 else "SQLite"))
+          f"server: {args.workers} worker(s), " + ("InfluxDB + Redis" if args.shared else "SQLite"))
     print(f"ingest without viewers: {results['baseline_samples_per_s']:.0f} samples/s "
           f"({args.writers} agents posting {BATCH}-sample batches back to back)")
     print(f"{'viewers':>8} {'agents':>7} {'frames':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "

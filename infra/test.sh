@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the tests need on a fresh machine (venv + packages, npm packages, Debian's influxdb,
+# Installs everything the tests need on a fresh machine (venv + packages, npm packages, Debian's influxdb, redis-server,
 # chromium, systemd-analyze and docker-compose), then runs ruff, mypy, the import contracts, the dashboard's unit tests and the
 # whole pytest suite. Extra arguments go to pytest (e.g. ./infra/test.sh -k contract).
 set -euo pipefail
