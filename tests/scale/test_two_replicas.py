@@ -22,7 +22,7 @@ from tests.support.redisd import Redisd, start_redis
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.influx]
-VIEWERS = 4  # per replica: with two workers each, the kernel spreads them over both (checked below)
+VIEWERS = 4  # on one replica: the kernel hands each connection to either of its two workers
 
 
 class Deployment:
