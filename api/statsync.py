@@ -30,6 +30,7 @@ class SharedStatsService(StatsService):
         super().__init__(store)
         self.link = link
         self._started = False
+        self.subscribed = False
         self._start_lock = threading.Lock()
         self._pending: dict[str, set[int]] = {}  # client id -> closed hours to announce
         self._publisher = False
@@ -89,20 +90,24 @@ class SharedStatsService(StatsService):
             time.sleep(self.RETRY_SECONDS)
 
     def _listen(self) -> None:
-        pubsub = self.link.client.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.link.client.pubsub()
         try:
             pubsub.subscribe(CHANNEL)
-            self.clear()  # whatever was invalidated while we were not listening
             while True:
                 msg = pubsub.get_message(timeout=5.0)
                 if msg is None:
                     pubsub.ping()  # a dead connection raises here rather than waiting forever
+                    continue
+                if msg.get("type") == "subscribe":
+                    self.clear()  # confirmed: drop whatever was invalidated while we were not listening
+                    self.subscribed = True
                     continue
                 if msg.get("type") != "message":
                     continue
                 client_id, *hours = msg["data"].decode().split()
                 StatsService.invalidate(self, client_id, (int(h) for h in hours))
         finally:
+            self.subscribed = False
             pubsub.close()
 
     def clear(self) -> None:

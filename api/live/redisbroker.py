@@ -156,21 +156,25 @@ class RedisBroker:
             time.sleep(self.RETRY_SECONDS)
 
     def _listen(self) -> None:
-        pubsub = self.link.client.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.link.client.pubsub()
         try:
             pubsub.subscribe(CHANNEL)
-            self.subscribed = True
-            self.link.mark_up()
             quiet_since = time.monotonic()
             pinged = False
             while True:
                 msg = pubsub.get_message(timeout=1.0)
                 if msg is not None:
                     quiet_since, pinged = time.monotonic(), False
-                    if msg.get("type") == "message":
+                    kind = msg.get("type")
+                    if kind == "message":
                         self.received += 1
                         for event in decode(msg["data"]):
                             self.local.publish(*event)
+                    elif kind == "subscribe":
+                        # Redis' confirmation: from now on every PUBLISH reaches us (sending SUBSCRIBE is not
+                        # enough: a PUBLISH from another connection may be handled before it).
+                        self.subscribed = True
+                        self.link.mark_up()
                     continue
                 idle = time.monotonic() - quiet_since
                 if idle > 2 * self.IDLE_PING_SECONDS and pinged:

@@ -176,7 +176,7 @@ def test_a_late_sample_stored_by_one_process_clears_that_hour_from_every_stats_c
     b._ensure_started()
     hour = (int(time.time()) - 3 * 3600) // 3600 * 3600
     current = int(time.time()) // 3600 * 3600
-    time.sleep(0.3)  # b's subscription is live (it clears the cache when it starts)
+    wait_for(lambda: b.subscribed)  # confirmed by Redis (b clears its cache then)
     b._put("c1", hour, {})
     b._put("c1", hour - 3600, {})
     a.invalidate("c1", [hour + 5, current + 1])  # a late sample, and one of the current hour
