@@ -10,16 +10,18 @@ from collections.abc import Callable
 from flask import Flask
 
 from api import alerts, auth, errors, grafana, live
-from api.ratelimit import RateLimiter
+from api.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from api.routes import blueprints
 from api.schemas import ReportValidator
 from api.state import AppState
+from api.statsync import SharedStatsService
 from statusmon.config import Settings
 from statusmon.meta.admin import AdminAuth
 from statusmon.meta.api_tokens import ApiTokens
 from statusmon.meta.clients import ClientRegistry
 from statusmon.meta.db import open_meta
 from statusmon.meta.settings import GlobalSettings
+from statusmon.shared import RedisLink
 from statusmon.store import open_store
 from statusmon.store.base import TimeSeriesStore
 from statusmon.store.groupcommit import GroupCommit
@@ -43,13 +45,16 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     if settings.admin_password and not admin.has_password():
         admin.set_password(settings.admin_password)
     global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days})
+    redis = RedisLink(settings.redis_url) if settings.redis_url else None
     state = AppState(
         settings=settings, store=store, meta=meta, clients=clients, admin=admin,
         api_tokens=ApiTokens(meta), global_settings=global_settings, validator=ReportValidator(settings),
-        stats=StatsService(store), writer=GroupCommit(store, after_write=clients.record_reports),
+        stats=SharedStatsService(store, redis) if redis else StatsService(store),
+        writer=GroupCommit(store, after_write=clients.record_reports),
         # The burst is the setting itself: N attempts per minute means N at once, then one every 60/N seconds.
-        login_limiter=RateLimiter(settings.login_rate_per_minute, burst=settings.login_rate_per_minute),
-        report_limiter=RateLimiter(settings.report_rate_per_minute),
+        login_limiter=_limiter(redis, "login", settings.login_rate_per_minute, settings.login_rate_per_minute),
+        report_limiter=_limiter(redis, "report", settings.report_rate_per_minute),
+        redis=redis,
     )
     app.extensions["statusmon"] = state
     errors.init_app(app)
@@ -60,12 +65,19 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     # rules and history, the Grafana-style API.
     for part in (live, alerts, grafana):
         part.init_app(app)
-    log.info("time series: %s (%s); metadata: %s", store.describe(), store.backend, meta.describe())
+    log.info("time series: %s (%s); metadata: %s; shared state: %s", store.describe(), store.backend,
+             meta.describe(), "redis" if redis else "this process")
     if not admin.has_password():
         log.warning("no admin password yet: run `statusmon admin set-password` or set STATUSMON_ADMIN_PASSWORD")
     if start_background:
         _start_background(state)
     return app
+
+
+def _limiter(redis: RedisLink | None, name: str, per_minute: int, burst: int | None = None) -> Limiter:
+    if redis is None:
+        return RateLimiter(per_minute, burst=burst)
+    return SharedRateLimiter(redis, name, per_minute, burst=burst)
 
 
 def _every(seconds: float, name: str, job: Callable[[], object]) -> None:

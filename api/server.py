@@ -6,7 +6,30 @@ gevent's monkey-patching happens here and only here, before anything else is imp
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from statusmon.config import Settings
+
+
+def workers_problem(settings: Settings, workers: int) -> str | None:
+    """Why this server cannot run ``workers`` worker processes, or None.
+
+    More than one needs Redis (the live feed's fan-out, the rate limits and the watched hosts are otherwise
+    per process) and a time-series store made for several writers: SQLite's single-writer file with a group
+    commit per process is not proven safe here, so it is refused rather than risked.
+    """
+    if workers < 1:
+        return "--workers must be at least 1"
+    if workers == 1:
+        return None
+    if not settings.redis_url:
+        return (f"--workers {workers} needs STATUSMON_REDIS_URL: the live feed, the rate limits and the watched "
+                "hosts are shared between workers through Redis (run one worker, or set the URL)")
+    if settings.backend == "sqlite":
+        return (f"--workers {workers} needs InfluxDB for the time series (STATUSMON_INFLUX_URL): the SQLite "
+                "store is for one worker; run one worker, or point the server at InfluxDB")
+    return None
 
 
 def run(bind: str | None = None, workers: int = 1) -> int:
@@ -17,11 +40,14 @@ def run(bind: str | None = None, workers: int = 1) -> int:
     from gunicorn.app.base import BaseApplication
 
     from api.app import create_app
-    from statusmon.config import Settings
+    from statusmon.config import ConfigError, Settings
 
     settings = Settings.from_env()
     if bind:
         settings = Settings.from_env(bind=bind)
+    problem = workers_problem(settings, workers)
+    if problem:
+        raise ConfigError(problem)
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Fail fast on a bad setting or an unreachable store in the master, then build the real app in the worker
@@ -36,7 +62,8 @@ def run(bind: str | None = None, workers: int = 1) -> int:
                 "bind": settings.bind, "worker_class": "gevent", "workers": workers, "proc_name": "statusmon-server",
                 "worker_connections": 2000, "timeout": 60, "graceful_timeout": 10, "keepalive": 75,
                 "accesslog": None, "loglevel": settings.log_level.lower(), "control_socket_disable": True,
-                # One worker: the live feed's in-process broadcast and the stats cache live in it.
+                # Several workers share the live feed, rate limits and watched hosts through Redis
+                # (workers_problem refused the rest).
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

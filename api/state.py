@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from api.ratelimit import RateLimiter
+from api.ratelimit import Limiter
 from api.schemas import ReportValidator
 from statusmon.config import Settings
 from statusmon.meta.admin import AdminAuth
@@ -18,6 +18,7 @@ from statusmon.meta.api_tokens import ApiTokens
 from statusmon.meta.clients import Client, ClientRegistry
 from statusmon.meta.db import MetaDB
 from statusmon.meta.settings import GlobalSettings
+from statusmon.shared import RedisLink
 from statusmon.store.base import Sample, TimeSeriesStore
 from statusmon.store.groupcommit import GroupCommit
 from statusmon.store.rollup import StatsService
@@ -38,11 +39,13 @@ class AppState:
     validator: ReportValidator
     stats: StatsService
     writer: GroupCommit
-    login_limiter: RateLimiter
-    report_limiter: RateLimiter
+    login_limiter: Limiter
+    report_limiter: Limiter
     ingest_listeners: list[IngestListener] = field(default_factory=list)
     # The report-interval hint for a client (the live feed lowers it while someone watches the client).
     interval_hint: Callable[[str], int] | None = None
+    # The Redis every worker and replica shares (STATUSMON_REDIS_URL), or None: everything in this process.
+    redis: RedisLink | None = None
 
     def report_interval(self, client_id: str) -> int:
         if self.interval_hint is not None:

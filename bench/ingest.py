@@ -10,6 +10,12 @@ over keep-alive connections with http.client, the lightest client at hand: they 
 server and influxd, which is why the baseline runs under the same generator. Reported: sustained samples/s,
 p50/p99 latency per batch, the server's CPU seconds per 1,000 samples, and how many store writes the group
 commit made. Target (issue 6): >= 10,000 samples/s with p99 < 100 ms on InfluxDB, and >= half the raw rate.
+
+    .venv/bin/python -m bench.ingest --workers 2 --no-sqlite   # adds a phase: N workers sharing a redis-server
+
+``--workers N`` (N > 1) adds the shared-state setup of issue 13: `statusmon server --workers N` on InfluxDB with
+STATUSMON_REDIS_URL pointing at a throwaway redis-server (its CPU counted with the server's), so each report
+also pays the shared rate limit (one Redis round trip) and the live feed's publish.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import psutil
 
 from bench.common import machine, pct, table, write_json
 from tests.support.influxd import start_influxd
+from tests.support.redisd import Redisd, start_redis
 from tests.support.server import start_server
 
 BATCH = 10
@@ -182,11 +189,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--senders", type=int, default=8)
     ap.add_argument("--agents", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="N > 1: also run the API with N gevent workers sharing a redis-server (on InfluxDB)")
+    ap.add_argument("--no-sqlite", action="store_true", help="skip the SQLite phase")
     ap.add_argument("--fleet", type=int, default=1000,
                     help="agents of the open-loop fleet phase: each posts 10 samples every 10 s (0: skip)")
     args = ap.parse_args()
     info = machine()
     results: dict[str, Any] = {"machine": info, "params": vars(args), "phases": {}, "fleet": {}}
+    redis: Redisd | None = None
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         influx = start_influxd(root / "influx")
@@ -198,21 +209,36 @@ def main() -> None:
             assert influx.proc is not None
             results["phases"]["raw InfluxDB /write"] = run_phase(influx.url, "raw", raw_agents, args.seconds,
                                                                   args.senders, [influx.proc.pid])
-            for backend in ("influxdb", "sqlite"):
+            setups = [("influxdb", "API on influxdb", 1), ("sqlite", "API on sqlite", 1)]
+            if args.no_sqlite:
+                setups.pop()
+            if args.workers > 1:
+                redis = start_redis(root / "redis")
+                setups.append(("influxdb", "API on influxdb, 1 worker + Redis", -1))  # what Redis costs alone
+                setups.append(("influxdb", f"API on influxdb, {args.workers} workers + Redis", args.workers))
+            for backend, name, n in setups:
+                workers, with_redis = abs(n), n != 1
                 env = {"report_rate_per_minute": "1000000"}
-                kw: dict[str, Any] = {"influx_url": influx.url, "influx_db": "api"} if backend == "influxdb" else {}
-                with start_server(root / backend, **kw, **env) as srv:
+                kw: dict[str, Any] = {"influx_url": influx.url,
+                                      "influx_db": f"api{n}".replace("-", "r")} if backend == "influxdb" else {}
+                extra_pids: list[int] = [influx.proc.pid] if backend == "influxdb" else []
+                if with_redis and redis is not None and redis.proc is not None:
+                    env["redis_url"] = redis.url
+                    extra_pids.append(redis.proc.pid)
+                with start_server(root / f"{backend}{n}", **kw, args=["--workers", str(workers)],
+                                  **env) as srv:
                     agents = [srv.add_client(f"agent-{i}") for i in range(args.agents)]
                     assert srv.proc is not None
-                    pids = server_pids(srv.proc.pid) + ([influx.proc.pid] if backend == "influxdb" else [])
-                    results["phases"][f"API on {backend}"] = run_phase(srv.url, "api", agents, args.seconds,
-                                                                        args.senders, pids)
+                    pids = server_pids(srv.proc.pid) + extra_pids
+                    results["phases"][name] = run_phase(srv.url, "api", agents, args.seconds, args.senders, pids)
                     if args.fleet:
                         fleet = agents + [srv.add_client(f"fleet-{i}") for i in range(len(agents), args.fleet)]
-                        results["fleet"][backend] = run_fleet(srv.url, fleet[:args.fleet], args.seconds,
-                                                              args.senders, 10.0, pids)
+                        results["fleet"][name] = run_fleet(srv.url, fleet[:args.fleet], args.seconds,
+                                                           args.senders, 10.0, pids)
         finally:
             influx.stop()
+            if redis is not None:
+                redis.stop()
     raw = results["phases"]["raw InfluxDB /write"]["samples_per_s"]
     rows = []
     for name, r in results["phases"].items():
@@ -226,7 +252,7 @@ def main() -> None:
     print(table(["phase", "samples/s", "p50 ms", "p99 ms", "errors", "CPU s/1k samples", "x raw"], rows))
     if results["fleet"]:
         print(f"open loop: {args.fleet} agents sampling at 1 Hz, each posting its 10 samples every 10 s")
-        print(table(["store", "offered samples/s", "stored samples/s", "p50 ms", "p99 ms", "errors"],
+        print(table(["setup", "offered samples/s", "stored samples/s", "p50 ms", "p99 ms", "errors"],
                     [[k, r["offered_samples_per_s"], r["samples_per_s"], r["p50_ms"], r["p99_ms"], r["errors"]]
                      for k, r in results["fleet"].items()]))
     print("written:", write_json("ingest", results))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import random
@@ -35,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, write_json  # noqa: E402
 from tests.live.fake import sample  # noqa: E402
+from tests.support.influxd import start_influxd  # noqa: E402
+from tests.support.redisd import start_redis  # noqa: E402
 from tests.support.server import start_server  # noqa: E402
 
 BATCH = 10
@@ -239,19 +242,24 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
                 admin: Any) -> dict[str, Any]:
     run = Run(url, cookie, clients)
     results: dict[str, Any] = {"baseline_samples_per_s": None, "by_viewers": []}
+
+    def live_stats() -> dict[str, Any]:
+        return worker_stats(admin, url, args.workers)
+
     results["baseline_samples_per_s"] = await run.closed_loop(args.writers, args.seconds, args.agents)
     for n in args.viewers:
-        before = admin.get(url + "/api/live", timeout=10).json()
+        before = live_stats()
         viewers = await run.viewers(n, args.probes)
         await asyncio.sleep(1)
         run.latencies = []
-        fanout_before = admin.get(url + "/api/live", timeout=10).json().get("fanout")
+        spread = live_stats()["viewers_by_worker"]
+        fanout_before = live_stats().get("fanout")
         posts = await run.paced(args.agents, args.latency_seconds)
         await asyncio.sleep(1)
         lat = run.latencies[:]
-        fanout = admin.get(url + "/api/live", timeout=10).json().get("fanout")
+        fanout = live_stats().get("fanout")
         with_viewers = await run.closed_loop(args.writers, args.seconds, args.agents)
-        live = admin.get(url + "/api/live", timeout=10).json()
+        live = live_stats()
         for closer, task in viewers:
             closer.close()
             if task is not None:
@@ -266,9 +274,31 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
             "throughput_vs_baseline": with_viewers / results["baseline_samples_per_s"],
             "viewers_dropped": live["dropped_total"] - before["dropped_total"],
             "fanout_during_latency_run": _fanout_delta(fanout_before, fanout),
+            "viewers_by_worker": spread,
         })
     results["errors"] = run.errors
     return results
+
+
+def worker_stats(admin: Any, url: str, workers: int) -> dict[str, Any]:
+    """GET /api/live from every worker (fresh connections until each pid answered; one for one worker), summed:
+    viewers per worker, viewers dropped, fan-out passes, events and seconds."""
+    import requests
+
+    seen: dict[int, dict[str, Any]] = {}
+    for _ in range(50 * workers):
+        with requests.Session() as s:
+            s.cookies.update(admin.cookies)
+            stats = s.get(url + "/api/live", timeout=10).json()
+        seen[stats.get("pid", 0)] = stats
+        if len(seen) >= workers:
+            break
+    fan = [st["fanout"] for st in seen.values() if st.get("fanout")]
+    return {"viewers_by_worker": {str(pid): st["viewers"] for pid, st in seen.items()},
+            "dropped_total": sum(st["dropped_total"] or 0 for st in seen.values()),
+            "fanout": {"passes": sum(f["passes"] for f in fan), "events": sum(f["events"] for f in fan),
+                       "seconds": sum(f["seconds"] for f in fan),
+                       "max_ms": max((f["max_ms"] for f in fan), default=0.0)} if fan else None}
 
 
 def _fanout_delta(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -293,9 +323,22 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=10, help="length of each throughput run")
     p.add_argument("--latency-seconds", type=float, default=25, help="length of each paced latency run")
     p.add_argument("--probes", type=int, default=25, help="viewers that time frames (the rest drain)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="N > 1: `statusmon server --workers N` on InfluxDB with a redis-server (viewers spread "
+                        "over the workers by the kernel; the table shows how)")
+    p.add_argument("--shared", action="store_true",
+                   help="InfluxDB + Redis even with one worker (the baseline for --workers N)")
     args = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, start_server(
-            Path(tmp), report_rate_per_minute="1000000", login_rate_per_minute="1000") as srv:
+    args.shared = args.shared or args.workers > 1
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        extra: dict[str, Any] = {}
+        if args.shared:
+            influx = stack.enter_context(start_influxd(Path(tmp) / "influx"))
+            redis = stack.enter_context(start_redis(Path(tmp) / "redis"))
+            extra = {"influx_url": influx.url, "redis_url": redis.url}
+        srv = stack.enter_context(start_server(Path(tmp) / "data", args=["--workers", str(args.workers)],
+                                               report_rate_per_minute="1000000", login_rate_per_minute="1000",
+                                               **extra))
         admin = srv.admin()
         clients = []
         for i in range(args.agents + args.writers):
@@ -310,7 +353,8 @@ def main() -> int:
         srv.stop(signal.SIGINT)
     out = {"bench": "live", "machine": machine(), "started": int(started), "args": vars(args), **results,
            "targets": {"p99_ms_at_1000_viewers": 50, "throughput_vs_baseline_min": 0.9}}
-    print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores)")
+    print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores); "
+          f"server: {args.workers} worker(s), " + ("InfluxDB + Redis" if args.shared else "SQLite"))
     print(f"ingest without viewers: {results['baseline_samples_per_s']:.0f} samples/s "
           f"({args.writers} agents posting {BATCH}-sample batches back to back)")
     print(f"{'viewers':>8} {'agents':>7} {'frames':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
@@ -320,6 +364,8 @@ def main() -> int:
         print(f"{r['viewers']:>8} {r['agents']:>7} {r['frames_timed']:>8} {lm['p50']!s:>8} {lm['p99']!s:>8} "
               f"{lm['max']!s:>8} {r['samples_per_s_with_viewers']:>9.0f} {r['throughput_vs_baseline']:>8.2f} "
               f"{r['viewers_dropped']:>8}")
+        if len(r["viewers_by_worker"]) > 1:
+            print(f"{'':>8} viewers per worker (pid: viewers): {r['viewers_by_worker']}")
         if r["fanout_during_latency_run"]:
             fo = r["fanout_during_latency_run"]
             print(f"{'':>8} server fan-out: {fo['passes']} passes, {fo['events_per_pass']} frames/pass, "

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the tests need on a fresh machine (venv + packages, npm packages, Debian's influxdb,
+# Installs everything the tests need on a fresh machine (venv + packages, npm packages, Debian's influxdb, redis-server,
 # chromium, systemd-analyze and docker-compose), then runs ruff, mypy, the import contracts, the dashboard's unit tests and the
 # whole pytest suite. Extra arguments go to pytest (e.g. ./infra/test.sh -k contract).
 set -euo pipefail
@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 apt_install_missing influxd:influxdb /usr/bin/chromium:chromium systemd-analyze:systemd \
-  docker-compose:docker-compose /usr/bin/pg_ctlcluster:postgresql
+  docker-compose:docker-compose /usr/bin/pg_ctlcluster:postgresql redis-server:redis-server
 python_env dev
 build_dashboard
 if [ -f tests/grafana/flux/package-lock.json ]; then  # Flux's own parser, to check the README's Flux examples

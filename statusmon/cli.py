@@ -29,7 +29,7 @@ def _meta() -> tuple[Settings, MetaDB]:
 def cmd_server(args: argparse.Namespace) -> int:
     from api.server import run
 
-    return run(bind=args.bind)
+    return run(bind=args.bind, workers=args.workers)
 
 
 def cmd_client(args: argparse.Namespace) -> int:
@@ -274,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("server", help="run the API and dashboard (gunicorn + gevent)")
     s.add_argument("--bind", help="HOST:PORT (default 127.0.0.1:8080 or STATUSMON_BIND)")
+    s.add_argument("--workers", type=int, default=1,
+                   help="gevent worker processes (default 1; more need STATUSMON_REDIS_URL and InfluxDB)")
     s.set_defaults(func=cmd_server)
 
     c = sub.add_parser("client", help="manage monitored hosts and their agent tokens")

@@ -67,6 +67,10 @@ class Settings:
     alert_interval: float = 10.0
     # Agent updates: the signed TUF repository (statusmon release publish) served read-only at /updates/.
     updates_dir: str = ""
+    # Shared state for many workers and replicas (live feed fan-out, rate limits, watched hosts, leases).
+    # Empty: everything stays in the one process, and the redis package is never imported.
+    redis_url: str = ""
+    lease_seconds: float = 15.0
 
     @property
     def meta_db_path(self) -> Path:
@@ -127,6 +131,10 @@ class Settings:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be positive")
         if not 1 <= self.report_interval <= 60 or not 1 <= self.live_report_interval <= 60:
             raise ConfigError(f"{PREFIX}REPORT_INTERVAL and {PREFIX}LIVE_REPORT_INTERVAL must be 1..60 seconds")
+        if self.redis_url and urlsplit(self.redis_url).scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError(f"{PREFIX}REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        if not 3 <= self.lease_seconds <= 600:
+            raise ConfigError(f"{PREFIX}LEASE_SECONDS must be 3..600 seconds")
         if self.public_url and urlsplit(self.public_url).scheme not in ("http", "https"):
             raise ConfigError(f"{PREFIX}PUBLIC_URL must be an http(s) URL")
 
@@ -140,6 +148,8 @@ class Settings:
             if f.name == "database_url" and urlsplit(v).password:
                 parts = urlsplit(v)
                 v = v.replace(f":{parts.password}@", ":***@", 1)
+            if f.name == "redis_url" and v and urlsplit(v).password:
+                v = "***"
             out[f.name] = str(v) if isinstance(v, Path) else v
         return out
 

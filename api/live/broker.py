@@ -1,8 +1,8 @@
 """Fan-out of live frames to viewers, each through its own bounded queue.
 
 ``Broker`` is the small interface the rest of the live feed uses; ``LocalBroker`` serves the default single
-gevent worker in-process. A multi-process deployment can implement the same three methods on a pub/sub (Redis,
-NATS...) and deliver into the same ``Subscription`` objects.
+gevent worker in-process; ``api.live.redisbroker.RedisBroker`` carries what is published to every worker and
+replica through Redis and delivers it into each process's own ``LocalBroker``.
 
 Publishing is O(1) and never blocks: ``publish()`` appends the event to one list and wakes the fan-out greenlet.
 That greenlet waits a short window (``LocalBroker.window``, 10 ms), then delivers everything published since its
@@ -121,6 +121,9 @@ class Broker(Protocol):
         subscriber that wants it, soon and without blocking; subscribers to every client get ``overview``
         instead when given (a slimmer frame)."""
 
+    def publish_here(self, client_id: str | None, data: bytes, overview: bytes | None = None) -> None:
+        """Like ``publish``, to this process's subscribers only (a frame every process derives by itself)."""
+
 
 # One published event: (client id or None, JSON for detail pages, JSON for the overview or None).
 Event = tuple[str | None, bytes, bytes | None]
@@ -162,6 +165,9 @@ class LocalBroker:
         with self._lock:
             self._events.append((client_id, data, overview))
         self._ready.set()
+
+    def publish_here(self, client_id: str | None, data: bytes, overview: bytes | None = None) -> None:
+        self.publish(client_id, data, overview)
 
     def start(self) -> None:
         """Run the fan-out loop in a daemon thread (a greenlet under gevent); idempotent."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
 
 from api.live import frames, presence
 from api.live.broker import Broker, LocalBroker, Subscription, Watchers
+from api.live.redisbroker import RedisBroker
+from api.live.watched import SharedWatchers
 from api.state import AppState
 from api.views.samples import sample_view
 from statusmon.meta.active_alerts import ActiveAlerts
@@ -29,8 +32,13 @@ class LiveFeed:
 
     def __init__(self, state: AppState, broker: Broker | None = None) -> None:
         self.state = state
-        self.broker: Broker = broker or LocalBroker()
-        self.watchers = Watchers()
+        link = state.redis
+        if broker is None:
+            broker = RedisBroker(link) if link is not None else LocalBroker()
+        self.broker: Broker = broker
+        self.watchers: Watchers = SharedWatchers(link) if link is not None else Watchers()
+        if link is not None:
+            link.on_change(self._shared_changed)
         self._online: dict[str, bool] | None = None
         self._online_lock = threading.Lock()
         self._presence_started = False
@@ -59,7 +67,7 @@ class LiveFeed:
                 online = time.time() - newest.ts <= self.state.online_timeout()
                 self._online[client.id] = online
                 if online:
-                    self.broker.publish(client.id, _utf8(frames.status_frame(
+                    self.broker.publish_here(client.id, _utf8(frames.status_frame(
                         client.id, client.hostname, True, newest.ts)))
 
     def interval_hint(self, client_id: str) -> int:
@@ -89,21 +97,39 @@ class LiveFeed:
     def hello(self) -> str:
         s = self.state.settings
         return frames.dumps({"type": "hello", "online_timeout_seconds": self.state.online_timeout(),
-                             "live_interval": s.live_report_interval, "report_interval": s.report_interval})
+                             "live_interval": s.live_report_interval, "report_interval": s.report_interval,
+                             "degraded": self.degraded()})
+
+    def degraded(self) -> bool:
+        """True while the shared fan-out is down: this process's viewers see only what it ingests itself."""
+        link = self.state.redis
+        return link is not None and link.up is False
+
+    def _shared_changed(self, up: bool) -> None:
+        # Every process notices by itself (its own subscription or publish failed): tell only its own viewers.
+        self.broker.publish_here(None, _utf8(frames.feed_frame(not up)))
 
     def stats(self) -> dict[str, Any]:
         broker = self.broker
-        if not isinstance(broker, LocalBroker):
+        local = broker.local if isinstance(broker, RedisBroker) else broker
+        if not isinstance(local, LocalBroker):
             return {"viewers": None, "dropped_total": None, "watched": self.watchers.snapshot(), "fanout": None}
-        return {
-            "viewers": broker.viewers(),
-            "dropped_total": broker.dropped_total,
+        out: dict[str, Any] = {
+            "pid": os.getpid(),  # which worker answered (several serve one address)
+            "viewers": local.viewers(),
+            "dropped_total": local.dropped_total,
             "watched": self.watchers.snapshot(),
             # Fan-out passes that delivered something, the frames they carried, and the time they took.
-            "fanout": {"passes": broker.passes, "events": broker.events_total,
-                       "seconds": round(broker.fanout_seconds, 3),
-                       "max_ms": round(broker.fanout_max_seconds * 1000, 1)},
+            "fanout": {"passes": local.passes, "events": local.events_total,
+                       "seconds": round(local.fanout_seconds, 3),
+                       "max_ms": round(local.fanout_max_seconds * 1000, 1)},
+            "degraded": self.degraded(),
         }
+        if isinstance(broker, RedisBroker):
+            out["shared"] = broker.stats()
+        if isinstance(self.watchers, SharedWatchers):
+            out["watched_anywhere"] = self.watchers.everywhere()
+        return out
 
     # --- presence ------------------------------------------------------------------------------------------
 
@@ -118,9 +144,9 @@ class LiveFeed:
             return []  # the first look only sets the baseline: browsers load the current state via the API
         for ch in changes:
             if ch.online is None:
-                self.broker.publish(ch.client_id, _utf8(frames.removed_frame(ch.client_id)))
+                self.broker.publish_here(ch.client_id, _utf8(frames.removed_frame(ch.client_id)))
             else:
-                self.broker.publish(ch.client_id, _utf8(frames.status_frame(
+                self.broker.publish_here(ch.client_id, _utf8(frames.status_frame(
                     ch.client_id, ch.hostname, ch.online, ch.last_seen)))
         return changes
 
@@ -131,7 +157,7 @@ class LiveFeed:
         if previous is None or previous == keys:
             return False  # the first look only sets the baseline
         firing = sum(1 for k in keys if k[3] == "firing")
-        self.broker.publish(None, _utf8(frames.alerts_frame(firing, len(keys) - firing,
+        self.broker.publish_here(None, _utf8(frames.alerts_frame(firing, len(keys) - firing,
                                                             sorted({k[1] for k in keys}))))
         return True
 

@@ -9,6 +9,9 @@ Server to browser:
   their states) changed: the counts and the clients with any; pages fetch the details from
   ``GET /api/alerts/active`` (the alerting worker is another process: the API notices its writes by reading
   ``alert_state`` four times a second, one query per API process whatever the number of viewers);
+- ``{"type": "feed", "degraded": true|false}`` when the shared fan-out (Redis) goes down or comes back: while
+  degraded, a viewer sees only the samples reported to the process it is connected to (``hello`` carries the
+  same ``degraded`` flag on connect);
 - ``{"type": "subscribed", "clients": [...] | null}`` acknowledging a subscribe message;
 - ``{"type": "error", "message"}`` for a message the server could not use;
 - ``{"type": "batch", "frames": [frame, ...]}``: several of the above in one message (oldest first).
@@ -50,6 +53,10 @@ def status_frame(client_id: str, hostname: str, online: bool, last_seen: int | N
 
 def alerts_frame(firing: int, pending: int, client_ids: Sequence[str]) -> str:
     return dumps({"type": "alerts", "firing": firing, "pending": pending, "clients": list(client_ids)})
+
+
+def feed_frame(degraded: bool) -> str:
+    return dumps({"type": "feed", "degraded": degraded})
 
 
 def removed_frame(client_id: str) -> str:

@@ -1,7 +1,15 @@
-"""GET /healthz: the process is up, and which shared parts answer: the time-series store and the metadata
-database ("metadata": "ok" or "down"; on PostgreSQL the API answers 503 while it is down)."""
+"""GET /healthz: the process is up, and which parts answer: the time-series store, the metadata database
+("metadata": "ok" or "down") and the shared parts.
+
+503 when the store or the metadata DB fails (this process cannot serve; on PostgreSQL the API answers 503 while
+it is down). Redis is not needed to serve: when it is configured and down, the answer stays 200 with
+``"status": "degraded"`` and ``"shared": {"redis": "down"}`` (ingest and queries go on; the live feed reaches only
+this process's viewers until Redis returns). Without shared parts configured, no ``shared`` key.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
@@ -16,6 +24,9 @@ bp = Blueprint("health", __name__)
 @public
 def healthz() -> ResponseReturnValue:
     state = current_state()
+    shared: dict[str, Any] = {}
+    if state.redis is not None:
+        shared["redis"] = "up" if state.redis.ping() else "down"
     error = None
     try:
         state.store.ping()
@@ -27,6 +38,15 @@ def healthz() -> ResponseReturnValue:
     except Exception as e:  # noqa: BLE001 - any failure means unhealthy
         error, metadata = error or type(e).__name__, "down"
     if error:
-        return jsonify({"status": "unavailable", "store": state.store.backend, "metadata": metadata,
-                        "error": error}), 503
-    return jsonify({"status": "ok", "store": state.store.backend, "metadata": metadata})
+        body: dict[str, Any] = {"status": "unavailable", "store": state.store.backend, "metadata": metadata,
+                                "error": error}
+        return jsonify(_with_shared(body, shared)), 503
+    status = "degraded" if "down" in shared.values() else "ok"
+    return jsonify(_with_shared({"status": status, "store": state.store.backend, "metadata": metadata}, shared))
+
+
+def _with_shared(body: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    # Only with shared parts configured: a single process answers exactly as it always did.
+    if shared:
+        body["shared"] = shared
+    return body

@@ -45,7 +45,7 @@ from tests.deploy.compose import (
 from tests.support.require import require
 
 HEALTHCHECK = ROOT / "infra" / "docker" / "healthcheck.py"
-SERVICES = {"influxdb", "api", "alerting", "grafana", "postgres"}
+SERVICES = {"influxdb", "api", "alerting", "grafana", "postgres", "redis"}
 
 
 def rendered() -> dict[str, Any]:
@@ -111,7 +111,11 @@ def test_influxdb_is_initialised_with_org_bucket_seven_days_and_the_env_token() 
 def test_services_share_the_metadata_volume_and_grafana_is_a_profile_with_provisioning() -> None:
     model = compose_model(read_env_file(ENV_EXAMPLE))
     services = model["services"]
-    assert services["api"]["command"] == ["server"] and services["alerting"]["command"] == ["alerting"]
+    assert services["api"]["command"] == ["server", "--workers", "1"]
+    assert services["alerting"]["command"] == ["alerting"]
+    # Redis only in the "scale" profile, and unused (no URL) unless .env names it.
+    assert services["redis"]["profiles"] == ["scale"]
+    assert services["api"]["environment"]["STATUSMON_REDIS_URL"] == ""
     assert "statusmon-data:/data" in services["api"]["volumes"]
     assert "statusmon-data:/data" in services["alerting"]["volumes"]
     grafana = services["grafana"]

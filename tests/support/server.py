@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,13 +30,15 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, env: dict[str, str], port: int | None = None):
+    def __init__(self, data_dir: Path, env: dict[str, str], port: int | None = None,
+                 args: Sequence[str] = (), log_path: Path | None = None):
         self.data_dir = data_dir
+        self.args = list(args)  # extra `statusmon server` arguments, e.g. ["--workers", "2"]
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = data_dir / "server.log"
+        self.log_path = log_path or data_dir / "server.log"
         self._admin: requests.Session | None = None
 
     def start(self, timeout: float = 30) -> None:
@@ -45,7 +47,7 @@ class ServerProcess:
         env.setdefault("STATUSMON_ADMIN_PASSWORD", ADMIN_PASSWORD)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen([sys.executable, "-m", "statusmon.cli", "server"], env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "statusmon.cli", "server", *self.args], env=env,
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -102,12 +104,12 @@ class ServerProcess:
 
 @contextmanager
 def start_server(data_dir: Path, influx_url: str | None = None, influx_db: str = "statusmon",
-                 **env: str) -> Iterator[ServerProcess]:
+                 args: Sequence[str] = (), **env: str) -> Iterator[ServerProcess]:
     extra = {k.upper() if k.startswith("STATUSMON_") else "STATUSMON_" + k.upper(): v for k, v in env.items()}
     if influx_url:
         extra["STATUSMON_INFLUX_URL"] = influx_url
         extra["STATUSMON_INFLUX_DB"] = influx_db
-    srv = ServerProcess(data_dir, extra)
+    srv = ServerProcess(data_dir, extra, args=args)
     srv.start()
     try:
         yield srv

@@ -2,7 +2,7 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { api, cancelPending, setCsrf, whenUnauthorized } from "./api";
-import { live } from "./live";
+import { live, type LiveState } from "./live";
 import { errorBox } from "./dom";
 import { app } from "./app";
 import { mountOverview } from "./pages/overview";
@@ -101,9 +101,21 @@ document.getElementById("logout")!.addEventListener("click", async () => {
 });
 
 const liveState = document.getElementById("live-state")!;
-live.onState((s) => {
-  liveState.dataset.state = s;
-  liveState.textContent = s === "open" ? "live" : s === "connecting" ? "connecting" : "offline";
+// Degraded: several servers share the feed through Redis and Redis is down, so this page sees only the hosts
+// that report to the server it is connected to (the hello and feed frames say so).
+let degraded = false;
+const showLive = (s: LiveState): void => {
+  const partial = s === "open" && degraded;
+  liveState.dataset.state = partial ? "degraded" : s;
+  liveState.textContent = s === "open" ? (partial ? "live (partial)" : "live") : s === "connecting" ? "connecting" : "offline";
+  liveState.title = partial ? "The shared live feed is down: only hosts reporting to this server update live"
+    : "Live feed";
+};
+live.onState(showLive);
+live.onFrame((f) => {
+  if (f.type !== "hello" && f.type !== "feed") return;
+  degraded = f.degraded === true;
+  showLive(live.state);
 });
 
 // The header's count: firing alerts (and pending ones), always shown, calm at zero.

@@ -176,7 +176,9 @@ export interface SessionView {
 
 // Frames of /ws/live (api/live/frames.py).
 export type LiveFrame =
-  | { type: "hello"; online_timeout_seconds: number; live_interval: number; report_interval: number }
+  | { type: "hello"; online_timeout_seconds: number; live_interval: number; report_interval: number;
+      degraded?: boolean }
+  | { type: "feed"; degraded: boolean }
   | { type: "samples"; client_id: string; hostname: string; samples: SampleView[] }
   | { type: "status"; client_id: string; hostname: string; online: boolean; last_seen: number | null }
   | { type: "removed"; client_id: string }
