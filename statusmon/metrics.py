@@ -36,6 +36,8 @@ class Metric:
     label: str = ""  # short, on the dashboard's cards and charts (system metrics; the others show their key)
     title: str = ""  # a chart's title in the Grafana dashboards ("" where no chart shows the metric alone)
     alerting: Alerting | None = None  # None: alert rules cannot watch it
+    # Kept in the rollup tiers (minute and hour buckets, statusmon/store/tiers.py) beside the raw samples.
+    rollup: bool = False
 
     @property
     def alert_type(self) -> str | None:
@@ -48,20 +50,20 @@ class Metric:
 # One value per sample, measurement "system". Each metric is a name of its own so that the Grafana generator
 # and the tests can refer to it without spelling its field.
 CPU_PERCENT = Metric("cpu_percent", "percent", "CPU utilisation across all cores", "system",
-                     label="CPU", title="CPU", alerting=Alerting("CPU %", "CPU"))
+                     label="CPU", title="CPU", alerting=Alerting("CPU %", "CPU"), rollup=True)
 RAM_PERCENT = Metric("ram_percent", "percent", "Memory in use (total - available) / total", "system",
-                     label="RAM", title="Memory", alerting=Alerting("RAM %", "Memory"))
+                     label="RAM", title="Memory", alerting=Alerting("RAM %", "Memory"), rollup=True)
 DISK_PERCENT = Metric("disk_percent", "percent", "Used space of the root filesystem, as df(1): used / (used + avail)",
                       "system",
-                      label="Disk /", title="Root disk used", alerting=Alerting("Disk / %", "Disk /"))
+                      label="Disk /", title="Root disk used", alerting=Alerting("Disk / %", "Disk /"), rollup=True)
 INODE_PERCENT = Metric("inode_percent", "percent", "Used inodes of the root filesystem", "system",
-                       label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"))
+                       label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"), rollup=True)
 DOCKER_BYTES = Metric("docker_bytes", "bytes", "Docker disk usage: images, containers, volumes, build cache",
                       "system", integer=True, label="Docker", title="Docker disk usage",
-                      alerting=Alerting("Docker bytes", "Docker disk usage"))
+                      alerting=Alerting("Docker bytes", "Docker disk usage"), rollup=True)
 GPU_PERCENT = Metric("gpu_percent", "percent", "Mean GPU utilisation across all GPUs", "system",
                      label="GPU", title="GPU utilisation (mean of GPUs)",
-                     alerting=Alerting("GPU (mean) %", "GPU (mean)"))
+                     alerting=Alerting("GPU (mean) %", "GPU (mean)"), rollup=True)
 SYSTEM_METRICS: tuple[Metric, ...] = (CPU_PERCENT, RAM_PERCENT, DISK_PERCENT, INODE_PERCENT, DOCKER_BYTES,
                                       GPU_PERCENT)
 
@@ -75,25 +77,25 @@ MOUNT_INODES_TOTAL = Metric("inodes_total", "count", "Inodes of the mount", "dis
 MOUNT_USED_PERCENT = Metric("used_percent", "percent",
                             "Used space of the mount as df(1) shows it: used / (used + avail)", "disk",
                             title="Disk used",
-                            alerting=Alerting("Any mount: space %", "Disk {key}", "mount_used_percent"))
+                            alerting=Alerting("Any mount: space %", "Disk {key}", "mount_used_percent"), rollup=True)
 MOUNT_INODES_PERCENT = Metric("inodes_percent", "percent", "Used inodes of the mount in percent", "disk",
                               title="Inodes used",
-                              alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"))
+                              alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"), rollup=True)
 DISK_METRICS: tuple[Metric, ...] = (MOUNT_USED_BYTES, MOUNT_TOTAL_BYTES, MOUNT_AVAIL_BYTES, MOUNT_INODES_USED,
                                     MOUNT_INODES_TOTAL, MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT)
 
 # Per GPU, measurement "gpu", tag "gpu" (the NVML index). mem_percent is derived by the API at ingest.
 GPU_UTIL_PERCENT = Metric("util_percent", "percent", "GPU utilisation (NVML utilization.gpu)", "gpu",
                           title="GPU utilisation",
-                          alerting=Alerting("Any GPU: utilisation %", "GPU {key} utilisation", "gpu_util_percent"))
+                          alerting=Alerting("Any GPU: utilisation %", "GPU {key} utilisation", "gpu_util_percent"), rollup=True)
 GPU_MEM_USED_BYTES = Metric("mem_used_bytes", "bytes", "GPU memory in use", "gpu", integer=True)
 GPU_MEM_TOTAL_BYTES = Metric("mem_total_bytes", "bytes", "GPU memory in total", "gpu", integer=True)
 GPU_MEM_PERCENT = Metric("mem_percent", "percent", "GPU memory in use in percent", "gpu",
                          title="GPU memory used",
-                         alerting=Alerting("Any GPU: memory %", "GPU {key} memory", "gpu_mem_percent"))
+                         alerting=Alerting("Any GPU: memory %", "GPU {key} memory", "gpu_mem_percent"), rollup=True)
 GPU_TEMP_C = Metric("temp_c", "celsius", "GPU temperature", "gpu", title="GPU temperature",
-                    alerting=Alerting("Any GPU: temperature °C", "GPU {key} temperature", "gpu_temp_c"))
-GPU_POWER_W = Metric("power_w", "watts", "GPU power draw", "gpu", title="GPU power")
+                    alerting=Alerting("Any GPU: temperature °C", "GPU {key} temperature", "gpu_temp_c"), rollup=True)
+GPU_POWER_W = Metric("power_w", "watts", "GPU power draw", "gpu", title="GPU power", rollup=True)
 GPU_METRICS: tuple[Metric, ...] = (GPU_UTIL_PERCENT, GPU_MEM_USED_BYTES, GPU_MEM_TOTAL_BYTES, GPU_MEM_PERCENT,
                                    GPU_TEMP_C, GPU_POWER_W)
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from statusmon.store.tiers import TierStore
 
 Value = float | int | None
 
@@ -117,6 +120,7 @@ class TimeSeriesStore(Protocol):
     # The run-time settings this backend acts on (keys of statusmon.meta.settings.SETTINGS whose
     # ``honoured_by`` is "store"); the API refuses changing the others and the dashboard shows them disabled.
     honours_settings: frozenset[str]
+    tiers: TierStore  # the rollup tiers (minute and hour buckets) kept by the same database
 
     def describe(self) -> str:
         """Where the data goes, for the start-up log (no secrets)."""

@@ -23,7 +23,9 @@ from statusmon.config import Settings
 from statusmon.metrics import FAMILY_FIELDS, FAMILY_KEY, metric
 from statusmon.store import lineprotocol as lp
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
+from statusmon.store.influxtiers import InfluxTiers
 from statusmon.store.influxwire import WirePool, auth_header
+from statusmon.store.tiers import TIERS
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ class InfluxStore:
 
     def __init__(self, url: str, db: str = "statusmon", rp: str = "", token: str = "", user: str = "",
                  password: str = "", timeout: float = 10.0, retention_days: int = 7,
-                 query_timeout: float | None = None) -> None:
+                 query_timeout: float | None = None, tier_days: Mapping[str, int] | None = None) -> None:
         self.url = url.rstrip("/")
         self.db = db
         self.rp = rp
@@ -67,6 +69,8 @@ class InfluxStore:
         self.timeout = timeout
         self.query_timeout = max(timeout, 60.0) if query_timeout is None else query_timeout
         self.retention_days = retention_days
+        self.tier_days = {t.name: t.default_days for t in TIERS} | dict(tier_days or {})
+        self.tiers = InfluxTiers(self)
         self.version: str | None = None
         self._ready = False
         self._ready_lock = threading.Lock()
@@ -90,7 +94,8 @@ class InfluxStore:
         return cls(settings.influx_url, db=settings.influx_db, rp=settings.influx_rp,
                    token=settings.influx_token, user=settings.influx_user,
                    password=settings.influx_password, timeout=settings.influx_timeout,
-                   retention_days=settings.retention_days)
+                   retention_days=settings.retention_days,
+                   tier_days={"minute": settings.minute_retention_days, "hour": settings.hour_retention_days})
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -127,9 +132,14 @@ class InfluxStore:
                        f"REPLICATION 1 NAME {quote_ident(RP_NAME)}")
             log.info("created InfluxDB database %r with retention policy %r of %d days",
                      self.db, RP_NAME, self.retention_days)
+        policies = {row[0] for row in self._rows(self._query(f"SHOW RETENTION POLICIES ON "
+                                                            f"{quote_ident(self.db)}"))}
+        for tier in TIERS:  # the rollup tiers' policies (statusmon/store/influxtiers.py), never the default
+            if tier.name not in policies:
+                self._query(f"CREATE RETENTION POLICY {quote_ident(tier.name)} ON {quote_ident(self.db)} "
+                            f"DURATION {int(self.tier_days[tier.name])}d REPLICATION 1")
+                log.info("created InfluxDB retention policy %r of %d days", tier.name, self.tier_days[tier.name])
         if self.rp:
-            policies = {row[0] for row in self._rows(self._query(f"SHOW RETENTION POLICIES ON "
-                                                                f"{quote_ident(self.db)}"))}
             if self.rp not in policies:
                 raise StoreError(f"retention policy {self.rp!r} does not exist on database {self.db!r} "
                                  f"(it has {sorted(policies)})")
@@ -187,18 +197,18 @@ class InfluxStore:
                         gkey = gpu_keys[g.index] = lp.series_key("gpu", {**base, "gpu": str(g.index)})
                     yield f"{gkey} {body} {ts}"
 
-    def write_lines(self, lines: Sequence[str]) -> None:
-        """Write already built lines (tests and tools), chunked like ``write``."""
+    def write_lines(self, lines: Sequence[str], rp: str | None = None) -> None:
+        """Write already built lines (tests, tools, the rollup tiers' ``rp``), chunked like ``write``."""
         self._ensure_ready()
         for i in range(0, len(lines), CHUNK_POINTS):
-            self._write_lines(lines[i:i + CHUNK_POINTS])
+            self._write_lines(lines[i:i + CHUNK_POINTS], rp)
 
-    def _write_lines(self, lines: Sequence[str]) -> None:
+    def _write_lines(self, lines: Sequence[str], rp: str | None = None) -> None:
         if not lines:
             return
         params = {"db": self.db, "precision": "s"}
-        if self.rp:
-            params["rp"] = self.rp
+        if rp or self.rp:
+            params["rp"] = rp or self.rp
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         if self._wire is None:
             resp = self._request("POST", "/write", params=params, data=lp.join(lines), headers=headers)

@@ -15,6 +15,8 @@ from typing import Any
 from statusmon.metrics import DISK_METRIC_NAMES, DISK_METRICS, FAMILY_FIELDS, GPU_METRIC_NAMES, SYSTEM_METRICS
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
 from statusmon.store.percentile import nearest_rank_index
+from statusmon.store.sqlitetiers import TIERS, SQLiteTiers
+from statusmon.store.sqlitetiers import table as tier_table
 
 KEY_COLUMN = {"system": None, "disk": "mount", "gpu": "gpu"}
 
@@ -57,6 +59,7 @@ class SQLiteStore:
             self._conn.execute("PRAGMA busy_timeout=30000")
             self._conn.executescript(SCHEMA)
             self._add_missing_columns()
+            self.tiers = SQLiteTiers(self._conn, self._lock)
         except sqlite3.Error as e:
             raise StoreUnavailable(f"cannot open {self.path}: {e}") from e
 
@@ -205,7 +208,7 @@ class SQLiteStore:
     def delete_client(self, client_id: str) -> None:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            for table in ("system", "disk", "gpu"):
+            for table in ("system", "disk", "gpu", *(tier_table(t.name) for t in TIERS)):
                 self._conn.execute(f"DELETE FROM {table} WHERE client_id = ?", (client_id,))
             self._conn.execute("COMMIT")
 
