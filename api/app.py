@@ -19,11 +19,14 @@ from statusmon.meta.admin import AdminAuth
 from statusmon.meta.api_tokens import ApiTokens
 from statusmon.meta.clients import ClientRegistry
 from statusmon.meta.db import MetaDB
+from statusmon.meta.leases import MetaLease
+from statusmon.meta.rollup_progress import RollupProgress
 from statusmon.meta.settings import GlobalSettings
 from statusmon.store import open_store
 from statusmon.store.base import TimeSeriesStore
+from statusmon.store.downsampler import LEASE_NAME, Downsampler
 from statusmon.store.groupcommit import GroupCommit
-from statusmon.store.rollup import StatsService
+from statusmon.store.history import HistoryStats
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +46,14 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     if settings.admin_password and not admin.has_password():
         admin.set_password(settings.admin_password)
     global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days})
+    progress = RollupProgress(meta)
     state = AppState(
         settings=settings, store=store, meta=meta, clients=clients, admin=admin,
         api_tokens=ApiTokens(meta), global_settings=global_settings, validator=ReportValidator(settings),
-        stats=StatsService(store), writer=GroupCommit(store, after_write=clients.record_reports),
+        stats=HistoryStats(store, progress.all), rollup_progress=progress,
+        downsampler=Downsampler(store, progress, MetaLease(meta, LEASE_NAME),
+                                initial_lookback=settings.retention_days * 86400),
+        writer=GroupCommit(store, after_write=clients.record_reports),
         # The burst is the setting itself: N attempts per minute means N at once, then one every 60/N seconds.
         login_limiter=RateLimiter(settings.login_rate_per_minute, burst=settings.login_rate_per_minute),
         report_limiter=RateLimiter(settings.report_rate_per_minute),
@@ -95,5 +102,5 @@ def _start_background(state: AppState) -> None:
     # Only a store that honours the setting prunes by it (InfluxDB's retention policy does that job there).
     if "retention_days" in state.store.honours_settings:
         _every(3600.0, "pruner", lambda: prune(state))
-    # Keep the hourly summaries of hosts someone looks at warm, so their 7-day stats stay fast.
-    _every(60.0, "stats-refresh", state.stats.refresh)
+    # The rollup tiers: one catch-up pass a minute; among several processes, the lease holder's.
+    _every(60.0, "downsampler", state.downsampler.run_once)

@@ -110,7 +110,8 @@ class Settings:
                 raise ConfigError(f"{PREFIX}INFLUX_DB must not be empty")
         if ":" not in self.bind:
             raise ConfigError(f"{PREFIX}BIND must be HOST:PORT, got {self.bind!r}")
-        for name in ("retention_days", "minute_retention_days", "hour_retention_days", "session_hours", "max_body_bytes", "max_decompressed_bytes",
+        for name in ("retention_days", "minute_retention_days", "hour_retention_days",
+                     "session_hours", "max_body_bytes", "max_decompressed_bytes",
                      "max_samples_per_batch", "max_mounts", "max_gpus", "login_rate_per_minute",
                      "report_rate_per_minute", "report_interval", "live_report_interval"):
             if getattr(self, name) <= 0:

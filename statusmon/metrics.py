@@ -57,7 +57,8 @@ DISK_PERCENT = Metric("disk_percent", "percent", "Used space of the root filesys
                       "system",
                       label="Disk /", title="Root disk used", alerting=Alerting("Disk / %", "Disk /"), rollup=True)
 INODE_PERCENT = Metric("inode_percent", "percent", "Used inodes of the root filesystem", "system",
-                       label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"), rollup=True)
+                       label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"),
+                       rollup=True)
 DOCKER_BYTES = Metric("docker_bytes", "bytes", "Docker disk usage: images, containers, volumes, build cache",
                       "system", integer=True, label="Docker", title="Docker disk usage",
                       alerting=Alerting("Docker bytes", "Docker disk usage"), rollup=True)
@@ -80,14 +81,16 @@ MOUNT_USED_PERCENT = Metric("used_percent", "percent",
                             alerting=Alerting("Any mount: space %", "Disk {key}", "mount_used_percent"), rollup=True)
 MOUNT_INODES_PERCENT = Metric("inodes_percent", "percent", "Used inodes of the mount in percent", "disk",
                               title="Inodes used",
-                              alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"), rollup=True)
+                              alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"),
+                              rollup=True)
 DISK_METRICS: tuple[Metric, ...] = (MOUNT_USED_BYTES, MOUNT_TOTAL_BYTES, MOUNT_AVAIL_BYTES, MOUNT_INODES_USED,
                                     MOUNT_INODES_TOTAL, MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT)
 
 # Per GPU, measurement "gpu", tag "gpu" (the NVML index). mem_percent is derived by the API at ingest.
 GPU_UTIL_PERCENT = Metric("util_percent", "percent", "GPU utilisation (NVML utilization.gpu)", "gpu",
                           title="GPU utilisation",
-                          alerting=Alerting("Any GPU: utilisation %", "GPU {key} utilisation", "gpu_util_percent"), rollup=True)
+                          alerting=Alerting("Any GPU: utilisation %", "GPU {key} utilisation", "gpu_util_percent"),
+                          rollup=True)
 GPU_MEM_USED_BYTES = Metric("mem_used_bytes", "bytes", "GPU memory in use", "gpu", integer=True)
 GPU_MEM_TOTAL_BYTES = Metric("mem_total_bytes", "bytes", "GPU memory in total", "gpu", integer=True)
 GPU_MEM_PERCENT = Metric("mem_percent", "percent", "GPU memory in use in percent", "gpu",

@@ -120,7 +120,10 @@ class TimeSeriesStore(Protocol):
     # The run-time settings this backend acts on (keys of statusmon.meta.settings.SETTINGS whose
     # ``honoured_by`` is "store"); the API refuses changing the others and the dashboard shows them disabled.
     honours_settings: frozenset[str]
-    tiers: TierStore  # the rollup tiers (minute and hour buckets) kept by the same database
+
+    @property
+    def tiers(self) -> TierStore:
+        """The rollup tiers (minute and hour buckets) kept by the same database."""
 
     def describe(self) -> str:
         """Where the data goes, for the start-up log (no secrets)."""

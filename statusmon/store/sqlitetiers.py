@@ -69,8 +69,9 @@ class SQLiteTiers:
     def rows(self, tier: str, family: str, start: int, end: int,
              client_ids: Sequence[str] | None = None) -> list[TierRow]:
         where, params = _where(family, start, end, client_ids)
-        return [TierRow(*row[:10], Sketch.decode(row[10]))
-                for row in self._run(f"SELECT {COLUMNS} FROM {table(tier)} WHERE {where}", params)]
+        return [TierRow(c, f, k, m, ts, n, total, lo, hi, last, Sketch.decode(blob))
+                for c, f, k, m, ts, n, total, lo, hi, last, blob
+                in self._run(f"SELECT {COLUMNS} FROM {table(tier)} WHERE {where}", params)]
 
     def aggregate(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
                   end: int) -> dict[tuple[str, str], Aggregate]:

@@ -1,0 +1,55 @@
+"""Long ranges on /api/stats and /api/metrics read the rollup tiers; late samples get their buckets rebuilt."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from statusmon.store.base import Sample
+from tests.api.conftest import Api, good_sample
+
+NOW = int(time.time())
+
+
+def test_long_ranges_read_the_tiers_and_say_so(api: Api) -> None:
+    client_id, _ = api.login().add_client()
+    start = (NOW - 2 * 86400) // 3600 * 3600
+    api.state.store.write(client_id, "web-1", [Sample(start + i, {"cpu_percent": float(i % 101),
+                                                                 "ram_percent": 50.0})
+                                               for i in range(0, 2 * 86400, 30)])
+    assert api.state.downsampler.run_once().ran
+    for name in ("30d", "90d", "1y", "2y"):
+        r = api.http.get(f"/api/stats/{client_id}?range={name}&metrics=cpu_percent,ram_percent").json
+        assert r["range"] == name and r["exact"] is False
+        assert r["p95_max_error"] == {"cpu_percent": 0.5, "ram_percent": 0.5}
+        assert r["sources"]["hour"] >= 47 * 3600
+        want = api.state.store.stats(client_id, r["from"], r["to"], ["cpu_percent"])["cpu_percent"]
+        got = r["metrics"]["cpu_percent"]
+        assert (got["count"], got["min"], got["max"]) == (want.count, want.min, want.max) == (5760, 0.0, 100.0)
+        assert got["avg"] == pytest.approx(want.avg, rel=1e-12)
+        assert abs(got["p95"] - want.p95) <= 0.5  # type: ignore[operator]
+    week = api.http.get(f"/api/metrics/{client_id}?range=30d&metrics=cpu_percent").json
+    assert (week["step"], week["resolution"]) == (300, "minute")
+    year = api.http.get(f"/api/metrics/{client_id}?range=1y&metrics=cpu_percent").json
+    assert (year["step"], year["resolution"]) == (3600, "hour")
+    have = [(t, v) for t, v in zip(year["time"], year["values"]["cpu_percent"], strict=True) if v is not None]
+    assert have[0] == (start, pytest.approx(sum(float(i % 101) for i in range(0, 3600, 30)) / 120))
+    assert len(have) == 48
+    short = api.http.get(f"/api/metrics/{client_id}?range=1h").json
+    assert short["resolution"] == "raw"
+
+
+def test_a_late_batch_rewinds_the_tiers_so_its_buckets_are_rebuilt(sqlite_api: Api) -> None:
+    api = sqlite_api
+    client_id, token = api.login().add_client()
+    hour_ago = (NOW - 3 * 3600) // 3600 * 3600
+    api.state.downsampler.run_once()
+    progress = api.state.rollup_progress
+    assert progress.get("hour") is not None and progress.get("hour") > hour_ago  # type: ignore[operator]
+    late = [good_sample(hour_ago + i, cpu_percent=7.0) for i in range(0, 600, 10)]
+    assert api.report(token, {"samples": late}).status_code == 200
+    assert progress.get("minute") == hour_ago and progress.get("hour") == hour_ago
+    api.state.downsampler.run_once()
+    rows = api.state.store.tiers.rows("hour", "system", hour_ago, hour_ago + 3600)
+    assert [(r.metric, r.count) for r in rows if r.metric == "cpu_percent"] == [("cpu_percent", 60)]
