@@ -11,6 +11,7 @@ from flask import Flask
 
 from api import alerts, auth, errors, grafana, live
 from api.ratelimit import RateLimiter
+from api.retention import prune
 from api.routes import blueprints
 from api.schemas import ReportValidator
 from api.state import AppState
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     admin = AdminAuth(meta, settings.session_hours * 3600)
     if settings.admin_password and not admin.has_password():
         admin.set_password(settings.admin_password)
-    global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days})
+    global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days,
+                                            "minute_retention_days": settings.minute_retention_days,
+                                            "hour_retention_days": settings.hour_retention_days})
     progress = RollupProgress(meta)
     state = AppState(
         settings=settings, store=store, meta=meta, clients=clients, admin=admin,
@@ -89,18 +92,9 @@ def _every(seconds: float, name: str, job: Callable[[], object]) -> None:
     threading.Thread(target=loop, name=name, daemon=True).start()
 
 
-def prune(state: AppState, now: float | None = None) -> int:
-    """Delete the points older than the ``retention_days`` setting; return how many went."""
-    days = int(state.global_settings.get("retention_days"))
-    removed = state.store.prune(int(time.time() if now is None else now) - days * 86400)
-    if removed:
-        log.info("pruned %d points older than %d days", removed, days)
-    return removed
-
-
 def _start_background(state: AppState) -> None:
-    # Only a store that honours the setting prunes by it (InfluxDB's retention policy does that job there).
-    if "retention_days" in state.store.honours_settings:
+    # SQLite deletes by the retention settings hourly (on InfluxDB its retention policies or buckets expire data).
+    if state.store.backend == "sqlite":
         _every(3600.0, "pruner", lambda: prune(state))
     # The rollup tiers: one catch-up pass a minute; among several processes, the lease holder's.
     _every(60.0, "downsampler", state.downsampler.run_once)

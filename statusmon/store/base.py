@@ -119,7 +119,10 @@ class TimeSeriesStore(Protocol):
     backend: str  # "sqlite" or "influxdb"
     # The run-time settings this backend acts on (keys of statusmon.meta.settings.SETTINGS whose
     # ``honoured_by`` is "store"); the API refuses changing the others and the dashboard shows them disabled.
-    honours_settings: frozenset[str]
+
+    @property
+    def honours_settings(self) -> frozenset[str]:
+        ...
 
     @property
     def tiers(self) -> TierStore:
@@ -154,6 +157,10 @@ class TimeSeriesStore(Protocol):
 
     def delete_client(self, client_id: str) -> None:
         """Remove every point of the client."""
+
+    def set_retention(self, tier: str, days: int) -> None:
+        """Keep ``tier`` ("raw", "minute", "hour") for ``days`` where the database expires data itself
+        (InfluxDB); StoreError where it cannot be changed. SQLite: nothing (its pruner deletes)."""
 
     def prune(self, older_than: int) -> int:
         """Delete points older than ``older_than``; return how many went (InfluxDB: its retention policy does it)."""

@@ -45,7 +45,8 @@ SYSTEM_FIELDS = [m.name for m in SYSTEM_METRICS]
 
 class SQLiteStore:
     backend = "sqlite"
-    honours_settings = frozenset({"retention_days"})  # prune() is called with it, hourly
+    # The API's pruner deletes by them, hourly and when one changes (api/app.py: prune).
+    honours_settings = frozenset({"retention_days", "minute_retention_days", "hour_retention_days"})
 
     def __init__(self, path: Path | str):
         self.path = str(path)
@@ -211,6 +212,9 @@ class SQLiteStore:
             for table in ("system", "disk", "gpu", *(tier_table(t.name) for t in TIERS)):
                 self._conn.execute(f"DELETE FROM {table} WHERE client_id = ?", (client_id,))
             self._conn.execute("COMMIT")
+
+    def set_retention(self, tier: str, days: int) -> None:
+        pass  # nothing kept here: the pruner reads the settings each time it runs
 
     def prune(self, older_than: int) -> int:
         removed = 0
