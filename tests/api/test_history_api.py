@@ -53,3 +53,23 @@ def test_a_late_batch_rewinds_the_tiers_so_its_buckets_are_rebuilt(sqlite_api: A
     api.state.downsampler.run_once()
     rows = api.state.store.tiers.rows("hour", "system", hour_ago, hour_ago + 3600)
     assert [(r.metric, r.count) for r in rows if r.metric == "cpu_percent"] == [("cpu_percent", 60)]
+
+
+def test_sqlite_prunes_each_tier_by_its_own_setting(sqlite_api: Api) -> None:
+    api = sqlite_api.login()
+    client_id, _ = api.add_client()
+    start = (NOW - 2 * 86400) // 3600 * 3600
+    api.state.store.write(client_id, "web-1", [Sample(start + i, {"cpu_percent": 1.0})
+                                               for i in range(0, 2 * 86400, 60)])
+    api.state.downsampler.run_once()
+    tiers = api.state.store.tiers
+
+    def oldest(tier: str) -> int:
+        return min(r.ts for r in tiers.rows(tier, "system", 0, NOW))
+
+    assert oldest("minute") == oldest("hour") == start
+    r = api.admin("POST", "/api/settings", json={"minute_retention_days": 1})
+    assert r.status_code == 200 and r.json["minute_retention_days"] == 1
+    assert oldest("minute") >= NOW - 86400 - 60  # pruned when the setting changed
+    assert oldest("hour") == start  # the hour tier keeps its 730 days
+    assert api.state.store.stats(client_id, start, start + 60, ["cpu_percent"])["cpu_percent"].count == 1
