@@ -155,3 +155,27 @@ def test_a_deleted_client_is_gone_from_every_tier(store: TimeSeriesStore, meta: 
     for tier in ("minute", "hour"):
         for family in ("system", "disk", "gpu"):
             assert {r.client_id for r in store.tiers.rows(tier, family, BASE, BASE + 7200)} == {"c2"}
+
+
+@pytest.mark.influx
+def test_the_readmes_tier_query_runs_on_influxdb(request: pytest.FixtureRequest, meta: MetaDB,
+                                                 tmp_path: Path) -> None:
+    import re
+
+    from tests.store.conftest import make_store
+
+    store = make_store("influxdb", tmp_path, request)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### History tiers")[1].split("\n### ")[0]
+    (query,) = re.findall(r"```sql\n(.*?)```", section, re.S)
+    day = (NOW - 3 * 86400) // 86400 * 86400 + 3600  # 01:00 UTC: the three hours stay in one day's bucket
+    store.write("abc", "web-1", samples(day, 3 * 3600, step=10))
+    Downsampler(store, RollupProgress(meta), MetaLease(meta, LEASE_NAME, "a"), clock=lambda: day + 4 * 3600,
+                initial_lookback=4 * 3600).run_once()
+    text = " ".join(query.split()).replace('"statusmon".', f'"{store.db}".')  # type: ignore[attr-defined]
+    result = store.query(text)  # type: ignore[attr-defined]
+    values = [v for s in result[0]["series"] for v in s["values"] if v[1] is not None]
+    want = [v for i in range(3 * 3600) if i % 10 == 0 and (v := cpu_at(i)) is not None]
+    assert len(values) == 1 and values[0][1] == pytest.approx(sum(want) / len(want))
+    assert values[0][2] == max(want)
+    store.close()
