@@ -73,3 +73,24 @@ def test_sqlite_prunes_each_tier_by_its_own_setting(sqlite_api: Api) -> None:
     assert oldest("minute") >= NOW - 86400 - 60  # pruned when the setting changed
     assert oldest("hour") == start  # the hour tier keeps its 730 days
     assert api.state.store.stats(client_id, start, start + 60, ["cpu_percent"])["cpu_percent"].count == 1
+
+
+def test_grafanas_long_ranges_read_the_tiers_as_api_metrics_does(api: Api) -> None:
+    from tests.grafana.fleet import bearer, iso, post
+
+    client_id, _ = api.login().add_client("web-1")
+    start = (NOW - 2 * 86400) // 3600 * 3600
+    api.state.store.write(client_id, "web-1", [Sample(start + i, {"cpu_percent": float(i % 101)})
+                                               for i in range(0, 2 * 86400, 30)])
+    api.state.downsampler.run_once()
+    _, token = api.state.api_tokens.create("grafana")
+    frm, to = NOW - 90 * 86400, NOW
+    body = {"range": {"from": iso(frm), "to": iso(to), "raw": {"from": "now-90d", "to": "now"}},
+            "targets": [{"target": "cpu_percent", "refId": "A", "payload": {"client": "web-1"}}],
+            "intervalMs": 3_600_000, "maxDataPoints": 3000}
+    (got,) = post(api.app.test_client(), "/query", token, body)
+    rest = api.app.test_client().get(f"/api/metrics/{client_id}", headers=bearer(token), query_string={
+        "from": frm, "to": to + 1, "step": 3600, "metrics": "cpu_percent"}).get_json()
+    assert rest["resolution"] == "hour"
+    want = [[v, t * 1000] for t, v in zip(rest["time"], rest["values"]["cpu_percent"], strict=True) if v is not None]
+    assert got["datapoints"] == want and len(want) == 48
