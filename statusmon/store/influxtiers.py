@@ -10,6 +10,7 @@ a bucket again overwrites it. On 2.x and 3.x the same writes go through the v1 A
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -108,12 +109,12 @@ class InfluxTiers:
                  end: int) -> dict[tuple[str, str], Sketch]:
         out: dict[tuple[str, str], Sketch] = {}
         for k, m, row in self._select(tier, client_id, family, metrics, start, end, '"sketch"'):
-            sk = Sketch.from_text(row["sketch"])
+            data = base64.b64decode(row["sketch"])
             have = out.get((k, m))
             if have is None:
-                out[(k, m)] = sk
+                out[(k, m)] = Sketch.decode(data)
             else:
-                have.merge(sk)
+                have.merge_encoded(data)
         return out
 
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,

@@ -111,14 +111,32 @@ class Sketch:
     def decode(cls, data: bytes) -> Sketch:
         if not data:
             raise ValueError("empty sketch")
-        bins: dict[int, int] = {}
+        sketch = cls(data[0])
+        sketch.merge_encoded(data)
+        return sketch
+
+    def merge_encoded(self, data: bytes) -> None:
+        """Add an encoded sketch's counts without building it first (reading years of buckets does this
+        a hundred thousand times: one-byte varints, the common case, are read inline)."""
+        if not data or data[0] != self.mapping:
+            raise ValueError("cannot merge sketches of different mappings")
+        bins = self.bins
         pos, n, prev = 1, len(data), 0
         while pos < n:
-            delta, pos = _read_varint(data, pos)
-            count, pos = _read_varint(data, pos)
-            prev += (delta >> 1) ^ -(delta & 1)
-            bins[prev] = count
-        return cls(data[0], bins)
+            z = data[pos]
+            if z < 0x80:
+                pos += 1
+            else:
+                z, pos = _read_varint(data, pos)
+            if pos >= n:
+                raise ValueError("truncated sketch")
+            c = data[pos]
+            if c < 0x80:
+                pos += 1
+            else:
+                c, pos = _read_varint(data, pos)
+            prev += (z >> 1) ^ -(z & 1)
+            bins[prev] = bins.get(prev, 0) + c
 
     def to_text(self) -> str:
         return base64.b64encode(self.encode()).decode("ascii")

@@ -85,12 +85,11 @@ class SQLiteTiers:
         where, params = _where(family, start, end, [client_id], metrics)
         out: dict[tuple[str, str], Sketch] = {}
         for k, m, blob in self._run(f"SELECT key, metric, sketch FROM {table(tier)} WHERE {where}", params):
-            sk = Sketch.decode(blob)
             have = out.get((k, m))
             if have is None:
-                out[(k, m)] = sk
+                out[(k, m)] = Sketch.decode(blob)
             else:
-                have.merge(sk)
+                have.merge_encoded(blob)
         return out
 
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
