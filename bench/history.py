@@ -193,7 +193,7 @@ def main() -> None:
     info = machine()
     # Cold shards compacted in seconds rather than InfluxDB's 4 hours, so the storage figure is after compaction.
     influxd_support._CONFIG = influxd_support._CONFIG.replace(  # type: ignore[attr-defined]
-        "[data]\n", '[data]\n  compact-full-write-cold-duration = "5s"\n')
+        "[data]\n", '[data]\n  compact-full-write-cold-duration = "5s"\n  cache-snapshot-write-cold-duration = "5s"\n')
     tmp = Path(tempfile.mkdtemp(prefix="bench-history-"))
     now = int(time.time())
     pool = pool_rows(random.Random(1))
