@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from statusmon.metrics import FAMILY_KEY
 from statusmon.store.base import Series, StoreUnavailable, Value
 from statusmon.store.sketch import Sketch
 from statusmon.store.tiers import BY_NAME, TIERS, Aggregate, TierRow
@@ -114,6 +115,10 @@ def _where(family: str, start: int, end: int, client_ids: Sequence[str] | None,
            metrics: Sequence[str] | None = None) -> tuple[str, list[Any]]:
     where = "family = ? AND ts >= ? AND ts < ?"
     params: list[Any] = [family, start, end]
+    if FAMILY_KEY.get(family, "") is None:
+        # The system family's one key: with it, SQLite seeks (client, family, key, metric, ts) straight to the
+        # range instead of scanning every bucket of the client (2.6 s for a week against 90 days of minutes).
+        where += " AND key = ''"
     if client_ids is not None:
         where += f" AND client_id IN ({', '.join('?' * len(client_ids))})"
         params += list(client_ids)
