@@ -11,21 +11,24 @@ from flask import Flask
 
 from api import alerts, auth, errors, grafana, live
 from api.ratelimit import Limiter, RateLimiter, SharedRateLimiter
+from api.retention import prune
 from api.routes import blueprints
 from api.schemas import ReportValidator
 from api.state import AppState
-from api.statsync import SharedStatsService
 from statusmon.config import Settings
 from statusmon.meta.admin import AdminAuth
 from statusmon.meta.api_tokens import ApiTokens
 from statusmon.meta.clients import ClientRegistry
 from statusmon.meta.db import open_meta
+from statusmon.meta.leases import MetaLease
+from statusmon.meta.rollup_progress import RollupProgress
 from statusmon.meta.settings import GlobalSettings
 from statusmon.shared import RedisLink
 from statusmon.store import open_store
 from statusmon.store.base import TimeSeriesStore
+from statusmon.store.downsampler import LEASE_NAME, Downsampler
 from statusmon.store.groupcommit import GroupCommit
-from statusmon.store.rollup import StatsService
+from statusmon.store.history import HistoryStats
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +47,17 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     admin = AdminAuth(meta, settings.session_hours * 3600)
     if settings.admin_password and not admin.has_password():
         admin.set_password(settings.admin_password)
-    global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days})
+    global_settings = GlobalSettings(meta, {"retention_days": settings.retention_days,
+                                            "minute_retention_days": settings.minute_retention_days,
+                                            "hour_retention_days": settings.hour_retention_days})
     redis = RedisLink(settings.redis_url) if settings.redis_url else None
+    progress = RollupProgress(meta)
     state = AppState(
         settings=settings, store=store, meta=meta, clients=clients, admin=admin,
         api_tokens=ApiTokens(meta), global_settings=global_settings, validator=ReportValidator(settings),
-        stats=SharedStatsService(store, redis) if redis else StatsService(store),
+        stats=HistoryStats(store, progress.all), rollup_progress=progress,
+        downsampler=Downsampler(store, progress, MetaLease(meta, LEASE_NAME),
+                                initial_lookback=settings.retention_days * 86400),
         writer=GroupCommit(store, after_write=clients.record_reports),
         # The burst is the setting itself: N attempts per minute means N at once, then one every 60/N seconds.
         login_limiter=_limiter(redis, "login", settings.login_rate_per_minute, settings.login_rate_per_minute),
@@ -94,18 +102,9 @@ def _every(seconds: float, name: str, job: Callable[[], object]) -> None:
     threading.Thread(target=loop, name=name, daemon=True).start()
 
 
-def prune(state: AppState, now: float | None = None) -> int:
-    """Delete the points older than the ``retention_days`` setting; return how many went."""
-    days = int(state.global_settings.get("retention_days"))
-    removed = state.store.prune(int(time.time() if now is None else now) - days * 86400)
-    if removed:
-        log.info("pruned %d points older than %d days", removed, days)
-    return removed
-
-
 def _start_background(state: AppState) -> None:
-    # Only a store that honours the setting prunes by it (InfluxDB's retention policy does that job there).
-    if "retention_days" in state.store.honours_settings:
+    # SQLite deletes by the retention settings hourly (on InfluxDB its retention policies or buckets expire data).
+    if state.store.backend == "sqlite":
         _every(3600.0, "pruner", lambda: prune(state))
-    # Keep the hourly summaries of hosts someone looks at warm, so their 7-day stats stay fast.
-    _every(60.0, "stats-refresh", state.stats.refresh)
+    # The rollup tiers: one catch-up pass a minute; among several processes, the lease holder's.
+    _every(60.0, "downsampler", state.downsampler.run_once)

@@ -17,11 +17,13 @@ from statusmon.meta.admin import AdminAuth
 from statusmon.meta.api_tokens import ApiTokens
 from statusmon.meta.clients import Client, ClientRegistry
 from statusmon.meta.db import MetaDB
+from statusmon.meta.rollup_progress import RollupProgress
 from statusmon.meta.settings import GlobalSettings
 from statusmon.shared import RedisLink
 from statusmon.store.base import Sample, TimeSeriesStore
+from statusmon.store.downsampler import Downsampler
 from statusmon.store.groupcommit import GroupCommit
-from statusmon.store.rollup import StatsService
+from statusmon.store.history import HistoryStats
 
 # Called after a batch is stored, with the client and its samples (the live feed subscribes here).
 IngestListener = Callable[[Client, list[Sample]], None]
@@ -37,7 +39,9 @@ class AppState:
     api_tokens: ApiTokens
     global_settings: GlobalSettings
     validator: ReportValidator
-    stats: StatsService
+    stats: HistoryStats
+    rollup_progress: RollupProgress
+    downsampler: Downsampler
     writer: GroupCommit
     login_limiter: Limiter
     report_limiter: Limiter

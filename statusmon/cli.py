@@ -172,6 +172,32 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from statusmon.meta.leases import MetaLease
+    from statusmon.meta.rollup_progress import RollupProgress
+    from statusmon.store import open_store
+    from statusmon.store.downsampler import LEASE_NAME, Downsampler
+
+    settings, db = _meta()
+    store = open_store(settings)
+    downsampler = Downsampler(store, RollupProgress(db), MetaLease(db, LEASE_NAME),
+                              initial_lookback=settings.retention_days * 86400)
+    try:
+        while True:
+            result = downsampler.run_once()
+            if not result.ran:
+                print("another process holds the downsampler's lease; nothing done", file=sys.stderr)
+            else:
+                print(f"rollup: {result.rows.get('minute', 0)} minute and {result.rows.get('hour', 0)} hour "
+                      f"buckets in {result.seconds:.2f} s; built until minute "
+                      f"{result.done_until.get('minute')}, hour {result.done_until.get('hour')}")
+            if args.once:
+                return 0 if result.ran else 1
+            time.sleep(60)
+    finally:
+        store.close()
+
+
 def cmd_agent(args: argparse.Namespace, rest: list[str]) -> int:
     from agent.main import run
 
@@ -320,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "database of STATUSMON_DATABASE_URL in one transaction; refuses a database already holding "
                      "metadata. Stop the server and the alerting worker first.")
     md.set_defaults(func=cmd_meta)
+    ro_ = sub.add_parser("rollup", help="build the minute and hour history tiers (the API does it every minute)")
+    ro_.add_argument("--once", action="store_true", help="one catch-up pass, then exit (1: another holds the lease)")
+    ro_.set_defaults(func=cmd_rollup)
     r = sub.add_parser("release", help="signed agent releases: keygen, build, publish, timestamp, rotate")
     rsub = r.add_subparsers(dest="action", required=True)
     rsub.add_parser("keygen", help="create an Ed25519 key per TUF role").add_argument("keydir")

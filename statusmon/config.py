@@ -43,6 +43,9 @@ class Settings:
     # processes or machines share it. Empty: SQLite, meta.db in data_dir.
     database_url: str = ""
     retention_days: int = 7
+    # The rollup tiers (statusmon/store/tiers.py): days of one-minute and one-hour buckets.
+    minute_retention_days: int = 90
+    hour_retention_days: int = 730
     # Who gets in.
     admin_password: str = ""
     session_hours: int = 12
@@ -124,7 +127,8 @@ class Settings:
                                   f"{parts.scheme or 'no scheme'}://...")
         if ":" not in self.bind:
             raise ConfigError(f"{PREFIX}BIND must be HOST:PORT, got {self.bind!r}")
-        for name in ("retention_days", "session_hours", "max_body_bytes", "max_decompressed_bytes",
+        for name in ("retention_days", "minute_retention_days", "hour_retention_days",
+                     "session_hours", "max_body_bytes", "max_decompressed_bytes",
                      "max_samples_per_batch", "max_mounts", "max_gpus", "login_rate_per_minute",
                      "report_rate_per_minute", "report_interval", "live_report_interval"):
             if getattr(self, name) <= 0:

@@ -38,6 +38,8 @@ class Metric:
     label: str = ""  # short, on the dashboard's cards and charts (system metrics; the others show their key)
     title: str = ""  # a chart's title in the Grafana dashboards ("" where no chart shows the metric alone)
     alerting: Alerting | None = None  # None: alert rules cannot watch it
+    # Kept in the rollup tiers (minute and hour buckets, statusmon/store/tiers.py) beside the raw samples.
+    rollup: bool = False
 
     @property
     def alert_type(self) -> str | None:
@@ -50,42 +52,43 @@ class Metric:
 # One value per sample, measurement "system". Each metric is a name of its own so that the Grafana generator
 # and the tests can refer to it without spelling its field.
 CPU_PERCENT = Metric("cpu_percent", "percent", "CPU utilisation across all cores", "system",
-                     label="CPU", title="CPU", alerting=Alerting("CPU %", "CPU"))
+                     label="CPU", title="CPU", alerting=Alerting("CPU %", "CPU"), rollup=True)
 RAM_PERCENT = Metric("ram_percent", "percent", "Memory in use (total - available) / total", "system",
-                     label="RAM", title="Memory", alerting=Alerting("RAM %", "Memory"))
+                     label="RAM", title="Memory", alerting=Alerting("RAM %", "Memory"), rollup=True)
 DISK_PERCENT = Metric("disk_percent", "percent", "Used space of the root filesystem, as df(1): used / (used + avail)",
                       "system",
-                      label="Disk /", title="Root disk used", alerting=Alerting("Disk / %", "Disk /"))
+                      label="Disk /", title="Root disk used", alerting=Alerting("Disk / %", "Disk /"), rollup=True)
 INODE_PERCENT = Metric("inode_percent", "percent", "Used inodes of the root filesystem", "system",
-                       label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"))
+                       label="Inodes /", title="Root inodes used", alerting=Alerting("Inodes / %", "Inodes /"),
+                       rollup=True)
 DOCKER_BYTES = Metric("docker_bytes", "bytes", "Docker disk usage: images, containers, volumes, build cache",
                       "system", integer=True, label="Docker", title="Docker disk usage",
-                      alerting=Alerting("Docker bytes", "Docker disk usage"))
+                      alerting=Alerting("Docker bytes", "Docker disk usage"), rollup=True)
 GPU_PERCENT = Metric("gpu_percent", "percent", "Mean GPU utilisation across all GPUs", "system",
                      label="GPU", title="GPU utilisation (mean of GPUs)",
-                     alerting=Alerting("GPU (mean) %", "GPU (mean)"))
+                     alerting=Alerting("GPU (mean) %", "GPU (mean)"), rollup=True)
 LOAD1 = Metric("load1", "load", "Run-queue length averaged over 1 minute (/proc/loadavg)", "system",
-               label="Load 1m", title="Load (1 min)")
+               label="Load 1m", title="Load (1 min)", rollup=True)
 LOAD5 = Metric("load5", "load", "Run-queue length averaged over 5 minutes", "system", label="Load 5m",
-               title="Load (5 min)")
+               title="Load (5 min)", rollup=True)
 LOAD15 = Metric("load15", "load", "Run-queue length averaged over 15 minutes", "system", label="Load 15m",
-                title="Load (15 min)")
+                title="Load (15 min)", rollup=True)
 LOAD1_PER_CORE = Metric("load1_per_core", "load", "1-minute load divided by the CPUs online (above 1: CPUs "
                         "oversubscribed)", "system", label="Load/core", title="Load per core",
                         alerting=Alerting("Load per core (1 min)", "Load per core"))
 SWAP_PERCENT = Metric("swap_percent", "percent", "Swap in use (SwapTotal - SwapFree) / SwapTotal; absent "
                       "without swap", "system", label="Swap", title="Swap used",
-                      alerting=Alerting("Swap %", "Swap"))
+                      alerting=Alerting("Swap %", "Swap"), rollup=True)
 NET_RX = Metric("net_rx_bytes_per_s", "bytes_per_second", "Bytes received per second, summed over the "
-                "physical interfaces", "system", label="Net in", title="Network received")
+                "physical interfaces", "system", label="Net in", title="Network received", rollup=True)
 NET_TX = Metric("net_tx_bytes_per_s", "bytes_per_second", "Bytes sent per second, summed over the physical "
-                "interfaces", "system", label="Net out", title="Network sent")
+                "interfaces", "system", label="Net out", title="Network sent", rollup=True)
 DISK_READ = Metric("disk_read_bytes_per_s", "bytes_per_second", "Bytes read per second, summed over the whole "
-                   "disks (no partitions)", "system", label="Disk read", title="Disk read")
+                   "disks (no partitions)", "system", label="Disk read", title="Disk read", rollup=True)
 DISK_WRITE = Metric("disk_write_bytes_per_s", "bytes_per_second", "Bytes written per second, summed over the "
-                    "whole disks", "system", label="Disk write", title="Disk written")
+                    "whole disks", "system", label="Disk write", title="Disk written", rollup=True)
 CPU_TEMP_C = Metric("cpu_temp_c", "celsius", "Hottest CPU package or core sensor", "system", label="CPU temp",
-                    title="CPU temperature", alerting=Alerting("CPU temperature °C", "CPU temperature"))
+                    title="CPU temperature", alerting=Alerting("CPU temperature °C", "CPU temperature"), rollup=True)
 DOCKER_IMAGES = Metric("docker_images_bytes", "bytes", "Docker disk usage of images (shared layers once)",
                        "system", integer=True, label="Docker images", title="Docker images")
 DOCKER_CONTAINERS = Metric("docker_containers_bytes", "bytes", "Docker disk usage of containers' writable "
@@ -120,25 +123,27 @@ MOUNT_INODES_TOTAL = Metric("inodes_total", "count", "Inodes of the mount", "dis
 MOUNT_USED_PERCENT = Metric("used_percent", "percent",
                             "Used space of the mount as df(1) shows it: used / (used + avail)", "disk",
                             title="Disk used",
-                            alerting=Alerting("Any mount: space %", "Disk {key}", "mount_used_percent"))
+                            alerting=Alerting("Any mount: space %", "Disk {key}", "mount_used_percent"), rollup=True)
 MOUNT_INODES_PERCENT = Metric("inodes_percent", "percent", "Used inodes of the mount in percent", "disk",
                               title="Inodes used",
-                              alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"))
+                              alerting=Alerting("Any mount: inodes %", "Inodes {key}", "mount_inodes_percent"),
+                              rollup=True)
 DISK_METRICS: tuple[Metric, ...] = (MOUNT_USED_BYTES, MOUNT_TOTAL_BYTES, MOUNT_AVAIL_BYTES, MOUNT_INODES_USED,
                                     MOUNT_INODES_TOTAL, MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT)
 
 # Per GPU, measurement "gpu", tag "gpu" (the NVML index). mem_percent is derived by the API at ingest.
 GPU_UTIL_PERCENT = Metric("util_percent", "percent", "GPU utilisation (NVML utilization.gpu)", "gpu",
                           title="GPU utilisation",
-                          alerting=Alerting("Any GPU: utilisation %", "GPU {key} utilisation", "gpu_util_percent"))
+                          alerting=Alerting("Any GPU: utilisation %", "GPU {key} utilisation", "gpu_util_percent"),
+                          rollup=True)
 GPU_MEM_USED_BYTES = Metric("mem_used_bytes", "bytes", "GPU memory in use", "gpu", integer=True)
 GPU_MEM_TOTAL_BYTES = Metric("mem_total_bytes", "bytes", "GPU memory in total", "gpu", integer=True)
 GPU_MEM_PERCENT = Metric("mem_percent", "percent", "GPU memory in use in percent", "gpu",
                          title="GPU memory used",
-                         alerting=Alerting("Any GPU: memory %", "GPU {key} memory", "gpu_mem_percent"))
+                         alerting=Alerting("Any GPU: memory %", "GPU {key} memory", "gpu_mem_percent"), rollup=True)
 GPU_TEMP_C = Metric("temp_c", "celsius", "GPU temperature", "gpu", title="GPU temperature",
-                    alerting=Alerting("Any GPU: temperature °C", "GPU {key} temperature", "gpu_temp_c"))
-GPU_POWER_W = Metric("power_w", "watts", "GPU power draw", "gpu", title="GPU power")
+                    alerting=Alerting("Any GPU: temperature °C", "GPU {key} temperature", "gpu_temp_c"), rollup=True)
+GPU_POWER_W = Metric("power_w", "watts", "GPU power draw", "gpu", title="GPU power", rollup=True)
 GPU_METRICS: tuple[Metric, ...] = (GPU_UTIL_PERCENT, GPU_MEM_USED_BYTES, GPU_MEM_TOTAL_BYTES, GPU_MEM_PERCENT,
                                    GPU_TEMP_C, GPU_POWER_W)
 

@@ -105,7 +105,7 @@ def time_range(body: Mapping[str, Any], now: float | None = None) -> TimeRange:
     """The body's ``range`` (from/to date-times) as whole seconds, the end exclusive.
 
     ``to`` is rounded up past its second, so the sample at ``to`` is included, as ``GET /api/metrics`` does
-    for ``to=now``. A range beyond 400 days keeps its last 400 days (the REST endpoints refuse those;
+    for ``to=now``. A range beyond 731 days keeps its last 731 days (the REST endpoints refuse those;
     Grafana's "Last 5 years" should still draw what there is). ``to`` before ``from`` is an empty range.
     """
     now = time.time() if now is None else now

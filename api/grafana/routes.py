@@ -118,7 +118,7 @@ def query() -> ResponseReturnValue:
         clients = selection.select_clients(everyone, timeout, t.payload.get("client"), filters)
         if t.target in catalogue.SERIES_TARGETS:
             results += series_results(state.store, catalogue.SERIES_TARGETS[t.target], t.payload, clients, rng,
-                                      step, t.ref_id)
+                                      step, t.ref_id, state.rollup_progress.all())
         elif t.target == "stats":
             results.append(stats_table(state.stats, t.payload, clients, rng, t.ref_id))
         elif t.target == "fleet":
@@ -188,7 +188,7 @@ def rows(client_id: str) -> ResponseReturnValue:
     client = client_or_404(current_state().clients, client_id)
     start, end, _ = time_range(request.args)
     query = series_query(request.args, client_id, start, end)
-    found = query.read(current_state().store)
+    found, _ = query.read(current_state().store, current_state().rollup_progress.all())
     family, fields = query.family, query.fields
     key_name = {"disk": "mount", "gpu": "gpu"}.get(family)
     out: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ contract's datapoint is two numbers, and Grafana draws a gap from the missing ti
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from api.errors import BadRequest
@@ -21,6 +21,7 @@ from api.grafana.selection import requested_names
 from api.views.series import DEFAULT_MAX_POINTS, choose_step, dense
 from statusmon.meta.clients import Client
 from statusmon.store.base import Series, TimeSeriesStore, Value
+from statusmon.store.history import read_series
 from statusmon.store.percentile import percentile
 
 MIN_POINTS, MAX_POINTS = 10, 100_000  # the bounds GET /api/metrics accepts for max_points
@@ -88,7 +89,7 @@ def _bucketed(raw: Series, field: str, step: int, agg: str) -> tuple[list[int], 
 
 def series_results(store: TimeSeriesStore, target: TimeSeriesTarget, payload: dict[str, Any],
                    clients: list[Client], rng: TimeRange, step: int | None,
-                   ref_id: str | None) -> list[dict[str, Any]]:
+                   ref_id: str | None, built: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     agg = aggregation_of(payload)
     wanted = _keys_wanted(payload, target.family)
     if rng.empty:
@@ -96,9 +97,11 @@ def series_results(store: TimeSeriesStore, target: TimeSeriesTarget, payload: di
     field = target.metric.name
     out: list[dict[str, Any]] = []
     for client in clients:
-        # mean/max: the buckets the store computes (as /api/metrics); min/p95 and raw: the raw points.
+        # mean/max: the buckets /api/metrics reads (a rollup tier where the step is made of its buckets and
+        # it is built, the store's own buckets elsewhere); min/p95 and raw: the raw points.
         read_step = step if agg in ("mean", "max") else None
-        found = store.series(client.id, rng.start, rng.end, read_step, target.family, [field])
+        found, _ = read_series(store, built or {}, client.id, rng.start, rng.end, read_step, target.family,
+                               [field])
         if target.family == "system" and "" not in found:
             # One series per host whatever the backend holds (SQLite: null values, InfluxDB: no series).
             found[""] = Series(step=read_step, values={field: []}, maxima={field: []} if read_step else None)

@@ -14,7 +14,7 @@ from api.grafana.parse import TimeRange
 from api.grafana.selection import requested_names
 from statusmon.meta.clients import Client
 from statusmon.metrics import SYSTEM_METRIC_NAMES, SYSTEM_METRICS
-from statusmon.store.rollup import StatsService
+from statusmon.store.history import HistoryStats
 
 UNITS = {m.name: m.unit for m in SYSTEM_METRICS}
 
@@ -32,9 +32,9 @@ STATS_COLUMNS = [("host", "string"), ("client_id", "string"), ("metric", "string
                  ("p95", "number"), ("exact", "string")]
 
 
-def stats_table(stats: StatsService, payload: dict[str, Any], clients: list[Client], rng: TimeRange,
+def stats_table(stats: HistoryStats, payload: dict[str, Any], clients: list[Client], rng: TimeRange,
                 ref_id: str | None) -> dict[str, Any]:
-    """One row per host and metric; the numbers are StatsService's, which GET /api/stats returns."""
+    """One row per host and metric; the numbers are HistoryStats', which GET /api/stats returns."""
     names = requested_names(payload.get("metrics"), "payload.metrics")
     fields = list(SYSTEM_METRIC_NAMES) if names is None else names
     unknown = [f for f in fields if f not in SYSTEM_METRIC_NAMES]

@@ -75,7 +75,6 @@ def remove_client(client_id: str) -> ResponseReturnValue:
     state = current_state()
     client_or_404(current_state().clients, client_id)
     state.store.delete_client(client_id)  # data first: a failure leaves the client listed, to retry
-    state.stats.forget_client(client_id)
     state.clients.remove(client_id)
     return jsonify({"deleted": client_id})
 

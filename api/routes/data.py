@@ -25,7 +25,7 @@ def stats(client_id: str) -> ResponseReturnValue:
     result = current_state().stats.stats(client_id, start, end, fields)
     return jsonify({
         "client_id": client_id, "from": start, "to": end, "range": name,
-        "exact": result.exact, "p95_max_error": result.p95_error,
+        "exact": result.exact, "p95_max_error": result.p95_error, "sources": result.seconds_by_source,
         "metrics": {f: s.as_dict() for f, s in result.stats.items()},
     })
 
@@ -36,9 +36,10 @@ def metrics(client_id: str) -> ResponseReturnValue:
     client_or_404(current_state().clients, client_id)
     start, end, name = time_range(request.args)
     query = series_query(request.args, client_id, start, end)
-    found = query.read(current_state().store)
+    state = current_state()
+    found, resolution = query.read(state.store, state.rollup_progress.all())
     body: dict[str, Any] = {"client_id": client_id, "family": query.family, "from": start, "to": end,
-                            "range": name, "step": query.step}
+                            "range": name, "step": query.step, "resolution": resolution}
     if query.family == "system":
         body.update(query.dense(found.get("")))
     else:

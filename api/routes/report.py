@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Blueprint, g, jsonify
 from flask.typing import ResponseReturnValue
@@ -11,9 +12,10 @@ from marshmallow import ValidationError
 from api.auth import agent
 from api.body import json_body
 from api.errors import TooManyRequests, ValidationFailed
-from api.state import current_state
+from api.state import AppState, current_state
 from api.views.samples import latest_view
 from statusmon.meta.clients import Report
+from statusmon.store.base import Sample
 
 log = logging.getLogger(__name__)
 bp = Blueprint("report", __name__)
@@ -34,7 +36,7 @@ def report() -> ResponseReturnValue:
         raise ValidationFailed("the report was refused; nothing was stored", details=e.messages) from None
     seen = Report(client.id, report.get("agent_version"), latest_view(samples), report.get("dropped"))
     stored = state.writer.write(client.id, client.hostname, samples, seen)
-    state.stats.invalidate(client.id, (s.ts for s in samples))
+    rewind_late(state, samples)
     for listener in state.ingest_listeners:
         try:
             listener(client, samples)
@@ -42,3 +44,12 @@ def report() -> ResponseReturnValue:
             log.exception("ingest listener failed")
     return jsonify({"stored": stored, "report_interval": state.report_interval(client.id)})
 
+
+
+def rewind_late(state: AppState, samples: list[Sample]) -> None:
+    """Samples older than the downsampler's grace may belong to buckets already built: have them rebuilt."""
+    if not samples:
+        return
+    oldest = min(s.ts for s in samples)
+    if oldest < time.time() - state.downsampler.grace - 60:
+        state.rollup_progress.rewind(oldest)

@@ -9,9 +9,10 @@ from marshmallow import ValidationError
 
 from api.body import json_body
 from api.errors import ValidationFailed
+from api.retention import prune
 from api.schemas_settings import SettingsSchema
 from api.state import current_state
-from statusmon.meta.settings import public_view, refused_changes, unsupported
+from statusmon.meta.settings import RETENTION_TIERS, public_view, refused_changes, unsupported
 
 bp = Blueprint("settings", __name__)
 
@@ -38,7 +39,15 @@ def update_settings() -> ResponseReturnValue:
         raise ValidationFailed(f"settings refused; nothing was changed: {whys}", details=refused)
     # Left: unhonoured settings given their current value. Not stored, so the default keeps applying.
     changes = {key: value for key, value in changes.items() if key not in not_honoured}
+    # A tier's retention goes to the database first (InfluxDB alters the policy or bucket): if it refuses,
+    # the error says so and the setting is not stored, so what the page shows is what the database does.
+    for key, tier in RETENTION_TIERS.items():
+        if key in changes and changes[key] != current[key]:
+            state.store.set_retention(tier, int(changes[key]))
     if "thresholds" in changes:
         # A partial update: metrics not named keep their thresholds.
         changes["thresholds"] = {**current["thresholds"], **changes["thresholds"]}
-    return jsonify(public_view(state.global_settings.update(changes), not_honoured))
+    updated = state.global_settings.update(changes)
+    if any(key in changes for key in RETENTION_TIERS) and state.store.backend == "sqlite":
+        prune(state)  # a shorter retention takes effect now, not at the next hourly pass
+    return jsonify(public_view(updated, not_honoured))

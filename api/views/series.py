@@ -13,6 +13,7 @@ from typing import Any
 from api.errors import BadRequest
 from statusmon.metrics import FAMILY_FIELDS
 from statusmon.store.base import Series, TimeSeriesStore, Value
+from statusmon.store.history import read_series
 
 # Steps a chart is bucketed into when a range holds more points than it may show.
 NICE_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400)
@@ -98,9 +99,12 @@ class SeriesQuery:
     fields: list[str]
     step: int | None
 
-    def read(self, store: TimeSeriesStore) -> dict[str, Series]:
-        """The store's series, one per mount or GPU ("" for the system family)."""
-        return store.series(self.client_id, self.start, self.end, self.step, self.family, self.fields)
+    def read(self, store: TimeSeriesStore, built: Mapping[str, int]) -> tuple[dict[str, Series], str]:
+        """The series, one per mount or GPU ("" for the system family), and the resolution they show: from
+        the rollup tier the step is made of where it is built (``built``: the downsampler's progress), raw
+        samples elsewhere (statusmon.store.history.read_series)."""
+        return read_series(store, built, self.client_id, self.start, self.end, self.step, self.family,
+                           self.fields)
 
     def dense(self, series: Series | None) -> dict[str, Any]:
         return dense(series, self.start, self.end, self.step, self.fields)

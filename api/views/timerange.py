@@ -1,4 +1,4 @@
-"""Reading a time range from query arguments: ?range=1h|12h|24h|7d, or ?from=&to= in unix seconds."""
+"""Reading a time range from query arguments: ?range=1h|12h|24h|7d|30d|90d|1y|2y, or ?from=&to= in unix seconds."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections.abc import Mapping
 
 from api.errors import BadRequest
 
-RANGES = {"1h": 3600, "12h": 12 * 3600, "24h": 24 * 3600, "7d": 7 * 24 * 3600}
-MAX_SPAN = 400 * 24 * 3600
+DAY = 24 * 3600
+RANGES = {"1h": 3600, "12h": 12 * 3600, "24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY, "90d": 90 * DAY,
+          "1y": 365 * DAY, "2y": 730 * DAY}
+MAX_SPAN = 731 * DAY  # two years (the hour tier's default retention) and a day
 
 
 def _int_arg(args: Mapping[str, str], name: str) -> int | None:
@@ -40,5 +42,5 @@ def time_range(args: Mapping[str, str], default: str = "1h") -> tuple[int, int, 
     if end <= start:
         raise BadRequest("to must be after from")
     if end - start > MAX_SPAN:
-        raise BadRequest("the range may span at most 400 days")
+        raise BadRequest("the range may span at most 731 days")
     return start, end, None

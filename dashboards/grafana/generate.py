@@ -220,6 +220,9 @@ def dashboard(
         "version": 1,
         "refresh": "30s",
         "time": {"from": time_from, "to": "now"},
+        # The JSON API serves long ranges from the history tiers (1-minute buckets for 90 days, 1-hour for 2 years);
+        # the InfluxDB boards query the raw samples' policy, so their picker keeps Grafana's defaults.
+        **({"timepicker": {"quick_ranges": LONG_RANGES}} if "json-api" in tags else {}),
         "annotations": {"list": [builtin, *(annotations or [])]},
         "templating": {"list": variables},
         "panels": board.panels,
@@ -227,6 +230,11 @@ def dashboard(
             {"type": "dashboards", "tags": ["statusmon"], "asDropdown": True, "title": "Status Monitor"}
         ],
     }
+
+
+LONG_RANGES = [{"from": f"now-{r}", "to": "now", "display": f"Last {label}"} for r, label in
+               (("1h", "hour"), ("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 days"), ("90d", "90 days"),
+                ("1y", "year"), ("2y", "2 years"))]
 
 
 def alert_annotation(client: str) -> dict[str, Any]:

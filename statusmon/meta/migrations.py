@@ -167,4 +167,17 @@ MIGRATIONS: list[str] = [
         attempt_at REAL
     )
     """,
+    # 6: rollup tiers (statusmon/store/downsampler.py): leases that let one process of several run a singleton
+    # job (statusmon/meta/leases.py), and how far each tier has been built (statusmon/meta/rollup_progress.py).
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE rollup_progress (
+        tier TEXT PRIMARY KEY,
+        done_until INTEGER NOT NULL
+    )
+    """,
 ]

@@ -60,6 +60,11 @@ def _threshold_defaults() -> str:
                      for k, t in DEFAULT_THRESHOLDS.items())
 
 
+_UNHONOURED = ("InfluxDB 3.x fixes a database's retention when it is created: create one database per tier "
+               "with the retention you want (README, \"History tiers\")")
+# The settings that set a tier's retention, and the tier each one sets.
+RETENTION_TIERS = {"retention_days": "raw", "minute_retention_days": "minute", "hour_retention_days": "hour"}
+
 SETTINGS: tuple[Setting, ...] = (
     *(Setting(f.setting, f.default, f.kind, f.description, bounds=f.bounds,
               secret=f.secret, choices=f.choices, hosts=c.hosts) for c, f in FIELDS),
@@ -74,13 +79,18 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds without a report before a host counts as offline (and its offline alert starts)",
             bounds=(5, 86400)),
     Setting("retention_days", 7, "int",
-            "days of history kept: older points are pruned hourly. Honoured by the SQLite store only: on "
-            "InfluxDB the retention policy decides, and the settings page shows the field disabled",
-            bounds=(1, 3650), honoured_by="store",
-            unhonoured="InfluxDB keeps history for its retention policy's duration, not this setting: set "
-                       "STATUSMON_RETENTION_DAYS before the database is created (1.x), or change the policy "
-                       "(ALTER RETENTION POLICY on 1.x, the bucket's retention on 2.x/3.x)",
+            "days of raw samples kept (the agents' 1 s): SQLite prunes older ones hourly, InfluxDB 1.x alters "
+            "the retention policy, 2.x the bucket's retention rule, as soon as it changes",
+            bounds=(1, 3650), honoured_by="store", unhonoured=_UNHONOURED,
             shown_default="`STATUSMON_RETENTION_DAYS` (7)"),
+    Setting("minute_retention_days", 90, "int",
+            "days of one-minute buckets kept (the `minute` history tier), acted on as `retention_days`",
+            bounds=(1, 3650), honoured_by="store", unhonoured=_UNHONOURED,
+            shown_default="`STATUSMON_MINUTE_RETENTION_DAYS` (90)"),
+    Setting("hour_retention_days", 730, "int",
+            "days of one-hour buckets kept (the `hour` history tier), acted on as `retention_days`",
+            bounds=(1, 36500), honoured_by="store", unhonoured=_UNHONOURED,
+            shown_default="`STATUSMON_HOUR_RETENTION_DAYS` (730)"),
     Setting("alert_repeat_hours", 24, "float",
             "hours between two reminders of an alert still firing; 0: no reminders", bounds=(0, 24 * 30)),
 )

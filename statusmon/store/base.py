@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from statusmon.store.tiers import TierStore
 
 Value = float | int | None
 
@@ -206,7 +209,14 @@ class TimeSeriesStore(Protocol):
     backend: str  # "sqlite" or "influxdb"
     # The run-time settings this backend acts on (keys of statusmon.meta.settings.SETTINGS whose
     # ``honoured_by`` is "store"); the API refuses changing the others and the dashboard shows them disabled.
-    honours_settings: frozenset[str]
+
+    @property
+    def honours_settings(self) -> frozenset[str]:
+        ...
+
+    @property
+    def tiers(self) -> TierStore:
+        """The rollup tiers (minute and hour buckets) kept by the same database."""
 
     def describe(self) -> str:
         """Where the data goes, for the start-up log (no secrets)."""
@@ -237,6 +247,10 @@ class TimeSeriesStore(Protocol):
 
     def delete_client(self, client_id: str) -> None:
         """Remove every point of the client."""
+
+    def set_retention(self, tier: str, days: int) -> None:
+        """Keep ``tier`` ("raw", "minute", "hour") for ``days`` where the database expires data itself
+        (InfluxDB); StoreError where it cannot be changed. SQLite: nothing (its pruner deletes)."""
 
     def prune(self, older_than: int) -> int:
         """Delete points older than ``older_than``; return how many went (InfluxDB: its retention policy does it)."""

@@ -24,7 +24,10 @@ from statusmon.config import Settings
 from statusmon.metrics import FAMILY_FIELDS, FAMILY_KEY, metric
 from statusmon.store import lineprotocol as lp
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
+from statusmon.store.influxtiers import InfluxTiers
+from statusmon.store.influxv2 import V2Api
 from statusmon.store.influxwire import WirePool, auth_header
+from statusmon.store.tiers import TIERS
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +56,13 @@ class InfluxStore:
     """TimeSeriesStore over InfluxDB's v1 HTTP API: reads with ``requests``, writes over store/influxwire.py."""
 
     backend = "influxdb"
-    # Not retention_days: the retention policy is created from STATUSMON_RETENTION_DAYS with the database (1.x), or
-    # is the bucket's (2.x/3.x); prune() does nothing.
-    honours_settings: frozenset[str] = frozenset()
+    # The retention settings: 1.x alters the retention policies, 2.x patches the buckets (``set_retention``).
+    # 3.x fixes a database's retention at its creation: nothing to act on. prune() does nothing (InfluxDB expires).
+    RETENTION_SETTINGS = frozenset({"retention_days", "minute_retention_days", "hour_retention_days"})
 
     def __init__(self, url: str, db: str = "statusmon", rp: str = "", token: str = "", user: str = "",
                  password: str = "", timeout: float = 10.0, retention_days: int = 7,
-                 query_timeout: float | None = None) -> None:
+                 query_timeout: float | None = None, tier_days: Mapping[str, int] | None = None) -> None:
         self.url = url.rstrip("/")
         self.db = db
         self.rp = rp
@@ -68,6 +71,8 @@ class InfluxStore:
         self.timeout = timeout
         self.query_timeout = max(timeout, 60.0) if query_timeout is None else query_timeout
         self.retention_days = retention_days
+        self.tier_days = {t.name: t.default_days for t in TIERS} | dict(tier_days or {})
+        self.tiers = InfluxTiers(self)
         self.version: str | None = None
         self._ready = False
         self._ready_lock = threading.Lock()
@@ -91,9 +96,64 @@ class InfluxStore:
         return cls(settings.influx_url, db=settings.influx_db, rp=settings.influx_rp,
                    token=settings.influx_token, user=settings.influx_user,
                    password=settings.influx_password, timeout=settings.influx_timeout,
-                   retention_days=settings.retention_days)
+                   retention_days=settings.retention_days,
+                   tier_days={"minute": settings.minute_retention_days, "hour": settings.hour_retention_days})
 
     # -- lifecycle -------------------------------------------------------------------------------------
+
+    @property
+    def honours_settings(self) -> frozenset[str]:
+        return self.RETENTION_SETTINGS if self.major() in ("1", "2") else frozenset()
+
+    def major(self) -> str:
+        """The server's major version from /ping's X-Influxdb-Version ("" until known)."""
+        return (self.version or "").lstrip("v").split(".", 1)[0]
+
+    def set_retention(self, tier: str, days: int) -> None:
+        """Keep ``tier`` ("raw", "minute", "hour") for ``days``: 1.x ALTER RETENTION POLICY, 2.x the bucket's
+        retention rule (statusmon/store/influxv2.py); StoreError on 3.x, whose retention is fixed."""
+        self._ensure_ready()
+        rp = self._tier_rp(tier)
+        if self.major() == "2":
+            V2Api(self).set_retention(rp, days)
+            return
+        if self.major() != "1":
+            raise StoreError(f"InfluxDB {self.version or '(version unknown)'} cannot change a database's retention: "
+                             f"create a database per tier with the retention you want (README)")
+        if rp is None:
+            rp = self._default_rp()
+        # The shard duration InfluxDB would pick for the new duration: a shorter policy than its shards is refused.
+        shard = "1h" if days < 2 else "1d" if days <= 180 else "7d"
+        self._query(f"ALTER RETENTION POLICY {quote_ident(rp)} ON {quote_ident(self.db)} DURATION {int(days)}d "
+                    f"SHARD DURATION {shard}")
+        log.info("InfluxDB retention policy %r now keeps %d days", rp, days)
+
+    def policy_days(self, tier: str) -> float | None:
+        """The duration of ``tier``'s retention policy in days (1.x; None elsewhere or when infinite)."""
+        rp = self._tier_rp(tier) or self._default_rp()
+        for row in self._series(self._query(f"SHOW RETENTION POLICIES ON {quote_ident(self.db)}")):
+            cols = row["columns"]
+            for v in row.get("values") or ():
+                r = dict(zip(cols, v, strict=False))
+                if r["name"] == rp:
+                    return _duration_hours(str(r["duration"])) / 24 or None
+        return None
+
+    def _tier_rp(self, tier: str) -> str | None:
+        if tier == "raw":
+            return self.rp or None
+        if tier not in {t.name for t in TIERS}:
+            raise ValueError(f"unknown tier {tier!r}")
+        return tier
+
+    def _default_rp(self) -> str:
+        for row in self._series(self._query(f"SHOW RETENTION POLICIES ON {quote_ident(self.db)}")):
+            cols = row["columns"]
+            for v in row.get("values") or ():
+                r = dict(zip(cols, v, strict=False))
+                if r.get("default"):
+                    return str(r["name"])
+        raise StoreError(f"database {self.db!r} has no default retention policy")
 
     def describe(self) -> str:
         rp = self.rp or "(default retention policy)"
@@ -128,9 +188,14 @@ class InfluxStore:
                        f"REPLICATION 1 NAME {quote_ident(RP_NAME)}")
             log.info("created InfluxDB database %r with retention policy %r of %d days",
                      self.db, RP_NAME, self.retention_days)
+        policies = {row[0] for row in self._rows(self._query(f"SHOW RETENTION POLICIES ON "
+                                                            f"{quote_ident(self.db)}"))}
+        for tier in TIERS:  # the rollup tiers' policies (statusmon/store/influxtiers.py), never the default
+            if tier.name not in policies:
+                self._query(f"CREATE RETENTION POLICY {quote_ident(tier.name)} ON {quote_ident(self.db)} "
+                            f"DURATION {int(self.tier_days[tier.name])}d REPLICATION 1")
+                log.info("created InfluxDB retention policy %r of %d days", tier.name, self.tier_days[tier.name])
         if self.rp:
-            policies = {row[0] for row in self._rows(self._query(f"SHOW RETENTION POLICIES ON "
-                                                                f"{quote_ident(self.db)}"))}
             if self.rp not in policies:
                 raise StoreError(f"retention policy {self.rp!r} does not exist on database {self.db!r} "
                                  f"(it has {sorted(policies)})")
@@ -198,18 +263,18 @@ class InfluxStore:
                                 family, {**base, str(FAMILY_KEY[family]): r.key})
                         yield f"{dkey} {body} {ts}"
 
-    def write_lines(self, lines: Sequence[str]) -> None:
-        """Write already built lines (tests and tools), chunked like ``write``."""
+    def write_lines(self, lines: Sequence[str], rp: str | None = None) -> None:
+        """Write already built lines (tests, tools, the rollup tiers' ``rp``), chunked like ``write``."""
         self._ensure_ready()
         for i in range(0, len(lines), CHUNK_POINTS):
-            self._write_lines(lines[i:i + CHUNK_POINTS])
+            self._write_lines(lines[i:i + CHUNK_POINTS], rp)
 
-    def _write_lines(self, lines: Sequence[str]) -> None:
+    def _write_lines(self, lines: Sequence[str], rp: str | None = None) -> None:
         if not lines:
             return
         params = {"db": self.db, "precision": "s"}
-        if self.rp:
-            params["rp"] = self.rp
+        if rp or self.rp:
+            params["rp"] = rp or self.rp
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         if self._wire is None:
             resp = self._request("POST", "/write", params=params, data=lp.join(lines), headers=headers)
@@ -305,8 +370,15 @@ class InfluxStore:
     # -- deleting --------------------------------------------------------------------------------------
 
     def delete_client(self, client_id: str) -> None:
-        # DROP SERIES removes the points and the index entries on 1.x (DELETE would leave the series).
-        # 2.x/3.x refuse it over /query: the refusal comes back as a StoreError with the server's words.
+        # DROP SERIES removes the points and the index entries on 1.x (DELETE would leave the series), in every
+        # retention policy (so every tier). 2.x refuses it over /query: its delete API, bucket by bucket. 3.x
+        # refuses both: the refusal comes back as a StoreError with the server's words.
+        self._ensure_ready()
+        if self.major() == "2":
+            v2 = V2Api(self)
+            for rp in (self.rp or None, *(t.name for t in TIERS)):
+                v2.delete_client(rp, client_id)
+            return
         froms = ", ".join(quote_ident(m) for m in MEASUREMENTS)
         self.query(f"DROP SERIES FROM {froms} WHERE {quote_ident('client_id')} = {quote_string(client_id)}")
 
@@ -481,3 +553,21 @@ def _error_message(text: str, reason: str) -> str:
     if isinstance(body, dict):
         return str(body.get("error") or body.get("message") or body)[:500]
     return str(body)[:500]
+
+
+def _duration_hours(text: str) -> float:
+    """InfluxDB's duration ("168h0m0s", "0s" for infinite) in hours."""
+    hours = minutes = seconds = 0.0
+    num = ""
+    for ch in text:
+        if ch.isdigit() or ch == ".":
+            num += ch
+            continue
+        if ch == "h":
+            hours = float(num or 0)
+        elif ch == "m":
+            minutes = float(num or 0)
+        elif ch == "s":
+            seconds = float(num or 0)
+        num = ""
+    return hours + minutes / 60 + seconds / 3600

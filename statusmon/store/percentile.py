@@ -1,7 +1,7 @@
 """The one definition of a percentile in Status Monitor: InfluxQL's PERCENTILE (nearest rank).
 
 InfluxQL sorts the values and picks index floor(n * p / 100 + 0.5) - 1; an index outside [0, n) gives null.
-Both backends and the rollup cache use this, so they return identical values for identical data.
+Both backends and the history tiers (whose sketches find the bin of this same rank) use this definition.
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ from statusmon.metrics import (
 )
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
 from statusmon.store.percentile import nearest_rank_index
+from statusmon.store.sqlitetiers import TIERS, SQLiteTiers
+from statusmon.store.sqlitetiers import table as tier_table
 
 KEY_COLUMN = dict(FAMILY_KEY)
 # The keyed families added with issue 15 (net, diskio, temp, container): one table each, like disk and gpu,
@@ -68,7 +70,8 @@ SYSTEM_FIELDS = [m.name for m in SYSTEM_METRICS]
 
 class SQLiteStore:
     backend = "sqlite"
-    honours_settings = frozenset({"retention_days"})  # prune() is called with it, hourly
+    # The API's pruner deletes by them, hourly and when one changes (api/app.py: prune).
+    honours_settings = frozenset({"retention_days", "minute_retention_days", "hour_retention_days"})
 
     def __init__(self, path: Path | str):
         self.path = str(path)
@@ -82,6 +85,7 @@ class SQLiteStore:
             self._conn.execute("PRAGMA busy_timeout=30000")
             self._conn.executescript(SCHEMA)
             self._add_missing_columns()
+            self.tiers = SQLiteTiers(self._conn, self._lock)
         except sqlite3.Error as e:
             raise StoreUnavailable(f"cannot open {self.path}: {e}") from e
 
@@ -246,9 +250,12 @@ class SQLiteStore:
     def delete_client(self, client_id: str) -> None:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            for table in TABLES:
+            for table in (*TABLES, *(tier_table(t.name) for t in TIERS)):
                 self._conn.execute(f"DELETE FROM {table} WHERE client_id = ?", (client_id,))
             self._conn.execute("COMMIT")
+
+    def set_retention(self, tier: str, days: int) -> None:
+        pass  # nothing kept here: the pruner reads the settings each time it runs
 
     def prune(self, older_than: int) -> int:
         removed = 0

@@ -77,34 +77,30 @@ def influx_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     a.state.store.close()
 
 
-@pytest.mark.influx
-def test_influxdb_says_it_does_not_honour_the_retention_setting(influx_api: Api) -> None:
-    s = influx_api.http.get("/api/settings").json
-    assert set(s["unsupported"]) == {"retention_days"}
-    assert "retention policy" in s["unsupported"]["retention_days"]
-    assert "STATUSMON_RETENTION_DAYS" in s["unsupported"]["retention_days"]
+def policies(api: Api) -> dict[str, str]:
+    result = api.state.store.query(f'SHOW RETENTION POLICIES ON "{api.state.store.db}"')  # type: ignore[attr-defined]
+    series = result[0]["series"][0]
+    return {row[0]: row[1] for row in series["values"]}
 
 
 @pytest.mark.influx
-def test_influxdb_refuses_a_retention_change_and_changes_nothing(influx_api: Api) -> None:
+def test_influxdb_1x_honours_every_retention_setting(influx_api: Api) -> None:
     api = influx_api
-    r = api.admin("POST", "/api/settings", json={"retention_days": 30, "online_timeout_seconds": 120})
-    assert r.status_code == 422
-    error = r.json["error"]
-    assert error["code"] == "validation_failed"
-    assert error["message"].startswith("settings refused; nothing was changed: retention_days is not honoured")
-    assert "STATUSMON_RETENTION_DAYS" in error["message"]
-    assert list(error["details"]) == ["retention_days"]
-    s = api.http.get("/api/settings").json
-    assert s["retention_days"] == 7 and s["online_timeout_seconds"] == 60
-    # The value it has already is no change: a form sending every field back still saves the others.
-    r = api.admin("POST", "/api/settings", json={"retention_days": 7, "online_timeout_seconds": 120})
-    assert r.status_code == 200 and r.json["online_timeout_seconds"] == 120
-    assert r.json["unsupported"] == api.http.get("/api/settings").json["unsupported"]
-    assert api.state.meta.query("SELECT key FROM settings WHERE key = 'retention_days'") == []
-    # An invalid value is still an invalid value.
+    assert api.http.get("/api/settings").json["unsupported"] == {}
+    assert policies(api) == {"week": "168h0m0s", "minute": "2160h0m0s", "hour": "17520h0m0s"}
+    r = api.admin("POST", "/api/settings", json={"retention_days": 30, "minute_retention_days": 60,
+                                                 "hour_retention_days": 365, "online_timeout_seconds": 120})
+    assert r.status_code == 200, r.json
+    assert (r.json["retention_days"], r.json["minute_retention_days"], r.json["hour_retention_days"]) == (30, 60, 365)
+    assert policies(api) == {"week": "720h0m0s", "minute": "1440h0m0s", "hour": "8760h0m0s"}
+    assert api.state.store.policy_days("raw") == 30  # type: ignore[attr-defined]
+    # Down to a day: the shard duration follows, or InfluxDB would refuse a policy shorter than its shards.
+    assert api.admin("POST", "/api/settings", json={"retention_days": 1}).status_code == 200
+    assert policies(api)["week"] == "24h0m0s"
+    # An invalid value is still an invalid value, and changes nothing.
     assert api.admin("POST", "/api/settings", json={"retention_days": 0}).json["error"]["details"] == {
         "retention_days": ["Must be greater than or equal to 1 and less than or equal to 3650."]}
+    assert policies(api)["week"] == "24h0m0s"
 
 
 def test_sqlite_honours_the_retention_setting_and_prunes_by_it(sqlite_api: Api) -> None:
@@ -122,7 +118,7 @@ def test_sqlite_honours_the_retention_setting_and_prunes_by_it(sqlite_api: Api) 
 
 def test_stores_declare_only_settings_that_stores_act_on() -> None:
     store_settings = {s.key for s in SETTINGS if s.honoured_by == "store"}
-    assert SQLiteStore.honours_settings == {"retention_days"}
-    assert InfluxStore.honours_settings <= store_settings
+    assert SQLiteStore.honours_settings == store_settings == InfluxStore.RETENTION_SETTINGS
     assert unsupported(SQLiteStore.honours_settings) == {}
-    assert set(unsupported(InfluxStore.honours_settings)) == {"retention_days"}
+    assert set(unsupported(frozenset())) == {"retention_days", "minute_retention_days", "hour_retention_days"}
+    assert "one database per tier" in unsupported(frozenset())["retention_days"]

@@ -102,6 +102,15 @@ def test_the_client_page_loads_directly_switches_tabs_and_ranges(server: ServerP
         expect(page.get_by_role("button", name=r, exact=True)).to_have_attribute("aria-pressed", "true")
         expect(page.locator('[data-chart="cpu-ram-gpu"] canvas')).to_be_visible()
         expect(page).to_have_url(re.compile(f"/client/{cid}\\?tab=history(&range={r})?$"))
+    # Each chart says its resolution: raw samples for an hour; for 90 days the hour tier's buckets (the API
+    # answers which, as the server's downsampler has built them by now or not).
+    expect(page.locator(".chart-resolution").first).to_have_text("10 s means of raw samples")
+    page.get_by_role("button", name="90d", exact=True).click()
+    expect(page.get_by_role("button", name="90d", exact=True)).to_have_attribute("aria-pressed", "true")
+    served = server.admin().get(f"{server.url}/api/metrics/{cid}", params={"range": "90d", "max_points": 600},
+                                timeout=10).json()
+    words = {"hour": "1-hour buckets", "minute": "1-minute buckets", "raw": "raw samples"}[served["resolution"]]
+    expect(page.locator(".chart-resolution").first).to_have_text(f"6 h means of {words}")
     page.get_by_role("button", name="24h", exact=True).click()
     expect(page.locator('[data-chart="cpu-ram-gpu"] canvas')).to_be_visible()
     page.locator('[data-chart="cpu-ram-gpu"] .u-over').hover()  # synced cursors: every legend follows

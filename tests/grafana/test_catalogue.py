@@ -270,4 +270,4 @@ def test_an_empty_or_inverted_range_and_a_huge_range_still_answer(sqlite_env: Gr
             "targets": [{"target": "cpu_percent", "payload": {"client": "web-1"}}],
         },
     )
-    assert got[0]["datapoints"] == []  # the last 400 days before the year 9999 hold nothing
+    assert got[0]["datapoints"] == []  # the last 731 days before the year 9999 hold nothing

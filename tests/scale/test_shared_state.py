@@ -15,7 +15,6 @@ from api.live.broker import Subscription
 from api.live.redisbroker import RedisBroker, decode, encode
 from api.live.watched import SharedWatchers
 from api.ratelimit import SharedRateLimiter
-from api.statsync import SharedStatsService
 from statusmon.lease import RedisLease
 from statusmon.shared import RedisLink
 from statusmon.store.sqlite import SQLiteStore
@@ -171,22 +170,6 @@ def test_the_holder_stops_working_when_redis_is_gone_longer_than_its_lease(redis
     assert lease.acquire()  # its last renewal still holds
     time.sleep(0.85)
     assert not lease.acquire()  # a standby may have it by now
-
-
-def test_a_late_sample_stored_by_one_process_clears_that_hour_from_every_stats_cache(
-        redisd: Redisd, tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "metrics.db")
-    a, b = SharedStatsService(store, RedisLink(redisd.url)), SharedStatsService(store, RedisLink(redisd.url))
-    b._ensure_started()
-    hour = (int(time.time()) - 3 * 3600) // 3600 * 3600
-    current = int(time.time()) // 3600 * 3600
-    wait_for(lambda: b.subscribed)  # confirmed by Redis (b clears its cache then)
-    b._put("c1", hour, {})
-    b._put("c1", hour - 3600, {})
-    a.invalidate("c1", [hour + 5, current + 1])  # a late sample, and one of the current hour
-    wait_for(lambda: b._get("c1", hour) is None)
-    assert b._get("c1", hour - 3600) == {}  # the other hours stay cached
-    store.close()
 
 
 def test_a_down_redis_is_tried_once_per_retry_period_not_once_per_call(redisd: Redisd) -> None:

@@ -50,5 +50,5 @@ export const ALERT_LABELS: Record<string, string> = {
 };
 
 // The named time ranges the API accepts (?range=), and their length in seconds.
-export const RANGES = ["1h", "12h", "24h", "7d"] as const;
-export const RANGE_SECONDS = { "1h": 3600, "12h": 43200, "24h": 86400, "7d": 604800 } as const;
+export const RANGES = ["1h", "12h", "24h", "7d", "30d", "90d", "1y", "2y"] as const;
+export const RANGE_SECONDS = { "1h": 3600, "12h": 43200, "24h": 86400, "7d": 604800, "30d": 2592000, "90d": 7776000, "1y": 31536000, "2y": 63072000 } as const;

@@ -128,7 +128,10 @@ export interface StatsResponse {
   to: number;
   range: string | null;
   exact: boolean;
-  p95_max_error: number | null;
+  /** Per metric: absolute (percentage points) for percentages, relative for the others; null when exact. */
+  p95_max_error: Record<string, number> | null;
+  /** Seconds of the range each source covered: raw samples, 1-minute or 1-hour buckets. */
+  sources?: Partial<Record<"raw" | "minute" | "hour", number>>;
   metrics: Record<string, FieldStats>;
 }
 
@@ -144,6 +147,8 @@ export interface MetricsResponse extends Partial<SeriesColumns> {
   from: number;
   to: number;
   step: number | null;
+  /** Where the numbers come from: raw samples (or the database's buckets of them), or a history tier. */
+  resolution?: "raw" | "minute" | "hour";
   series?: Record<string, SeriesColumns>;
 }
 
@@ -162,6 +167,8 @@ export interface SettingsView {
   thresholds: Record<string, Threshold>;
   online_timeout_seconds: number;
   retention_days: number;
+  minute_retention_days: number;
+  hour_retention_days: number;
   alert_repeat_hours: number;
   /** Settings this server does not act on (e.g. retention_days on InfluxDB): key -> why, and what to do instead. */
   unsupported: Record<string, string>;

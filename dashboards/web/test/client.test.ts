@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chartSets, hasData } from "../src/pages/client/chartsets";
+import { chartSets, hasData, resolutionLabel, stepLabel } from "../src/pages/client/chartsets";
 import { metaText } from "../src/pages/client/head";
+import { statsNote } from "../src/pages/client/stats";
 import { updateNote } from "../src/update";
 import { clientPath, fromQuery, TABS, tabAfterKey } from "../src/pages/client/route";
 import type { ClientView, MetricsResponse } from "../src/types";
@@ -9,7 +10,8 @@ import type { ClientView, MetricsResponse } from "../src/types";
 test("the URL's query picks the tab and range; unknown values fall back to Live and 1h", () => {
   assert.deepEqual(fromQuery(new URLSearchParams("tab=history&range=24h")), { tab: "history", range: "24h" });
   assert.deepEqual(fromQuery(new URLSearchParams("")), { tab: "live", range: "1h" });
-  assert.deepEqual(fromQuery(new URLSearchParams("tab=graphs&range=2y")), { tab: "live", range: "1h" });
+  assert.deepEqual(fromQuery(new URLSearchParams("tab=graphs&range=5y")), { tab: "live", range: "1h" });
+  assert.deepEqual(fromQuery(new URLSearchParams("tab=stats&range=90d")), { tab: "stats", range: "90d" });
 });
 
 test("the page's path leaves defaults out and keeps a range only beside History or Stats", () => {
@@ -90,4 +92,21 @@ test("history charts: load beside CPU, network and disk I/O, Docker by kind, sen
   assert.deepEqual(sets[2].data, [[1, 2], [100, 200], [10, 20]]);
   assert.deepEqual(sets[5].spec.labels, ["coretemp/Core 0"]);
   assert.deepEqual(sets[1].spec.labels, ["1 min", "5 min", "15 min"]);
+});
+
+test("a chart says which resolution it shows: raw samples, or steps of a history tier", () => {
+  assert.equal(resolutionLabel({ step: null, resolution: "raw" }), "raw samples");
+  assert.equal(resolutionLabel({ step: 10, resolution: "raw" }), "10 s means of raw samples");
+  assert.equal(resolutionLabel({ step: 1800, resolution: "minute" }), "30 min means of 1-minute buckets");
+  assert.equal(resolutionLabel({ step: 7200, resolution: "hour" }), "2 h means of 1-hour buckets");
+  assert.equal(resolutionLabel({ step: 86400, resolution: "hour" }), "1 d means of 1-hour buckets");
+  assert.equal(stepLabel(90), "90 s");
+});
+
+test("the stats note says which tiers answered and the p95 bound per kind of metric", () => {
+  assert.equal(statsNote({ p95_max_error: { cpu_percent: 0.5, docker_bytes: 0.01 }, sources: { hour: 90 * 3600, minute: 3600, raw: 60 } }),
+    "Min, avg, max and samples are exact (90 h from 1-hour buckets, 1 h from 1-minute buckets, 1 min from raw samples); "
+    + "p95 is merged from the buckets' sketches, within 0.5 points for percentages and 1 % for the others.");
+  assert.equal(statsNote({ p95_max_error: { cpu_percent: 0.5 } }),
+    "Min, avg, max and samples are exact; p95 is merged from the buckets' sketches, within 0.5 points for percentages.");
 });

@@ -60,9 +60,9 @@ test("overlays join a chart's options: mark before the series, lines after, a fi
 const t = (x: Partial<Threshold>): Threshold => ({ metric_type: "cpu_percent", family: "system", field: "cpu_percent",
   mount: null, gpu: null, threshold: 90, direction: "above", ...x });
 const system: ChartSet = { key: "cpu-ram-gpu", spec: { title: "", unit: "percent", labels: ["CPU", "RAM", "GPU"] },
-  data: [[]], family: "system", fields: ["cpu_percent", "ram_percent", "gpu_percent"] };
+  data: [[]], family: "system", fields: ["cpu_percent", "ram_percent", "gpu_percent"], resolution: "raw samples" };
 const mounts: ChartSet = { key: "mounts-space", spec: { title: "", unit: "percent", labels: ["/", "/data"] },
-  data: [[]], family: "disk", fields: ["used_percent"], keys: ["/", "/data"] };
+  data: [[]], family: "disk", fields: ["used_percent"], keys: ["/", "/data"], resolution: "raw samples" };
 
 test("thresholds find their chart by family, field and mount; series sharing a value share a line", () => {
   const rows = [t({}), t({ field: "ram_percent", metric_type: "ram_percent" }), t({ field: "ram_percent", threshold: 95 }),

@@ -99,7 +99,7 @@ function renderThresholds(el: HTMLElement, s: SettingsView): void {
 function renderGeneral(el: HTMLElement, s: SettingsView): void {
   // A setting this server does not act on (GET /api/settings' `unsupported`, e.g. retention_days on InfluxDB)
   // is shown disabled with the server's reason, and left out of what is saved.
-  type Key = "online_timeout_seconds" | "retention_days" | "alert_repeat_hours";
+  type Key = "online_timeout_seconds" | "retention_days" | "minute_retention_days" | "hour_retention_days" | "alert_repeat_hours";
   const field = (key: Key, id: string, label: string, min: number, max: number, step = "1") => {
     const why = s.unsupported[key];
     const input = h("input", { type: "number", id, name: key, min: String(min), max: String(max), step, value: String(s[key]), required: true, class: "num-input",
@@ -110,7 +110,9 @@ function renderGeneral(el: HTMLElement, s: SettingsView): void {
   };
   const fields = [
     field("online_timeout_seconds", "online-timeout", "Offline after (seconds without a report)", 5, 86400),
-    field("retention_days", "retention", "Keep history (days)", 1, 3650),
+    field("retention_days", "retention", "Keep raw samples (days)", 1, 3650),
+    field("minute_retention_days", "retention-minute", "Keep 1-minute history (days)", 1, 3650),
+    field("hour_retention_days", "retention-hour", "Keep 1-hour history (days)", 1, 36500),
     field("alert_repeat_hours", "repeat", "Repeat an ongoing alert every (hours, 0 = never)", 0, 720, "any"),
   ];
   const st = status();

@@ -39,9 +39,10 @@ export interface Overlays {
 export function mountHistoryCharts(wrap: HTMLElement, sets: ChartSet[], id: string, over: Overlays): uPlot[] {
   return sets.map((set) => {
     const lines = linesFor(set, over.thresholds);
-    const box = h("div", { class: "chart", "data-chart": set.key, "data-thresholds": lines.map((l) => l.label).join("; ") });
+    const box = h("div", { class: "chart", "data-chart": set.key, "data-thresholds": lines.map((l) => l.label).join("; "),
+      "data-resolution": set.resolution });
     if (over.mark) box.dataset.mark = `${over.mark.from}-${over.mark.to ?? ""}`;
-    wrap.append(box);
+    wrap.append(box, h("div", { class: "chart-resolution muted" }, set.resolution));
     return mountChart(box, (w) => withOverlays(
       lineOptions({ ...set.spec, width: w, height: CHART_HEIGHT, syncKey: `history-${id}` }),
       { mark: over.mark, thresholds: lines }), set.data);

@@ -1,0 +1,124 @@
+"""The downsampler: builds the minute tier from raw samples and the hour tier from minutes, off the request path.
+
+One pass (``run_once``) catches up: every closed bucket from where the tier's progress stands to now is built,
+in chunks, the progress saved after each. A bucket is closed ``grace`` seconds after it ends, so samples still
+in flight make it in; later ones rewind the progress (``RollupProgress.rewind``) and the next pass builds the
+bucket again. Building a bucket again writes the same row over the old one, so a pass cut short, a rewind, or
+two processes passing over the same range never count a sample twice. Still, only the holder of the lease
+runs a pass: the others skip it (no wasted work), and a holder that dies frees it after ``lease_ttl``.
+
+A worker stopped for a day starts where its progress stands and fills that day in, raw samples permitting
+(they are kept ``STATUSMON_RETENTION_DAYS``). With no progress yet, it starts ``initial_lookback`` seconds back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from statusmon.store.base import TimeSeriesStore
+from statusmon.store.tiers import HOUR, MINUTE, ROLLUP_FIELDS, buckets_from_raw, merge_rows
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "downsampler"
+
+
+class Progress(Protocol):
+    def get(self, tier: str) -> int | None: ...
+
+    def set(self, tier: str, done_until: int) -> None: ...
+
+
+class Lease(Protocol):
+    def acquire(self, ttl: float) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+@dataclass
+class PassResult:
+    ran: bool  # False: another process holds the lease
+    rows: dict[str, int] = field(default_factory=dict)  # tier -> bucket rows written
+    done_until: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class Downsampler:
+    def __init__(self, store: TimeSeriesStore, progress: Progress, lease: Lease,
+                 clock: Callable[[], float] = time.time, grace: int = 90, minute_chunk: int = 600,
+                 hour_chunk: int = 24 * 3600, initial_lookback: int = 7 * 86400, lease_ttl: float = 300.0):
+        self.store = store
+        self.progress = progress
+        self.lease = lease
+        self.clock = clock
+        self.grace = grace
+        self.minute_chunk = minute_chunk
+        self.hour_chunk = hour_chunk
+        self.initial_lookback = initial_lookback
+        self.lease_ttl = lease_ttl
+
+    def run_once(self) -> PassResult:
+        started = time.perf_counter()
+        if not self.lease.acquire(self.lease_ttl):
+            return PassResult(ran=False)
+        result = PassResult(ran=True, rows={MINUTE.name: 0, HOUR.name: 0})
+        try:
+            now = int(self.clock())
+            self._minutes(now, result)
+            self._hours(now, result)
+        finally:
+            self.lease.release()
+            result.seconds = time.perf_counter() - started
+        return result
+
+    def _start(self, tier: str, now: int) -> int:
+        done = self.progress.get(tier)
+        if done is None:  # on an hour for both tiers, so the first hour is built from whole minutes
+            return (now - self.initial_lookback) // HOUR.seconds * HOUR.seconds
+        return done
+
+    def _minutes(self, now: int, result: PassResult) -> None:
+        width = MINUTE.seconds
+        done = self._start(MINUTE.name, now)
+        target = (now - self.grace) // width * width
+        chunk = max(width, self.minute_chunk // width * width)
+        while done < target:
+            end = min(done + chunk, target)
+            rows = []
+            for family, fields in ROLLUP_FIELDS.items():
+                if fields:
+                    raw = self.store.points(family, done, end, list(fields))
+                    rows += buckets_from_raw(family, raw, width)
+            if rows:
+                self.store.tiers.write(MINUTE.name, rows)
+            self.progress.set(MINUTE.name, end)
+            result.rows[MINUTE.name] += len(rows)
+            done = end
+            if not self.lease.acquire(self.lease_ttl):  # renew; lost it (a very long pass): stop here
+                log.warning("downsampler lost its lease at %d; another process carries on", done)
+                break
+        result.done_until[MINUTE.name] = done
+
+    def _hours(self, now: int, result: PassResult) -> None:
+        width = HOUR.seconds
+        minutes_done = result.done_until[MINUTE.name]
+        done = self._start(HOUR.name, now)
+        target = minutes_done // width * width
+        while done < target:
+            end = min(done + self.hour_chunk, target)
+            rows = []
+            for family, fields in ROLLUP_FIELDS.items():
+                if fields:
+                    rows += merge_rows(self.store.tiers.rows(MINUTE.name, family, done, end), width)
+            if rows:
+                self.store.tiers.write(HOUR.name, rows)
+            self.progress.set(HOUR.name, end)
+            result.rows[HOUR.name] += len(rows)
+            done = end
+            if not self.lease.acquire(self.lease_ttl):
+                break
+        result.done_until[HOUR.name] = done

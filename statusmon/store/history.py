@@ -1,0 +1,180 @@
+"""Reading history over any range: the coarsest tier that answers, raw samples for the edges.
+
+Stats (``HistoryStats``): up to ``exact_seconds`` (24 h) the store computes count/min/max/avg/p95 over the raw
+samples itself: exact. A longer range is cut into whole hours already built (the hour tier), whole minutes
+built (the minute tier) at either side of them, and the seconds at the very edges (raw samples). count, min,
+max and sum of each piece come from the database (SUM of counts, MIN of mins, MAX of maxes, SUM of sums), so
+they, and avg, are exact; p95 merges the pieces' sketches and is within ``p95_error`` of the exact nearest-rank
+p95. A tier is used only up to where the downsampler has built it (its progress), so a range never misses the
+last minutes: what is not built yet is read raw.
+
+Series (``read_series``): a chart's step of whole hours reads the hour tier, of whole minutes the minute tier,
+up to where each is built; the rest (and finer steps) read raw. The answer says which resolution it used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from statusmon.store.base import FieldStats, Series, TimeSeriesStore, Value
+from statusmon.store.percentile import nearest_rank_index
+from statusmon.store.sketch import Sketch, max_error
+from statusmon.store.tiers import HOUR, MINUTE, ROLLUP_FIELDS, UNITS, Tier
+
+EXACT_SECONDS = 24 * 3600
+Progress = Callable[[], Mapping[str, int]]  # tier name -> built until (unix seconds); missing: not built
+
+
+@dataclass(frozen=True)
+class StatsResult:
+    stats: dict[str, FieldStats]
+    exact: bool
+    p95_error: dict[str, float] | None  # per field: absolute (percent, pp) or relative (others) bound
+    seconds_by_source: dict[str, int] = field(default_factory=dict)  # raw/minute/hour -> seconds they covered
+
+
+@dataclass
+class _Acc:
+    unit: str
+    count: int = 0
+    total: float = 0.0
+    lo: float | None = None
+    hi: float | None = None
+    sketch: Sketch | None = None
+
+    def add(self, count: int, total: float, lo: float | None, hi: float | None, sketch: Sketch | None) -> None:
+        if not count:
+            return
+        self.count += count
+        self.total += total
+        self.lo = lo if self.lo is None or (lo is not None and lo < self.lo) else self.lo
+        self.hi = hi if self.hi is None or (hi is not None and hi > self.hi) else self.hi
+        if sketch is not None:
+            if self.sketch is None:
+                self.sketch = Sketch(sketch.mapping, dict(sketch.bins))
+            else:
+                self.sketch.merge(sketch)
+
+    def result(self) -> FieldStats:
+        if not self.count:
+            return FieldStats(0, None, None, None, None)
+        p95 = None
+        idx = nearest_rank_index(self.count, 95)
+        if idx is not None and self.sketch is not None:
+            v = self.sketch.at_rank(idx)
+            if v is not None and self.lo is not None and self.hi is not None:
+                p95 = min(max(v, self.lo), self.hi)  # never outside what was observed
+        return FieldStats(self.count, self.lo, self.hi, self.total / self.count, p95)
+
+
+def plan(start: int, end: int, built: Mapping[str, int]) -> list[tuple[str, int, int]]:
+    """[start, end) as (source, from, to) pieces: whole built hours, whole built minutes, raw seconds."""
+    pieces: list[tuple[str, int, int]] = []
+
+    def split(tier: Tier, finer: Callable[[int, int], None], a: int, b: int) -> None:
+        w = tier.seconds
+        first = -(-a // w) * w
+        last = min(b // w * w, built.get(tier.name, first) // w * w)
+        if last <= first:
+            finer(a, b)
+            return
+        finer(a, first)
+        pieces.append((tier.name, first, last))
+        finer(last, b)
+
+    def raw(a: int, b: int) -> None:
+        if b > a:
+            pieces.append(("raw", a, b))
+
+    def minutes(a: int, b: int) -> None:
+        if b > a:
+            split(MINUTE, raw, a, b)
+
+    split(HOUR, minutes, start, end)
+    return pieces
+
+
+class HistoryStats:
+    def __init__(self, store: TimeSeriesStore, progress: Progress, exact_seconds: int = EXACT_SECONDS):
+        self.store = store
+        self.progress = progress
+        self.exact_seconds = exact_seconds
+
+    def stats(self, client_id: str, start: int, end: int, fields: Sequence[str]) -> StatsResult:
+        if end - start <= self.exact_seconds:
+            return StatsResult(self.store.stats(client_id, start, end, fields), True, None,
+                               {"raw": end - start})
+        tiered = [f for f in fields if f in ROLLUP_FIELDS["system"]]
+        if len(tiered) < len(fields):  # a field without tiers: the raw samples are all there is
+            return StatsResult(self.store.stats(client_id, start, end, fields), True, None,
+                               {"raw": end - start})
+        units = {f: UNITS[("system", f)] for f in fields}
+        acc = {f: _Acc(units[f]) for f in fields}
+        covered: dict[str, int] = {}
+        for source, a, b in plan(start, end, self.progress()):
+            covered[source] = covered.get(source, 0) + b - a
+            if source == "raw":
+                self._raw(client_id, a, b, fields, acc)
+                continue
+            aggs = self.store.tiers.aggregate(source, client_id, "system", fields, a, b)
+            sketches = self.store.tiers.sketches(source, client_id, "system", fields, a, b)
+            for f in fields:
+                agg = aggs.get(("", f))
+                if agg is not None:
+                    acc[f].add(agg.count, agg.sum, agg.min, agg.max, sketches.get(("", f)))
+        errors = {f: max_error(units[f]) for f in fields}
+        return StatsResult({f: a.result() for f, a in acc.items()}, False, errors, covered)
+
+    def _raw(self, client_id: str, a: int, b: int, fields: Sequence[str], acc: dict[str, _Acc]) -> None:
+        s = self.store.series(client_id, a, b, None, "system", list(fields)).get("")
+        if s is None:
+            return
+        for f in fields:
+            vals = [float(v) for v in s.values.get(f, ()) if v is not None]
+            if vals:
+                sk = Sketch.for_unit(acc[f].unit)
+                sk.add(vals)
+                acc[f].add(len(vals), math.fsum(vals), min(vals), max(vals), sk)
+
+
+def tier_for_step(step: int | None) -> Tier | None:
+    """The coarsest tier whose buckets a chart step is made of (None: raw samples)."""
+    if step is None:
+        return None
+    for tier in (HOUR, MINUTE):
+        if step % tier.seconds == 0:
+            return tier
+    return None
+
+
+def read_series(store: TimeSeriesStore, built: Mapping[str, int], client_id: str, start: int, end: int,
+                step: int | None, family: str, fields: Sequence[str]) -> tuple[dict[str, Series], str]:
+    """A chart's series and the resolution it shows ("raw", "minute", "hour"; "raw" at a step is raw samples
+    bucketed by the database). Tier buckets up to where the tier is built, raw after."""
+    tier = tier_for_step(step)
+    tiered = [f for f in fields if f in ROLLUP_FIELDS.get(family, ())]
+    if tier is None or step is None or len(tiered) < len(fields) or tier.name not in built:
+        return store.series(client_id, start, end, step, family, list(fields)), "raw"
+    split = max(start, min(end, built[tier.name] // step * step))
+    if split <= start // step * step:
+        return store.series(client_id, start, end, step, family, list(fields)), "raw"
+    old = store.tiers.buckets(tier.name, client_id, family, fields, start // step * step, split, step)
+    new = store.series(client_id, split, end, step, family, list(fields)) if split < end else {}
+    return {key: _concat(old.get(key), new.get(key), fields, step) for key in {*old, *new}}, tier.name
+
+
+def _concat(a: Series | None, b: Series | None, fields: Sequence[str], step: int) -> Series:
+    out = Series(step=step, values={f: [] for f in fields}, maxima={f: [] for f in fields})
+    assert out.maxima is not None
+    for part in (a, b):
+        if part is None:
+            continue
+        out.time += part.time
+        for f in fields:
+            out.values[f] += part.values.get(f, [None] * len(part.time))
+            col: list[Value] = (part.maxima or {}).get(f) or [None] * len(part.time)
+            out.maxima[f] += col
+    return out
+

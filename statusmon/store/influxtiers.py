@@ -1,0 +1,136 @@
+"""The rollup tiers on InfluxDB: one retention policy per tier, written by our downsampler (no continuous queries).
+
+On 1.x the store creates the retention policies ``minute`` and ``hour`` beside the raw one (``ensure_database``).
+Each tier holds the raw measurements' names (``system``, ``disk``, ``gpu``) with tags ``client_id``, ``metric``
+and, for disk and gpu, ``mount`` or ``gpu``; fields ``count`` (integer), ``sum``, ``min``, ``max``, ``last``
+(floats) and ``sketch`` (base64 text, statusmon/store/sketch.py). A bucket's timestamp is its start, so writing
+a bucket again overwrites it. On 2.x and 3.x the same writes go through the v1 API with ``rp=minute`` /
+``rp=hour``, which the operator maps to a bucket (2.x: a DBRP mapping) or database per tier (README).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from statusmon.metrics import FAMILY_KEY
+from statusmon.store import lineprotocol as lp
+from statusmon.store.sketch import Sketch
+from statusmon.store.sqlitetiers import pivot
+from statusmon.store.tiers import BY_NAME, ROLLUP_FIELDS, Aggregate, TierRow
+
+if TYPE_CHECKING:
+    from statusmon.store.base import Series
+    from statusmon.store.influx import InfluxStore
+
+FIELDS = ("count", "sum", "min", "max", "last", "sketch")
+
+
+class InfluxTiers:
+    def __init__(self, store: InfluxStore):
+        self.store = store
+
+    def _from(self, tier: str, family: str) -> str:
+        from statusmon.store.influx import quote_ident
+
+        if tier not in BY_NAME:
+            raise ValueError(f"unknown tier {tier!r}")
+        if family not in ROLLUP_FIELDS:
+            raise ValueError(f"unknown family {family!r}")
+        return f"{quote_ident(self.store.db)}.{quote_ident(tier)}.{quote_ident(family)}"
+
+    def write(self, tier: str, rows: Sequence[TierRow]) -> None:
+        if tier not in BY_NAME:
+            raise ValueError(f"unknown tier {tier!r}")
+        lines = []
+        for r in rows:
+            tags = {"client_id": r.client_id, "metric": r.metric}
+            key_tag = FAMILY_KEY[r.family]
+            if key_tag:
+                tags[key_tag] = r.key
+            lines.append(f"{lp.series_key(r.family, tags)} count={int(r.count)}i,sum={lp.format_float(r.sum)},"
+                         f"min={lp.format_float(r.min)},max={lp.format_float(r.max)},"
+                         f"last={lp.format_float(r.last)},sketch=\"{r.sketch.to_text()}\" {int(r.ts)}")
+        self.store.write_lines(lines, rp=tier)
+
+    def rows(self, tier: str, family: str, start: int, end: int,
+             client_ids: Sequence[str] | None = None) -> list[TierRow]:
+        from statusmon.store.influx import quote_ident
+
+        if client_ids is not None and not client_ids:
+            return []
+        key_tag = FAMILY_KEY[family]
+        tags = ["client_id", "metric"] + ([key_tag] if key_tag else [])
+        text = (f"SELECT {', '.join(quote_ident(c) for c in [*FIELDS, *tags])} FROM {self._from(tier, family)} "
+                f"WHERE {self.store._where(start, end, client_ids)}")
+        out: list[TierRow] = []
+        for s in self.store._series(self.store.query(text)):
+            col = {c: i for i, c in enumerate(s["columns"])}
+            for v in s.get("values") or ():
+                out.append(TierRow(v[col["client_id"]], family, str(v[col[key_tag]]) if key_tag else "",
+                                   v[col["metric"]], int(v[0]), int(v[col["count"]]), float(v[col["sum"]]),
+                                   float(v[col["min"]]), float(v[col["max"]]), float(v[col["last"]]),
+                                   Sketch.from_text(v[col["sketch"]])))
+        return out
+
+    def _select(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
+                select: str, group: str = "") -> list[tuple[str, str, dict[str, Any]]]:
+        """Run ``SELECT select ... GROUP BY [group,] metric, key``; yield (key, metric, row) per result row."""
+        from statusmon.store.influx import quote_ident, quote_string
+
+        metrics = [m for m in metrics if m in ROLLUP_FIELDS[family]]
+        if not metrics:
+            return []
+        key_tag = FAMILY_KEY[family]
+        by = [group] if group else []
+        by += [quote_ident("metric")] + ([quote_ident(key_tag)] if key_tag else [])
+        pick = " OR ".join(f"{quote_ident('metric')} = {quote_string(m)}" for m in metrics)
+        text = (f"SELECT {select} FROM {self._from(tier, family)} "
+                f"WHERE ({pick}) AND {self.store._where(start, end, [client_id])} GROUP BY {', '.join(by)}")
+        if group:
+            text += " fill(none)"
+        out = []
+        for s in self.store._series(self.store.query(text)):
+            tags = s.get("tags") or {}
+            key = str(tags.get(key_tag, "")) if key_tag else ""
+            for v in s.get("values") or ():
+                out.append((key, str(tags.get("metric")), dict(zip(s["columns"], v, strict=False))))
+        return out
+
+    def aggregate(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                  end: int) -> dict[tuple[str, str], Aggregate]:
+        select = 'sum("count") AS "c", sum("sum") AS "s", min("min") AS "lo", max("max") AS "hi"'
+        return {(k, m): Aggregate(int(row["c"]), float(row["s"]), _num(row["lo"]), _num(row["hi"]))
+                for k, m, row in self._select(tier, client_id, family, metrics, start, end, select)
+                if row.get("c")}
+
+    def sketches(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                 end: int) -> dict[tuple[str, str], Sketch]:
+        out: dict[tuple[str, str], Sketch] = {}
+        for k, m, row in self._select(tier, client_id, family, metrics, start, end, '"sketch"'):
+            data = base64.b64decode(row["sketch"])
+            have = out.get((k, m))
+            if have is None:
+                out[(k, m)] = Sketch.decode(data)
+            else:
+                have.merge_encoded(data)
+        return out
+
+    def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
+                step: int) -> dict[str, Series]:
+        select = 'sum("sum") AS "s", sum("count") AS "c", max("max") AS "hi"'
+        rows = [(k, m, int(row["time"]), row["s"] / row["c"], row["hi"])
+                for k, m, row in self._select(tier, client_id, family, metrics, start, end, select,
+                                              f"time({int(step)}s)") if row.get("c")]
+        return pivot(rows, metrics, step)
+
+    def delete_client(self, client_id: str) -> None:
+        pass  # InfluxStore.delete_client's DROP SERIES covers every retention policy of the database
+
+    def prune(self, tier: str, older_than: int) -> int:
+        return 0  # the tier's retention policy does it
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None else float(v)

@@ -1,0 +1,181 @@
+"""The downsampler on both backends: tier buckets equal the raw points' statistics, and it is idempotent,
+catches up after downtime, runs once among two processes and forgets deleted clients."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from statusmon.meta.db import MetaDB
+from statusmon.meta.leases import MetaLease
+from statusmon.meta.rollup_progress import RollupProgress
+from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
+from statusmon.store.downsampler import LEASE_NAME, Downsampler
+from statusmon.store.tiers import TierRow
+
+NOW = int(time.time())
+BASE = (NOW - 2 * 86400) // 3600 * 3600  # two days ago, on an hour: inside InfluxDB's 7-day raw retention
+
+
+def cpu_at(i: int) -> float | None:
+    if 1500 <= i < 1800:
+        return None  # a gap of five minutes
+    if i % 97 == 0:
+        return 100.0  # spikes
+    return round((i * 7.31) % 60, 2)
+
+
+def samples(start: int, n: int, step: int = 1) -> list[Sample]:
+    out = []
+    for i in range(0, n, step):
+        out.append(Sample(ts=start + i, values={"cpu_percent": cpu_at(i), "ram_percent": 40.0 + (i % 3),
+                                                "docker_bytes": 10**9 + i * 1000},
+                          disks=(DiskSample("/", 100 + i % 10, 1000, avail_bytes=800),),
+                          gpus=(GpuSample(0, power_w=150.0 + (i % 50)),)))
+    return out
+
+
+@pytest.fixture
+def meta(tmp_path: Path) -> MetaDB:
+    return MetaDB(tmp_path / "meta.db")
+
+
+def downsampler(store: TimeSeriesStore, meta: MetaDB, now: int, owner: str = "a") -> Downsampler:
+    return Downsampler(store, RollupProgress(meta), MetaLease(meta, LEASE_NAME, owner), clock=lambda: now,
+                       initial_lookback=now - BASE)
+
+
+def by_key(rows: list[TierRow]) -> dict[tuple[str, str, str, str, int], tuple[object, ...]]:
+    return {(*r.series, r.ts): (r.count, r.sum, r.min, r.max, r.last, r.sketch.encode()) for r in rows}
+
+
+def test_minute_and_hour_buckets_equal_the_raw_statistics(store: TimeSeriesStore, meta: MetaDB) -> None:
+    store.write("c1", "web-1", samples(BASE, 2 * 3600 + 120))
+    result = downsampler(store, meta, BASE + 2 * 3600 + 600).run_once()
+    assert result.ran and result.done_until == {"minute": BASE + 2 * 3600 + 480, "hour": BASE + 2 * 3600}
+    minutes = {(r.metric, r.ts): r for r in store.tiers.rows("minute", "system", BASE, BASE + 3 * 3600)}
+    for m in range(0, 2 * 3600 + 120, 60):
+        vals = [v for i in range(m, m + 60) if (v := cpu_at(i)) is not None]
+        row = minutes.get(("cpu_percent", BASE + m))
+        if not vals:
+            assert row is None  # the gap: no bucket, so charts show it
+            continue
+        assert row is not None
+        assert (row.count, row.min, row.max, row.last) == (len(vals), min(vals), max(vals), vals[-1])
+        assert row.sum == pytest.approx(math.fsum(vals), rel=1e-12)
+    hours = {(r.family, r.key, r.metric, r.ts): r for fam in ("system", "disk", "gpu")
+             for r in store.tiers.rows("hour", fam, BASE, BASE + 3 * 3600)}
+    # Two hours of cpu, ram, docker; the mount's space (its inodes never sent); the GPU's power (only it sent).
+    assert len(hours) == 2 * 3 + 2 * 1 + 2 * 1
+    h0 = hours[("system", "", "cpu_percent", BASE)]
+    vals = [v for i in range(3600) if (v := cpu_at(i)) is not None]
+    assert (h0.count, h0.min, h0.max) == (len(vals), min(vals), max(vals))
+    assert h0.sum == pytest.approx(math.fsum(vals), rel=1e-12)
+    assert h0.sketch.count == len(vals)
+    power = hours[("gpu", "0", "power_w", BASE + 3600)]
+    assert (power.count, power.min, power.max, power.last) == (3600, 150.0, 199.0, 150.0 + 7199 % 50)
+    assert hours[("disk", "/", "used_percent", BASE)].count == 3600
+
+
+def test_rebuilding_buckets_gives_the_same_rows(store: TimeSeriesStore, meta: MetaDB) -> None:
+    store.write("c1", "web-1", samples(BASE, 3600 + 60, step=5))
+    downsampler(store, meta, BASE + 2 * 3600).run_once()
+    first = by_key(store.tiers.rows("minute", "system", BASE, BASE + 7200)
+                   + store.tiers.rows("hour", "system", BASE, BASE + 7200))
+    RollupProgress(meta).rewind(BASE)  # as a late sample would
+    again = downsampler(store, meta, BASE + 2 * 3600).run_once()
+    assert again.rows["minute"] > 0 and again.rows["hour"] > 0
+    second = by_key(store.tiers.rows("minute", "system", BASE, BASE + 7200)
+                    + store.tiers.rows("hour", "system", BASE, BASE + 7200))
+    assert second == first
+
+
+def test_a_stopped_downsampler_catches_up(store: TimeSeriesStore, meta: MetaDB) -> None:
+    store.write("c1", "web-1", samples(BASE, 600, step=10))
+    downsampler(store, meta, BASE + 600).run_once()
+    assert RollupProgress(meta).get("minute") == BASE + 480  # 90 s grace: 8 minutes closed
+    # Stopped for five hours while samples kept arriving.
+    store.write("c1", "web-1", samples(BASE + 600, 5 * 3600, step=10))
+    result = downsampler(store, meta, BASE + 600 + 5 * 3600 + 120).run_once()
+    assert result.done_until == {"minute": BASE + 5 * 3600 + 600, "hour": BASE + 5 * 3600}
+    hours = store.tiers.rows("hour", "system", BASE, BASE + 6 * 3600)
+    assert sorted({r.ts for r in hours}) == [BASE + h * 3600 for h in range(5)]
+    ram = {r.ts: r.count for r in hours if r.metric == "ram_percent"}
+    assert ram == {BASE + h * 3600: 360 for h in range(5)}
+
+
+def test_two_downsamplers_at_once_count_nothing_twice(store: TimeSeriesStore, meta: MetaDB,
+                                                      tmp_path: Path) -> None:
+    store.write("c1", "web-1", samples(BASE, 3 * 3600, step=3))
+    other_meta = MetaDB(tmp_path / "meta.db")  # a second process: its own connection to the same file
+    now = BASE + 3 * 3600 + 120
+    ran = []
+    workers = [downsampler(store, meta, now, "a"), downsampler(store, other_meta, now, "b")]
+    threads = [threading.Thread(target=lambda d=d: ran.append(d.run_once())) for d in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ran) == 2
+    hours = store.tiers.rows("hour", "system", BASE, now)
+    assert {r.ts: r.count for r in hours if r.metric == "ram_percent"} == {BASE + h * 3600: 1200 for h in range(3)}
+    minutes = store.tiers.rows("minute", "system", BASE, now)
+    assert sum(r.count for r in minutes if r.metric == "ram_percent") == 3600
+    # While one holds the lease, the other skips its pass.
+    lease_a, lease_b = MetaLease(meta, LEASE_NAME, "a"), MetaLease(other_meta, LEASE_NAME, "b")
+    assert lease_a.acquire(60)
+    assert not downsampler(store, other_meta, now, "b").run_once().ran
+    lease_a.release()
+    assert lease_b.acquire(60)
+
+
+def test_an_expired_lease_can_be_taken_over(meta: MetaDB) -> None:
+    clock = [1000.0]
+    a = MetaLease(meta, "job", "a", clock=lambda: clock[0])
+    b = MetaLease(meta, "job", "b", clock=lambda: clock[0])
+    assert a.acquire(30) and not b.acquire(30)
+    assert a.acquire(30)  # renewing
+    clock[0] += 31
+    assert b.acquire(30) and not a.acquire(30)
+    assert b.holder() == "b"
+
+
+def test_a_deleted_client_is_gone_from_every_tier(store: TimeSeriesStore, meta: MetaDB) -> None:
+    store.write("c1", "web-1", samples(BASE, 3600 + 120, step=10))
+    store.write("c2", "web-2", samples(BASE, 3600 + 120, step=10))
+    downsampler(store, meta, BASE + 2 * 3600).run_once()
+    for tier in ("minute", "hour"):
+        for family in ("system", "disk", "gpu"):
+            assert {r.client_id for r in store.tiers.rows(tier, family, BASE, BASE + 7200)} == {"c1", "c2"}
+    store.delete_client("c1")
+    for tier in ("minute", "hour"):
+        for family in ("system", "disk", "gpu"):
+            assert {r.client_id for r in store.tiers.rows(tier, family, BASE, BASE + 7200)} == {"c2"}
+
+
+@pytest.mark.influx
+def test_the_readmes_tier_query_runs_on_influxdb(request: pytest.FixtureRequest, meta: MetaDB,
+                                                 tmp_path: Path) -> None:
+    import re
+
+    from tests.store.conftest import make_store
+
+    store = make_store("influxdb", tmp_path, request)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### History tiers")[1].split("\n### ")[0]
+    (query,) = re.findall(r"```sql\n(.*?)```", section, re.S)
+    day = (NOW - 3 * 86400) // 86400 * 86400 + 3600  # 01:00 UTC: the three hours stay in one day's bucket
+    store.write("abc", "web-1", samples(day, 3 * 3600, step=10))
+    Downsampler(store, RollupProgress(meta), MetaLease(meta, LEASE_NAME, "a"), clock=lambda: day + 4 * 3600,
+                initial_lookback=4 * 3600).run_once()
+    text = " ".join(query.split()).replace('"statusmon".', f'"{store.db}".')  # type: ignore[attr-defined]
+    result = store.query(text)  # type: ignore[attr-defined]
+    values = [v for s in result[0]["series"] for v in s["values"] if v[1] is not None]
+    want = [v for i in range(3 * 3600) if i % 10 == 0 and (v := cpu_at(i)) is not None]
+    assert len(values) == 1 and values[0][1] == pytest.approx(sum(want) / len(want))
+    assert values[0][2] == max(want)
+    store.close()

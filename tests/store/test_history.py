@@ -1,0 +1,111 @@
+"""Stats and chart series over the tiers, on both backends: min/max/avg/count equal the raw points' for ranges
+that start and end mid-bucket, p95 within its bound of the exact nearest-rank p95."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statusmon.meta.db import MetaDB
+from statusmon.meta.leases import MetaLease
+from statusmon.meta.rollup_progress import RollupProgress
+from statusmon.store.base import Sample, TimeSeriesStore
+from statusmon.store.downsampler import LEASE_NAME, Downsampler
+from statusmon.store.history import HistoryStats, plan, read_series
+from statusmon.store.percentile import percentile
+from statusmon.store.sqlite import SQLiteStore
+
+NOW = int(time.time())
+BASE = (NOW - 2 * 86400) // 3600 * 3600
+FIELDS = ["cpu_percent", "ram_percent", "docker_bytes"]
+
+
+def build(store: TimeSeriesStore, meta: MetaDB, now: int) -> RollupProgress:
+    progress = RollupProgress(meta)
+    Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: now,
+                initial_lookback=now - BASE).run_once()
+    return progress
+
+
+def test_a_range_is_cut_into_built_hours_minutes_and_raw_edges() -> None:
+    built = {"minute": BASE + 3 * 3600 + 600, "hour": BASE + 3 * 3600}
+    assert plan(BASE + 30, BASE + 4 * 3600, built) == [
+        ("raw", BASE + 30, BASE + 60), ("minute", BASE + 60, BASE + 3600), ("hour", BASE + 3600, BASE + 3 * 3600),
+        ("minute", BASE + 3 * 3600, BASE + 3 * 3600 + 600), ("raw", BASE + 3 * 3600 + 600, BASE + 4 * 3600)]
+    assert plan(BASE + 30, BASE + 4 * 3600, {}) == [("raw", BASE + 30, BASE + 4 * 3600)]
+
+
+def test_stats_over_tiers_equal_the_raw_statistics(store: TimeSeriesStore, tmp_path: Path) -> None:
+    rng = random.Random(11)
+    batch = []
+    for i in range(0, 5 * 3600, 2):
+        if 7000 <= i < 9000:
+            continue  # a gap across an hour's edge
+        cpu = 100.0 if i % 601 == 0 else round(rng.betavariate(2, 5) * 100, 2)
+        batch.append(Sample(BASE + i, {"cpu_percent": cpu, "ram_percent": 37.5,
+                                       "docker_bytes": 10**9 + rng.randrange(10**6)}))
+    store.write("c1", "h", batch)
+    meta = MetaDB(tmp_path / "meta.db")
+    progress = build(store, meta, BASE + 4 * 3600 + 300)
+    history = HistoryStats(store, progress.all, exact_seconds=600)
+    for start, end in [(BASE + 17, BASE + 4 * 3600 + 1234), (BASE + 3599, BASE + 3 * 3600 + 61),
+                       (BASE + 61, BASE + 5 * 3600)]:
+        got = history.stats("c1", start, end, FIELDS)
+        assert not got.exact and got.seconds_by_source.get("hour") and got.seconds_by_source.get("raw")
+        want = store.stats("c1", start, end, FIELDS)
+        for f in FIELDS:
+            g, w = got.stats[f], want[f]
+            assert (g.count, g.min, g.max) == (w.count, w.min, w.max), f
+            assert g.avg == pytest.approx(w.avg, rel=1e-12), f
+            assert g.p95 is not None and w.p95 is not None
+        assert got.p95_error == {"cpu_percent": 0.5, "ram_percent": 0.5, "docker_bytes": 0.01}
+        assert abs(got.stats["cpu_percent"].p95 - want["cpu_percent"].p95) <= 0.5  # type: ignore[operator]
+        assert got.stats["ram_percent"].p95 == 37.5
+        assert got.stats["docker_bytes"].p95 == pytest.approx(want["docker_bytes"].p95, rel=0.01)
+
+
+def test_chart_series_read_the_tier_up_to_where_it_is_built(store: TimeSeriesStore, tmp_path: Path) -> None:
+    store.write("c1", "h", [Sample(BASE + i, {"cpu_percent": float(i % 100)}) for i in range(0, 4 * 3600, 5)])
+    meta = MetaDB(tmp_path / "meta.db")
+    built = build(store, meta, BASE + 3 * 3600 + 100).all()
+    assert built == {"minute": BASE + 3 * 3600, "hour": BASE + 3 * 3600}
+    for step, resolution in [(3600, "hour"), (300, "minute"), (10, "raw")]:
+        got, res = read_series(store, built, "c1", BASE + 30, BASE + 4 * 3600, step, "system", ["cpu_percent"])
+        assert res == resolution
+        want = store.series("c1", BASE + 30, BASE + 4 * 3600, step, "system", ["cpu_percent"])
+        if resolution != "raw":  # the tier holds whole buckets: the first one counts from BASE, not BASE + 30
+            want = store.series("c1", BASE, BASE + 4 * 3600, step, "system", ["cpu_percent"])
+        assert got[""].time == want[""].time
+        assert got[""].values["cpu_percent"] == pytest.approx(want[""].values["cpu_percent"], rel=1e-12)
+        assert got[""].maxima == want[""].maxima
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_p95_over_tiers_is_within_the_bound_for_any_data(tmp_path: Path, data: st.DataObject) -> None:
+    kind = data.draw(st.sampled_from(["constant", "spiky", "random", "gappy"]))
+    n = 3 * 360
+    if kind == "constant":
+        cpu = [data.draw(st.floats(0, 100))] * n
+    elif kind == "spiky":
+        cpu = [100.0 if data.draw(st.booleans()) and i % 50 == 0 else 1.0 for i in range(n)]
+    else:
+        cpu = data.draw(st.lists(st.floats(0, 100), min_size=n, max_size=n))
+    present = [None if kind == "gappy" and (i // 60) % 3 == 1 else v for i, v in enumerate(cpu)]
+    store = SQLiteStore(":memory:")
+    store.write("c", "h", [Sample(BASE + 10 * i, {"cpu_percent": v}) for i, v in enumerate(present)])
+    progress = build(store, MetaDB(":memory:"), BASE + 4 * 3600)
+    start = BASE + data.draw(st.integers(0, 3000))
+    end = BASE + 3 * 3600 - data.draw(st.integers(0, 3000))
+    got = HistoryStats(store, progress.all, exact_seconds=0).stats("c", start, end, ["cpu_percent"])
+    values = [v for i, v in enumerate(present) if v is not None and start <= BASE + 10 * i < end]
+    g = got.stats["cpu_percent"]
+    assert g.count == len(values)
+    if values:
+        assert (g.min, g.max) == (min(values), max(values))
+        assert abs(g.p95 - percentile(values, 95)) <= 0.5 + 1e-9  # type: ignore[operator]
