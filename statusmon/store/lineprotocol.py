@@ -137,7 +137,7 @@ def field_set(values: Mapping[str, FieldValue], family: str | None = None) -> st
     None: plain values (ints as integers, floats as floats, strings as strings), for tests and tools.
     """
     if family is not None:
-        return _family_encoder(family)(values)
+        return field_set_of(family)(values)
     parts = []
     for name, value in values.items():
         if value is None:
@@ -151,32 +151,39 @@ _MIN_INT, _MAX_INT = -(2**63), 2**63 - 1
 
 
 @lru_cache(maxsize=64)
-def _family_encoder(family: str) -> Callable[[Mapping[str, FieldValue]], str | None]:
+def field_set_of(family: str) -> Callable[[Mapping[str, FieldValue]], str | None]:
     """``field_set`` for one family, compiled once from the catalogue: each known name maps to its escaped
-    ``key=`` and its type, and the common values (an int for an integer field, a finite float for a float
-    field) are written inline; anything else takes ``format_field_value``, which formats or refuses it exactly
-    as before. The ingest path calls this for every point (it was the largest part of the API's CPU)."""
-    specs = {name: (escape_key(name) + "=", integer) for name, integer in _INTEGER.get(family, {}).items()}
+    ``key=``, and the common values (an int for an integer field, a finite float for a float field) are written
+    inline; anything else takes ``format_field_value``, which formats or refuses it exactly as ``field_set``
+    always did. The ingest path calls this for every point (it was the largest part of the API's CPU)."""
+    types = _INTEGER.get(family, {})
+    int_keys = {name: escape_key(name) + "=" for name, integer in types.items() if integer}
+    float_keys = {name: escape_key(name) + "=" for name, integer in types.items() if not integer}
     fmt = format_field_value
 
+    def other(name: str, value: FieldValue) -> str:
+        if name not in types:
+            raise ValueError(f"unknown {family} field {name!r}")
+        return escape_key(name) + "=" + fmt(value, types[name])
+
     def encode(values: Mapping[str, FieldValue]) -> str | None:
-        parts = []
+        parts: list[str] = []
+        append = parts.append
         for name, value in values.items():
             if value is None:
                 continue
-            spec = specs.get(name)
-            if spec is None:
-                raise ValueError(f"unknown {family} field {name!r}")
-            prefix, integer = spec
             t = type(value)
-            if integer:
-                if t is int and _MIN_INT <= value <= _MAX_INT:  # type: ignore[operator]
-                    parts.append(f"{prefix}{value}i")
+            if t is float:
+                key = float_keys.get(name)
+                if key is not None and value - value == 0.0:  # type: ignore[operator]  # finite (inf - inf: nan)
+                    append(key + repr(value))
                     continue
-            elif t is float and value - value == 0.0:  # type: ignore[operator]  # finite: inf - inf is nan
-                parts.append(prefix + repr(value))
-                continue
-            parts.append(prefix + fmt(value, integer))
+            elif t is int:
+                key = int_keys.get(name)
+                if key is not None and _MIN_INT <= value <= _MAX_INT:  # type: ignore[operator]
+                    append(f"{key}{value}i")
+                    continue
+            append(other(name, value))
         return ",".join(parts) if parts else None
     return encode
 
