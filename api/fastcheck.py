@@ -188,6 +188,7 @@ class _Source:
         emit("            raise _Reject")
         emit("        get = d.get")
         for f, var in zip(record.fields, args, strict=True):
+            assert f.kind != "timestamp", f"{record.name}.{f.name}: a timestamp is checked in a sample only"
             self.check(f, var, "        ", emit)
         if record.key:
             key = args[[g.name for g in record.fields].index(record.key)]
@@ -215,6 +216,7 @@ class _Source:
             if f.kind == "timestamp":
                 ts = var
             elif f.kind == "list":
+                assert f.name.isidentifier(), f  # a keyword of Sample(...)
                 lists.append(f"{f.name}={var}")
             else:
                 values.append(f"{f.name!r}: {var}")

@@ -10,7 +10,8 @@ to the worker's CPU. cProfile slows the worker several-fold and weighs Python ca
 shares, not the absolute times; the unprofiled figure is bench/ingest's "API CPU s/1k". Under gevent a
 function's cumulative time also holds whatever other greenlets ran while it waited, so the totals printed
 are for calls that never wait (validation, line protocol). A sampling profiler (py-spy) was tried first:
-in this VM it counted time blocked in send() and an idle thread-pool thread as busy.
+in this VM it counted time blocked in send() and an idle thread-pool thread as busy. The profile covers the
+worker's whole life, so the bench's own setup (a login, 200 clients added: scrypt, deepcopy) is a few percent.
 """
 
 from __future__ import annotations
