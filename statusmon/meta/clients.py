@@ -6,7 +6,8 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from statusmon.meta import tokens
@@ -30,8 +31,14 @@ class Client:
     created_at: int
     agent_version: str | None
     last_seen: int | None
-    last_sample: dict[str, Any] | None
+    # The latest sample as stored (JSON text), decoded on first use: an agent's every report authenticates
+    # through a Client and never reads it.
+    last_sample_json: str | None = field(repr=False)
     dropped_total: int
+
+    @cached_property
+    def last_sample(self) -> dict[str, Any] | None:
+        return json.loads(self.last_sample_json) if self.last_sample_json else None
 
     def online(self, now: float, timeout: float) -> bool:
         return _online(self.last_seen, now, timeout)
@@ -156,6 +163,6 @@ def _client(row: Any) -> Client:
     return Client(
         id=row["id"], hostname=row["hostname"], created_at=row["created_at"],
         agent_version=row["agent_version"], last_seen=row["last_seen"] or None,
-        last_sample=json.loads(row["last_sample"]) if row["last_sample"] else None,
+        last_sample_json=row["last_sample"] or None,
         dropped_total=row["dropped_total"],
     )

@@ -229,6 +229,7 @@ class InfluxStore:
         """Line protocol for ``samples``; raises ValueError on anything that cannot be stored as is."""
         base = {"client_id": client_id, "host": host}
         system_key = lp.series_key("system", base)
+        system, disk, gpu = lp.field_set_of("system"), lp.field_set_of("disk"), lp.field_set_of("gpu")
         disk_keys: dict[str, str] = {}
         gpu_keys: dict[int, str] = {}
         detail_keys: dict[tuple[str, str], str] = {}
@@ -236,18 +237,18 @@ class InfluxStore:
             ts = s.ts
             if isinstance(ts, bool) or not isinstance(ts, int):
                 raise ValueError(f"sample timestamp must be integer seconds, got {ts!r}")
-            body = lp.field_set(s.values, "system")
+            body = system(s.values)
             if body is not None:
                 yield f"{system_key} {body} {ts}"
             for d in s.disks:
-                body = lp.field_set(d.fields(), "disk")
+                body = disk(d.fields())
                 if body is not None:
                     key = disk_keys.get(d.mount)
                     if key is None:
                         key = disk_keys[d.mount] = lp.series_key("disk", {**base, "mount": d.mount})
                     yield f"{key} {body} {ts}"
             for g in s.gpus:
-                body = lp.field_set(g.fields(), "gpu")
+                body = gpu(g.fields())
                 if body is not None:
                     gkey = gpu_keys.get(g.index)
                     if gkey is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,6 @@ from api.live.watched import SharedWatchers
 from api.ratelimit import SharedRateLimiter
 from statusmon.lease import RedisLease
 from statusmon.shared import RedisLink
-from statusmon.store.sqlite import SQLiteStore
 from tests.support.redisd import Redisd
 
 pytestmark = pytest.mark.integration

@@ -211,6 +211,37 @@ def test_a_family_outside_the_catalogue_refuses_every_field() -> None:
         lp.field_set({"cpu_percent": 1.0}, family="nosuchfamily")
 
 
+def _field_set_one_by_one(values: dict[str, object], family: str) -> str | None:
+    """What a family's field set must be: each value through format_field_value with the catalogue's type."""
+    from statusmon.metrics import ALL_METRICS
+
+    integer = {m.name: m.integer for m in ALL_METRICS if m.family == family}
+    parts = [lp.escape_key(k) + "=" + lp.format_field_value(v, integer[k])  # type: ignore[arg-type]
+             for k, v in values.items() if v is not None]
+    return ",".join(parts) if parts else None
+
+
+_any_value = st.one_of(st.none(), st.booleans(), st.integers(-2**64, 2**64), st.floats(), st.text(max_size=4))
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.sampled_from(["system", "disk", "gpu"]).flatmap(
+    lambda fam: st.tuples(st.just(fam), st.dictionaries(
+        st.sampled_from(sorted(lp._INTEGER[fam])), _any_value, max_size=8))))
+def test_a_familys_compiled_field_set_writes_or_refuses_exactly_what_format_field_value_does(
+        case: tuple[str, dict[str, object]]) -> None:
+    family, values = case
+    try:
+        expected: str | None | type[ValueError] = _field_set_one_by_one(values, family)
+    except ValueError:
+        expected = ValueError
+    try:
+        got: str | None | type[ValueError] = lp.field_set(values, family)  # type: ignore[arg-type]
+    except ValueError:
+        got = ValueError
+    assert got == expected
+
+
 def test_line_escapes_every_part_and_joins_fields_with_commas() -> None:
     text = lp.line("my m", {"t k": "a,b"}, {"f k": "1.0", "g": "2i"}, 1700000000)
     assert text == "my\\ m,t\\ k=a\\,b f\\ k=1.0,g=2i 1700000000"

@@ -40,6 +40,7 @@ class ServerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = log_path or data_dir / "server.log"
         self._admin: requests.Session | None = None
+        self.argv = [sys.executable, "-m", "statusmon.cli", "server"]  # bench/profile_ingest runs it profiled
 
     def start(self, timeout: float = 30) -> None:
         env = {**os.environ, **self.env, "STATUSMON_DATA_DIR": str(self.data_dir),
@@ -47,7 +48,7 @@ class ServerProcess:
         env.setdefault("STATUSMON_ADMIN_PASSWORD", ADMIN_PASSWORD)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen([sys.executable, "-m", "statusmon.cli", "server", *self.args], env=env,
+        self.proc = subprocess.Popen([*self.argv, *self.args], env=env,
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
