@@ -58,6 +58,11 @@ def test_golden_payload() -> None:
     assert json.loads(gzip.decompress(report_body([encode_sample(GOLDEN_SAMPLE)], 3))) == json.loads(body)
 
 
+def test_the_hosts_labels_go_in_the_reports_head() -> None:
+    body = json.loads(report_json([encode_sample(GOLDEN_SAMPLE)], 0, {"env": "prod", "role": "gpu"}))
+    assert body["labels"] == {"env": "prod", "role": "gpu"} and body["samples"] == [GOLDEN_SAMPLE]
+    assert "labels" not in json.loads(report_json([encode_sample(GOLDEN_SAMPLE)], 0))
+
 def test_nan_never_reaches_the_wire() -> None:
     with pytest.raises(ValueError):
         encode_sample({"ts": 1, "cpu_percent": float("nan")})
@@ -87,7 +92,7 @@ def real_payload() -> dict[str, Any]:
     for i in (2, 1, 0):
         time.sleep(0.05)  # the CPU collector measures over an interval (jiffies are 10 ms)
         samples.append(encode_sample(sampler.sample(int(time.time()) - i)))
-    return json.loads(report_json(samples, dropped=0))
+    return json.loads(report_json(samples, dropped=0, labels={"env": "prod", "rack": "b12"}))
 
 
 def test_the_agents_real_payload_is_accepted_by_the_api_schema_field_for_field(tmp_path: Path) -> None:
