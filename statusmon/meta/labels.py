@@ -47,6 +47,10 @@ class ClientLabels:
             (admin if r["source"] == "admin" else agent)[r["label_key"]] = r["label_value"]
         return {cid: HostLabels(agent, admin) for cid, (agent, admin) in by_host.items()}
 
+    def effective_all(self) -> dict[str, dict[str, str]]:
+        """Every labelled host's labels in effect: what alert rule selectors are matched against."""
+        return {cid: hl.effective for cid, hl in self.all().items()}
+
     def get(self, client_id: str) -> HostLabels:
         agent: dict[str, str] = {}
         admin: dict[str, str] = {}
