@@ -132,3 +132,18 @@ def run_the_view(desktop: Browsing, srv: ServerProcess, gpu_a: str) -> None:
     page.get_by_role("button", name="Remove label env").click()
     expect(labels.locator('.label-chip.agent[data-key="env"]')).to_have_text("env=prod")
     desktop.shot("fleet-labels")
+
+    # An alert rule for the hosts with a label, from the rules form.
+    page.goto("/settings")
+    form = page.locator("#rule-form")
+    form.get_by_label("Hosts with labels", exact=True).fill("role=gpu")
+    form.get_by_label("Metric", exact=True).select_option("gpu_temp_c")
+    form.get_by_label("Threshold", exact=True).fill("85")
+    form.get_by_label("For (seconds)", exact=True).fill("60")
+    form.get_by_role("button", name="Add rule").click()
+    expect(page.locator("#rules-table tr", has_text="labels role=gpu")).to_contain_text("> 85")
+    [rule] = srv.admin().get(srv.url + "/api/alert-rules", timeout=10).json()["rules"]
+    assert rule["selector"] == {"role": "gpu"} and rule["client_id"] is None
+    form.get_by_label("Hosts with labels", exact=True).fill("role")
+    form.get_by_role("button", name="Add rule").click()
+    expect(form.locator(".form-error")).to_contain_text("not key=value")

@@ -3,7 +3,7 @@
 import { api, describe } from "../../api";
 import { h } from "../../dom";
 import type { ClientView } from "../../types";
-import { parsePair } from "../overview/view";
+import { parsePair } from "../../labels";
 
 export class ClientLabels {
   private readonly list = h("ul", { class: "label-list", "aria-label": "Labels" });
