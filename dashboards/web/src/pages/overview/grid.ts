@@ -234,14 +234,16 @@ export class Grid {
       this.repositionAll();
     }
     const [first, last] = visibleRange(this.lay.rows, -listTop - viewport * OVERSCAN, -listTop + viewport * (1 + OVERSCAN));
+    const [vFirst, vLast] = visibleRange(this.lay.rows, -listTop, -listTop + viewport);
     const want = new Set<string>();
     const budget = new FrameBudget();
     const now = this.clock.now();
     let more = false;
-    for (let i = first; i < last; i++) {
-      const row = this.lay.rows[i];
-      if (!this.mountRow(row, want)) more = true;
-    }
+    // The rows in the viewport first, then the margins: what a jump leaves for the next frame is off screen.
+    const order: number[] = [];
+    for (let i = vFirst; i < vLast; i++) order.push(i);
+    for (let i = first; i < last; i++) if (i < vFirst || i >= vLast) order.push(i);
+    for (const i of order) if (!this.mountRow(this.lay.rows[i], want, budget)) more = true;
     for (const key of [...this.mounted.keys()]) if (!want.has(key)) this.unmount(key);
     for (const key of want) {
       const id = key.slice(2);
@@ -265,7 +267,7 @@ export class Grid {
   };
 
   /** Mounts (or keeps) the parts of one row; false when the frame's budget left some for the next frame. */
-  private mountRow(row: Row, want: Set<string>): boolean {
+  private mountRow(row: Row, want: Set<string>, budget: FrameBudget): boolean {
     if (row.kind === "head") {
       const key = `h:${row.group.value}`;
       want.add(key);
@@ -275,6 +277,7 @@ export class Grid {
     }
     if (row.kind === "row") {
       const key = `r:${row.host.id}`;
+      if (!this.mounted.has(key) && !budget.takeMount()) return false;
       want.add(key);
       let tr = this.tableRows.get(row.host.id);
       if (!tr) {
@@ -287,8 +290,13 @@ export class Grid {
       return true;
     }
     const w = this.lay!.cardWidth;
+    let all = true;
     row.hosts.forEach((host, i) => {
       const key = `c:${host.id}`;
+      if (!this.mounted.has(key) && !budget.takeMount()) {
+        all = false;
+        return;
+      }
       want.add(key);
       let card = this.cards.get(host.id);
       if (!card) {
@@ -303,7 +311,7 @@ export class Grid {
       }
       this.mount(key, card.el, i * (w + GAP), row.top, w);
     });
-    return true;
+    return all;
   }
 
   private head(value: string, title: string, collapsed: boolean, summary: string): HTMLElement {
