@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { arrangement, groupStats, groupSummaryText, labelKeys, NO_FILTER } from "../src/pages/overview/arrangement";
 import { CARD_HEIGHT, columnsFor, GAP, HEAD_HEIGHT, layout, ROW_HEIGHT, visibleRange } from "../src/pages/overview/layout";
 import { DEFAULT_VIEW, parseSelector, parseView, viewSearch } from "../src/pages/overview/view";
+import { FrameBudget, MOUNTS_PER_FRAME } from "../src/pages/overview/budget";
 import type { ClientView, SampleView } from "../src/types";
 
 const host = (id: string, labels: Record<string, string>, online = true, cpu: number | null = null, disk: number | null = null): ClientView => ({
@@ -83,4 +84,12 @@ test("only the rows overlapping the viewport are visible (binary search)", () =>
   assert.deepEqual(visibleRange(t.rows, 100 * ROW_HEIGHT + 1, 110 * ROW_HEIGHT), [100, 110]);
   assert.deepEqual(visibleRange(t.rows, -500, 0), [0, 0]);
   assert.deepEqual(visibleRange(t.rows, 5000 * ROW_HEIGHT, 6000 * ROW_HEIGHT), [5000, 5000]);
+});
+
+test("a frame mounts at most 8 new cards or rows (a jump fills the screen over a few frames)", () => {
+  assert.equal(MOUNTS_PER_FRAME, 8);
+  const b = new FrameBudget();
+  const taken = Array.from({ length: 10 }, () => b.takeMount());
+  assert.equal(taken.filter(Boolean).length, 8);
+  assert.ok(b.takeCard() && b.takeChart()); // a separate allowance
 });
