@@ -3,10 +3,11 @@ label, remove, rotate."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from api.auth import readable
@@ -40,9 +41,16 @@ def list_clients() -> ResponseReturnValue:
     now, timeout = time.time(), state.online_timeout()
     hosts = UpdatePolicy(state.meta).hosts()
     selector = label_selector()
-    return jsonify({"clients": [_with_update(c.as_dict(now, timeout), hosts.get(c.id))
-                                for c in state.clients.list(selector)],
-                    "online_timeout_seconds": timeout, "now": int(now)})
+    # Each client's latest sample goes out as the JSON text it is stored as (valid JSON, written by json.dumps):
+    # spliced in, not decoded and encoded again, which cost ~0.1 ms a host (0.5 s for 5,000).
+    parts = []
+    for c, latest in state.clients.listing(selector):
+        head = json.dumps(_with_update(c.as_dict(now, timeout, latest=False), hosts.get(c.id)),
+                          separators=(",", ":"))
+        parts.append(head[:-1] + ',"latest":' + (latest or "null") + "}")
+    body = ('{"clients":[' + ",".join(parts) + f'],"online_timeout_seconds":{json.dumps(timeout)},'
+            f'"now":{int(now)}}}')
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/api/clients/<client_id>")

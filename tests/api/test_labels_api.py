@@ -129,3 +129,19 @@ def test_the_list_filters_by_every_label_given(sqlite_api: Api) -> None:
     for bad in ("?label=env", "?label=Env=prod", "?label==prod", "?label=env=a%20b", "?label=env=a&label=env=b"):
         r = api.http.get("/api/clients" + bad)
         assert r.status_code == 400 and r.json["error"]["code"] == "bad_request", bad
+
+
+def test_the_list_says_exactly_what_each_client_says_alone(sqlite_api: Api) -> None:
+    """The list splices each stored latest sample in as JSON text: the same document as GET /api/clients/<id>."""
+    api = sqlite_api.login()
+    ids = []
+    for i, name in enumerate(["b-host", "a-host", "never"]):
+        cid, token = api.add_client(name)
+        ids.append(cid)
+        if name != "never":
+            api.report(token, {"labels": {"env": f"e{i}"}, "dropped": i, "samples": [good_sample()]})
+    listed = api.http.get("/api/clients").json
+    assert [c["hostname"] for c in listed["clients"]] == ["a-host", "b-host", "never"]
+    for c in listed["clients"]:
+        assert c == api.http.get(f"/api/clients/{c['id']}").json
+    assert listed["clients"][2]["latest"] is None and isinstance(listed["now"], int)

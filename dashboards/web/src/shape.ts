@@ -131,13 +131,18 @@ function matchesText(c: ClientView, q: string): boolean {
 /** The overview's hosts: filtered by a text fragment (hostname or label), status and labels, sorted (offline
  * first when by status; the busiest first by CPU, disk or GPU). */
 export function selectClients(clients: ClientView[], query: string, status: StatusFilter, sort: SortKey,
-  alerting: ReadonlyMap<string, number> = new Map(), labels: Readonly<Record<string, string>> = {}): ClientView[] {
+  alerting: ReadonlyMap<string, number> = new Map(), labels: Readonly<Record<string, string>> = {},
+  rank?: ReadonlyMap<string, number>): ClientView[] {
   const q = query.trim().toLowerCase();
   const anyLabel = Object.keys(labels).length > 0;
   const out = clients.filter((c) =>
     (!q || matchesText(c, q)) && (!anyLabel || hasLabels(c, labels)) &&
     (status === "all" || (status === "alerting" ? alerting.has(c.id) : (status === "online") === c.online)));
-  const byName = (a: ClientView, b: ClientView) => naturalCompare(a.hostname, b.hostname);
+  // With `rank` (id -> position in natural hostname order, nameRanks) a comparison is two lookups: sorting
+  // 5,000 hosts with the collator costs tens of ms, too much to repeat on every status change.
+  const byName = rank
+    ? (a: ClientView, b: ClientView) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0)
+    : (a: ClientView, b: ClientView) => naturalCompare(a.hostname, b.hostname);
   const cmp: Record<SortKey, (a: ClientView, b: ClientView) => number> = {
     name: byName,
     status: (a, b) => Number(a.online) - Number(b.online) || byName(a, b),
@@ -148,6 +153,12 @@ export function selectClients(clients: ClientView[], query: string, status: Stat
     alerting: (a, b) => (alerting.get(b.id) ?? 0) - (alerting.get(a.id) ?? 0) || byName(a, b),
   };
   return out.sort(cmp[sort]);
+}
+
+/** Each client's position in natural hostname order: what selectClients sorts by name with. */
+export function nameRanks(clients: readonly ClientView[]): Map<string, number> {
+  const sorted = [...clients].sort((a, b) => naturalCompare(a.hostname, b.hostname));
+  return new Map(sorted.map((c, i) => [c.id, i]));
 }
 
 /** Every frame inside one WebSocket message (a batch holds several). */

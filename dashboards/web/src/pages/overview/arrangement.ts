@@ -41,8 +41,9 @@ export interface Arrangement {
 }
 
 /** The shown set of `all` clients under `filter`: groups in order, summary line and what the body shows. */
-export function arrangement(all: ClientView[], filter: Filter, alerting?: ReadonlyMap<string, number>): Arrangement {
-  const hosts = selectClients(all, filter.query, filter.status, filter.sort, alerting, filter.labels);
+export function arrangement(all: ClientView[], filter: Filter, alerting?: ReadonlyMap<string, number>,
+  rank?: ReadonlyMap<string, number>): Arrangement {
+  const hosts = selectClients(all, filter.query, filter.status, filter.sort, alerting, filter.labels, rank);
   const groups = grouped(hosts, filter.group, alerting);
   let online = 0;
   for (const c of all) if (c.online) online++;

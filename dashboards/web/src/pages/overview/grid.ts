@@ -8,7 +8,7 @@ import type { ClientView, LiveFrame } from "../../types";
 import type { ServerClock } from "../clock";
 import { afterFrame, mergeListed, withStatus } from "../updates";
 import type { ActiveAlert } from "../../alertstore";
-import { applySamples } from "../../shape";
+import { applySamples, nameRanks } from "../../shape";
 import { arrangement, groupStats, groupSummaryText, labelKeys, type Arrangement } from "./arrangement";
 import { FrameBudget } from "./budget";
 import { Card } from "./card";
@@ -38,6 +38,8 @@ export class Grid {
   private alerting = new Map<string, ActiveAlert[]>();
   private alertCounts = new Map<string, number>();
   private arr: Arrangement | null = null;
+  /** Host id -> position by name, recomputed when the list brings new hostnames (sorting by rank is cheap). */
+  private rank = new Map<string, number>();
   private lay: Layout | null = null;
   private width = 0;
   private sparkWidth = 0;
@@ -77,6 +79,7 @@ export class Grid {
       this.tableRows.get(c.id)?.update(next);
     }
     for (const id of [...this.model.keys()]) if (!seen.has(id)) this.forget(id);
+    if (clients.some((c) => !this.rank.has(c.id)) || this.rank.size !== clients.length) this.rank = nameRanks(clients);
     const keys = labelKeys(clients);
     if (keys.join(",") !== this.keysText) {
       this.keysText = keys.join(",");
@@ -162,7 +165,7 @@ export class Grid {
     if (this.disposed || !this.loaded) return;
     clearTimeout(this.arrangeTimer);
     this.arrangeTimer = undefined;
-    const a = arrangement([...this.model.values()], this.view, this.alertCounts);
+    const a = arrangement([...this.model.values()], this.view, this.alertCounts, this.rank);
     this.arr = a;
     this.statsDirty = false;
     this.layoutDirty = true;
