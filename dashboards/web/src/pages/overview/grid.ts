@@ -339,7 +339,9 @@ export class Grid {
     const pos = `${x},${y},${width}`;
     if (this.placed.get(el) !== pos) {
       this.placed.set(el, pos);
-      el.style.transform = `translate(${x}px, ${y}px)`;
+      // top/left, not a transform: 5,000 transformed boxes each became a compositor layer to commit per frame.
+      el.style.left = `${x}px`;
+      el.style.top = `${y}px`;
       el.style.width = `${width}px`;
     }
     if (!this.mounted.has(key)) {
