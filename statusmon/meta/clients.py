@@ -100,21 +100,6 @@ class ClientRegistry:
         row = self.db.query_one("SELECT * FROM clients WHERE id = ?", (client_id,))
         return _client(row, self.labels.get(client_id)) if row else None
 
-    # Before list(): below it, mypy would read "list" in an annotation as that method.
-    def roster(self) -> list[Presence]:
-        """Every client's presence, in no particular order; unlike ``list()`` it decodes no latest sample
-        (that cost ~40 % of a busy server's CPU with 500 clients, read every 2 s by the live feed)."""
-        return [Presence(r["id"], r["hostname"], r["last_seen"] or None)
-                for r in self.db.query("SELECT id, hostname, last_seen FROM clients")]
-
-    def list(self, selector: dict[str, str] | None = None) -> list[Client]:
-        """Every client by hostname, with its labels; with a selector, only hosts carrying all its labels."""
-        labels = self.labels.all()
-        out = [_client(r, labels.get(r["id"], NONE)) for r in self.db.query("SELECT * FROM clients ORDER BY hostname")]
-        if selector:
-            out = [c for c in out if all(c.labels.effective.get(k) == v for k, v in selector.items())]
-        return out
-
     def listing(self, selector: dict[str, str] | None = None) -> list[tuple[Client, str | None]]:
         """As ``list()``, but each client without its latest sample decoded: (client, the sample's stored JSON
         text). Decoding 5,000 samples only to encode them again was most of ``GET /api/clients``' time."""
@@ -129,6 +114,21 @@ class ClientRegistry:
                             agent_version=r["agent_version"], last_seen=r["last_seen"] or None, last_sample=None,
                             dropped_total=r["dropped_total"], labels=hl)
             out.append((client, r["last_sample"] or None))
+        return out
+
+    # Before list(): below it, mypy would read "list" in an annotation as that method.
+    def roster(self) -> list[Presence]:
+        """Every client's presence, in no particular order; unlike ``list()`` it decodes no latest sample
+        (that cost ~40 % of a busy server's CPU with 500 clients, read every 2 s by the live feed)."""
+        return [Presence(r["id"], r["hostname"], r["last_seen"] or None)
+                for r in self.db.query("SELECT id, hostname, last_seen FROM clients")]
+
+    def list(self, selector: dict[str, str] | None = None) -> list[Client]:
+        """Every client by hostname, with its labels; with a selector, only hosts carrying all its labels."""
+        labels = self.labels.all()
+        out = [_client(r, labels.get(r["id"], NONE)) for r in self.db.query("SELECT * FROM clients ORDER BY hostname")]
+        if selector:
+            out = [c for c in out if all(c.labels.effective.get(k) == v for k, v in selector.items())]
         return out
 
     def remove(self, client_id: str) -> bool:
