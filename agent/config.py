@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from statusmon.labels import InvalidLabels
+from statusmon.labels import parse_list as parse_labels
+
 ENV_PREFIX = "STATUSMON_AGENT_"
 DEFAULT_CONFIG_PATH = "/etc/statusmon/agent.conf"
 ALL_COLLECTORS = "cpu,memory,disks,gpu,docker,load,net,diskio,temps,containers"
@@ -79,6 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds the updater waits for the new agent's first accepted report before rolling back"),
     Setting("restart_command", "systemctl restart statusmon-agent.service", "str",
             "How the updater restarts the agent (the service manager's command)"),
+    Setting("labels", "", "str",
+            "This host's labels, sent with every report: `key=value` pairs, comma-separated (e.g. "
+            "`env=prod,role=gpu`; `install.sh --label`); an admin's value for a key wins on the server"),
 )
 
 
@@ -113,6 +119,12 @@ class Config:
     update_url: str
     health_window: int
     restart_command: str
+    labels: str
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        """The ``labels`` setting as a dict (checked at load)."""
+        return parse_labels(self.labels)
 
     @property
     def health_path(self) -> str:
@@ -198,6 +210,10 @@ def _check(c: Config) -> None:
         raise ConfigError(f"update_url must be an http:// or https:// URL, got {c.update_url!r}")
     if c.http_client not in ("builtin", "requests"):
         raise ConfigError(f"http_client must be builtin or requests, got {c.http_client!r}")
+    try:
+        parse_labels(c.labels)
+    except InvalidLabels as e:
+        raise ConfigError(f"labels ({ENV_PREFIX}LABELS): {e}") from None
     if c.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"log_level must be DEBUG, INFO, WARNING or ERROR, got {c.log_level!r}")
 

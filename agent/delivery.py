@@ -57,7 +57,7 @@ def error_text(reply: Reply) -> str:
 class Delivery:
     def __init__(self, spool: Spool, post: Callable[[bytes], Reply], *, report_interval: float,
                  batch_max: int, catchup_rate: float, catchup_jitter: float, backoff_max: float,
-                 auth_retry: float,
+                 auth_retry: float, labels: dict[str, str] | None = None,
                  rand: Callable[[], float] = random.random, clock: Callable[[], float] = time.time,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.spool = spool
@@ -68,6 +68,7 @@ class Delivery:
         self.catchup_jitter = catchup_jitter
         self.backoff_max = backoff_max
         self.auth_retry = auth_retry
+        self.labels = labels
         self.rand, self.clock, self.monotonic = rand, clock, monotonic
         self.failures = 0
         self.catching_up = False
@@ -136,7 +137,7 @@ class Delivery:
     def send(self, rows: list[Row], budget: list[int]) -> Outcome:
         """POST ``rows``; delete them on 2xx, split or quarantine on 413/400/422. Never raises for HTTP."""
         self.activity = self.monotonic()
-        body = report_body([b for _, b in rows], self.spool.dropped)
+        body = report_body([b for _, b in rows], self.spool.dropped, self.labels)
         try:
             reply = self.post(body)
         except OSError as exc:

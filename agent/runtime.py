@@ -62,7 +62,7 @@ class Agent:
             self.spool, self.transport.post_report, report_interval=config.report_interval,
             batch_max=config.batch_max, catchup_rate=config.catchup_rate,
             catchup_jitter=config.catchup_jitter, backoff_max=config.backoff_max,
-            auth_retry=config.auth_retry)
+            auth_retry=config.auth_retry, labels=config.label_map)
         self._wake = threading.Event()  # set by the scheduled flush (and on stop)
         self.exit_code = 0
         self.jobs = Jobs()

@@ -154,7 +154,7 @@ class Evaluator:
         self._unsaved: States = {}
         self._flushed_at = 0.0
         self._stored: tuple[tuple[Any, ...], list[Rule]] | None = None
-        self._ruleset: tuple[list[Rule], list[Rule], RuleSet] | None = None
+        self._ruleset: tuple[list[Rule], list[Rule], dict[str, dict[str, str]], RuleSet] | None = None
 
     def _stored_rules(self) -> list[Rule]:
         """The stored rules, re-read only when their version changed."""
@@ -164,10 +164,13 @@ class Evaluator:
         return self._stored[1]
 
     def _rules(self, stored: list[Rule], defaults: list[Rule]) -> RuleSet:
-        """The RuleSet, reused (with its lookup cache) while the rules are unchanged."""
-        if self._ruleset is None or self._ruleset[0] is not stored or self._ruleset[1] != defaults:
-            self._ruleset = (stored, defaults, RuleSet(stored, defaults))
-        return self._ruleset[2]
+        """The RuleSet, reused (with its lookup cache) while the rules and, where a rule selects hosts by their
+        labels, the hosts' labels are unchanged (labels are read each cycle only while such a rule exists)."""
+        labels = self.clients.labels.effective_all() if any(r.selector for r in stored) else {}
+        cached = self._ruleset
+        if cached is None or cached[0] is not stored or cached[1] != defaults or cached[2] != labels:
+            cached = self._ruleset = (stored, defaults, labels, RuleSet(stored, defaults, labels))
+        return cached[3]
 
     def flush(self) -> None:
         """Write the progress not written yet (the worker calls this when it stops)."""

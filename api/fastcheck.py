@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from statusmon import labels
 from statusmon.config import Settings
 from statusmon.report import CONTAINER, DISK, DISKIO, GPU, GPU_PROCESS, NET, REPORT, SAMPLE, TEMP, Field, Record
 from statusmon.store.base import (
@@ -96,8 +97,26 @@ def _scalar(f: Field, settings: Settings) -> Check:
     raise AssertionError(f"no scalar check for {f}")
 
 
+def _labels(f: Field, settings: Settings) -> Check:
+    """The check of a labels object: a dict of valid keys and values within the count, None when absent/null."""
+    lo, hi = _range(f, settings)
+    nullable, optional = f.nullable, not f.required
+    key_ok, value_ok = labels.key_ok, labels.value_ok
+
+    def check_labels(v: Any) -> Any:
+        if type(v) is dict:
+            if lo <= len(v) <= hi and all(key_ok(k) and value_ok(x) for k, x in v.items()):
+                return dict(v)
+        elif (v is None and nullable) or (v is _ABSENT and optional):
+            return None
+        raise _Reject
+    return check_labels
+
+
 def _scalars(fields: tuple[Field, ...], settings: Settings) -> tuple[tuple[str, Check], ...]:
-    return tuple((f.name, _scalar(f, settings)) for f in fields if f.kind in ("int", "float", "string"))
+    """The checks of a record's int, float, string and labels fields."""
+    return tuple((f.name, _labels(f, settings) if f.kind == "labels" else _scalar(f, settings))
+                 for f in fields if f.kind in ("int", "float", "string", "labels"))
 
 
 def _length(f: Field, settings: Settings) -> Check:

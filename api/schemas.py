@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from statusmon import labels
 from statusmon.config import Settings
 from statusmon.metrics import SYSTEM_METRICS
 from statusmon.report import REPORT, Field, Record
@@ -36,6 +37,16 @@ def _tag_safe(value: str) -> None:
         raise ValidationError(str(e)) from None
 
 
+def _label_key(key: str) -> None:
+    if not labels.key_ok(key):
+        raise ValidationError(labels.KEY_RULE)
+
+
+def _label_value(value: str) -> None:
+    if not labels.value_ok(value):
+        raise ValidationError(labels.VALUE_RULE)
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -56,6 +67,9 @@ def _field(f: Field, settings: Settings, now: Callable[[], float]) -> fields.Fie
         if f.tag:
             checks.append(_tag_safe)
         return fields.String(validate=checks, **common)
+    if f.kind == "labels":
+        return fields.Dict(keys=fields.String(validate=_label_key), values=fields.String(validate=_label_value),
+                           validate=[validate.Length(lo, hi)], **common)
     assert f.kind == "list" and f.item is not None, f
     return fields.List(fields.Nested(_schema(f.item, settings, now)), validate=[validate.Length(lo, hi)],
                        **common)
@@ -117,7 +131,8 @@ class ReportValidator:
         if fast is not None:
             return fast
         report = self.load(body)
-        return {"agent_version": report.get("agent_version"), "dropped": report.get("dropped")}, to_samples(report)
+        return ({"agent_version": report.get("agent_version"), "dropped": report.get("dropped"),
+                 "labels": report.get("labels")}, to_samples(report))
 
 
 def _gpu(g: dict[str, Any]) -> GpuSample:

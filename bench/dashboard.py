@@ -1,17 +1,22 @@
-"""The overview with 500 live clients in Debian's Chromium: time to first render and main-thread tasks; then
-the same with alerts firing, and the Alerts page with many alerts.
+"""The overview with 500 (or 5,000) live labelled clients in Debian's Chromium, in the cards and the table
+view: time to first render and main-thread tasks while scrolling; then the same with alerts firing, and the
+Alerts page with many alerts.
 
-    .venv/bin/python -m bench.dashboard                      # 500 clients, 20 s of live updates
-    .venv/bin/python -m bench.dashboard --clients 100 --seconds 10
+    .venv/bin/python -m bench.dashboard                      # 500 clients, 30 s of live updates per view
+    .venv/bin/python -m bench.dashboard --clients 5000 --alerting 0
+    .venv/bin/python -m bench.dashboard --clients 100 --seconds 10 --views cards
     .venv/bin/python -m bench.dashboard --alerting 0         # the overview only, no alerts phase
 
 Needs the built dashboard (npm --prefix dashboards/web run build). A real `statusmon server` gets --clients
-clients with one batch each; then simulated agents post a 10-sample batch per client every 10 s (random
-phases) while Chromium (1366x860) shows the overview. Measured:
-- first render: from navigation start to every card in the DOM with its values (performance.now());
-- main-thread tasks during --seconds of live updates, while the page scrolls through the whole grid (cards
+clients with one batch each carrying its labels (env, role, rack); then simulated agents post a 10-sample batch
+per client every 10 s (random phases; over at most 400 shared connections, below gunicorn's connection limit)
+while Chromium (1366x860) shows the overview. Measured, for each of --views (cards, table):
+- first render, with the server idle (before the agents start) and while they post: from navigation start to
+  the summary counting every client and the first screen of cards (or rows) in the DOM with its values
+  (performance.now()); the list is windowed, so the rest exists as data only;
+- main-thread tasks during --seconds of live updates, while the page scrolls through the whole list (cards
   coming into view create their sparklines): the Long Tasks API (every task over 50 ms) and the longest gap
-  between animation frames (which also catches shorter tasks).
+  between animation frames (which also catches shorter tasks); and the agents' posts per second meanwhile.
 Then, with --alerting hosts (100) carrying --firing alerts between them (1,000) and --history incidents
 (10,000, the firing ones among them) written straight into the metadata DB (alert_state / alert_history, as
 the worker writes them), while one alert flips between firing and pending every 2 s (so the live feed sends
@@ -44,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import machine, write_json  # noqa: E402
 from bench.live import Run  # noqa: E402
 from statusmon.metrics import ALERT_METRIC_TYPES  # noqa: E402
-from tests.live.fake import report, sample  # noqa: E402
+from tests.live.fake import sample  # noqa: E402
 from tests.support.server import ADMIN_PASSWORD, start_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -118,8 +123,60 @@ def flip_alerts(db_path: Path, key: tuple[str, ...], stop: threading.Event) -> N
                              " AND series_key = ?", (status, *key))
 
 
+# Per view: its path, what one host is in the DOM, and the element whose text is a value of the first host.
+VIEWS = {"cards": ("/", "#clients .client-card", "#clients .client-card dd"),
+         "table": ("/?view=table", "#clients .host-row", '#clients .host-row [data-metric="cpu_percent"]')}
+# The summary counts every client and the first screen shows with values (the first host reports).
+RENDERED = """([sel, val, n]) => {
+  const s = document.getElementById('summary');
+  const v = document.querySelector(val);
+  return !!s && s.textContent.startsWith(n + ' client') && document.querySelectorAll(sel).length >= Math.min(n, 6)
+    && !!v && v.textContent !== '—';
+}"""
+ENVS, ROLES = ("prod", "staging", "dev"), ("gpu", "web", "db", "batch")
+
+
+def labels_of(i: int) -> dict[str, str]:
+    return {"env": ENVS[i % 3], "role": ROLES[(i // 3) % 4], "rack": f"r{i % 40:02d}"}
+
+
+def add_clients(srv: Any, n: int, now: int) -> list[tuple[str, str]]:
+    """n labelled clients, all but every 25th with one report (the rest stay offline), from 8 threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def add(chunk: range) -> list[tuple[str, str]]:
+        admin, out = srv.admin(), []
+        for i in chunk:
+            r = admin.post(srv.url + "/api/clients", json={"hostname": f"node-{i:04d}"}, timeout=30)
+            r.raise_for_status()
+            cid, token = r.json()["client"]["id"], r.json()["token"]
+            out.append((cid, token))
+            if i % 25 != 24:  # a few never report: offline cards
+                body = {"agent_version": "bench", "labels": labels_of(i),
+                        "samples": [sample(now - 30 + k * 5, seed=i) for k in range(6)]}
+                admin.post(srv.url + "/api/report", json=body, headers={"Authorization": f"Bearer {token}"},
+                           timeout=30).raise_for_status()
+        return out
+
+    step = -(-n // 8)
+    with ThreadPoolExecutor(8) as pool:
+        parts = list(pool.map(add, [range(k, min(n, k + step)) for k in range(0, n, step)]))
+    return [c for part in parts for c in part]
+
+
+def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, float]:
+    page.goto(path)
+    page.wait_for_function(RENDERED, arg=[sel, val, n], polling="raf")
+    return dict(page.evaluate("""() => ({
+        rendered_ms: performance.now(),
+        fcp_ms: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null,
+        longtasks_during_load: window.__bench.longtasks.length,
+        longest_task_during_load_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
+    })"""))
+
+
 def watch_live(page: Any, seconds: float) -> dict[str, float]:
-    """Main-thread tasks while the grid scrolls from top to bottom for ``seconds``, live updates flowing."""
+    """Main-thread tasks while the list scrolls from top to bottom for ``seconds``, live updates flowing."""
     page.evaluate("window.__bench.longtasks = []; window.__bench.maxGap = 0; window.__bench.measuring = true")
     frames_before = page.evaluate("performance.now()")
     end = time.monotonic() + seconds
@@ -133,6 +190,7 @@ def watch_live(page: Any, seconds: float) -> dict[str, float]:
         longest_task_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
         max_frame_gap_ms: window.__bench.maxGap,
         sparklines: document.querySelectorAll('#clients .spark canvas').length,
+        mounted: document.querySelectorAll('#clients > li').length,
         online_cards: document.querySelectorAll('#clients .client-card[data-online="true"]').length,
         alerting_cards: document.querySelectorAll('#clients .client-card[data-alerting="metric"]').length,
     })""")
@@ -153,7 +211,8 @@ def alerts_page_loads(page: Any, rows: int, runs: int) -> list[float]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clients", type=int, default=500)
-    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--views", default="cards,table", help="comma-separated: cards, table")
     p.add_argument("--runs", type=int, default=3, help="page loads for the first-render figure (median)")
     p.add_argument("--alerting", type=int, default=100, help="hosts with firing alerts (0: no alerts phase)")
     p.add_argument("--firing", type=int, default=1000, help="firing alerts, spread over the alerting hosts")
@@ -167,15 +226,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, start_server(
             Path(tmp), report_rate_per_minute="1000000", login_rate_per_minute="1000") as srv:
         admin = srv.admin()
-        clients = []
-        now = int(time.time())
-        for i in range(args.clients):
-            r = admin.post(srv.url + "/api/clients", json={"hostname": f"node-{i:04d}"}, timeout=10)
-            r.raise_for_status()
-            cid, token = r.json()["client"]["id"], r.json()["token"]
-            clients.append((cid, token))
-            if i % 25 != 24:  # a few never report: offline cards
-                report(srv.url, token, [sample(now - 30 + k * 5, seed=i) for k in range(6)])
+        t_setup = time.perf_counter()
+        clients = add_clients(srv, args.clients, int(time.time()))
+        print(f"{args.clients} clients added and reported in {time.perf_counter() - t_setup:.0f} s", flush=True)
         cookie = "; ".join(f"{c.name}={c.value}" for c in admin.cookies)
         run = Run(srv.url, cookie, clients)
         stop_at = time.perf_counter() + 3600
@@ -184,13 +237,14 @@ def main() -> int:
 
         def agents() -> None:
             try:
-                asyncio.run(run.paced(len(clients), max(1.0, stop_at - time.perf_counter())))
+                asyncio.run(run.paced(len(clients), max(1.0, stop_at - time.perf_counter()),
+                                      connections=min(400, len(clients))))
             except OSError as e:  # the server stopping under them is expected; anything earlier is not
                 if not stopping.is_set():
                     print(f"simulated agents stopped early: {e!r}", file=sys.stderr)
                     raise
 
-        loads: list[dict[str, float]] = []
+        views: dict[str, dict[str, Any]] = {}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=srv.url)
@@ -200,23 +254,33 @@ def main() -> int:
             page.get_by_label("Admin password").fill(ADMIN_PASSWORD)
             page.get_by_role("button", name="Log in").click()
             page.wait_for_selector("#clients .client-card")
+            # First render with the server idle (no agents posting yet): the page's own cost, apart from a
+            # server that ingest keeps busy.
+            idle: dict[str, list[float]] = {}
+            for view in args.views.split(","):
+                path, sel, val = VIEWS[view]
+                idle[view] = sorted(first_render(page, path, sel, val, args.clients)["rendered_ms"]
+                                    for _ in range(args.runs))
             feeder = threading.Thread(target=agents, daemon=True)
             feeder.start()
             time.sleep(2)
-            for _ in range(args.runs):
-                page.goto("/")
-                page.wait_for_function(
-                    "(n) => document.querySelectorAll('#clients .client-card').length >= n && "
-                    "document.querySelector('#clients .client-card dd').textContent !== '—'",
-                    arg=args.clients, polling="raf")
-                loads.append(page.evaluate("""() => ({
-                    rendered_ms: performance.now(),
-                    fcp_ms: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null,
-                    longtasks_during_load: window.__bench.longtasks.length,
-                    longest_task_during_load_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
-                })"""))
-            # Live updates: watch the main thread while the grid scrolls from top to bottom.
-            live = watch_live(page, args.seconds)
+            for view in args.views.split(","):
+                path, sel, val = VIEWS[view]
+                loads: list[dict[str, float]] = []
+                for _ in range(args.runs):
+                    loads.append(first_render(page, path, sel, val, args.clients))
+                # Live updates: watch the main thread while the list scrolls from top to bottom.
+                posts_before, t_live = len(run.sent), time.perf_counter()
+                live_view = watch_live(page, args.seconds)
+                live_view["agent_posts_per_s"] = (len(run.sent) - posts_before) / (time.perf_counter() - t_live)
+                loads.sort(key=lambda r: r["rendered_ms"])
+                views[view] = {"first_render": {"median": loads[len(loads) // 2], "all": loads}, "live": live_view,
+                               "first_render_idle_server_ms": idle[view]}
+            live = views[next(iter(views))]["live"]
+            # The baseline, same run and load: a tall empty page scrolled the same way while the agents post.
+            # Its long tasks are the machine's (other processes, the server, the simulated agents), not ours.
+            page.set_content('<div style="height:300000px"></div>')
+            baseline = watch_live(page, args.seconds)
             alerts: dict[str, object] | None = None
             if args.alerting:
                 empty_loads = alerts_page_loads(page, 0, args.runs)  # the baseline: the page without alerts
@@ -243,20 +307,25 @@ def main() -> int:
             browser.close()
         stopping.set()
         srv.stop(signal.SIGINT)
-    loads.sort(key=lambda r: r["rendered_ms"])
-    median = loads[len(loads) // 2]
     out = {"bench": "dashboard", "machine": machine(), "load_average": os.getloadavg(), "args": vars(args),
-           "first_render": {"median": median, "all": loads}, "live": live, "alerts": alerts,
+           "views": views, "baseline_empty_page": baseline, "alerts": alerts,
            "targets": {"first_render_ms": 1000, "longest_task_ms": 50, "alerts_page_ms": 1000}}
     print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores), "
           f"load average {out['load_average'][0]:.2f}")
-    print(f"{'clients':>8} {'first render ms':>16} {'FCP ms':>8} {'long tasks (live)':>18} "
-          f"{'longest ms':>11} {'max frame gap ms':>17} {'sparklines':>11}")
-    fcp = median["fcp_ms"]
-    print(f"{args.clients:>8} {median['rendered_ms']:>16.0f} {fcp if fcp is None else round(fcp)!s:>8} "
-          f"{live['longtasks']:>18} {live['longest_task_ms']:>11.0f} {live['max_frame_gap_ms']:>17.0f} "
-          f"{live['sparklines']:>11}")
-    print("first render, every run (ms): " + ", ".join(f"{r['rendered_ms']:.0f}" for r in loads))
+    print(f"{'clients':>8} {'view':>6} {'first render ms':>16} {'FCP ms':>8} {'long tasks (live)':>18} "
+          f"{'longest ms':>11} {'max frame gap ms':>17} {'in DOM':>7} {'agent posts/s':>14}")
+    for view, r in views.items():
+        median, lv = r["first_render"]["median"], r["live"]
+        fcp = median["fcp_ms"]
+        print(f"{args.clients:>8} {view:>6} {median['rendered_ms']:>16.0f} {fcp if fcp is None else round(fcp)!s:>8} "
+              f"{lv['longtasks']:>18} {lv['longest_task_ms']:>11.0f} {lv['max_frame_gap_ms']:>17.0f} "
+              f"{lv['mounted']:>7} {lv['agent_posts_per_s']:>14.0f}")
+        every = ", ".join(f"{x['rendered_ms']:.0f}" for x in r["first_render"]["all"])
+        quiet = ", ".join(f"{x:.0f}" for x in r["first_render_idle_server_ms"])
+        print(f"  first render, every run (ms): {every}; with the server idle (before the agents): {quiet}")
+    print(f"{'baseline':>8} {'empty':>6} {'':>16} {'':>8} {baseline['longtasks']:>18} "
+          f"{baseline['longest_task_ms']:>11.0f} {baseline['max_frame_gap_ms']:>17.0f}   (an empty page, scrolled "
+          "the same way meanwhile: the machine's own long tasks)")
     if alerts is not None:
         la: dict[str, float] = alerts["live_with_alerts"]  # type: ignore[assignment]
         pm: dict[str, object] = alerts["alerts_page_ms"]  # type: ignore[assignment]

@@ -146,6 +146,17 @@ async def drain_viewer(host: str, port: int, cookie: str) -> asyncio.Transport:
     return transport
 
 
+class _Shared:
+    """One kept-alive connection shared by several simulated agents: one request on it at a time."""
+
+    def __init__(self, http: Http, lock: asyncio.Lock):
+        self.http, self.lock = http, lock
+
+    async def post(self, path: str, body: bytes, token: str) -> int:
+        async with self.lock:
+            return await self.http.post(path, body, token)
+
+
 class Run:
     def __init__(self, url: str, cookie: str, clients: list[tuple[str, str]]):
         from urllib.parse import urlsplit
@@ -184,15 +195,18 @@ class Run:
                 viewers.append((await drain_viewer(self.host, self.port, self.cookie), None))
         return viewers
 
-    async def paced(self, agents: int, seconds: float, interval: float = 10.0) -> int:
-        """Each agent posts a batch every `interval` s at a random phase; returns posts made."""
+    async def paced(self, agents: int, seconds: float, interval: float = 10.0, connections: int = 0) -> int:
+        """Each agent posts a batch every `interval` s at a random phase; returns posts made. With
+        `connections`, the agents share that many kept-alive connections (one request at a time on each), so a
+        fleet larger than the server's connection limit (gunicorn's worker_connections) can be simulated."""
         deadline = time.perf_counter() + seconds
         posts = 0
+        pool = [(Http(self.host, self.port), asyncio.Lock()) for _ in range(connections)]
 
         async def agent(i: int) -> None:
             nonlocal posts
             cid, token = self.clients[i]
-            http = Http(self.host, self.port)
+            http: Any = _Shared(*pool[i % connections]) if connections else Http(self.host, self.port)
             await asyncio.sleep(random.uniform(0, interval))
             seq = 0
             while time.perf_counter() < deadline:

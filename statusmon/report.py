@@ -7,7 +7,7 @@ marshmallow schema (api/schemas.py, which writes the error messages) and its fas
 it, and tests/api/test_report_contract.py checks that both enforce exactly what it says. Metric fields take
 their kind and unit from the catalogue (statusmon.metrics); a unit's range is stated once, in ``UNIT_RANGES``.
 
-It imports only the metric catalogue, so every component (the agent included) can read it.
+It imports only the metric catalogue and the label rules, so every component (the agent included) can read it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from statusmon import labels
 from statusmon.metrics import (
     CONTAINER_METRIC_NAMES,
     DISKIO_METRIC_NAMES,
@@ -25,7 +26,7 @@ from statusmon.metrics import (
     metric,
 )
 
-Kind = Literal["int", "float", "string", "timestamp", "list"]
+Kind = Literal["int", "float", "string", "timestamp", "list", "labels"]
 Bound = int | None  # every bound in the table is a whole number
 
 MAX_STRING = 256
@@ -53,7 +54,8 @@ class Field:
     """One field of a record.
 
     ``kind``: "int" (a JSON integer, never a boolean or a float), "float" (any JSON number, finite), "string",
-    "list" (of ``item`` records) or "timestamp" (integer epoch seconds).
+    "list" (of ``item`` records), "timestamp" (integer epoch seconds) or "labels" (a JSON object of host labels,
+    each key and value by the rules of statusmon.labels; ``hi``: the most labels).
     Bounds are inclusive: the value's range for int and float, the length's for string and list; None means
     unbounded on that side. ``lo_setting``/``hi_setting`` name the Settings attribute that gives the bound
     instead. A timestamp's bounds are relative to the server's clock: at most ``lo_setting`` seconds in the
@@ -188,6 +190,8 @@ REPORT = Record("report", (
     Field("agent_version", "string", hi=64, nullable=True),
     Field("dropped", "int", "count", lo=0, hi=MAX_INTEGER, nullable=True),  # samples the agent's spool lost
     Field("samples", "list", item=SAMPLE, lo=1, hi_setting="max_samples_per_batch", required=True),
+    # The agent's labels (its config's `labels`); absent or null: keep those the server knows.
+    Field("labels", "labels", hi=labels.MAX_LABELS, nullable=True),
 ))
 
 RECORDS: tuple[Record, ...] = (REPORT, SAMPLE, DISK, GPU, GPU_PROCESS, NET, DISKIO, TEMP, CONTAINER)

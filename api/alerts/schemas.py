@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from statusmon import labels
 from statusmon.metrics import ALERT_METRIC_TYPES
 from statusmon.notify.channels import BY_NAME
 
@@ -26,6 +27,22 @@ class RuleSchema(Schema):
     # history only, no notification.
     channels = fields.List(fields.String(validate=validate.OneOf(list(BY_NAME))), load_default=None,
                            allow_none=True, validate=validate.Length(max=len(BY_NAME)))
+    # The hosts it watches by their labels (every pair must match: {"role": "gpu"}); null: one client or all.
+    selector = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None, allow_none=True)
+
+    @validates_schema
+    def _selector(self, data: dict[str, Any], **_: Any) -> None:
+        selector = data.get("selector")
+        if selector is None:
+            return
+        if not selector:
+            raise ValidationError("a selector names at least one label (or is null)", "selector")
+        try:
+            labels.validate(selector)
+        except labels.InvalidLabels as e:
+            raise ValidationError(str(e), "selector") from None
+        if data.get("client_id") is not None:
+            raise ValidationError("a rule targets one client or a label selector, not both", "selector")
 
     @validates_schema
     def _narrowing(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
@@ -43,7 +60,7 @@ def rule_json(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "client_id": row["client_id"], "metric_type": row["metric_type"],
             "threshold": row["threshold"], "duration_sec": row["duration_sec"], "direction": row["direction"],
             "mount": row["mount"], "gpu": row["gpu"], "enabled": bool(row["enabled"]),
-            "channels": row.get("channels"),
+            "channels": row.get("channels"), "selector": row.get("selector"),
             "created_at": int(row["created_at"]), "updated_at": int(row["updated_at"])}
 
 

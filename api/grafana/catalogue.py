@@ -56,11 +56,17 @@ def _client_payload() -> dict[str, Any]:
     return _select("client", "Hosts", multi=True, placeholder="every host (or a $host variable)")
 
 
+def _labels_payload() -> dict[str, Any]:
+    """A label selector narrowing the hosts: "env=prod,role=gpu", "env=$env" (a multi-value is understood)."""
+    return {"name": "labels", "label": "Labels", "type": "input", "width": 30,
+            "placeholder": "env=prod,role=gpu (or env=$env)"}
+
+
 def payloads_of(target: str) -> list[dict[str, Any]]:
     """The payload options the plugin's builder shows for ``target``."""
     if target in SERIES_TARGETS:
         family = SERIES_TARGETS[target].family
-        out = [_client_payload(),
+        out = [_client_payload(), _labels_payload(),
                _select("aggregation", "Aggregation per interval", options=aggregation_options(),
                        placeholder="mean")]
         if family == "disk":
@@ -69,10 +75,10 @@ def payloads_of(target: str) -> list[dict[str, Any]]:
             out.append(_select("gpu", "GPUs", multi=True, placeholder="every GPU"))
         return out
     if target == "stats":
-        return [_client_payload(),
+        return [_client_payload(), _labels_payload(),
                 _select("metrics", "Metrics", multi=True, placeholder="every system metric",
                         options=[{"label": n, "value": n} for n in SYSTEM_METRIC_NAMES])]
-    return [_client_payload()]
+    return [_client_payload(), _labels_payload()]
 
 
 def aggregation_options() -> list[dict[str, str]]:

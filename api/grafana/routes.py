@@ -115,7 +115,8 @@ def query() -> ResponseReturnValue:
     for t in targets:
         if t.hidden:
             continue
-        clients = selection.select_clients(everyone, timeout, t.payload.get("client"), filters)
+        clients = selection.select_clients(everyone, timeout, t.payload.get("client"), filters,
+                                           labels=t.payload.get("labels"))
         if t.target in catalogue.SERIES_TARGETS:
             results += series_results(state.store, catalogue.SERIES_TARGETS[t.target], t.payload, clients, rng,
                                       step, t.ref_id, state.rollup_progress.all())
@@ -128,13 +129,14 @@ def query() -> ResponseReturnValue:
     return jsonify(results)
 
 
-_VARIABLES = ("hosts", "client_ids", "metrics", "mounts", "gpus")
+_VARIABLES = ("hosts", "client_ids", "metrics", "mounts", "gpus", "label_keys", "label_values")
 
 
 @bp.post("/variable")
 @readable
 def variable() -> ResponseReturnValue:
-    """Values of a Query variable. ``payload.target``: hosts, client_ids, metrics, mounts or gpus."""
+    """Values of a Query variable. ``payload.target``: hosts, client_ids, metrics, mounts, gpus, label_keys or
+    label_values (of ``payload.key``); hosts, client_ids and label_values are narrowed by ``payload.labels``."""
     body = _body(required=True)
     if "range" in body:
         parse.time_range(body)
@@ -145,13 +147,20 @@ def variable() -> ResponseReturnValue:
         raise parse.BadRequest("payload.target is required and must be a string")
     parse.optional(payload, "variables", "object", "payload")
     target = payload["target"]
-    everyone = current_state().clients.list()
+    everyone = selection.with_labels(current_state().clients.list(),
+                                     selection.requested_labels(payload.get("labels")))
     if target == "hosts":
         pairs = [(c.hostname, c.hostname) for c in everyone]
     elif target == "client_ids":
         pairs = [(c.hostname, c.id) for c in everyone]
     elif target == "metrics":
         pairs = [(n, n) for n in catalogue.SERIES_TARGETS]
+    elif target == "label_keys":
+        pairs = [(k, k) for k in selection.tag_keys(everyone)[len(selection.TAG_KEYS):]]
+    elif target == "label_values":
+        if not isinstance(payload.get("key"), str):
+            raise parse.BadRequest("payload.key (the label key) is required for label_values")
+        pairs = [(v, v) for v in selection.label_values(payload["key"], everyone)]
     elif target in ("mounts", "gpus"):
         clients = selection.select_clients(everyone, 0, payload.get("client"), [])
         pairs = [(k, k) for k in _keys(clients, "mount" if target == "mounts" else "gpu")]
@@ -164,7 +173,7 @@ def variable() -> ResponseReturnValue:
 @bp.post("/tag-keys")
 @readable
 def tag_keys() -> ResponseReturnValue:
-    return jsonify([{"type": "string", "text": k} for k in selection.TAG_KEYS])
+    return jsonify([{"type": "string", "text": k} for k in selection.tag_keys(current_state().clients.list())])
 
 
 @bp.post("/tag-values")

@@ -1,18 +1,21 @@
-"""Client management: list with online state and latest values, add (token shown once), remove, rotate."""
+"""Client management: list (filtered by labels) with online state and latest values, add (token shown once),
+label, remove, rotate."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from api.auth import readable
 from api.body import json_body
-from api.errors import Conflict, ValidationFailed
+from api.errors import BadRequest, Conflict, ValidationFailed
 from api.state import current_state
 from api.views.clients import client_or_404
+from statusmon import labels
 from statusmon.meta.clients import Client, DuplicateHostname, InvalidHostname
 from statusmon.meta.updates import HostUpdate, UpdatePolicy
 
@@ -37,8 +40,17 @@ def list_clients() -> ResponseReturnValue:
     state = current_state()
     now, timeout = time.time(), state.online_timeout()
     hosts = UpdatePolicy(state.meta).hosts()
-    return jsonify({"clients": [_with_update(c.as_dict(now, timeout), hosts.get(c.id)) for c in state.clients.list()],
-                    "online_timeout_seconds": timeout, "now": int(now)})
+    selector = label_selector()
+    # Each client's latest sample goes out as the JSON text it is stored as (valid JSON, written by json.dumps):
+    # spliced in, not decoded and encoded again, which cost ~0.1 ms a host (0.5 s for 5,000).
+    parts = []
+    for c, latest in state.clients.listing(selector):
+        head = json.dumps(_with_update(c.as_dict(now, timeout, latest=False), hosts.get(c.id)),
+                          separators=(",", ":"))
+        parts.append(head[:-1] + ',"latest":' + (latest or "null") + "}")
+    body = ('{"clients":[' + ",".join(parts) + f'],"online_timeout_seconds":{json.dumps(timeout)},'
+            f'"now":{int(now)}}}')
+    return Response(body, mimetype="application/json")
 
 
 @bp.get("/api/clients/<client_id>")
@@ -48,6 +60,32 @@ def get_client(client_id: str) -> ResponseReturnValue:
     client = client_or_404(current_state().clients, client_id)
     return jsonify(_with_update(client.as_dict(time.time(), state.online_timeout()),
                                 UpdatePolicy(state.meta).host(client_id)))
+
+
+def label_selector() -> dict[str, str]:
+    """The request's ``?label=key=value`` parameters (all must match); 400 for one that is no key=value."""
+    try:
+        return labels.parse_selector(request.args.getlist("label"))
+    except labels.InvalidLabels as e:
+        raise BadRequest(str(e), details=e.details) from None
+
+
+@bp.patch("/api/clients/<client_id>")
+def patch_client(client_id: str) -> ResponseReturnValue:
+    """Change a host's admin labels: ``{"labels": {"env": "prod", "rack": null}}`` sets env, and removes the
+    admin's rack (the agent's rack, if it reports one, shows again). Keys not named are kept."""
+    state = current_state()
+    client_or_404(state.clients, client_id)
+    body = json_body(16384, 16384)
+    if not isinstance(body, dict) or set(body) != {"labels"}:
+        raise ValidationFailed('the body must be {"labels": {key: value or null}}',
+                               details={"labels": ["required; no other field can be changed"]})
+    try:
+        patch = labels.validate(body["labels"], allow_null=True, limit=4 * labels.MAX_LABELS)
+        state.clients.labels.patch_admin(client_id, patch)
+    except labels.InvalidLabels as e:
+        raise ValidationFailed(str(e), details={"labels": e.details}) from None
+    return get_client(client_id)
 
 
 def _created(client: Client, token: str, status: int) -> ResponseReturnValue:

@@ -34,7 +34,8 @@ def report() -> ResponseReturnValue:
         report, samples = state.validator.samples(body)
     except ValidationError as e:
         raise ValidationFailed("the report was refused; nothing was stored", details=e.messages) from None
-    seen = Report(client.id, report.get("agent_version"), latest_view(samples), report.get("dropped"))
+    seen = Report(client.id, report.get("agent_version"), latest_view(samples), report.get("dropped"),
+                  report.get("labels"))
     stored = state.writer.write(client.id, client.hostname, samples, seen)
     rewind_late(state, samples)
     for listener in state.ingest_listeners:

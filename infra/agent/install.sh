@@ -6,7 +6,10 @@
 # (a venv directly in /opt/statusmon-agent) is migrated.
 #
 #   sudo infra/agent/install.sh --server https://monitor.example.com --token TOKEN [--root-metadata root.json]
+#        [--label env=prod --label role=gpu ...]
 #
+# --label K=V    a label of this host (repeatable), written to the config and sent with every report; keys:
+#                a-z 0-9 _ . - (a letter first), values: A-Z a-z 0-9 _ . - : / (1-63 characters each)
 # --prefix DIR   install under DIR instead of / (tests, packaging); systemctl is skipped
 # --repo DIR     the checkout (or unpacked release) to install from (default: this script's repository)
 # --python PY    the interpreter for the venv (default: python3, 3.10 or newer)
@@ -18,9 +21,9 @@
 #                host is not updated automatically.
 set -eu
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-PREFIX="" SERVER="" TOKEN="" PYTHON="python3" PIP_ARGS="" DOCKER_GROUP=0 ROOT_METADATA=""
+PREFIX="" SERVER="" TOKEN="" PYTHON="python3" PIP_ARGS="" DOCKER_GROUP=0 ROOT_METADATA="" LABELS=""
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +35,13 @@ while [ $# -gt 0 ]; do
     --pip-args) PIP_ARGS="$2"; shift 2 ;;
     --docker-group) DOCKER_GROUP=1; shift ;;
     --root-metadata) ROOT_METADATA="$2"; shift 2 ;;
+    --label)
+      # The rule of statusmon/labels.py, checked here too so that a typo fails before anything is installed.
+      printf '%s\n' "$2" | grep -Eqx '[a-z][a-z0-9_.-]{0,62}=[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}' || {
+        echo "install.sh: --label must be key=value (key: a-z 0-9 _ . -, a letter first; value: A-Z a-z 0-9 _ . - : /; 1-63 characters each), got '$2'" >&2
+        exit 2; }
+      case ",$LABELS," in *",${2%%=*}="*) echo "install.sh: label ${2%%=*} given twice" >&2; exit 2 ;; esac
+      LABELS="${LABELS:+$LABELS,}$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "install.sh: unknown option $1" >&2; usage ;;
   esac
@@ -87,6 +97,7 @@ mkdir -p "$CONF_DIR"
 umask 077
 if [ -e "$CONF_DIR/agent.conf" ]; then cp -p "$CONF_DIR/agent.conf" "$CONF_DIR/agent.conf.bak"; fi
 printf '[agent]\nserver = %s\ntoken = %s\n' "$SERVER" "$TOKEN" > "$CONF_DIR/agent.conf.tmp"
+if [ -n "$LABELS" ]; then printf 'labels = %s\n' "$LABELS" >> "$CONF_DIR/agent.conf.tmp"; fi
 mv "$CONF_DIR/agent.conf.tmp" "$CONF_DIR/agent.conf"
 umask 022
 

@@ -8,9 +8,14 @@ series wins, and all rules of that level apply (a disabled rule there silences t
 
 1. rules for this client and this mount/GPU;
 2. rules for this client (any mount/GPU);
-3. rules for all clients and this mount/GPU;
-4. rules for all clients (any mount/GPU);
-5. the global default from settings (``thresholds``).
+3. rules for a label selector the client matches (``role=gpu``), and this mount/GPU;
+4. rules for a label selector the client matches (any mount/GPU);
+5. rules for all clients and this mount/GPU;
+6. rules for all clients (any mount/GPU);
+7. the global default from settings (``thresholds``).
+
+A selector rule (``selector``, label key -> value; every pair must match the host's labels, statusmon.labels)
+has no client; the RuleSet is given each client's labels to decide which selector rules reach it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from statusmon.labels import matches
 from statusmon.metrics import ALERT_METRIC_TYPES
 
 DIRECTIONS = ("above", "below")
@@ -45,6 +51,7 @@ class Rule:
     mount: str | None = None
     gpu: int | None = None
     channels: tuple[str, ...] | None = None  # where it notifies; None: the global default (alert_channels)
+    selector: tuple[tuple[str, str], ...] | None = None  # label pairs a host must carry (sorted); None: none
 
     @property
     def family(self) -> str:
@@ -96,7 +103,16 @@ def rule_from_row(row: Any) -> Rule:
                 metric_type=row["metric_type"], threshold=float(row["threshold"]),
                 duration_sec=int(row["duration_sec"]), direction=row["direction"],
                 enabled=bool(row["enabled"]), mount=row["mount"],
-                gpu=None if row["gpu"] is None else int(row["gpu"]), channels=_channels(row))
+                gpu=None if row["gpu"] is None else int(row["gpu"]), channels=_channels(row),
+                selector=_selector(row))
+
+
+def _selector(row: Any) -> tuple[tuple[str, str], ...] | None:
+    raw = row["selector"] if "selector" in row.keys() else None
+    if raw is None:
+        return None
+    pairs = json.loads(raw) if isinstance(raw, str) else raw
+    return tuple(sorted(pairs.items())) or None
 
 
 def _channels(row: Any) -> tuple[str, ...] | None:
@@ -109,11 +125,18 @@ def _channels(row: Any) -> tuple[str, ...] | None:
 class RuleSet:
     """Stored rules plus defaults, indexed so that ``for_series`` is a few dict lookups."""
 
-    def __init__(self, stored: Iterable[Rule], defaults: Iterable[Rule]):
+    def __init__(self, stored: Iterable[Rule], defaults: Iterable[Rule],
+                 labels: Mapping[str, Mapping[str, str]] | None = None):
         # metric_type -> client_id (None: all clients) -> rules
         self._index: dict[str, dict[str | None, list[Rule]]] = {}
+        # metric_type -> the rules with a label selector
+        self._selected: dict[str, list[Rule]] = {}
         for r in stored:
-            self._index.setdefault(r.metric_type, {}).setdefault(r.client_id, []).append(r)
+            if r.selector:
+                self._selected.setdefault(r.metric_type, []).append(r)
+            else:
+                self._index.setdefault(r.metric_type, {}).setdefault(r.client_id, []).append(r)
+        self._labels = labels or {}  # client id -> its labels (what selector rules are matched against)
         self._defaults = {r.metric_type: r for r in defaults}
         self._cache: dict[tuple[str, str, str], tuple[Rule, ...]] = {}
 
@@ -123,7 +146,14 @@ class RuleSet:
         for m, by_client in self._index.items():
             if any(r.enabled for rules in by_client.values() for r in rules):
                 out.add(m)
+        for m, rules in self._selected.items():
+            if any(r.enabled for r in rules):
+                out.add(m)
         return out
+
+    @property
+    def has_selectors(self) -> bool:
+        return bool(self._selected)
 
     def families(self) -> dict[str, set[str]]:
         """family -> stored fields needed by the enabled rules."""
@@ -140,9 +170,11 @@ class RuleSet:
         if hit is not None:
             return hit
         by_client = self._index.get(metric_type, {})
+        labels = self._labels.get(client_id, {})
+        selected = [r for r in self._selected.get(metric_type, ()) if matches(labels, dict(r.selector or ()))]
         chosen: list[Rule] = []
-        for owner in (client_id, None):
-            rules = [r for r in by_client.get(owner, ()) if r.series_key in (None, series_key)]
+        for candidates in (by_client.get(client_id, ()), selected, by_client.get(None, ())):
+            rules = [r for r in candidates if r.series_key in (None, series_key)]
             specific = [r for r in rules if r.series_key is not None]
             chosen = specific or [r for r in rules if r.series_key is None]
             if chosen:

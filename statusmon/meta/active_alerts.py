@@ -25,6 +25,7 @@ from statusmon.alerts.rules import Rule, RuleSet, default_rules, rule_from_row
 from statusmon.meta.alert_history import AlertHistory, Incident
 from statusmon.meta.alert_rules import AlertRules
 from statusmon.meta.db import MetaDB
+from statusmon.meta.labels import ClientLabels
 from statusmon.meta.settings import GlobalSettings
 from statusmon.meta.silences import Silences
 from statusmon.metrics import ALERT_METRIC_TYPES
@@ -38,7 +39,8 @@ def load_rules(db: MetaDB, global_settings: Mapping[str, Any] | None = None) -> 
     gs = global_settings if global_settings is not None else GlobalSettings(db).all()
     stored = [rule_from_row(r) for r in AlertRules(db).list()]
     defaults = default_rules(gs["thresholds"])
-    return RuleSet(stored, defaults), {r.key: r for r in stored + defaults}
+    labels = ClientLabels(db).effective_all() if any(r.selector for r in stored) else {}
+    return RuleSet(stored, defaults, labels), {r.key: r for r in stored + defaults}
 
 
 def series_of(latest: Mapping[str, Any] | None) -> dict[str, list[str]]:

@@ -6,7 +6,8 @@ with every add and edit, so (count, max id, max updated_at) changes with every a
 several within one second.
 
 Rows are plain dicts of the table's columns (``channels``, stored as JSON text, read back as a list of channel
-names or None: the global default); ``statusmon.alerts.rules.rule_from_row`` makes a ``Rule`` of one.
+names or None: the global default; ``selector``, JSON too, a dict of host labels or None);
+``statusmon.alerts.rules.rule_from_row`` makes a ``Rule`` of one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from statusmon.meta.db import MetaDB
 
 # The columns a caller sets, in this order (id, created_at and updated_at are the table's own).
 FIELDS = ("client_id", "metric_type", "threshold", "duration_sec", "direction", "mount", "gpu", "enabled",
-          "channels")
+          "channels", "selector")
+_JSON = ("channels", "selector")  # stored as JSON text
 
 RuleRow = dict[str, Any]
 
@@ -69,14 +71,23 @@ class AlertRules:
 
 
 def _values(rule: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The FIELDS of a rule as stored (``channels`` as JSON; absent or None: the global default)."""
-    channels = rule.get("channels")
-    return (*(rule[k] for k in FIELDS[:-1]), None if channels is None else json.dumps(list(channels)))
+    """The FIELDS of a rule as stored (``channels`` and ``selector`` as JSON; absent or None: the global
+    default channels, no selector)."""
+    out = []
+    for k in FIELDS:
+        if k == "channels":
+            out.append(None if rule.get(k) is None else json.dumps(list(rule[k])))
+        elif k == "selector":
+            out.append(json.dumps(dict(sorted(rule[k].items()))) if rule.get(k) else None)
+        else:
+            out.append(rule[k])
+    return tuple(out)
 
 
 def _row(row: Any) -> RuleRow:
     out = dict(row)
-    out["channels"] = None if out.get("channels") is None else json.loads(out["channels"])
+    for k in _JSON:
+        out[k] = None if out.get(k) is None else json.loads(out[k])
     return out
 
 

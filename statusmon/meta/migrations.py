@@ -180,4 +180,17 @@ MIGRATIONS: list[str] = [
         done_until INTEGER NOT NULL
     )
     """,
+    # 7: host labels (statusmon/meta/labels.py): key=value pairs per host, from the agent's config ("agent") and
+    # set by an admin ("admin", whose value wins); and an alert rule's label selector (JSON object; NULL: none).
+    """
+    CREATE TABLE client_labels (
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        source TEXT NOT NULL CHECK (source IN ('agent', 'admin')),
+        label_key TEXT NOT NULL,
+        label_value TEXT NOT NULL,
+        PRIMARY KEY (client_id, source, label_key)
+    );
+    CREATE INDEX client_labels_pair ON client_labels (label_key, label_value);
+    ALTER TABLE alert_rules ADD COLUMN selector TEXT
+    """,
 ]

@@ -46,6 +46,9 @@ def test_defaults_need_no_file() -> None:
         ({"STATUSMON_AGENT_SAMPLE_INTERVAL": "0"}, "at least 1"),
         ({"STATUSMON_AGENT_BATCH_MAX": "5000"}, "at most 3600"),
         ({"STATUSMON_AGENT_CONFIG": "/nonexistent/agent.conf"}, "does not exist"),
+        ({"STATUSMON_AGENT_LABELS": "env=prod,role"}, "labels .*is not key=value"),
+        ({"STATUSMON_AGENT_LABELS": "Env=prod"}, "labels .*is not key=value"),
+        ({"STATUSMON_AGENT_LABELS": "env=prod,env=dev"}, "labels .*twice"),
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_message(env: dict[str, str], message: str) -> None:
@@ -74,3 +77,10 @@ def test_the_readme_lists_every_agent_setting() -> None:
     names = [s.env for s in SETTINGS] + ["STATUSMON_AGENT_CONFIG"]
     missing = [n for n in names if f"`{n}`" not in section.group(1)]
     assert not missing, f"README agent section lacks {missing}"
+
+
+def test_labels_come_from_the_file_as_written_by_install_sh(tmp_path: Path) -> None:
+    conf = tmp_path / "agent.conf"
+    conf.write_text("[agent]\nserver = https://m.example.com\ntoken = t\nlabels = env=prod,role=gpu\n")
+    assert load(str(conf), environ={}).label_map == {"env": "prod", "role": "gpu"}
+    assert load(environ={"STATUSMON_AGENT_CONFIG": "/dev/null"}).label_map == {}

@@ -107,6 +107,10 @@ def test_install_into_a_temporary_root_migrating_the_flat_layout(tmp_path: Path)
             "--token",
             "s3cret-token",
             "--docker-group",
+            "--label",
+            "env=prod",
+            "--label",
+            "role=gpu",
             "--root-metadata",
             str(trusted),
         ],
@@ -123,7 +127,8 @@ def test_install_into_a_temporary_root_migrating_the_flat_layout(tmp_path: Path)
     assert not (install_root / "pyvenv.cfg").exists() and not (install_root / "bin").exists()  # migrated
     assert (install_root / "trusted" / "root.json").read_text() == trusted.read_text()
     conf = root / "etc" / "statusmon" / "agent.conf"
-    assert conf.read_text() == "[agent]\nserver = https://mon.example.com\ntoken = s3cret-token\n"
+    assert conf.read_text() == ("[agent]\nserver = https://mon.example.com\ntoken = s3cret-token\n"
+                                "labels = env=prod,role=gpu\n")
     assert stat.S_IMODE(conf.stat().st_mode) == 0o600
     unit = root / "etc" / "systemd" / "system" / "statusmon-agent.service"
     assert f"ExecStart={venv}/bin/statusmon agent" in unit.read_text()
@@ -156,3 +161,18 @@ def test_install_into_a_temporary_root_migrating_the_flat_layout(tmp_path: Path)
         },
     )
     assert "cpu_percent" in json.loads(once.stdout)
+
+
+@pytest.mark.parametrize("label", ["env", "Env=prod", "env=", "env=a b", "=prod", "env=x;rm", "k" * 64 + "=v"])
+def test_install_refuses_a_malformed_label_before_installing_anything(tmp_path: Path, label: str) -> None:
+    done = subprocess.run(["sh", str(INSTALL), "--prefix", str(tmp_path), "--server", "https://mon.example.com",
+                           "--token", "t", "--label", label], capture_output=True, text=True, check=False, timeout=30)
+    assert done.returncode == 2 and "--label must be key=value" in done.stderr, done.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_install_refuses_a_label_key_given_twice(tmp_path: Path) -> None:
+    done = subprocess.run(["sh", str(INSTALL), "--prefix", str(tmp_path), "--server", "https://mon.example.com",
+                           "--token", "t", "--label", "env=prod", "--label", "env=dev"],
+                          capture_output=True, text=True, check=False, timeout=30)
+    assert done.returncode == 2 and "label env given twice" in done.stderr and not any(tmp_path.iterdir())

@@ -77,6 +77,11 @@ def test_golden_payload() -> None:
     assert json.loads(gzip.decompress(report_body([encode_sample(GOLDEN_SAMPLE)], 3))) == json.loads(body)
 
 
+def test_the_hosts_labels_go_in_the_reports_head() -> None:
+    body = json.loads(report_json([encode_sample(GOLDEN_SAMPLE)], 0, {"env": "prod", "role": "gpu"}))
+    assert body["labels"] == {"env": "prod", "role": "gpu"} and body["samples"] == [GOLDEN_SAMPLE]
+    assert "labels" not in json.loads(report_json([encode_sample(GOLDEN_SAMPLE)], 0))
+
 def test_nan_never_reaches_the_wire() -> None:
     with pytest.raises(ValueError):
         encode_sample({"ts": 1, "cpu_percent": float("nan")})
@@ -134,7 +139,7 @@ def real_payload(tmp: Path) -> dict[str, Any]:
             time.sleep(0.05)  # the CPU collector measures over an interval (jiffies are 10 ms)
             samples.append(encode_sample(sampler.sample(int(time.time()) - i)))
         sampler.close()
-    return json.loads(report_json(samples, dropped=0))
+    return json.loads(report_json(samples, dropped=0, labels={"env": "prod", "rack": "b12"}))
 
 
 DETAILS = ("disks", "gpus", "net", "diskio", "temps", "containers")

@@ -41,7 +41,11 @@ sample = st.fixed_dictionaries(
               "disks": st.lists(disk, max_size=3), "gpus": st.lists(gpu, max_size=3)})
 report = st.fixed_dictionaries({"samples": st.lists(sample, min_size=1, max_size=4)},
                                optional={"agent_version": st.text(max_size=70),
-                                         "dropped": st.one_of(st.none(), st.integers(0, 10**6))})
+                                         "dropped": st.one_of(st.none(), st.integers(0, 10**6)),
+                                         "labels": st.one_of(st.none(), st.dictionaries(
+                                             st.from_regex(r"[a-z][a-z0-9_.-]{0,8}", fullmatch=True),
+                                             st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,8}", fullmatch=True),
+                                             max_size=4))})
 
 
 def schema_result(body: Any) -> Any:
@@ -49,7 +53,8 @@ def schema_result(body: Any) -> Any:
         r = VALIDATOR.load(body)
     except ValidationError:
         return None
-    return {"agent_version": r.get("agent_version"), "dropped": r.get("dropped")}, to_samples(r)
+    return {"agent_version": r.get("agent_version"), "dropped": r.get("dropped"), "labels": r.get("labels")}, \
+        to_samples(r)
 
 
 def mutate(body: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def probes(f: Field) -> list[tuple[str, Any, bool]]:
     """(label, value, whether the table allows it) at and beyond f's bounds, for null, absence and wrong kinds."""
     lo, hi = f.bounds(SETTINGS)
     out: list[tuple[str, Any, bool]] = [("null", None, f.nullable), ("absent", ABSENT, not f.required),
-                                        ("boolean", True, False), ("object", {}, False)]
+                                        ("boolean", True, False), ("object", {}, f.kind == "labels")]
     if f.kind == "int":
         assert lo is not None and hi is not None
         out += [("lo", lo, True), ("hi", hi, True), ("below", lo - 1, False), ("above", hi + 1, False),
@@ -101,6 +101,14 @@ def probes(f: Field) -> list[tuple[str, Any, bool]]:
         past, future = f.clock_window(SETTINGS)
         out += [("oldest", NOW - past, True), ("newest", NOW + future, True), ("too old", NOW - past - 1, False),
                 ("too new", NOW + future + 1, False), ("float", float(NOW), False)]
+    elif f.kind == "labels":
+        assert hi is not None
+        most = {f"k{i}": "v" for i in range(hi)}
+        out += [("one", {"env": "prod"}, True), ("most", most, True), ("too many", {**most, "zz": "v"}, False),
+                ("longest", {"k" * 63: "v" * 63}, True), ("key too long", {"k" * 64: "v"}, False),
+                ("value too long", {"k": "v" * 64}, False), ("empty value", {"k": ""}, False),
+                ("upper-case key", {"Env": "prod"}, False), ("space in value", {"k": "a b"}, False),
+                ("number value", {"k": 5}, False), ("list", ["env=prod"], False)]
     else:
         assert f.kind == "list" and f.item is not None and hi is not None
         item = ITEM[f.item.name]
@@ -143,7 +151,8 @@ def schema_accepts(v: ReportValidator, body: dict[str, Any]) -> bool:
 
 def schema_result(v: ReportValidator, body: dict[str, Any]) -> Any:
     r = v.load(body)
-    return {"agent_version": r.get("agent_version"), "dropped": r.get("dropped")}, to_samples(r)
+    return {"agent_version": r.get("agent_version"), "dropped": r.get("dropped"), "labels": r.get("labels")}, \
+        to_samples(r)
 
 
 def test_the_base_report_is_accepted_by_both() -> None:
@@ -236,7 +245,7 @@ def test_samples_takes_the_fast_path_and_else_the_schemas_verdict() -> None:
     got = v.samples(body)
     assert got == schema_result(v, body) and got[1][0].disks == () and got[1][0].gpus == ()
     body = put(base(), REPORT, "dropped", None)
-    assert v.samples(body)[0] == {"agent_version": "0.1.0", "dropped": None}
+    assert v.samples(body)[0] == {"agent_version": "0.1.0", "dropped": None, "labels": None}
     with pytest.raises(ValidationError):
         v.samples(put(base(), REPORT, "dropped", -1))
     with pytest.raises(ValidationError):

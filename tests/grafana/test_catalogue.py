@@ -23,13 +23,14 @@ def test_metrics_lists_every_catalogue_metric_with_its_payloads(sqlite_env: Graf
         "alerts",
     ]
     by_value = {m["value"]: m for m in listed}
-    assert [p["name"] for p in by_value["cpu_percent"]["payloads"]] == ["client", "aggregation"]
+    assert [p["name"] for p in by_value["cpu_percent"]["payloads"]] == ["client", "labels", "aggregation"]
     assert [p["name"] for p in by_value["disk.inodes_percent"]["payloads"]] == [
         "client",
+        "labels",
         "aggregation",
         "mount",
     ]
-    assert [p["name"] for p in by_value["gpu.power_w"]["payloads"]] == ["client", "aggregation", "gpu"]
+    assert [p["name"] for p in by_value["gpu.power_w"]["payloads"]] == ["client", "labels", "aggregation", "gpu"]
     assert "(watts)" in by_value["gpu.power_w"]["label"]
 
 

@@ -3,11 +3,14 @@
 // delete), and the latest incidents. Everything goes through the admin API of api/alerts (session + CSRF).
 import { h, fill, loading, errorBox, empty } from "./dom";
 import { describe } from "./api";
+import { parseSelector, selectorText } from "./labels";
 import type { AlertsContext } from "./alerts";
 
 interface Rule {
   id: number; client_id: string | null; metric_type: string; threshold: number; duration_sec: number;
   direction: "above" | "below"; mount: string | null; gpu: number | null; enabled: boolean;
+  /** Hosts by their labels (every pair must match); null: one client or all. */
+  selector?: Record<string, string> | null;
   [more: string]: unknown; // keys added to the API later (per-rule channels) pass through untouched
 }
 interface MetricType { name: string; family: string; per: "mount" | "gpu" | null }
@@ -84,7 +87,8 @@ export function durationText(sec: number): string {
 function ruleTable(view: RulesView, clients: ClientRow[], ctx: AlertsContext, refresh: () => Promise<void>,
   edit: (r: Rule) => void): HTMLElement {
   if (!view.rules.length) return empty("No rules of your own: the global thresholds above apply to every client.");
-  const host = (id: string | null): string => (id ? clients.find((c) => c.id === id)?.hostname ?? id : "all clients");
+  const host = (r: Rule): string => (r.selector ? `labels ${selectorText(r.selector)}`
+    : r.client_id ? clients.find((c) => c.id === r.client_id)?.hostname ?? r.client_id : "all clients");
   const status = h("p", { class: "form-error", role: "alert" });
   const act = async (fn: () => Promise<unknown>) => {
     try { await fn(); void refresh(); } catch (e) { status.textContent = describe(e); }
@@ -93,7 +97,7 @@ function ruleTable(view: RulesView, clients: ClientRow[], ctx: AlertsContext, re
     h("thead", {}, h("tr", {}, ...["Client", "Metric", "Mount or GPU", "Condition", "Duration", "Enabled", ""]
       .map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, ...view.rules.map((r) => h("tr", { "data-rule": r.id, class: r.enabled ? "" : "muted" },
-      h("td", { "data-label": "Client" }, host(r.client_id)),
+      h("td", { "data-label": "Client" }, host(r)),
       h("td", { "data-label": "Metric" }, r.metric_type),
       h("td", { "data-label": "Mount or GPU" }, r.mount ?? (r.gpu != null ? `GPU ${r.gpu}` : "any")),
       h("td", { "data-label": "Condition", class: "num" }, `${r.direction === "below" ? "<" : ">"} ${r.threshold}`),
@@ -121,6 +125,7 @@ function ruleForm(view: RulesView, clients: ClientRow[], ctx: AlertsContext, ref
   const duration = h("input", { name: "duration_sec", type: "number", min: 0, step: 1, required: true, value: "300" });
   const direction = h("select", { name: "direction" }, h("option", { value: "above" }, "above"), h("option", { value: "below" }, "below"));
   const narrow = h("input", { name: "narrow", placeholder: "any" });
+  const selector = h("input", { name: "selector", placeholder: "role=gpu", autocomplete: "off", spellcheck: "false" });
   const error = h("p", { class: "form-error", role: "alert" });
   const submit = h("button", { type: "submit", class: "primary" }, "Add rule");
   const cancel = h("button", { type: "button", hidden: true }, "Cancel");
@@ -131,7 +136,7 @@ function ruleForm(view: RulesView, clients: ClientRow[], ctx: AlertsContext, ref
     title.textContent = "Add a rule";
     submit.textContent = "Add rule";
     cancel.hidden = true;
-    client.disabled = metric.disabled = false;
+    client.disabled = metric.disabled = selector.disabled = false;
   };
   cancel.addEventListener("click", reset);
   const form = h("form", { class: "rule-form", id: "rule-form", onsubmit: async (ev: Event) => {
@@ -141,7 +146,19 @@ function ruleForm(view: RulesView, clients: ClientRow[], ctx: AlertsContext, ref
     const body: Record<string, unknown> = {
       threshold: Number(threshold.value), duration_sec: Number(duration.value), direction: direction.value,
     };
-    if (!editing) Object.assign(body, { client_id: client.value || null, metric_type: metric.value });
+    if (!editing) {
+      const { labels, bad } = parseSelector(selector.value);
+      if (bad.length) {
+        error.textContent = `Hosts with labels: not key=value: ${bad.join(" ")}`;
+        return;
+      }
+      const any = Object.keys(labels).length > 0;
+      if (any && client.value) {
+        error.textContent = "A rule watches one client or the hosts with some labels: leave Client at All clients.";
+        return;
+      }
+      Object.assign(body, { client_id: client.value || null, metric_type: metric.value, selector: any ? labels : null });
+    }
     // The mount or GPU only when given (adding) or changed (editing): a rule for "any" stays so.
     const was = editing ? editing.mount ?? (editing.gpu != null ? String(editing.gpu) : "") : "";
     if (per === "mount" && narrow.value !== was) body.mount = narrow.value || null;
@@ -152,7 +169,8 @@ function ruleForm(view: RulesView, clients: ClientRow[], ctx: AlertsContext, ref
       void refresh();
     } catch (e) { error.textContent = describe(e); }
   } }, title, h("div", { class: "rule-fields" },
-    field("Client", "rule-client", client), field("Metric", "rule-metric", metric),
+    field("Client", "rule-client", client), field("Hosts with labels", "rule-selector", selector),
+    field("Metric", "rule-metric", metric),
     field("Mount or GPU", "rule-narrow", narrow), field("When the value is", "rule-direction", direction),
     field("Threshold", "rule-threshold", threshold), field("For (seconds)", "rule-duration", duration)),
   h("div", { class: "form-actions" }, submit, cancel), error);
@@ -163,7 +181,8 @@ function ruleForm(view: RulesView, clients: ClientRow[], ctx: AlertsContext, ref
     cancel.hidden = false;
     client.value = r.client_id ?? "";
     metric.value = r.metric_type;
-    client.disabled = metric.disabled = true; // who and what a rule watches are its identity: delete and add
+    selector.value = r.selector ? selectorText(r.selector) : "";
+    client.disabled = metric.disabled = selector.disabled = true; // who and what a rule watches are its identity
     direction.value = r.direction;
     threshold.value = String(r.threshold);
     duration.value = String(r.duration_sec);

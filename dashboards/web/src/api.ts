@@ -55,6 +55,9 @@ export const api = {
   logout: () => call<SessionView>("POST", "/api/logout"),
   clients: () => call<ClientList>("GET", "/api/clients"),
   client: (id: string) => call<ClientView>("GET", `/api/clients/${encodeURIComponent(id)}`),
+  /** An admin's labels: a value sets one, null removes the admin's (the agent's shows again). */
+  patchLabels: (id: string, labels: Record<string, string | null>) =>
+    call<ClientView>("PATCH", `/api/clients/${encodeURIComponent(id)}`, { labels }),
   addClient: (hostname: string) => call<NewClient>("POST", "/api/clients", { hostname }),
   removeClient: (id: string) => call<{ deleted: string }>("DELETE", `/api/clients/${encodeURIComponent(id)}`),
   rotateToken: (id: string) => call<NewClient>("POST", `/api/clients/${encodeURIComponent(id)}/token`),

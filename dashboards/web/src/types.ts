@@ -94,6 +94,9 @@ export interface ClientView {
   dropped_total: number;
   /** Agent updates (GET /api/clients): the version the policy names and the agent's last attempt. */
   update?: UpdateView | null;
+  /** Host labels (key -> value): the agent's, with an admin's value winning; and where each comes from. */
+  labels?: Record<string, string>;
+  label_sources?: Record<string, "agent" | "admin">;
 }
 
 export interface UpdateView {

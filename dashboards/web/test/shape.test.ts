@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applySamples, isOnline, joinSeries, Ring, selectClients, statsRows, toAligned, unpack, withGaps } from "../src/shape";
+import { applySamples, isOnline, joinSeries, nameRanks, Ring, selectClients, statsRows, toAligned, unpack, withGaps } from "../src/shape";
 import type { ClientView, SampleView } from "../src/types";
 
 test("a ring keeps the last N points in time order and replaces a repeated timestamp", () => {
@@ -51,6 +51,10 @@ test("the overview filters by name and status and sorts", () => {
   assert.deepEqual(selectClients(list, "", "online", "name").map((c) => c.hostname), ["db-1", "web-10"]);
   assert.deepEqual(selectClients(list, "", "all", "status").map((c) => c.hostname), ["web-2", "db-1", "web-10"]);
   assert.deepEqual(selectClients(list, "", "all", "cpu").map((c) => c.hostname), ["db-1", "web-2", "web-10"]);
+  // sorted by precomputed name ranks: the same order as the collator's
+  const rank = nameRanks(list);
+  assert.deepEqual(selectClients(list, "", "all", "name", new Map(), {}, rank).map((c) => c.hostname), ["db-1", "web-2", "web-10"]);
+  assert.deepEqual(selectClients(list, "", "all", "status", new Map(), {}, rank).map((c) => c.hostname), ["web-2", "db-1", "web-10"]);
   assert.equal(list[0].hostname, "web-10"); // the input is not reordered
 });
 

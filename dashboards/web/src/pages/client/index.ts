@@ -12,6 +12,7 @@ import { ServerClock } from "../clock";
 import { withStatus } from "../updates";
 import { ClientAlerts } from "./alerts";
 import { ClientHead } from "./head";
+import { ClientLabels } from "./labels";
 import { LiveView } from "./liveview";
 import { mountRanged, type RangedPage } from "./ranged";
 import type { Overlays } from "./history";
@@ -34,6 +35,7 @@ class ClientPage implements RangedPage {
   private client: ClientView | null = null;
   private readonly clock = new ServerClock();
   private readonly head = new ClientHead();
+  private readonly labels: ClientLabels;
   private readonly alerts: ClientAlerts;
   private readonly tabs = new Tabs((t) => this.select(t));
   private readonly panel = h("section", { class: "panel", role: "tabpanel", tabindex: "0", id: "panel" });
@@ -46,7 +48,8 @@ class ClientPage implements RangedPage {
     ({ tab: this.tab, range: this.range } = fromQuery(query));
     ({ window: this.window, mark: this.mark } = spanFromQuery(query));
     this.alerts = new ClientAlerts(id);
-    root.append(this.head.el, this.alerts.el, this.tabs.el, this.panel);
+    this.labels = new ClientLabels(id, (c) => { this.client = this.client ? { ...this.client, labels: c.labels, label_sources: c.label_sources } : c; });
+    root.append(this.head.el, this.labels.el, this.alerts.el, this.tabs.el, this.panel);
     live.subscribe([id]); // watching: the API asks this client's agent to report every second
     this.cleanups.push(live.onFrame((f) => this.onFrame(f)));
     const ticker = window.setInterval(() => this.paintHead(), 1000);
@@ -108,6 +111,7 @@ class ClientPage implements RangedPage {
       if (list) this.clock.sync(list);
       document.title = `${c.hostname} · Status Monitor`;
       this.paintHead();
+      this.labels.paint(c);
       this.select(this.tab);
     } catch (e) {
       this.head.failed();

@@ -1,40 +1,98 @@
-// Which cards the overview shows, in which order, and the summary line above them. Pure: unit-tested in
-// test/overview.test.ts; the grid (grid.ts) applies the result to the DOM.
-import { selectClients, type SortKey, type StatusFilter } from "../../shape";
+// Which hosts the overview shows, in which groups and order, and the summary lines. Pure: unit-tested in
+// test/overview.test.ts and test/fleet.test.ts; the grid (grid.ts) lays the result out and renders what is on
+// screen.
+import { naturalCompare, selectClients } from "../../shape";
 import type { ClientView } from "../../types";
+import { DEFAULT_VIEW, type ViewState } from "./view";
 
-/** The toolbar's choice: a name fragment, a status (or alerting) and a sort order. `alerting` (client id ->
- * firing alerts) comes from the alert store. */
-export interface Filter {
-  query: string;
-  status: StatusFilter;
-  sort: SortKey;
-}
+/** The toolbar's choice (view.ts). `alerting` (client id -> firing alerts) comes from the alert store. */
+export type Filter = ViewState;
 
-export const NO_FILTER: Readonly<Filter> = { query: "", status: "all", sort: "name" };
+export const NO_FILTER: Readonly<Filter> = DEFAULT_VIEW;
 
-/** What the body shows: the grid, or a hint that there are no clients or none that matches. */
+/** What the body shows: the hosts, or a hint that there are no clients or none that matches. */
 export type GridState = "grid" | "no-clients" | "no-match";
 
+/** A group's summary: hosts, online, alerting, and the worst (highest) CPU, disk and GPU among them. */
+export interface GroupStats {
+  hosts: number;
+  online: number;
+  alerting: number;
+  cpu: number | null;
+  disk: number | null;
+  gpu: number | null;
+}
+
+export interface Group {
+  /** The label value the hosts share ("" for hosts without the key, and for the one group when not grouping). */
+  value: string;
+  /** What the header says: "env = prod", "no env". */
+  title: string;
+  hosts: ClientView[];
+  stats: GroupStats;
+}
+
 export interface Arrangement {
-  /** Ids of the cards that show, in display order. */
+  groups: Group[];
+  /** Ids of the shown hosts in display order (every group's, collapsed ones included). */
   order: string[];
-  /** The same ids, for lookups. */
-  shown: Set<string>;
   summary: string;
   state: GridState;
 }
 
-/** The visible set of `all` clients under `filter`: order, summary line and what the body shows. */
-export function arrangement(all: ClientView[], filter: Filter, alerting?: ReadonlyMap<string, number>): Arrangement {
-  const order = selectClients(all, filter.query, filter.status, filter.sort, alerting).map((c) => c.id);
-  const online = all.filter((c) => c.online).length;
+/** The shown set of `all` clients under `filter`: groups in order, summary line and what the body shows. */
+export function arrangement(all: ClientView[], filter: Filter, alerting?: ReadonlyMap<string, number>,
+  rank?: ReadonlyMap<string, number>): Arrangement {
+  const hosts = selectClients(all, filter.query, filter.status, filter.sort, alerting, filter.labels, rank);
+  const groups = grouped(hosts, filter.group, alerting);
+  let online = 0;
+  for (const c of all) if (c.online) online++;
   return {
-    order,
-    shown: new Set(order),
-    summary: summaryText(all.length, online, order.length),
-    state: !all.length ? "no-clients" : !order.length ? "no-match" : "grid",
+    groups,
+    order: hosts.map((c) => c.id),
+    summary: summaryText(all.length, online, hosts.length),
+    state: !all.length ? "no-clients" : !hosts.length ? "no-match" : "grid",
   };
+}
+
+/** Hosts (already in display order) split by the value of label `key`: groups by value in natural order,
+ * hosts without the key last; one group of all when `key` is "". Each group keeps the hosts' order. */
+export function grouped(hosts: ClientView[], key: string, alerting?: ReadonlyMap<string, number>): Group[] {
+  if (!key) return hosts.length ? [group("", "", hosts, alerting)] : [];
+  const by = new Map<string, ClientView[]>();
+  for (const c of hosts) {
+    const v = c.labels?.[key] ?? "";
+    const list = by.get(v);
+    if (list) list.push(c);
+    else by.set(v, [c]);
+  }
+  const values = [...by.keys()].sort((a, b) => (a === "" ? 1 : b === "" ? -1 : naturalCompare(a, b)));
+  return values.map((v) => group(v, v ? `${key} = ${v}` : `no ${key}`, by.get(v)!, alerting));
+}
+
+function group(value: string, title: string, hosts: ClientView[], alerting?: ReadonlyMap<string, number>): Group {
+  return { value, title, hosts, stats: groupStats(hosts, alerting) };
+}
+
+export function groupStats(hosts: readonly ClientView[], alerting?: ReadonlyMap<string, number>): GroupStats {
+  const s: GroupStats = { hosts: hosts.length, online: 0, alerting: 0, cpu: null, disk: null, gpu: null };
+  for (const c of hosts) {
+    if (c.online) s.online++;
+    if (alerting?.has(c.id)) s.alerting++;
+    const l = c.latest;
+    if (!l || !c.online) continue; // an offline host's last values are history, not the group's state
+    if (l.cpu_percent != null && (s.cpu == null || l.cpu_percent > s.cpu)) s.cpu = l.cpu_percent;
+    if (l.disk_percent != null && (s.disk == null || l.disk_percent > s.disk)) s.disk = l.disk_percent;
+    if (l.gpu_percent != null && (s.gpu == null || l.gpu_percent > s.gpu)) s.gpu = l.gpu_percent;
+  }
+  return s;
+}
+
+/** A group header's summary: "12 hosts · 10 online · 2 alerting · worst CPU 93 % · disk 71 % · GPU 88 %". */
+export function groupSummaryText(s: GroupStats): string {
+  const pct = (v: number | null) => (v == null ? "—" : `${Math.round(v)} %`);
+  return `${s.hosts} host${s.hosts === 1 ? "" : "s"} · ${s.online} online · ${s.alerting} alerting · ` +
+    `worst CPU ${pct(s.cpu)} · disk ${pct(s.disk)} · GPU ${pct(s.gpu)}`;
 }
 
 /** "12 clients · 10 online", with "· 3 shown" while a filter hides some. */
@@ -42,18 +100,9 @@ export function summaryText(total: number, online: number, shown: number): strin
   return `${total} client${total === 1 ? "" : "s"} · ${online} online` + (shown !== total ? ` · ${shown} shown` : "");
 }
 
-/**
- * The order the first load builds cards in: the shown ones in display order (so the first screen fills at
- * once), then the hidden ones. `shown` holds the ids of the first part.
- */
-export function buildOrder(clients: ClientView[], filter: Filter, alerting?: ReadonlyMap<string, number>): { ordered: ClientView[]; shown: Set<string> } {
-  const ordered = selectClients(clients, filter.query, filter.status, filter.sort, alerting);
-  const shown = new Set(ordered.map((c) => c.id));
-  ordered.push(...clients.filter((c) => !shown.has(c.id)));
-  return { ordered, shown };
-}
-
-/** Whether two display orders are the same (then no card node needs to move). */
-export function sameOrder(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
+/** Every label key the hosts carry, sorted: what the "Group by" menu offers. */
+export function labelKeys(all: readonly ClientView[]): string[] {
+  const keys = new Set<string>();
+  for (const c of all) for (const k in c.labels ?? {}) keys.add(k);
+  return [...keys].sort(naturalCompare);
 }

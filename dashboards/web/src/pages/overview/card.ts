@@ -32,6 +32,9 @@ export class Card {
   private readonly seen = h("span", { class: "seen" });
   /** One fixed-height line: the firing alerts (empty when none), so a card never changes size. */
   private readonly alertLine = h("p", { class: "card-alerts" });
+  /** One fixed-height line of the host's labels (key=value). */
+  private readonly labelLine = h("p", { class: "card-labels" });
+  private labelsPainted = "";
   private alerts: ActiveAlert[] = [];
   private alertsPainted = true;
   private readonly values = new Map<string, HTMLElement>();
@@ -49,7 +52,7 @@ export class Card {
     this.el = h("li", { class: "client-card", "data-id": client.id, "data-hostname": client.hostname },
       h("a", { href: `/client/${encodeURIComponent(client.id)}`, class: "card-link" },
         h("div", { class: "card-head" }, h("h2", { class: "hostname" }, client.hostname), this.badge),
-        this.seen, this.alertLine, dl, this.spark));
+        this.seen, this.labelLine, this.alertLine, dl, this.spark));
     if (client.latest) this.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
     this.paintValues(now, timeout);
   }
@@ -109,6 +112,12 @@ export class Card {
     const story = updateNote(c, true);
     if (this.seen.title !== story) this.seen.title = story;
     if (!this.alertsPainted) this.paintAlerts(now);
+    const labels = Object.entries(c.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
+    if (labels !== this.labelsPainted) {
+      this.labelsPainted = labels;
+      setText(this.labelLine, labels);
+      this.labelLine.title = labels;
+    }
     const l = c.latest as unknown as Record<string, number | null> | null;
     for (const [name] of CELLS) {
       const dd = this.values.get(name)!;

@@ -1,109 +1,120 @@
-// The overview's grid controller: which cards exist and show, in which order, and when each repaints.
-// Built for 500 clients: the first list builds cards in chunks, first screen first; a card's sparkline is
-// created only once the card scrolls into view, a few per frame; live frames only mark cards dirty, and one
-// animation frame repaints at most CARDS_PER_FRAME visible ones (writes only: the one layout read, the
-// sparkline width, happens in a ResizeObserver callback, never between writes).
+// The overview's list controller, windowed: the model holds every host; only the group headers, cards or table
+// rows on screen (plus a margin) exist in the DOM, each placed at the offset layout.ts gives it. Live frames
+// update the model (and a card's data, if it has one) and mark what is on screen dirty; one animation frame
+// repaints at most CARDS_PER_FRAME of them. Scrolling mounts and unmounts parts; nothing grows with the fleet
+// but the arrays of the model.
 import { empty, fill, h, setText } from "../../dom";
 import type { ClientView, LiveFrame } from "../../types";
 import type { ServerClock } from "../clock";
 import { afterFrame, mergeListed, withStatus } from "../updates";
 import type { ActiveAlert } from "../../alertstore";
-import { arrangement, buildOrder, NO_FILTER, sameOrder, type Filter } from "./arrangement";
+import { applySamples, nameRanks } from "../../shape";
+import { arrangement, groupStats, groupSummaryText, labelKeys, type Arrangement } from "./arrangement";
 import { FrameBudget } from "./budget";
 import { Card } from "./card";
+import { GAP, layout, visibleRange, type Layout, type Row } from "./layout";
+import { TableRow } from "./row";
+import { DEFAULT_VIEW, type ViewState } from "./view";
 
-/** Cards built per task on the first load: the first screen shows at once, no task grows with the fleet. */
-const CHUNK = 60;
 /** A status change re-sorts after this long, so a fleet coming back online does not re-sort per frame. */
 const ARRANGE_DELAY_MS = 1000;
+/** How far beyond the viewport (each side, in viewport heights) parts are mounted, so a scroll finds them. */
+const OVERSCAN = 1;
+
+type Part = { el: HTMLElement; key: string };
 
 export class Grid {
-  /** The list of cards (#clients); `body` holds it or an empty state. */
-  readonly el = h("ul", { class: "grid", id: "clients", "aria-label": "Clients" });
-  private filter: Filter = { ...NO_FILTER };
+  /** The list (#clients); `body` holds it or an empty state. */
+  readonly el = h("ul", { class: "fleet", id: "clients", "aria-label": "Clients" });
+  private view: ViewState = { ...DEFAULT_VIEW };
+  /** Every host's newest state: what the arrangement and the group summaries read. */
+  private readonly model = new Map<string, ClientView>();
   private readonly cards = new Map<string, Card>();
-  /** Client id -> its firing alerts (alertstore.ts): the cards' badges and the "alerting" filter and sort. */
+  private readonly tableRows = new Map<string, TableRow>();
+  private readonly heads = new Map<string, HTMLElement>();
+  /** What is in the DOM now, by key ("c:<id>", "r:<id>", "h:<value>"), with the position it was given. */
+  private readonly mounted = new Map<string, Part>();
+  private readonly placed = new WeakMap<HTMLElement, string>();
   private alerting = new Map<string, ActiveAlert[]>();
   private alertCounts = new Map<string, number>();
-  // Clients listed by the API whose cards are not built yet (the first load builds them in chunks): live
-  // frames for them update these, so each card starts from the newest values.
-  private readonly queued = new Map<string, ClientView>();
-  /** The one record of which cards are in (or near) the viewport: only these repaint. */
-  private readonly visible = new Set<Card>();
-  /** Ids of the shown cards in their DOM order. */
-  private order: string[] = [];
-  private sparkWidth = 0; // CSS px: every card's sparkline is as wide (equal grid tracks); read on resize only
+  private arr: Arrangement | null = null;
+  /** Host id -> position by name, recomputed when the list brings new hostnames (sorting by rank is cheap). */
+  private rank = new Map<string, number>();
+  private lay: Layout | null = null;
+  private width = 0;
+  private sparkWidth = 0;
+  private layoutDirty = true;
+  private statsDirty = false;
   private frameRequested = false;
   private arrangeTimer: number | undefined;
   private disposed = false;
-  private readonly io = new IntersectionObserver((entries) => this.onIntersect(entries), { rootMargin: "200px" });
+  /** The first client list arrived (until then the body keeps its "Loading" state). */
+  private loaded = false;
   private readonly ro = new ResizeObserver(() => this.onResize());
+  private readonly onScroll = () => this.schedule();
+  /** Told when the label keys of the fleet change (the toolbar's "Group by" menu). */
+  onKeys: (keys: string[]) => void = () => {};
+  private keysText = "";
 
   constructor(private readonly body: HTMLElement, private readonly summary: HTMLElement, private readonly clock: ServerClock) {
-    this.ro.observe(this.el);
+    this.ro.observe(this.body);
+    window.addEventListener("scroll", this.onScroll, { passive: true });
   }
 
-  /** Whether any card is built (a failed reload then keeps the grid instead of an error). */
+  /** Whether any host is known (a failed reload then keeps the list instead of an error). */
   get size(): number {
-    return this.cards.size;
+    return this.model.size;
   }
 
-  /**
-   * A client list from the API. The first builds every card, in chunks with a task boundary between them;
-   * a later one (a new client, a reconnect) updates, adds and removes cards.
-   */
+  /** A client list from the API: the model follows it (new, changed and removed hosts). */
   async applyList(clients: ClientView[]): Promise<void> {
-    if (!this.cards.size && !this.queued.size && clients.length) {
-      await this.build(clients);
-      if (this.disposed) return;
-      this.arrange();
-      this.schedule();
-      return;
-    }
-    if (this.queued.size) return; // the first build is still running: it has every client
+    this.loaded = true;
     const seen = new Set<string>();
     for (const c of clients) {
       seen.add(c.id);
-      const card = this.cards.get(c.id);
-      if (card) card.update(mergeListed(c, card.client));
-      else this.cards.set(c.id, this.makeCard(c));
+      const had = this.model.get(c.id);
+      const next = had ? mergeListed(c, had) : c;
+      this.model.set(c.id, next);
+      this.cards.get(c.id)?.update(next);
+      this.tableRows.get(c.id)?.update(next);
     }
-    for (const [id, card] of this.cards) if (!seen.has(id)) this.remove(id, card);
+    for (const id of [...this.model.keys()]) if (!seen.has(id)) this.forget(id);
+    if (clients.some((c) => !this.rank.has(c.id)) || this.rank.size !== clients.length) this.rank = nameRanks(clients);
+    const keys = labelKeys(clients);
+    if (keys.join(",") !== this.keysText) {
+      this.keysText = keys.join(",");
+      this.onKeys(keys);
+    }
     this.arrange();
-    this.schedule();
   }
 
-  /** A live frame about one client. Returns true when the client has no card (the list should be fetched). */
+  /** A live frame about one client. Returns true when the client is unknown (the list should be fetched). */
   onFrame(f: LiveFrame): boolean {
-    const waiting = "client_id" in f ? this.queued.get(f.client_id) : undefined;
-    if (waiting) { // its card is not built yet: keep the newest state for it
-      const next = afterFrame(waiting, f);
-      if (next) this.queued.set(waiting.id, next);
-      else this.queued.delete(waiting.id);
+    if (!("client_id" in f)) return false;
+    const had = this.model.get(f.client_id);
+    if (!had) return f.type !== "removed";
+    if (f.type === "removed") {
+      this.forget(f.client_id);
+      this.arrange();
       return false;
     }
-    if (f.type === "samples") {
-      const card = this.cards.get(f.client_id);
-      if (!card) return true; // a new client reported
-      if (card.addSamples(f.samples)) this.arrangeSoon();
-      this.schedule();
-    } else if (f.type === "status") {
-      const card = this.cards.get(f.client_id);
-      if (!card) return true;
-      card.update(withStatus(card.client, f));
-      this.arrangeSoon();
-      this.schedule();
-    } else if (f.type === "removed") {
-      const card = this.cards.get(f.client_id);
-      if (card) {
-        this.remove(f.client_id, card);
-        this.arrange();
-      }
+    const next = f.type === "samples" ? applySamples(had, f.samples) : f.type === "status" ? withStatus(had, f) : afterFrame(had, f);
+    if (!next) return false;
+    this.model.set(f.client_id, next);
+    // Data only: a card or row repaints when (and only if) it is on screen.
+    const card = this.cards.get(f.client_id);
+    if (card) {
+      if (f.type === "samples") card.addSamples(f.samples);
+      else card.update(next);
     }
+    this.tableRows.get(f.client_id)?.update(next);
+    if (had.online !== next.online) this.arrangeSoon();
+    this.statsDirty = true;
+    if (this.mounted.has(`c:${f.client_id}`) || this.mounted.has(`r:${f.client_id}`)) this.schedule();
     return false;
   }
 
-  /** The alerts firing now: each card whose alerts changed repaints (when visible); the order follows. */
+  /** The alerts firing now: each host whose alerts changed repaints (when on screen); the order follows. */
   setAlerts(firing: ActiveAlert[]): void {
     const next = new Map<string, ActiveAlert[]>();
     for (const a of firing) {
@@ -111,10 +122,10 @@ export class Grid {
       if (list) list.push(a);
       else next.set(a.client_id, [a]);
     }
-    for (const [id, card] of this.cards) {
-      const was = this.alerting.get(id);
-      const now = next.get(id);
-      if (was || now) card.setAlerts(now ?? []);
+    for (const id of new Set([...this.alerting.keys(), ...next.keys()])) {
+      const now = next.get(id) ?? [];
+      this.cards.get(id)?.setAlerts(now);
+      this.tableRows.get(id)?.setAlerts(now);
     }
     this.alerting = next;
     this.alertCounts = new Map([...next].map(([id, l]) => [id, l.length]));
@@ -122,43 +133,49 @@ export class Grid {
     this.schedule();
   }
 
-  /** A new toolbar choice: re-arrange at once. */
-  filterBy(patch: Partial<Filter>): void {
-    this.filter = { ...this.filter, ...patch };
+  /** A new view (toolbar, column header, a group folded): re-arrange at once. */
+  setView(view: ViewState): void {
+    const modeChanged = view.view !== this.view.view;
+    this.view = view;
+    if (modeChanged) this.unmountAll();
     this.arrange();
   }
 
-  /** "last seen" ages every second even without frames: the visible cards repaint. */
+  /** Ages ("last seen") move every second and group summaries follow the live values: on-screen parts repaint. */
   refresh(): void {
-    for (const card of this.visible) card.dirty = true;
+    if (this.statsDirty) this.refreshStats(); // at most once a second, however many frames arrived
+    for (const key of this.mounted.keys()) {
+      const id = key.slice(2);
+      if (key[0] === "c") this.cards.get(id)!.dirty = true;
+      else if (key[0] === "r") this.tableRows.get(id)!.dirty = true;
+    }
     this.schedule();
   }
 
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.arrangeTimer);
-    this.io.disconnect();
     this.ro.disconnect();
+    window.removeEventListener("scroll", this.onScroll);
     for (const card of this.cards.values()) card.destroy();
   }
 
-  /** The visible set, order, summary and empty states after a change of clients or filter. */
+  /** The shown hosts, groups, order, summary and empty states after a change of hosts, alerts or view. */
   arrange(): void {
-    const all = [...this.cards.values()].map((c) => c.client);
-    const a = arrangement(all, this.filter, this.alertCounts);
-    // Re-append in order only when the order changed (moves nodes; no re-creation); hidden ones at the end.
-    if (!sameOrder(a.order, this.order)) {
-      for (const cid of a.order) this.el.append(this.cards.get(cid)!.el);
-      this.order = a.order;
-    }
-    for (const card of this.cards.values()) {
-      const hide = !a.shown.has(card.client.id);
-      if (card.el.hidden !== hide) card.el.hidden = hide;
-    }
+    if (this.disposed || !this.loaded) return;
+    clearTimeout(this.arrangeTimer);
+    this.arrangeTimer = undefined;
+    const a = arrangement([...this.model.values()], this.view, this.alertCounts, this.rank);
+    this.arr = a;
+    this.statsDirty = false;
+    this.layoutDirty = true;
     setText(this.summary, a.summary);
     if (a.state === "no-clients") fill(this.body, empty("No clients yet.", h("a", { href: "/settings#clients", class: "button" }, "Add a client in Settings")));
     else if (a.state === "no-match") fill(this.body, this.el, empty("No client matches the filter."));
     else if (this.body.firstChild !== this.el || this.body.childNodes.length !== 1) fill(this.body, this.el);
+    // At once, not at the next frame: what a filter hides is gone when its event handler returns (at most once
+    // a second from live changes; the one forced layout it may cost is small).
+    this.flush();
   }
 
   private arrangeSoon(): void {
@@ -167,110 +184,204 @@ export class Grid {
     }
   }
 
-  /** The first load: the cards in display order, CHUNK per task. */
-  private async build(clients: ClientView[]): Promise<void> {
-    const { ordered, shown } = buildOrder(clients, this.filter, this.alertCounts);
-    for (const c of ordered) this.queued.set(c.id, c);
-    fill(this.body, this.el);
-    for (let i = 0; i < ordered.length; i += CHUNK) {
-      if (i) await nextTask();
-      if (this.disposed) return;
-      const els: HTMLElement[] = [];
-      for (const c of ordered.slice(i, i + CHUNK)) {
-        const latest = this.queued.get(c.id);
-        if (!latest) continue; // removed meanwhile
-        this.queued.delete(c.id);
-        const card = this.makeCard(latest);
-        this.cards.set(c.id, card);
-        card.el.hidden = !shown.has(c.id);
-        els.push(card.el);
-      }
-      this.el.append(...els);
-      this.order.push(...els.filter((el) => !el.hidden).map((el) => el.dataset.id!));
-    }
-  }
-
-  private makeCard(client: ClientView): Card {
-    const card = new Card(client, this.clock.now(), this.clock.timeout);
-    const alerts = this.alerting.get(client.id);
-    if (alerts) card.setAlerts(alerts);
-    this.io.observe(card.el);
-    return card;
-  }
-
-  private remove(id: string, card: Card): void {
-    this.io.unobserve(card.el);
-    this.visible.delete(card);
-    card.destroy();
-    card.el.remove();
+  private forget(id: string): void {
+    this.model.delete(id);
+    this.unmount(`c:${id}`);
+    this.unmount(`r:${id}`);
+    this.cards.get(id)?.destroy();
     this.cards.delete(id);
+    this.tableRows.delete(id);
   }
 
-  private onIntersect(entries: IntersectionObserverEntry[]): void {
-    for (const e of entries) {
-      const card = this.cards.get((e.target as HTMLElement).dataset.id!);
-      if (!card) continue;
-      if (!e.isIntersecting) {
-        this.visible.delete(card);
-        continue;
-      }
-      this.visible.add(card);
-      if (!card.seeded) {
-        card.seeded = true;
-        card.seed(this.clock.now()).then(() => this.schedule()).catch(() => { /* live frames fill the sparkline anyway */ });
-      }
-      card.dirty = true;
+  private onResize(): void {
+    const w = this.body.clientWidth; // read where layout is fresh anyway
+    if (w > 0 && w !== this.width) {
+      this.width = w;
+      this.layoutDirty = true;
       this.schedule();
     }
-  }
-
-  // The sparkline width: read where layout is fresh anyway (a ResizeObserver callback), then redraw them.
-  private onResize(): void {
-    const spark = this.el.querySelector<HTMLElement>(".client-card:not([hidden]) .spark");
-    const w = spark?.clientWidth ?? 0;
-    if (w > 0 && w !== this.sparkWidth) {
-      this.sparkWidth = w;
-      for (const card of this.cards.values()) card.sparkDirty = card.dirty = true;
+    const spark = this.el.querySelector<HTMLElement>(".client-card .spark");
+    const sw = spark?.clientWidth ?? 0;
+    if (sw > 0 && sw !== this.sparkWidth) {
+      this.sparkWidth = sw;
+      for (const key of this.mounted.keys()) {
+        const card = key[0] === "c" ? this.cards.get(key.slice(2)) : undefined;
+        if (card) card.sparkDirty = card.dirty = true;
+      }
       this.schedule();
     }
   }
 
   private schedule(): void {
-    if (!this.frameRequested) {
+    if (!this.frameRequested && !this.disposed) {
       this.frameRequested = true;
       requestAnimationFrame(this.flush);
     }
   }
 
-  /** One frame's repaint: dirty visible cards within the frame's budget, the rest in the next frame. */
+  /** One frame: lay out if needed, mount what is on screen, unmount the rest, repaint dirty parts in budget. */
   private readonly flush = (): void => {
     this.frameRequested = false;
+    if (!this.arr || this.arr.state !== "grid") {
+      this.unmountAll();
+      return;
+    }
+    // Reads first (layout is clean at the start of a frame), then writes only.
+    const listTop = this.el.getBoundingClientRect().top;
+    const viewport = window.innerHeight;
+    if (!this.width) this.width = this.body.clientWidth;
+    if (this.layoutDirty || !this.lay) {
+      this.lay = layout(this.arr.groups, !!this.view.group, new Set(this.view.collapsed), this.view.view, this.width);
+      this.layoutDirty = false;
+      this.el.style.height = `${this.lay.height}px`;
+      this.repositionAll();
+    }
+    const [first, last] = visibleRange(this.lay.rows, -listTop - viewport * OVERSCAN, -listTop + viewport * (1 + OVERSCAN));
+    const [vFirst, vLast] = visibleRange(this.lay.rows, -listTop, -listTop + viewport);
+    const want = new Set<string>();
     const budget = new FrameBudget();
     const now = this.clock.now();
     let more = false;
-    for (const card of this.visible) {
-      if (!card.dirty) continue;
-      if (!budget.takeCard()) {
-        more = true;
-        break;
-      }
-      card.dirty = false;
-      card.paintValues(now, this.clock.timeout);
-      card.paintSpark(this.sparkWidth, budget);
-      if (!card.hasChart && this.sparkWidth > 0) {
-        card.dirty = true; // sparkline not created yet: next frame
-        more = true;
+    // The rows in the viewport first, then the margins: what a jump leaves for the next frame is off screen.
+    const order: number[] = [];
+    for (let i = vFirst; i < vLast; i++) order.push(i);
+    for (let i = first; i < last; i++) if (i < vFirst || i >= vLast) order.push(i);
+    for (const i of order) if (!this.mountRow(this.lay.rows[i], want, budget)) more = true;
+    for (const key of [...this.mounted.keys()]) if (!want.has(key)) this.unmount(key);
+    for (const key of want) {
+      const id = key.slice(2);
+      if (key[0] === "c") {
+        const card = this.cards.get(id)!;
+        if (!card.dirty) continue;
+        if (!budget.takeCard()) { more = true; continue; }
+        card.dirty = false;
+        card.paintValues(now, this.clock.timeout);
+        card.paintSpark(this.sparkWidth, budget);
+        if (!card.hasChart && this.sparkWidth > 0) { card.dirty = true; more = true; }
+      } else if (key[0] === "r") {
+        const row = this.tableRows.get(id)!;
+        if (!row.dirty) continue;
+        if (!budget.takeCard()) { more = true; continue; }
+        row.dirty = false;
+        row.paint(now, this.clock.timeout);
       }
     }
     if (more) this.schedule();
   };
-}
 
-/** A task boundary: lets the browser render (and handle input) between chunks of work. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => resolve();
-    ch.port2.postMessage(null);
-  });
+  /** Mounts (or keeps) the parts of one row; false when the frame's budget left some for the next frame. */
+  private mountRow(row: Row, want: Set<string>, budget: FrameBudget): boolean {
+    if (row.kind === "head") {
+      const key = `h:${row.group.value}`;
+      want.add(key);
+      const el = this.head(row.group.value, row.group.title, row.collapsed, groupSummaryText(row.group.stats));
+      this.mount(key, el, 0, row.top, this.width);
+      return true;
+    }
+    if (row.kind === "row") {
+      const key = `r:${row.host.id}`;
+      if (!this.mounted.has(key) && !budget.takeMount()) return false;
+      want.add(key);
+      let tr = this.tableRows.get(row.host.id);
+      if (!tr) {
+        tr = new TableRow(this.model.get(row.host.id) ?? row.host);
+        const alerts = this.alerting.get(row.host.id);
+        if (alerts) tr.setAlerts(alerts);
+        this.tableRows.set(row.host.id, tr);
+      }
+      this.mount(key, tr.el, 0, row.top, this.width);
+      return true;
+    }
+    const w = this.lay!.cardWidth;
+    let all = true;
+    row.hosts.forEach((host, i) => {
+      const key = `c:${host.id}`;
+      if (!this.mounted.has(key) && !budget.takeMount()) {
+        all = false;
+        return;
+      }
+      want.add(key);
+      let card = this.cards.get(host.id);
+      if (!card) {
+        card = new Card(this.model.get(host.id) ?? host, this.clock.now(), this.clock.timeout);
+        const alerts = this.alerting.get(host.id);
+        if (alerts) card.setAlerts(alerts);
+        this.cards.set(host.id, card);
+      }
+      if (!this.mounted.has(key) && !card.seeded) {
+        card.seeded = true;
+        card.seed(this.clock.now()).then(() => this.schedule()).catch(() => { /* live frames fill the sparkline anyway */ });
+      }
+      this.mount(key, card.el, i * (w + GAP), row.top, w);
+    });
+    return all;
+  }
+
+  private head(value: string, title: string, collapsed: boolean, summary: string): HTMLElement {
+    let el = this.heads.get(value);
+    if (!el) {
+      const button = h("button", { type: "button", class: "group-toggle" });
+      button.addEventListener("click", () => this.onToggle(value));
+      el = h("li", { class: "group-head", "data-group": value }, button, h("span", { class: "group-summary" }));
+      this.heads.set(value, el);
+    }
+    const button = el.firstElementChild as HTMLButtonElement;
+    setText(button, title);
+    if (button.getAttribute("aria-expanded") !== String(!collapsed)) button.setAttribute("aria-expanded", String(!collapsed));
+    setText(el.lastElementChild!, summary);
+    return el;
+  }
+
+  /** Told when a group header is clicked: the page folds or unfolds it (the URL keeps the choice). */
+  onToggle: (value: string) => void = () => {};
+
+  private mount(key: string, el: HTMLElement, x: number, y: number, width: number): void {
+    const pos = `${x},${y},${width}`;
+    if (this.placed.get(el) !== pos) {
+      this.placed.set(el, pos);
+      // top/left, not a transform: 5,000 transformed boxes each became a compositor layer to commit per frame.
+      el.style.left = `${x}px`;
+      el.style.top = `${y}px`;
+      el.style.width = `${width}px`;
+    }
+    if (!this.mounted.has(key)) {
+      this.mounted.set(key, { el, key });
+      this.el.append(el);
+    }
+  }
+
+  private unmount(key: string): void {
+    const part = this.mounted.get(key);
+    if (!part) return;
+    this.mounted.delete(key);
+    part.el.remove();
+    if (key[0] === "c") {
+      const card = this.cards.get(key.slice(2));
+      if (card) {
+        card.destroy(); // its sparkline's canvas: created again (within a frame's budget) when it shows
+        card.dirty = card.sparkDirty = true;
+      }
+    }
+  }
+
+  private unmountAll(): void {
+    for (const key of [...this.mounted.keys()]) this.unmount(key);
+  }
+
+  /** After a new layout every mounted part may sit elsewhere: the next mount places it again. */
+  private repositionAll(): void {
+    for (const part of this.mounted.values()) this.placed.delete(part.el);
+  }
+
+  /** Group summaries follow live values (worst CPU, disk, GPU; online): recomputed from the model. */
+  private refreshStats(): void {
+    this.statsDirty = false;
+    if (!this.arr || !this.view.group) return;
+    for (const g of this.arr.groups) {
+      const hosts = g.hosts.map((c) => this.model.get(c.id) ?? c);
+      g.stats = groupStats(hosts, this.alertCounts);
+      const el = this.heads.get(g.value);
+      if (el && this.mounted.has(`h:${g.value}`)) setText(el.lastElementChild!, groupSummaryText(g.stats));
+    }
+  }
 }

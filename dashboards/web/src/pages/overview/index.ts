@@ -1,6 +1,6 @@
-// Overview: a card per client with online badge, last seen, current values and a live sparkline.
-// This module wires the page: the toolbar, the grid (grid.ts: which cards show and when they repaint, each
-// card in card.ts), the client list from the API and the live feed.
+// Overview: every host as a card (or a table row), grouped by a label, filtered and sorted; the view lives in
+// the URL (view.ts), so it can be bookmarked. This module wires the page: the toolbar, the windowed list
+// (grid.ts; each card in card.ts, each table row in row.ts), the client list from the API and the live feed.
 import { api, describe } from "../../api";
 import { errorBox, fill, h, loading } from "../../dom";
 import { alertStore } from "../../alertstore";
@@ -8,7 +8,8 @@ import { live } from "../../live";
 import type { LiveFrame } from "../../types";
 import { ServerClock } from "../clock";
 import { Grid } from "./grid";
-import { toolbar } from "./toolbar";
+import { Toolbar } from "./toolbar";
+import { parseView, viewSearch, type ViewState } from "./view";
 
 /** A new client's first frame fetches the list after this long, once for a burst of them. */
 const REFETCH_DELAY_MS = 300;
@@ -18,7 +19,21 @@ export function mountOverview(root: HTMLElement): () => void {
   const summary = h("p", { class: "summary", id: "summary", "aria-live": "polite" });
   const body = h("div", { class: "overview-body" }, loading("Loading clients…"));
   const grid = new Grid(body, summary, clock);
-  root.append(h("div", { class: "page-head" }, h("h1", {}, "Overview"), summary), toolbar((patch) => grid.filterBy(patch)), body);
+  let state: ViewState = parseView(location.search);
+  const change = (patch: Partial<ViewState>) => {
+    state = { ...state, ...patch };
+    // replaceState: a filter typed letter by letter is one history entry; the address is the bookmark.
+    history.replaceState(null, "", location.pathname + viewSearch(state));
+    bar.sync(state);
+    grid.setView(state);
+  };
+  const bar = new Toolbar(state, change);
+  grid.onKeys = (keys) => bar.setKeys(keys);
+  grid.onToggle = (value) => change({
+    collapsed: state.collapsed.includes(value) ? state.collapsed.filter((v) => v !== value) : [...state.collapsed, value],
+  });
+  grid.setView(state);
+  root.append(h("div", { class: "page-head" }, h("h1", {}, "Overview"), summary), bar.el, bar.tableHead, body);
   let disposed = false;
   let refetchTimer: number | undefined;
 
