@@ -41,12 +41,13 @@ class BoundFetcher(FetcherInterface):
             raise exceptions.DownloadError(f"{url}: {exc}") from exc
         if response.status != 200:
             where = response.headers.get("Location")
-            response.release_conn()
+            _discard(response)
             hint = f" (a redirect to {where}: refused)" if 300 <= response.status < 400 else ""
             raise exceptions.DownloadHTTPError(f"{url}: HTTP {response.status}{hint}", response.status)
         return self._chunks(response, url, started)
 
     def _chunks(self, response: urllib3.BaseHTTPResponse, url: str, started: float) -> Iterator[bytes]:
+        complete = False
         try:
             # decode_content=False: the signed length and hash are of the bytes as published; a server that
             # labels a .tar.gz `Content-Encoding: gzip` (werkzeug's send_file, nginx's gzip_static) must not
@@ -55,9 +56,20 @@ class BoundFetcher(FetcherInterface):
                 if time.monotonic() - started > self.deadline:
                     raise exceptions.SlowRetrievalError(f"{url}: not done after {self.deadline:.0f} s")
                 yield chunk
+            complete = True
         except urllib3.exceptions.TimeoutError as exc:
             raise exceptions.SlowRetrievalError(f"{url}: {exc}") from exc
         except urllib3.exceptions.HTTPError as exc:
             raise exceptions.DownloadError(f"{url}: {exc}") from exc
         finally:
-            response.release_conn()
+            if complete:
+                response.release_conn()
+            else:
+                _discard(response)
+
+
+def _discard(response: urllib3.BaseHTTPResponse) -> None:
+    """Drop a connection whose body was not read to the end: back in the pool, the unread bytes would be read as
+    the next response's status line (an error page before the next metadata file: BadStatusLine)."""
+    response.close()
+    response.release_conn()
