@@ -29,16 +29,37 @@ disk = st.fixed_dictionaries(
     {"mount": st.text(min_size=1, max_size=20), "used_bytes": st.integers(0, 2**62),
      "total_bytes": st.integers(0, 2**62)},
     optional={"inodes_used": nbytes, "inodes_total": nbytes})
+process = st.fixed_dictionaries(
+    {"pid": st.integers(0, 2**31)},
+    optional={"name": st.one_of(st.none(), st.text(max_size=10)), "mem_used_bytes": nbytes})
 gpu = st.fixed_dictionaries(
     {"index": st.integers(0, 1023)},
     optional={"uuid": st.one_of(st.none(), st.text(max_size=10)), "name": st.text(max_size=10),
               "util_percent": percent, "mem_used_bytes": nbytes, "mem_total_bytes": nbytes,
-              "temp_c": st.floats(-100, 250), "power_w": st.floats(0, 1000)})
+              "temp_c": st.floats(-100, 250), "power_w": st.floats(0, 1000),
+              "processes": st.lists(process, max_size=3)})
+# Names that are tag-safe on both paths (printable ASCII, no backslash), from a small alphabet so that
+# duplicate keys come up too.
+tag = st.text(alphabet="ab/0 _-", min_size=1, max_size=4)
+rate = st.one_of(st.none(), st.floats(0, 1e9), st.integers(0, 10**9))
+net = st.fixed_dictionaries({"iface": tag}, optional={"rx_bytes_per_s": rate, "tx_bytes_per_s": rate,
+                                                       "rx_errors_per_s": rate, "tx_errors_per_s": rate})
+diskio = st.fixed_dictionaries({"device": tag}, optional={"read_bytes_per_s": rate, "write_iops": rate,
+                                                           "busy_percent": percent})
+temp = st.fixed_dictionaries({"sensor": tag, "label": tag}, optional={"temp_c": st.floats(-100, 250)})
+container = st.fixed_dictionaries(
+    {"id": st.text(min_size=1, max_size=8), "name": tag},
+    optional={"image": st.one_of(st.none(), st.text(max_size=8)), "state": st.just("running"),
+              "cpu_percent": percent, "mem_bytes": nbytes, "restart_count": st.integers(0, 5),
+              "net_rx_bytes_per_s": rate})
 sample = st.fixed_dictionaries(
     {"ts": st.integers(int(NOW) - 90000, int(NOW) + 300)},
     optional={"cpu_percent": percent, "ram_percent": percent, "disk_percent": percent,
               "inode_percent": percent, "gpu_percent": percent, "docker_bytes": nbytes,
-              "disks": st.lists(disk, max_size=3), "gpus": st.lists(gpu, max_size=3)})
+              "load1": st.floats(0, 64), "containers_running": st.integers(0, 100),
+              "disks": st.lists(disk, max_size=3), "gpus": st.lists(gpu, max_size=3),
+              "net": st.lists(net, max_size=3), "diskio": st.lists(diskio, max_size=2),
+              "temps": st.lists(temp, max_size=2), "containers": st.lists(container, max_size=2)})
 report = st.fixed_dictionaries({"samples": st.lists(sample, min_size=1, max_size=4)},
                                optional={"agent_version": st.text(max_size=70),
                                          "dropped": st.one_of(st.none(), st.integers(0, 10**6)),
@@ -91,7 +112,8 @@ def test_valid_reports_take_the_fast_path_with_the_schemas_result(body: dict[str
     if expected is None:
         assert fast is None
         return
-    # Duplicate mounts or GPU indexes are the only generated invalid cases; everything else is accepted.
+    # Duplicate keys (mounts, GPU indexes, pids, names) are the only generated invalid cases; everything else is
+    # accepted.
     assert fast == expected
 
 
@@ -101,6 +123,13 @@ paths = st.sampled_from([
     ["samples", 0, "disks", 0, "inodes_total"], ["samples", 0, "gpus", 0, "index"],
     ["samples", 0, "gpus", 0, "temp_c"], ["samples", 0, "gpus", 0, "name"], ["samples", 0, "unknown"],
     ["agent_version"], ["dropped"], ["samples"], ["extra"], ["samples", 0],
+    ["samples", 0, "gpus", 0, "processes"], ["samples", 0, "gpus", 0, "processes", 0],
+    ["samples", 0, "gpus", 0, "processes", 0, "pid"], ["samples", 0, "gpus", 0, "processes", 0, "name"],
+    ["samples", 0, "net"], ["samples", 0, "net", 0, "iface"], ["samples", 0, "net", 0, "rx_bytes_per_s"],
+    ["samples", 0, "diskio", 0, "busy_percent"], ["samples", 0, "temps", 0, "label"],
+    ["samples", 0, "temps", 0, "temp_c"], ["samples", 0, "containers"], ["samples", 0, "containers", 0, "id"],
+    ["samples", 0, "containers", 0, "restart_count"], ["samples", 0, "containers", 0, "extra"],
+    ["samples", 0, "load1"],
 ])
 
 
