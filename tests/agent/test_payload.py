@@ -173,4 +173,5 @@ def test_the_agents_real_payload_is_accepted_by_the_api_schema_field_for_field(t
     for name, records in (("net", stored.net), ("diskio", stored.diskio), ("temps", stored.temps),
                           ("containers", stored.containers)):
         assert [present(r) for r in records] == sample[name], name
-    assert validator.fast.load(payload) == ({"agent_version": __version__, "dropped": 0}, to_samples(loaded))
+    assert validator.fast.load(payload) == ({"agent_version": __version__, "dropped": 0,
+                                             "labels": {"env": "prod", "rack": "b12"}}, to_samples(loaded))
