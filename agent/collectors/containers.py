@@ -27,7 +27,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from agent.collectors import Fields
 from agent.collectors.rates import rate
@@ -42,6 +42,7 @@ MAX_LIST_BYTES = 32 * 1024 * 1024
 MAX_STATS_BYTES = 1024 * 1024
 PIPELINE_BATCH = 32  # stats requests sent at once: ~3.5 kB, well inside a unix socket's send buffer
 ACCEPT_JSON = {"Accept": "application/json"}
+T = TypeVar("T")
 
 
 class Container(NamedTuple):
@@ -131,6 +132,14 @@ def container_entry(c: Container, cur: Stats | None, prev: tuple[float, Stats] |
     return entry
 
 
+def _stats_of(doc: Any) -> Stats | None:
+    return parse_stats(doc) if isinstance(doc, dict) else None
+
+
+def _restart_count(doc: Any) -> int | None:
+    return _int(doc.get("RestartCount")) if isinstance(doc, dict) else None
+
+
 class EngineClient:
     """The three Engine API reads, over one kept-alive unix-socket connection."""
 
@@ -153,11 +162,12 @@ class EngineClient:
             raise OSError(f"GET {path} answered {reply.status}")
         return json.loads(reply.body)
 
-    def get_many(self, paths: list[str], max_body: int = MAX_STATS_BYTES) -> list[Any]:
+    def get_many(self, paths: list[str], parse: Callable[[Any], T], max_body: int = MAX_STATS_BYTES) -> list[T | None]:
         """GET each path, PIPELINE_BATCH at a time pipelined on the one connection (a round trip per batch
-        instead of per container: the daemon still answers them one by one, in order): each reply's JSON, or
-        None for one that failed (not 200, not JSON, or never answered)."""
-        out: list[Any] = []
+        instead of per container: the daemon still answers them one by one, in order), each reply's JSON
+        through ``parse`` as it comes (only what ``parse`` keeps stays in memory), or None for one that failed
+        (not 200, not JSON, not of the shape ``parse`` reads, or never answered)."""
+        out: list[T | None] = []
         for i in range(0, len(paths), PIPELINE_BATCH):
             batch = paths[i:i + PIPELINE_BATCH]
             try:
@@ -167,8 +177,8 @@ class EngineClient:
                 replies = []
             for reply in replies:
                 try:
-                    out.append(json.loads(reply.body) if reply.status == 200 else None)
-                except ValueError:
+                    out.append(parse(json.loads(reply.body)) if reply.status == 200 else None)
+                except (ValueError, AttributeError, TypeError):
                     out.append(None)
             out += [None] * (len(batch) - len(replies))
         return out
@@ -208,27 +218,21 @@ class ContainersCollector:
         prev, self._prev = self._prev, {}
         restarting = 0
         running = [c.id for c in containers if c.state == "running"]
-        docs = self._engine.get_many([f"/containers/{cid}/stats?stream=false&one-shot=true" for cid in running])
-        stats_of = dict(zip(running, docs, strict=True))  # get_many answers every path
+        polled = self._engine.get_many([f"/containers/{cid}/stats?stream=false&one-shot=true" for cid in running],
+                                       _stats_of)
+        stats_of = dict(zip(running, polled, strict=True))  # get_many answers every path
         changed = [c.id for c in containers
                    if c.state != self._states.get(c.id) or c.state == "restarting" or c.id not in self._restarts]
         before_of = {cid: self._restarts.get(cid) for cid in changed}
-        inspected = self._engine.get_many([f"/containers/{cid}/json" for cid in changed])
-        for cid, doc in zip(changed, inspected, strict=True):
-            count = _int(doc.get("RestartCount")) if isinstance(doc, dict) else None
+        inspected = self._engine.get_many([f"/containers/{cid}/json" for cid in changed], _restart_count)
+        for cid, count in zip(changed, inspected, strict=True):
             if count is not None:
                 self._restarts[cid] = count
         for c in containers:
             before = before_of.get(c.id, self._restarts.get(c.id))
-            stats = None
-            doc = stats_of.get(c.id)
-            if isinstance(doc, dict):  # None: gone since the list, or the daemon failed it: next poll
-                try:
-                    stats = parse_stats(doc)
-                except AttributeError:  # a reply of another shape
-                    stats = None
-                if stats is not None:
-                    self._prev[c.id] = (now, stats)
+            stats = stats_of.get(c.id)  # None: gone since the list, or the daemon failed it: next poll
+            if stats is not None:
+                self._prev[c.id] = (now, stats)
             after = self._restarts.get(c.id)
             if c.state == "restarting" or (before is not None and after is not None and after > before):
                 restarting += 1

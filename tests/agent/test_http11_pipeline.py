@@ -116,7 +116,7 @@ def test_a_server_closing_mid_pipeline_gives_the_replies_it_sent_and_none_for_th
         conn = KeptAlive(lambda: connect(path))
         assert len(conn.pipeline([request_bytes("GET", "h", f"/{i}", {}) for i in range(4)])) == 2
         engine = EngineClient(path)
-        assert engine.get_many(["/a", "/b", "/c"]) == [{"ok": True}, {"ok": True}, None]
+        assert engine.get_many(["/a", "/b", "/c"], dict) == [{"ok": True}, {"ok": True}, None]
         assert seen["connections"] == 3
 
 
@@ -135,7 +135,7 @@ def test_get_many_against_the_fake_engine_batches_and_marks_unknown_containers(t
         client = EngineClient(engine["path"])
         ids = [f"{i:064x}" for i in range(70)]
         ids[40] = "f" * 64  # gone since the list: a 404 in the middle of a batch
-        docs = client.get_many([f"/containers/{cid}/stats?stream=false&one-shot=true" for cid in ids])
+        docs = client.get_many([f"/containers/{cid}/stats?stream=false&one-shot=true" for cid in ids], dict)
         assert len(docs) == 70 and docs[40] is None
         assert [d["cpu_stats"]["cpu_usage"]["total_usage"] for d in docs if d is not None] == \
             [i for i in range(70) if i != 40]
