@@ -4,7 +4,8 @@ Docker socket (unix), and the API's writes to InfluxDB (statusmon/store/influxwi
 Why not http.client: importing it loads ssl (OpenSSL) and the email package, about 6.5 MiB of resident
 memory (bench/agent measures it) in an agent whose budget is 25 MiB; and on the API's ingest path, requests
 over http.client spent more CPU per write than building the line protocol. One request shape (a POST or a
-GET with a known body) and replies with Content-Length, chunked or close-delimited bodies; no more.
+GET with a known body), several GETs pipelined on one connection (the agent's per-container Docker reads), and
+replies with Content-Length, chunked or close-delimited bodies; no more.
 """
 
 from __future__ import annotations
