@@ -18,6 +18,7 @@ from typing import TypeVar
 
 MAX_LINE = 65536
 MAX_HEADERS = 100
+RECV_BYTES = 16384  # a few Docker stats replies a read, without a large buffer for every read
 T = TypeVar("T")
 
 
@@ -54,7 +55,7 @@ class _Received:
         self.buf = b""
 
     def _more(self) -> bool:
-        data = self.sock.recv(65536)
+        data = self.sock.recv(RECV_BYTES)
         if data:
             self.buf += data
         return bool(data)
@@ -91,7 +92,7 @@ class _Received:
         if len(self.buf) < n:  # a list of parts: appending to bytes would copy a large body over and over
             parts, have = [self.buf], len(self.buf)
             while have < n:
-                data = self.sock.recv(max(65536, min(n - have, 1 << 20)))
+                data = self.sock.recv(min(max(n - have, RECV_BYTES), 1 << 20))
                 if not data:
                     break
                 parts.append(data)
