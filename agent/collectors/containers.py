@@ -164,7 +164,8 @@ class EngineClient:
 
     def get_many(self, paths: list[str], parse: Callable[[Any], T], max_body: int = MAX_STATS_BYTES) -> list[T | None]:
         """GET each path, PIPELINE_BATCH at a time pipelined on the one connection (a round trip per batch
-        instead of per container: the daemon still answers them one by one, in order), each reply's JSON
+        instead of per container: dockerd's Go server answers pipelined requests one by one, in order, see
+        golang/go#17799), each reply's JSON
         through ``parse`` as it comes (only what ``parse`` keeps stays in memory), or None for one that failed
         (not 200, not JSON, not of the shape ``parse`` reads, or never answered)."""
         out: list[T | None] = []
@@ -175,6 +176,11 @@ class EngineClient:
                                               max_body=max_body)
             except OSError:
                 replies = []
+            for path in batch[len(replies):]:  # cut short (a proxy that closes after each reply): one by one
+                try:
+                    replies.append(self._conn.request("GET", "localhost", path, ACCEPT_JSON, max_body=max_body))
+                except OSError:  # the daemon is gone: the rest wait for the next poll
+                    break
             for reply in replies:
                 try:
                     out.append(parse(json.loads(reply.body)) if reply.status == 200 else None)

@@ -115,9 +115,21 @@ def test_a_server_closing_mid_pipeline_gives_the_replies_it_sent_and_none_for_th
         sock.close()
         conn = KeptAlive(lambda: connect(path))
         assert len(conn.pipeline([request_bytes("GET", "h", f"/{i}", {}) for i in range(4)])) == 2
+        assert seen["connections"] == 2
+
+
+def test_get_many_falls_back_to_one_request_a_connection_behind_a_proxy_that_does_not_pipeline(
+        tmp_path: Path) -> None:
+    path = str(tmp_path / "s.sock")
+    with scripted(path, [sized(200, {"ok": True}), sized(200, {"ok": False})], close_after=1) as seen:
         engine = EngineClient(path)
-        assert engine.get_many(["/a", "/b", "/c"], dict) == [{"ok": True}, {"ok": True}, None]
-        assert seen["connections"] == 3
+        assert engine.get_many(["/a", "/b", "/c"], dict) == [{"ok": True}, {"ok": False}, {"ok": True}]
+        assert seen == {"requests": 3, "connections": 3}
+
+
+def test_get_many_with_the_daemon_gone_answers_none_for_each(tmp_path: Path) -> None:
+    engine = EngineClient(str(tmp_path / "missing.sock"))
+    assert engine.get_many(["/a", "/b"], dict) == [None, None]
 
 
 def test_no_reply_at_all_is_an_error(tmp_path: Path) -> None:
