@@ -4,19 +4,22 @@ Docker socket (unix), and the API's writes to InfluxDB (statusmon/store/influxwi
 Why not http.client: importing it loads ssl (OpenSSL) and the email package, about 6.5 MiB of resident
 memory (bench/agent measures it) in an agent whose budget is 25 MiB; and on the API's ingest path, requests
 over http.client spent more CPU per write than building the line protocol. One request shape (a POST or a
-GET with a known body) and replies with Content-Length, chunked or close-delimited bodies; no more.
+GET with a known body), several GETs pipelined on one connection (the agent's per-container Docker reads), and
+replies with Content-Length, chunked or close-delimited bodies; no more.
 """
 
 from __future__ import annotations
 
-import io
 import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 MAX_LINE = 65536
 MAX_HEADERS = 100
+RECV_BYTES = 16384  # a few Docker stats replies a read, without a large buffer for every read
+T = TypeVar("T")
 
 
 class HttpError(OSError):
@@ -34,49 +37,137 @@ class Reply:
         return next((v for k, v in self.headers.items() if k.lower() == name), None)
 
 
+def request_bytes(method: str, host: str, path: str, headers: Mapping[str, str], body: bytes = b"") -> bytes:
+    """One request as it goes on the wire."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return (head + "\r\n").encode("latin-1") + body
+
+
+class _Received:
+    """The bytes read from a socket and not yet consumed: one ``recv`` often holds a whole reply (or several,
+    pipelined), where a buffered file object per exchange cost a reader and a line loop per header."""
+
+    __slots__ = ("buf", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+
+    def _more(self) -> bool:
+        data = self.sock.recv(RECV_BYTES)
+        if data:
+            self.buf += data
+        return bool(data)
+
+    def head(self) -> bytes:
+        """The status line and headers, up to the blank line (consumed)."""
+        start = 0
+        while True:
+            end = self.buf.find(b"\r\n\r\n", start)
+            if end >= 0:
+                head, self.buf = self.buf[:end], self.buf[end + 4:]
+                return head
+            if len(self.buf) > MAX_LINE * 2:
+                raise HttpError("reply headers too large")
+            start = max(0, len(self.buf) - 3)
+            if not self._more():
+                raise HttpError(f"not an HTTP reply: {self.buf[:80]!r}")
+
+    def readline(self, limit: int) -> bytes:
+        start = 0
+        while True:
+            end = self.buf.find(b"\n", start, limit)
+            if end >= 0 or len(self.buf) >= limit:
+                n = end + 1 if end >= 0 else limit
+                line, self.buf = self.buf[:n], self.buf[n:]
+                return line
+            start = len(self.buf)
+            if not self._more():
+                line, self.buf = self.buf, b""
+                return line
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes (fewer only when the peer closed)."""
+        if len(self.buf) < n:  # a list of parts: appending to bytes would copy a large body over and over
+            parts, have = [self.buf], len(self.buf)
+            while have < n:
+                data = self.sock.recv(min(max(n - have, RECV_BYTES), 1 << 20))
+                if not data:
+                    break
+                parts.append(data)
+                have += len(data)
+            self.buf = b"".join(parts)
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+
 def exchange(sock: socket.socket, method: str, host: str, path: str, headers: Mapping[str, str],
              body: bytes = b"", max_body: int = 1 << 20) -> tuple[Reply, bool]:
     """Send one request and read the reply: (reply, whether the connection may be reused)."""
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-    with sock.makefile("rb") as f:
-        status_line = f.readline(MAX_LINE).decode("latin-1")
-        parts = status_line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-            raise HttpError(f"not an HTTP reply: {status_line[:80]!r}")
-        status = int(parts[1])
-        reply_headers: dict[str, str] = {}
-        for _ in range(MAX_HEADERS + 1):
-            line = f.readline(MAX_LINE).decode("latin-1").rstrip("\r\n")
-            if not line:
-                break
-            name, sep, value = line.partition(":")
-            if sep:
-                reply_headers[name.strip().lower()] = value.strip()
-        else:
-            raise HttpError("too many reply headers")
-        reusable = parts[0] == "HTTP/1.1" and reply_headers.get("connection", "").lower() != "close"
-        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-            data = b""
-        elif "chunked" in reply_headers.get("transfer-encoding", "").lower():
-            data, complete = _read_chunked(f, max_body)
-            reusable = reusable and complete
-        elif "content-length" in reply_headers:
-            try:
-                length = int(reply_headers["content-length"])
-            except ValueError:
-                raise HttpError("bad Content-Length") from None
-            data = f.read(min(length, max_body))
-            if len(data) < min(length, max_body):
-                raise HttpError("reply body cut short")
-            reusable = reusable and length <= max_body
-        else:
-            data, reusable = f.read(max_body), False
+    sock.sendall(request_bytes(method, host, path, headers, body))
+    return read_reply(_Received(sock), method, max_body)
+
+
+def pipeline(sock: socket.socket, requests: list[bytes], method: str = "GET",
+             max_body: int = 1 << 20) -> tuple[list[Reply], bool]:
+    """Send several requests (``request_bytes``) at once and read their replies in order (HTTP/1.1 pipelining:
+    one write and a few reads for the lot instead of a round trip each): (replies, whether the connection may
+    be reused). Fewer replies than requests when the server closed the connection on the way; OSError when
+    not even the first came back. Keep the batch small (its requests must fit the socket's send buffer, since
+    nothing is read until all are sent)."""
+    sock.sendall(b"".join(requests))
+    received = _Received(sock)
+    replies: list[Reply] = []
+    reusable = True
+    for _ in requests:
+        try:
+            reply, reusable = read_reply(received, method, max_body)
+        except OSError:
+            if not replies:
+                raise
+            return replies, False
+        replies.append(reply)
+        if not reusable:
+            break
+    return replies, reusable and len(replies) == len(requests) and not received.buf
+
+
+def read_reply(received: _Received, method: str, max_body: int) -> tuple[Reply, bool]:
+    head = received.head().decode("latin-1").split("\r\n")
+    status_line = head[0]
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise HttpError(f"not an HTTP reply: {status_line[:80]!r}")
+    status = int(parts[1])
+    if len(head) > MAX_HEADERS + 1:
+        raise HttpError("too many reply headers")
+    reply_headers: dict[str, str] = {}
+    for line in head[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            reply_headers[name.strip().lower()] = value.strip()
+    reusable = parts[0] == "HTTP/1.1" and reply_headers.get("connection", "").lower() != "close"
+    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        data = b""
+    elif "chunked" in reply_headers.get("transfer-encoding", "").lower():
+        data, complete = _read_chunked(received, max_body)
+        reusable = reusable and complete
+    elif "content-length" in reply_headers:
+        try:
+            length = int(reply_headers["content-length"])
+        except ValueError:
+            raise HttpError("bad Content-Length") from None
+        data = received.read(min(length, max_body))
+        if len(data) < min(length, max_body):
+            raise HttpError("reply body cut short")
+        reusable = reusable and length <= max_body
+    else:
+        data, reusable = received.read(max_body), False
     return Reply(status, data, reply_headers), reusable
 
 
-def _read_chunked(f: io.BufferedIOBase, max_body: int) -> tuple[bytes, bool]:
+def _read_chunked(f: _Received, max_body: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size_read = 0
     while True:
@@ -111,6 +202,14 @@ class KeptAlive:
     def request(self, method: str, host: str, path: str, headers: Mapping[str, str], body: bytes = b"",
                 max_body: int = 1 << 20) -> Reply:
         """One exchange; OSError on network failure or a reply that is not HTTP."""
+        return self._on_socket(lambda sock: exchange(sock, method, host, path, headers, body, max_body))
+
+    def pipeline(self, requests: list[bytes], method: str = "GET", max_body: int = 1 << 20) -> list[Reply]:
+        """Several requests (``request_bytes``) pipelined on one connection (see ``pipeline``): their replies in
+        order, fewer when the server closed the connection on the way; OSError when none came back."""
+        return self._on_socket(lambda sock: pipeline(sock, requests, method, max_body))
+
+    def _on_socket(self, use: Callable[[socket.socket], tuple[T, bool]]) -> T:
         for attempt in (1, 2):
             with self._lock:
                 sock = self._idle.pop() if self._idle else None
@@ -118,7 +217,7 @@ class KeptAlive:
             if sock is None:
                 sock = self._connect()
             try:
-                reply, reusable = exchange(sock, method, host, path, headers, body, max_body)
+                result, reusable = use(sock)
             except OSError:
                 sock.close()
                 if reused and attempt == 1:
@@ -130,7 +229,7 @@ class KeptAlive:
                     sock = None
             if sock is not None:
                 sock.close()
-            return reply
+            return result
         raise AssertionError("unreachable")
 
     def close(self) -> None:

@@ -9,7 +9,10 @@ reads its /system/df. One more agent runs every collector but ``containers``, to
 Then each collector alone, in this process: CPU time of one minute's worth of its work (60 collects, plus 6
 container polls or a fifth of a /system/df measurement for the two that work in the background).
 
-    .venv/bin/python -m bench.agent.run [--runs 3] [--warmup 15] [--seconds 60]
+    .venv/bin/python -m bench.agent.run [--runs 3] [--warmup 15] [--seconds 60] [--compare main]
+
+``--compare REF`` runs one more agent, every collector on, from that git ref's agent/ and statusmon/, side by
+side in the same runs, and times one containers poll of this tree and of REF, alternating.
 
 Prints a table and writes bench/results/agent.json. Also measures where the memory goes: the resident size of
 a bare interpreter and what each import adds.
@@ -55,7 +58,8 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}"
 
 
-def one_run(receiver: Receiver, warmup: float, seconds: float, docker_socket: str) -> dict[str, dict[str, float]]:
+def one_run(receiver: Receiver, warmup: float, seconds: float, docker_socket: str,
+            compare: tuple[str, str] | None = None) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -87,6 +91,10 @@ def one_run(receiver: Receiver, warmup: float, seconds: float, docker_socket: st
                 env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/old",
                      "STATUSMON_AGENT_COLLECTORS": "cpu,memory,disks,gpu,docker"},
             ),
+            **({f"agent at {compare[0]}, every collector on": subprocess.Popen(
+                [sys.executable, "-m", "agent"], cwd=compare[1],
+                env={**env, "STATUSMON_AGENT_SPOOL_DIR": tmp + "/compare"},
+            )} if compare else {}),
             "psutil loop": subprocess.Popen(
                 [sys.executable, str(REPO / "bench" / "agent" / "baseline.py"), receiver.url, receiver.token]
             ),
@@ -182,12 +190,48 @@ def collector_costs(docker_socket: str, minutes: int = 3) -> dict[str, float]:
     return out
 
 
+POLL = """
+import json, sys, time
+from agent.collectors.containers import ContainersCollector
+c = ContainersCollector(sys.argv[1], 10, start=False)
+c.poll()
+c.poll()
+costs = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.thread_time()
+    c.poll()
+    costs.append(time.thread_time() - t0)
+print(json.dumps(sorted(costs)[len(costs) // 2] * 1000))
+"""
+
+
+def archive(ref: str, into: str) -> str:
+    """``ref``'s agent/ and statusmon/ unpacked into ``into`` (run with ``cwd=into``, they shadow this tree's)."""
+    os.makedirs(into, exist_ok=True)
+    tar = subprocess.run(["git", "archive", ref, "agent", "statusmon"], cwd=REPO, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", into], input=tar.stdout, check=True)
+    return into
+
+
+def poll_costs(docker_socket: str, trees: dict[str, Path], rounds: int = 5, polls: int = 20) -> dict[str, float]:
+    """CPU milliseconds (thread time) of one containers poll, median of ``polls``, in a process per tree
+    (rounds alternate the trees); the median over rounds."""
+    seen: dict[str, list[float]] = {label: [] for label in trees}
+    for _ in range(rounds):
+        for label, tree in trees.items():
+            out = subprocess.run([sys.executable, "-c", POLL, docker_socket, str(polls)], cwd=tree,
+                                 capture_output=True, text=True, check=True).stdout
+            seen[label].append(float(out))
+    return {label: statistics.median(v) for label, v in seen.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--warmup", type=float, default=15)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--containers", type=int, default=50)
+    ap.add_argument("--compare", metavar="REF", help="also run the agent of this git ref (e.g. main), side by side")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "agent.json"))
     args = ap.parse_args(argv)
     receiver = Receiver().start()
@@ -199,9 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + 30
     while not os.path.exists(socket_path) and time.monotonic() < deadline:
         time.sleep(0.05)
+    compare = (args.compare, archive(args.compare, os.path.join(engine_dir.name, "ref"))) if args.compare else None
+    polls: dict[str, float] = {}
     try:
+        trees = {"this tree": REPO, **({f"at {compare[0]}": Path(compare[1])} if compare else {})}
+        polls = poll_costs(socket_path, trees)
         for i in range(args.runs):
-            runs.append(one_run(receiver, args.warmup, args.seconds, socket_path))
+            runs.append(one_run(receiver, args.warmup, args.seconds, socket_path, compare))
             print(
                 f"run {i + 1}/{args.runs}: "
                 + ", ".join(
@@ -229,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         "import_rss_mib": imports,
         "containers": args.containers,
         "collector_cpu_ms_per_min": per_collector,
+        "containers_poll_cpu_ms": polls,
+        "compare": args.compare,
         "targets": {"cpu_s_per_min": 0.06, "rss_mib": 25.0, "rss_mib_stretch": 20.5},
     }
     print(f"\nmachine: {result['machine']}")
@@ -237,13 +287,17 @@ def main(argv: list[str] | None = None) -> int:
         f"sampling every second, posting every 10 s to a loopback receiver; a fake Docker engine with "
         f"{args.containers} running containers"
     )
-    print(f"{'':30} {'CPU-s/min':>10} {'RSS MiB':>8}")
+    print(f"{'':42} {'CPU-s/min':>10} {'RSS MiB':>8}")
     for name, r in summary.items():
-        print(f"{name:30} {r['cpu_s_per_min']:>10.4f} {r['rss_mib']:>8.1f}")
-    print(f"{'target':30} {0.06:>10.4f} {25.0:>8.1f}  (stretch {20.5} MiB)")
+        print(f"{name:42} {r['cpu_s_per_min']:>10.4f} {r['rss_mib']:>8.1f}")
+    print(f"{'target':42} {0.06:>10.4f} {25.0:>8.1f}  (stretch {20.5} MiB)")
     print("\nCPU ms per minute of each collector alone (median of 3 minutes' worth):")
     for name, ms in per_collector.items():
         print(f"  {name:12} {ms:8.2f}")
+    print(f"\nCPU ms of one containers poll ({args.containers} containers; thread time, median of 20 polls, "
+          f"median of 5 alternating rounds):")
+    for label, ms in polls.items():
+        print(f"  {label:12} {ms:8.2f}")
     print("\nresident memory after imports (MiB, median of 3):")
     for label, mib in imports.items():
         print(f"  {label:44} {mib:6.1f}")

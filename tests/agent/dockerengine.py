@@ -51,9 +51,11 @@ def stats_doc(c: dict[str, Any]) -> dict[str, Any]:
 def fake_engine(path: str, containers: dict[str, dict[str, Any]] | None = None,
                 system_df: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """Serve ``state["containers"]`` ({id: container(...)}) on the unix socket ``path``; ``state["hits"]``
-    counts requests by kind ("list", "inspect", "stats", "df"), ``state["delay"]`` slows every reply."""
+    counts requests by kind ("list", "inspect", "stats", "df"), ``state["delay"]`` slows every reply, ids in
+    ``state["gone"]`` are listed but answer 404 to inspect and stats (removed between the list and the rest)."""
     state: dict[str, Any] = {"containers": containers if containers is not None else {}, "system_df": system_df,
-                             "hits": {"list": 0, "inspect": 0, "stats": 0, "df": 0}, "delay": 0.0}
+                             "hits": {"list": 0, "inspect": 0, "stats": 0, "df": 0}, "delay": 0.0,
+                             "gone": set()}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # kept alive, as dockerd
@@ -87,7 +89,7 @@ def fake_engine(path: str, containers: dict[str, dict[str, Any]] | None = None,
                      "Command": "run", "Created": 1764400000, "Ports": [], "Labels": {}, "State": c["state"],
                      "Status": "Up 2 hours" if c["state"] == "running" else "Exited (1) 3 minutes ago"}
                     for c in cs.values()])
-            if len(parts) == 3 and parts[0] == "containers" and parts[1] in cs:
+            if len(parts) == 3 and parts[0] == "containers" and parts[1] in cs and parts[1] not in state["gone"]:
                 c = cs[parts[1]]
                 if parts[2] == "json":
                     state["hits"]["inspect"] += 1

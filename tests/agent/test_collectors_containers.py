@@ -108,6 +108,22 @@ def test_300_containers_are_polled_off_the_loop_and_all_reported(tmp_path: Path)
         c.close()
 
 
+def test_a_container_gone_between_list_and_stats_loses_its_stats_not_its_neighbours(tmp_path: Path) -> None:
+    cs = {c["id"]: c for c in (container(i, system_ns=10**12, mem=1000 + i) for i in range(40))}
+    with fake_engine(str(tmp_path / "docker.sock"), cs) as engine:
+        engine["gone"].add(f"{33:064x}")  # in the second pipelined batch of stats
+        c = ContainersCollector(engine["path"], interval=10)
+        c.settle(10)
+        items = c.collect(0)["containers"]
+        assert len(items) == 40
+        assert items[33] == {"id": f"{33:064x}", "name": "app-33", "image": "registry.example.com/app:5",
+                             "state": "running"}
+        assert [x["mem_bytes"] for x in items if "mem_bytes" in x] == [1000 + i for i in range(40) if i != 33]
+        assert [x["restart_count"] for x in items if "restart_count" in x] == [0] * 39
+        assert engine["hits"] == {"list": 1, "inspect": 39, "stats": 39, "df": 0}
+        c.close()
+
+
 def test_no_docker_means_no_field(tmp_path: Path) -> None:
     c = ContainersCollector(str(tmp_path / "missing.sock"), interval=10)
     c.settle(5)
