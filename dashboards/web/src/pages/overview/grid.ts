@@ -12,7 +12,7 @@ import { applySamples, nameRanks } from "../../shape";
 import { arrangement, groupStats, groupSummaryText, labelKeys, type Arrangement } from "./arrangement";
 import { FrameBudget } from "./budget";
 import { Card } from "./card";
-import { GAP, layout, visibleRange, type Layout, type Row } from "./layout";
+import { GAP, layout, sparkWidthFor, visibleRange, type Layout, type Row } from "./layout";
 import { TableRow } from "./row";
 import { DEFAULT_VIEW, type ViewState } from "./view";
 
@@ -200,16 +200,6 @@ export class Grid {
       this.layoutDirty = true;
       this.schedule();
     }
-    const spark = this.el.querySelector<HTMLElement>(".client-card .spark");
-    const sw = spark?.clientWidth ?? 0;
-    if (sw > 0 && sw !== this.sparkWidth) {
-      this.sparkWidth = sw;
-      for (const key of this.mounted.keys()) {
-        const card = key[0] === "c" ? this.cards.get(key.slice(2)) : undefined;
-        if (card) card.sparkDirty = card.dirty = true;
-      }
-      this.schedule();
-    }
   }
 
   private schedule(): void {
@@ -233,6 +223,14 @@ export class Grid {
     if (this.layoutDirty || !this.lay) {
       this.lay = layout(this.arr.groups, !!this.view.group, new Set(this.view.collapsed), this.view.view, this.width);
       this.layoutDirty = false;
+      const sw = sparkWidthFor(this.lay.cardWidth);
+      if (this.lay.columns > 0 && this.view.view === "cards" && sw !== this.sparkWidth) {
+        this.sparkWidth = sw;
+        for (const key of this.mounted.keys()) {
+          const card = key[0] === "c" ? this.cards.get(key.slice(2)) : undefined;
+          if (card) card.sparkDirty = card.dirty = true;
+        }
+      }
       this.el.style.height = `${this.lay.height}px`;
       this.repositionAll();
     }
@@ -256,8 +254,7 @@ export class Grid {
         if (!budget.takeCard()) { more = true; continue; }
         card.dirty = false;
         card.paintValues(now, this.clock.timeout);
-        card.paintSpark(this.sparkWidth, budget);
-        if (!card.hasChart && this.sparkWidth > 0) { card.dirty = true; more = true; }
+        card.paintSpark(this.sparkWidth);
       } else if (key[0] === "r") {
         const row = this.tableRows.get(id)!;
         if (!row.dirty) continue;
@@ -358,8 +355,8 @@ export class Grid {
     if (key[0] === "c") {
       const card = this.cards.get(key.slice(2));
       if (card) {
-        card.destroy(); // its sparkline's canvas: created again (within a frame's budget) when it shows
-        card.dirty = card.sparkDirty = true;
+        card.destroy(); // its sparkline's pixels: drawn again when it shows
+        card.dirty = true;
       }
     }
   }
