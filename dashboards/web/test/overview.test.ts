@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { arrangement, NO_FILTER, summaryText } from "../src/pages/overview/arrangement";
-import { CARDS_PER_FRAME, FrameBudget } from "../src/pages/overview/budget";
+import { CARDS_PER_FRAME, FrameBudget, SEEDS_PER_FRAME } from "../src/pages/overview/budget";
 import { CARD_INSET, sparkWidthFor } from "../src/pages/overview/layout";
-import { sparkLines } from "../src/pages/overview/sparkline";
+import { pathData, sparkLines } from "../src/pages/overview/sparkline";
 import { CELLS, cellLevel, cellText } from "../src/pages/overview/cells";
 import { afterFrame, mergeListed, withStatus } from "../src/pages/updates";
 import type { ClientView, SampleView } from "../src/types";
@@ -47,6 +47,16 @@ test("a frame repaints at most 12 cards", () => {
   assert.equal(cards.filter(Boolean).length, 12);
   assert.deepEqual(cards.slice(11, 13), [true, false]);
   assert.ok(new FrameBudget().takeCard()); // each frame starts afresh
+  assert.equal(SEEDS_PER_FRAME, 4);
+  const seeds = Array.from({ length: 6 }, () => b.takeSeed());
+  assert.deepEqual(seeds, [true, true, true, true, false, false]); // apart from the cards' allowance
+});
+
+test("sparkline paths: a line per polyline, the area closed down to the floor, a lone point drawn", () => {
+  assert.equal(pathData([[0, 10, 50, 0.625]]), "M0.0 10.0L50.0 0.6");
+  assert.equal(pathData([[0, 10, 50, 20], [80, 5]]), "M0.0 10.0L50.0 20.0M80.0 5.0L80.5 5.0");
+  assert.equal(pathData([[0, 10, 50, 20]], 36), "M0.0 36L0.0 10.0L50.0 20.0L50.0 36Z");
+  assert.equal(pathData([]), "");
 });
 
 test("a sparkline spans its box: first to last time across, 0..100 % bottom to top, gaps split it", () => {

@@ -1,5 +1,5 @@
 // One host's card on the overview: hostname, online badge, last seen, current values and a sparkline of CPU
-// and RAM (a plain canvas, sparkline.ts). The card only paints; the grid (grid.ts) decides when, and hands it
+// and RAM (an inline SVG, sparkline.ts). The card only paints; the grid (grid.ts) decides when, and hands it
 // the sparkline width. Cards have a fixed size (style.css), so painting one never shifts the others.
 import { alertCondition, alertSubject, type ActiveAlert } from "../../alertstore";
 import { api } from "../../api";
@@ -35,7 +35,7 @@ export class Card {
   private alertsPainted = true;
   private readonly values = new Map<string, HTMLElement>();
   private readonly line = new Sparkline();
-  private readonly spark = h("div", { class: "spark", "aria-hidden": "true" }, this.line.canvas);
+  private readonly spark = h("div", { class: "spark", "aria-hidden": "true" }, this.line.el);
 
   /** Builds the card with its values painted (text is cheap: a card never shows placeholders). */
   constructor(public client: ClientView, now: number, timeout: number) {
@@ -145,11 +145,5 @@ export class Card {
     if (width <= 0 || (!this.sparkDirty && this.line.drawn)) return;
     this.line.draw(this.ring.time, this.ring.values[0], this.ring.values[1], width);
     this.sparkDirty = false;
-  }
-
-  /** Off screen: the sparkline's pixels are freed (drawn again when the card shows). */
-  destroy(): void {
-    this.line.release();
-    this.sparkDirty = true;
   }
 }
