@@ -38,8 +38,15 @@ def long_tasks(events: list[dict[str, Any]], over_ms: float) -> list[tuple[dict[
     main = {(e["pid"], e["tid"]) for e in events
             if e.get("ph") == "M" and e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"}
     on_main = [e for e in events if (e.get("pid"), e.get("tid")) in main and e.get("ph") == "X"]
-    tasks = [e for e in on_main if e["name"] in ("RunTask", "ThreadControllerImpl::RunTask")
-             and e.get("dur", 0) > over_ms * 1000]
+    runs = [e for e in on_main if e["name"] in ("RunTask", "ThreadControllerImpl::RunTask")]
+    # The outermost only (a RunTask inside a ThreadControllerImpl::RunTask is the same task).
+    runs.sort(key=lambda e: (e["ts"], -e.get("dur", 0)))
+    tasks, end = [], -1.0
+    for e in runs:
+        if e["ts"] >= end:
+            end = e["ts"] + e.get("dur", 0)
+            if e.get("dur", 0) > over_ms * 1000:
+                tasks.append(e)
     out = []
     for t in tasks:
         inside: dict[str, list[float]] = defaultdict(list)
