@@ -71,9 +71,16 @@ def main() -> int:
         clients = add_clients(srv, args.clients, int(time.time()))
         cookie = "; ".join(f"{c.name}={c.value}" for c in admin.cookies)
         run = Run(srv.url, cookie, clients)
-        feeder = threading.Thread(target=lambda: asyncio.run(run.paced(len(clients), 3600,
-                                                                       connections=min(400, len(clients)))),
-                                  daemon=True)
+        stopping = threading.Event()
+
+        def agents() -> None:
+            try:
+                asyncio.run(run.paced(len(clients), 3600, connections=min(400, len(clients))))
+            except (OSError, IndexError):  # the server stopping under them (a cut status line) is expected
+                if not stopping.is_set():
+                    raise
+
+        feeder = threading.Thread(target=agents, daemon=True)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=srv.url)
@@ -93,6 +100,7 @@ def main() -> int:
             live = watch_live(page, args.seconds)
             browser.stop_tracing()
             browser.close()
+        stopping.set()
     events = json.loads(path.read_text())["traceEvents"]
     found = long_tasks(events, 50)
     print(f"{args.clients} clients, {args.view}: {live['longtasks']} long tasks (Long Tasks API, longest "
