@@ -189,7 +189,7 @@ def watch_live(page: Any, seconds: float) -> dict[str, float]:
         longtasks: window.__bench.longtasks.length,
         longest_task_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
         max_frame_gap_ms: window.__bench.maxGap,
-        sparklines: document.querySelectorAll('#clients .spark canvas').length,
+        sparklines: document.querySelectorAll('#clients .spark svg path[d^="M"]').length,
         mounted: document.querySelectorAll('#clients > li').length,
         online_cards: document.querySelectorAll('#clients .client-card[data-online="true"]').length,
         alerting_cards: document.querySelectorAll('#clients .client-card[data-alerting="metric"]').length,

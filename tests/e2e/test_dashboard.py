@@ -77,7 +77,11 @@ def test_a_client_appears_on_the_overview_within_seconds_of_its_first_report(
     expect(page.locator("#clients .client-card:visible .hostname")).to_have_text("never-reported")
     page.get_by_label("Status").select_option("all")
     report(server.url, tok, [sample(t + k, seed=7) for k in range(1, 12)])
-    expect(card.locator(".spark canvas")).to_have_count(1)
+    # The sparkline (one inline SVG, no chart object or canvas per card) is drawn across the card's width.
+    spark = card.locator(".spark svg")
+    expect(spark).to_have_count(1)
+    expect(spark.locator("path").nth(1)).to_have_attribute("d", re.compile(r"^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+"))
+    assert int(spark.get_attribute("width") or 0) > 150
     desktop.shot("overview")
     phone.login()
     expect(phone.page.locator("#clients .client-card")).to_have_count(6)

@@ -56,25 +56,6 @@ export function axisLabel(unit: Unit, v: number): string {
   return formatUnit(unit, v);
 }
 
-/** Options for an overview card's sparkline: CPU and RAM, 0..100 %, no axes, legend or cursor. */
-export function sparklineOptions(width: number, height: number): uPlot.Options {
-  return {
-    width,
-    height,
-    pxAlign: false,
-    cursor: { show: false },
-    legend: { show: false },
-    select: { show: false, left: 0, top: 0, width: 0, height: 0 },
-    scales: { x: { time: false }, y: { range: [0, 100] } },
-    axes: [{ show: false }, { show: false }],
-    series: [
-      {},
-      { stroke: PALETTE[0], width: 1.25, fill: "rgba(78,161,255,0.12)", points: { show: false } },
-      { stroke: PALETTE[1], width: 1.25, points: { show: false } },
-    ],
-  };
-}
-
 /** A chart that follows its container's width (charts are created once and then fed with setData). */
 export function mountChart(container: HTMLElement, makeOpts: (width: number) => uPlot.Options, data: Aligned): uPlot {
   const width = Math.max(200, container.clientWidth || 600);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lineOptions, sparklineOptions } from "../src/charts";
+import { lineOptions } from "../src/charts";
 import type uPlot from "uplot";
 
 test("line charts: one series per label, gaps kept, cursor synced, axis in the chart's unit", () => {
@@ -23,10 +23,3 @@ test("percent charts have a fixed 0..100 range when asked", () => {
   assert.deepEqual(fit({} as uPlot, 3, 100), [0, 110.00000000000001]);
 });
 
-test("sparklines draw CPU and RAM without axes, legend or cursor", () => {
-  const o = sparklineOptions(200, 36);
-  assert.equal(o.series.length, 3);
-  assert.equal(o.legend?.show, false);
-  assert.equal(o.cursor?.show, false);
-  assert.ok(o.axes!.every((a) => a.show === false));
-});

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { arrangement, NO_FILTER, summaryText } from "../src/pages/overview/arrangement";
-import { CARDS_PER_FRAME, CHARTS_PER_FRAME, FrameBudget } from "../src/pages/overview/budget";
+import { CARDS_PER_FRAME, FrameBudget, SEEDS_PER_FRAME } from "../src/pages/overview/budget";
+import { CARD_INSET, sparkWidthFor } from "../src/pages/overview/layout";
+import { pathData, sparkLines } from "../src/pages/overview/sparkline";
 import { CELLS, cellLevel, cellText } from "../src/pages/overview/cells";
 import { afterFrame, mergeListed, withStatus } from "../src/pages/updates";
 import type { ClientView, SampleView } from "../src/types";
@@ -38,15 +40,39 @@ test("the summary counts one client in the singular", () => {
   assert.equal(summaryText(500, 480, 3), "500 clients · 480 online · 3 shown");
 });
 
-test("a frame repaints at most 12 cards and creates at most 2 sparklines", () => {
+test("a frame repaints at most 12 cards", () => {
   assert.equal(CARDS_PER_FRAME, 12);
-  assert.equal(CHARTS_PER_FRAME, 2);
   const b = new FrameBudget();
   const cards = Array.from({ length: 20 }, () => b.takeCard());
   assert.equal(cards.filter(Boolean).length, 12);
   assert.deepEqual(cards.slice(11, 13), [true, false]);
-  assert.deepEqual([b.takeChart(), b.takeChart(), b.takeChart()], [true, true, false]);
-  assert.ok(new FrameBudget().takeChart()); // each frame starts afresh
+  assert.ok(new FrameBudget().takeCard()); // each frame starts afresh
+  assert.equal(SEEDS_PER_FRAME, 4);
+  const seeds = Array.from({ length: 6 }, () => b.takeSeed());
+  assert.deepEqual(seeds, [true, true, true, true, false, false]); // apart from the cards' allowance
+});
+
+test("sparkline paths: a line per polyline, the area closed down to the floor, a lone point drawn", () => {
+  assert.equal(pathData([[0, 10, 50, 0.625]]), "M0.0 10.0L50.0 0.6");
+  assert.equal(pathData([[0, 10, 50, 20], [80, 5]]), "M0.0 10.0L50.0 20.0M80.0 5.0L80.5 5.0");
+  assert.equal(pathData([[0, 10, 50, 20]], 36), "M0.0 36L0.0 10.0L50.0 20.0L50.0 36Z");
+  assert.equal(pathData([]), "");
+});
+
+test("a sparkline spans its box: first to last time across, 0..100 % bottom to top, gaps split it", () => {
+  const [a, b] = sparkLines([0, 10, 20, 30, 40], [0, 100, null, 50, 150], 200, 36);
+  const pad = 1.25 / 2;
+  assert.deepEqual(a, [0, 36 - pad, 50, pad]); // 0 % at the bottom, 100 % at the top, the stroke inside
+  assert.deepEqual(b, [150, 18, 200, pad]); // after the gap; 150 % clamped to the top
+  assert.deepEqual(sparkLines([5], [40], 100, 36), [[100, pad + 0.6 * (36 - 2 * pad)]]); // one point: at the right
+  assert.deepEqual(sparkLines([], [], 100, 36), []);
+  assert.deepEqual(sparkLines([0, 1], [null, null], 100, 36), []);
+  assert.deepEqual(sparkLines([0, 1], [1, 2], 0, 36), []); // not measured yet: nothing to draw
+});
+
+test("a card's sparkline width follows the card's, less its padding and border", () => {
+  assert.equal(sparkWidthFor(300.7), 300 - CARD_INSET);
+  assert.equal(sparkWidthFor(10), 0);
 });
 
 test("card cells read as whole percentages with a level, Docker as bytes without one", () => {

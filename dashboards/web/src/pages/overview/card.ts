@@ -1,22 +1,18 @@
 // One host's card on the overview: hostname, online badge, last seen, current values and a sparkline of CPU
-// and RAM. The card only paints; the grid (grid.ts) decides when, and hands it the sparkline width and the
-// frame's budget. Cards have a fixed size (style.css), so painting one never shifts the others.
-import type uPlot from "uplot";
-import uPlotCtor from "uplot";
+// and RAM (an inline SVG, sparkline.ts). The card only paints; the grid (grid.ts) decides when, and hands it
+// the sparkline width. Cards have a fixed size (style.css), so painting one never shifts the others.
 import { alertCondition, alertSubject, type ActiveAlert } from "../../alertstore";
 import { api } from "../../api";
-import { sparklineOptions } from "../../charts";
 import { h, setText } from "../../dom";
 import { updateNote } from "../../update";
 import { formatAgo } from "../../format";
 import { applySamples, isOnline, Ring } from "../../shape";
 import type { ClientView, SampleView } from "../../types";
-import type { FrameBudget } from "./budget";
 import { CELLS, cellLevel, cellText } from "./cells";
+import { Sparkline } from "./sparkline";
 
 const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
 const SPARK_POINTS = 60;
-const SPARK_HEIGHT = 36; // CSS px, as .spark in style.css
 const SEED_SECONDS = 600;
 
 export class Card {
@@ -38,8 +34,8 @@ export class Card {
   private alerts: ActiveAlert[] = [];
   private alertsPainted = true;
   private readonly values = new Map<string, HTMLElement>();
-  private readonly spark = h("div", { class: "spark", "aria-hidden": "true" });
-  private chart: uPlot | null = null;
+  private readonly line = new Sparkline();
+  private readonly spark = h("div", { class: "spark", "aria-hidden": "true" }, this.line.el);
 
   /** Builds the card with its values painted (text is cheap: a card never shows placeholders). */
   constructor(public client: ClientView, now: number, timeout: number) {
@@ -62,10 +58,6 @@ export class Card {
     this.alerts = alerts;
     this.alertsPainted = false;
     this.dirty = true;
-  }
-
-  get hasChart(): boolean {
-    return this.chart !== null;
   }
 
   /** A new state of the client (from a list or a status frame); repainted on the next frame it shows. */
@@ -148,23 +140,10 @@ export class Card {
     this.alertLine.title = parts.join("\n");
   }
 
-  /**
-   * The sparkline at `width` CSS px (0: not measured yet). Creating it spends from the frame's budget; when
-   * none is left the card stays without one (the caller tries again next frame).
-   */
-  paintSpark(width: number, budget: FrameBudget): void {
-    if (!this.chart && width > 0 && budget.takeChart()) {
-      this.chart = new uPlotCtor(sparklineOptions(width, SPARK_HEIGHT), this.ring.data() as uPlot.AlignedData, this.spark);
-      this.sparkDirty = false;
-    } else if (this.chart) {
-      if (this.chart.width !== width) this.chart.setSize({ width, height: SPARK_HEIGHT });
-      if (this.sparkDirty) this.chart.setData(this.ring.data() as uPlot.AlignedData);
-      this.sparkDirty = false;
-    }
-  }
-
-  destroy(): void {
-    this.chart?.destroy();
-    this.chart = null;
+  /** The sparkline at `width` CSS px (0: not measured yet), drawn when its points or its width changed. */
+  paintSpark(width: number): void {
+    if (width <= 0 || (!this.sparkDirty && this.line.drawn)) return;
+    this.line.draw(this.ring.time, this.ring.values[0], this.ring.values[1], width);
+    this.sparkDirty = false;
   }
 }

@@ -10,9 +10,9 @@ import { afterFrame, mergeListed, withStatus } from "../updates";
 import type { ActiveAlert } from "../../alertstore";
 import { applySamples, nameRanks } from "../../shape";
 import { arrangement, groupStats, groupSummaryText, labelKeys, type Arrangement } from "./arrangement";
-import { FrameBudget } from "./budget";
+import { FrameBudget, SEED_DWELL_MS } from "./budget";
 import { Card } from "./card";
-import { GAP, layout, visibleRange, type Layout, type Row } from "./layout";
+import { GAP, layout, sparkWidthFor, visibleRange, type Layout, type Row } from "./layout";
 import { TableRow } from "./row";
 import { DEFAULT_VIEW, type ViewState } from "./view";
 
@@ -21,7 +21,8 @@ const ARRANGE_DELAY_MS = 1000;
 /** How far beyond the viewport (each side, in viewport heights) parts are mounted, so a scroll finds them. */
 const OVERSCAN = 1;
 
-type Part = { el: HTMLElement; key: string };
+/** A mounted part and when it was mounted (performance.now()). */
+type Part = { el: HTMLElement; key: string; since: number };
 
 export class Grid {
   /** The list (#clients); `body` holds it or an empty state. */
@@ -47,6 +48,7 @@ export class Grid {
   private statsDirty = false;
   private frameRequested = false;
   private arrangeTimer: number | undefined;
+  private seedTimer: number | undefined;
   private disposed = false;
   /** The first client list arrived (until then the body keeps its "Loading" state). */
   private loaded = false;
@@ -155,9 +157,9 @@ export class Grid {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.arrangeTimer);
+    clearTimeout(this.seedTimer);
     this.ro.disconnect();
     window.removeEventListener("scroll", this.onScroll);
-    for (const card of this.cards.values()) card.destroy();
   }
 
   /** The shown hosts, groups, order, summary and empty states after a change of hosts, alerts or view. */
@@ -188,7 +190,6 @@ export class Grid {
     this.model.delete(id);
     this.unmount(`c:${id}`);
     this.unmount(`r:${id}`);
-    this.cards.get(id)?.destroy();
     this.cards.delete(id);
     this.tableRows.delete(id);
   }
@@ -198,16 +199,6 @@ export class Grid {
     if (w > 0 && w !== this.width) {
       this.width = w;
       this.layoutDirty = true;
-      this.schedule();
-    }
-    const spark = this.el.querySelector<HTMLElement>(".client-card .spark");
-    const sw = spark?.clientWidth ?? 0;
-    if (sw > 0 && sw !== this.sparkWidth) {
-      this.sparkWidth = sw;
-      for (const key of this.mounted.keys()) {
-        const card = key[0] === "c" ? this.cards.get(key.slice(2)) : undefined;
-        if (card) card.sparkDirty = card.dirty = true;
-      }
       this.schedule();
     }
   }
@@ -233,6 +224,14 @@ export class Grid {
     if (this.layoutDirty || !this.lay) {
       this.lay = layout(this.arr.groups, !!this.view.group, new Set(this.view.collapsed), this.view.view, this.width);
       this.layoutDirty = false;
+      const sw = sparkWidthFor(this.lay.cardWidth);
+      if (this.lay.columns > 0 && this.view.view === "cards" && sw !== this.sparkWidth) {
+        this.sparkWidth = sw;
+        for (const key of this.mounted.keys()) {
+          const card = key[0] === "c" ? this.cards.get(key.slice(2)) : undefined;
+          if (card) card.sparkDirty = card.dirty = true;
+        }
+      }
       this.el.style.height = `${this.lay.height}px`;
       this.repositionAll();
     }
@@ -256,8 +255,7 @@ export class Grid {
         if (!budget.takeCard()) { more = true; continue; }
         card.dirty = false;
         card.paintValues(now, this.clock.timeout);
-        card.paintSpark(this.sparkWidth, budget);
-        if (!card.hasChart && this.sparkWidth > 0) { card.dirty = true; more = true; }
+        card.paintSpark(this.sparkWidth);
       } else if (key[0] === "r") {
         const row = this.tableRows.get(id)!;
         if (!row.dirty) continue;
@@ -266,8 +264,33 @@ export class Grid {
         row.paint(now, this.clock.timeout);
       }
     }
+    if (this.view.view === "cards") this.seedVisible(vFirst, vLast, budget);
     if (more) this.schedule();
   };
+
+  /** Sparkline histories for the cards that stayed in the viewport SEED_DWELL_MS, a few per frame. */
+  private seedVisible(first: number, last: number, budget: FrameBudget): void {
+    const t = performance.now();
+    let waiting = false;
+    for (let i = first; i < last; i++) {
+      const row = this.lay!.rows[i];
+      if (row.kind !== "cards") continue;
+      for (const host of row.hosts) {
+        const card = this.cards.get(host.id);
+        const part = this.mounted.get(`c:${host.id}`);
+        if (!card || card.seeded || !part) continue;
+        if (t - part.since < SEED_DWELL_MS || !budget.takeSeed()) {
+          waiting = true;
+          continue;
+        }
+        card.seeded = true;
+        card.seed(this.clock.now()).then(() => this.schedule()).catch(() => { /* live frames fill the sparkline anyway */ });
+      }
+    }
+    if (waiting && this.seedTimer === undefined) {
+      this.seedTimer = window.setTimeout(() => { this.seedTimer = undefined; this.schedule(); }, SEED_DWELL_MS / 2);
+    }
+  }
 
   /** Mounts (or keeps) the parts of one row; false when the frame's budget left some for the next frame. */
   private mountRow(row: Row, want: Set<string>, budget: FrameBudget): boolean {
@@ -308,10 +331,6 @@ export class Grid {
         if (alerts) card.setAlerts(alerts);
         this.cards.set(host.id, card);
       }
-      if (!this.mounted.has(key) && !card.seeded) {
-        card.seeded = true;
-        card.seed(this.clock.now()).then(() => this.schedule()).catch(() => { /* live frames fill the sparkline anyway */ });
-      }
       this.mount(key, card.el, i * (w + GAP), row.top, w);
     });
     return all;
@@ -345,7 +364,7 @@ export class Grid {
       el.style.width = `${width}px`;
     }
     if (!this.mounted.has(key)) {
-      this.mounted.set(key, { el, key });
+      this.mounted.set(key, { el, key, since: performance.now() });
       this.el.append(el);
     }
   }
@@ -357,10 +376,7 @@ export class Grid {
     part.el.remove();
     if (key[0] === "c") {
       const card = this.cards.get(key.slice(2));
-      if (card) {
-        card.destroy(); // its sparkline's canvas: created again (within a frame's budget) when it shows
-        card.dirty = card.sparkDirty = true;
-      }
+      if (card) card.dirty = true;
     }
   }
 

@@ -10,6 +10,13 @@ export const CARD_MIN_WIDTH = 270;
 export const GAP = 14;
 export const HEAD_HEIGHT = 44;
 export const ROW_HEIGHT = 34;
+/** A card's sparkline is its width less the link's padding (14 px) and border (1 px) each side. */
+export const CARD_INSET = 30;
+
+/** The sparkline's width in a card `cardWidth` wide (whole CSS px), known without reading the DOM. */
+export function sparkWidthFor(cardWidth: number): number {
+  return Math.max(0, Math.floor(cardWidth) - CARD_INSET);
+}
 
 export type Row =
   | { kind: "head"; group: Group; collapsed: boolean; top: number; height: number }
