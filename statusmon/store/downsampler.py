@@ -1,4 +1,5 @@
-"""The downsampler: builds the minute tier from raw samples and the hour tier from minutes, off the request path.
+"""The downsampler: builds the minute tier from raw samples, the hour tier from minutes and the day tier from
+hours, off the request path.
 
 One pass (``run_once``) catches up: every closed bucket from where the tier's progress stands to now is built,
 in chunks, the progress saved after each. A bucket is closed ``grace`` seconds after it ends, so samples still
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from statusmon.store.base import TimeSeriesStore
-from statusmon.store.tiers import HOUR, MINUTE, ROLLUP_FIELDS, buckets_from_raw, merge_rows
+from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, buckets_from_raw, merge_rows
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class PassResult:
 class Downsampler:
     def __init__(self, store: TimeSeriesStore, progress: Progress, lease: Lease,
                  clock: Callable[[], float] = time.time, grace: int = 90, minute_chunk: int = 600,
-                 hour_chunk: int = 24 * 3600, initial_lookback: int = 7 * 86400, lease_ttl: float = 300.0):
+                 hour_chunk: int = 24 * 3600, day_chunk: int = 7 * 86400, initial_lookback: int = 7 * 86400,
+                 lease_ttl: float = 300.0):
         self.store = store
         self.progress = progress
         self.lease = lease
@@ -58,6 +60,7 @@ class Downsampler:
         self.grace = grace
         self.minute_chunk = minute_chunk
         self.hour_chunk = hour_chunk
+        self.day_chunk = day_chunk
         self.initial_lookback = initial_lookback
         self.lease_ttl = lease_ttl
 
@@ -65,11 +68,12 @@ class Downsampler:
         started = time.perf_counter()
         if not self.lease.acquire(self.lease_ttl):
             return PassResult(ran=False)
-        result = PassResult(ran=True, rows={MINUTE.name: 0, HOUR.name: 0})
+        result = PassResult(ran=True, rows={MINUTE.name: 0, HOUR.name: 0, DAY.name: 0})
         try:
             now = int(self.clock())
             self._minutes(now, result)
             self._hours(now, result)
+            self._days(now, result)
         finally:
             self.lease.release()
             result.seconds = time.perf_counter() - started
@@ -78,7 +82,8 @@ class Downsampler:
     def _start(self, tier: str, now: int) -> int:
         done = self.progress.get(tier)
         if done is None:  # on an hour for both tiers, so the first hour is built from whole minutes
-            return (now - self.initial_lookback) // HOUR.seconds * HOUR.seconds
+            start = (now - self.initial_lookback) // HOUR.seconds * HOUR.seconds
+            return start if tier != DAY.name else start // DAY.seconds * DAY.seconds
         return done
 
     def _minutes(self, now: int, result: PassResult) -> None:
@@ -104,21 +109,27 @@ class Downsampler:
         result.done_until[MINUTE.name] = done
 
     def _hours(self, now: int, result: PassResult) -> None:
-        width = HOUR.seconds
-        minutes_done = result.done_until[MINUTE.name]
-        done = self._start(HOUR.name, now)
-        target = minutes_done // width * width
+        self._merge(now, result, MINUTE.name, HOUR.name, HOUR.seconds, self.hour_chunk)
+
+    def _days(self, now: int, result: PassResult) -> None:
+        self._merge(now, result, HOUR.name, DAY.name, DAY.seconds, self.day_chunk)
+
+    def _merge(self, now: int, result: PassResult, finer: str, tier: str, width: int, chunk: int) -> None:
+        """Build ``tier``'s buckets by merging the ``finer`` tier's, up to where the finer one is built."""
+        done = self._start(tier, now)
+        target = result.done_until[finer] // width * width
+        chunk = max(width, chunk // width * width)
         while done < target:
-            end = min(done + self.hour_chunk, target)
+            end = min(done + chunk, target)
             rows = []
             for family, fields in ROLLUP_FIELDS.items():
                 if fields:
-                    rows += merge_rows(self.store.tiers.rows(MINUTE.name, family, done, end), width)
+                    rows += merge_rows(self.store.tiers.rows(finer, family, done, end), width)
             if rows:
-                self.store.tiers.write(HOUR.name, rows)
-            self.progress.set(HOUR.name, end)
-            result.rows[HOUR.name] += len(rows)
+                self.store.tiers.write(tier, rows)
+            self.progress.set(tier, end)
+            result.rows[tier] += len(rows)
             done = end
             if not self.lease.acquire(self.lease_ttl):
                 break
-        result.done_until[HOUR.name] = done
+        result.done_until[tier] = done

@@ -1,12 +1,13 @@
 """Reading history over any range: the coarsest tier that answers, raw samples for the edges.
 
 Stats (``HistoryStats``): up to ``exact_seconds`` (24 h) the store computes count/min/max/avg/p95 over the raw
-samples itself: exact. A longer range is cut into whole hours already built (the hour tier), whole minutes
-built (the minute tier) at either side of them, and the seconds at the very edges (raw samples). count, min,
-max and sum of each piece come from the database (SUM of counts, MIN of mins, MAX of maxes, SUM of sums), so
-they, and avg, are exact; p95 merges the pieces' sketches and is within ``p95_error`` of the exact nearest-rank
-p95. A tier is used only up to where the downsampler has built it (its progress), so a range never misses the
-last minutes: what is not built yet is read raw.
+samples itself: exact. A longer range is cut into whole days already built (the day tier), whole hours built (the
+hour tier) at either side of them, whole minutes built (the minute tier) at either side of those, and the seconds at
+the very edges (raw samples): two years are about 730 day rows a series, not 17,520 hour rows (whose sketches Python
+would merge one by one). count, min, max and sum of each piece come from the database (SUM of counts, MIN of mins,
+MAX of maxes, SUM of sums), so they, and avg, are exact; p95 merges the pieces' sketches and is within ``p95_error``
+of the exact nearest-rank p95. A tier is used only up to where the downsampler has built it (its progress), so a
+range never misses the last minutes: what is not built yet is read raw.
 
 Series (``read_series``): a chart's step of whole hours reads the hour tier, of whole minutes the minute tier,
 up to where each is built; the rest (and finer steps) read raw. The answer says which resolution it used.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from statusmon.store.base import FieldStats, Series, TimeSeriesStore, Value
 from statusmon.store.percentile import nearest_rank_index
 from statusmon.store.sketch import Sketch, max_error
-from statusmon.store.tiers import HOUR, MINUTE, ROLLUP_FIELDS, UNITS, Tier
+from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, UNITS, Tier
 
 EXACT_SECONDS = 24 * 3600
 Progress = Callable[[], Mapping[str, int]]  # tier name -> built until (unix seconds); missing: not built
@@ -70,7 +71,8 @@ class _Acc:
 
 
 def plan(start: int, end: int, built: Mapping[str, int]) -> list[tuple[str, int, int]]:
-    """[start, end) as (source, from, to) pieces: whole built hours, whole built minutes, raw seconds."""
+    """[start, end) as (source, from, to) pieces: whole built days, whole built hours, whole built minutes, raw
+    seconds (each finer tier only at the edges of the coarser one)."""
     pieces: list[tuple[str, int, int]] = []
 
     def split(tier: Tier, finer: Callable[[int, int], None], a: int, b: int) -> None:
@@ -92,7 +94,11 @@ def plan(start: int, end: int, built: Mapping[str, int]) -> list[tuple[str, int,
         if b > a:
             split(MINUTE, raw, a, b)
 
-    split(HOUR, minutes, start, end)
+    def hours(a: int, b: int) -> None:
+        if b > a:
+            split(HOUR, minutes, a, b)
+
+    split(DAY, hours, start, end)
     return pieces
 
 

@@ -18,13 +18,24 @@ from statusmon.metrics import FAMILY_KEY
 from statusmon.store import lineprotocol as lp
 from statusmon.store.sketch import Sketch
 from statusmon.store.sqlitetiers import pivot
-from statusmon.store.tiers import BY_NAME, ROLLUP_FIELDS, Aggregate, TierRow
+from statusmon.store.tiers import BY_NAME, DAY, HOUR, ROLLUP_FIELDS, Aggregate, TierRow
 
 if TYPE_CHECKING:
     from statusmon.store.base import Series
     from statusmon.store.influx import InfluxStore
 
 FIELDS = ("count", "sum", "min", "max", "last", "sketch")
+DAY_SUFFIX = "_day"  # the day tier: measurements system_day, disk_day, gpu_day in the hour policy
+
+
+def place(tier: str, family: str) -> tuple[str, str]:
+    """(retention policy, measurement) of a tier's rows of ``family``: days live in the hour policy (and so
+    follow its retention) under their own measurement, so queries over the hour measurements never see them."""
+    if tier not in BY_NAME:
+        raise ValueError(f"unknown tier {tier!r}")
+    if tier == DAY.name:
+        return HOUR.name, family + DAY_SUFFIX
+    return tier, family
 
 
 class InfluxTiers:
@@ -34,25 +45,24 @@ class InfluxTiers:
     def _from(self, tier: str, family: str) -> str:
         from statusmon.store.influx import quote_ident
 
-        if tier not in BY_NAME:
-            raise ValueError(f"unknown tier {tier!r}")
         if family not in ROLLUP_FIELDS:
             raise ValueError(f"unknown family {family!r}")
-        return f"{quote_ident(self.store.db)}.{quote_ident(tier)}.{quote_ident(family)}"
+        rp, measurement = place(tier, family)
+        return f"{quote_ident(self.store.db)}.{quote_ident(rp)}.{quote_ident(measurement)}"
 
     def write(self, tier: str, rows: Sequence[TierRow]) -> None:
-        if tier not in BY_NAME:
-            raise ValueError(f"unknown tier {tier!r}")
         lines = []
+        rp = place(tier, "system")[0]
         for r in rows:
+            measurement = place(tier, r.family)[1]
             tags = {"client_id": r.client_id, "metric": r.metric}
             key_tag = FAMILY_KEY[r.family]
             if key_tag:
                 tags[key_tag] = r.key
-            lines.append(f"{lp.series_key(r.family, tags)} count={int(r.count)}i,sum={lp.format_float(r.sum)},"
+            lines.append(f"{lp.series_key(measurement, tags)} count={int(r.count)}i,sum={lp.format_float(r.sum)},"
                          f"min={lp.format_float(r.min)},max={lp.format_float(r.max)},"
                          f"last={lp.format_float(r.last)},sketch=\"{r.sketch.to_text()}\" {int(r.ts)}")
-        self.store.write_lines(lines, rp=tier)
+        self.store.write_lines(lines, rp=rp)
 
     def rows(self, tier: str, family: str, start: int, end: int,
              client_ids: Sequence[str] | None = None) -> list[TierRow]:

@@ -32,7 +32,13 @@ def build(store: TimeSeriesStore, meta: MetaDB, now: int) -> RollupProgress:
     return progress
 
 
-def test_a_range_is_cut_into_built_hours_minutes_and_raw_edges() -> None:
+def test_a_range_is_cut_into_built_days_hours_minutes_and_raw_edges() -> None:
+    day = BASE // 86400 * 86400
+    built = {"minute": day + 2 * 86400 + 3660, "hour": day + 2 * 86400 + 3600, "day": day + 2 * 86400}
+    assert plan(day - 30, day + 2 * 86400 + 3700, built) == [
+        ("raw", day - 30, day), ("day", day, day + 2 * 86400), ("hour", day + 2 * 86400, day + 2 * 86400 + 3600),
+        ("minute", day + 2 * 86400 + 3600, day + 2 * 86400 + 3660), ("raw", day + 2 * 86400 + 3660,
+                                                                      day + 2 * 86400 + 3700)]
     built = {"minute": BASE + 3 * 3600 + 600, "hour": BASE + 3 * 3600}
     assert plan(BASE + 30, BASE + 4 * 3600, built) == [
         ("raw", BASE + 30, BASE + 60), ("minute", BASE + 60, BASE + 3600), ("hour", BASE + 3600, BASE + 3 * 3600),
@@ -69,11 +75,39 @@ def test_stats_over_tiers_equal_the_raw_statistics(store: TimeSeriesStore, tmp_p
         assert got.stats["docker_bytes"].p95 == pytest.approx(want["docker_bytes"].p95, rel=0.01)
 
 
+def test_stats_over_whole_days_read_the_day_tier_and_equal_the_raw_statistics(store: TimeSeriesStore,
+                                                                              tmp_path: Path) -> None:
+    rng = random.Random(5)
+    day = (NOW - 4 * 86400) // 86400 * 86400
+    batch = [Sample(day + i, {"cpu_percent": 100.0 if i % 7001 == 0 else round(rng.betavariate(2, 5) * 100, 2),
+                              "ram_percent": 37.5, "docker_bytes": 10**9 + rng.randrange(10**6)})
+             for i in range(1800, 3 * 86400, 30)]
+    store.write("c1", "h", batch)
+    meta = MetaDB(tmp_path / "meta.db")
+    progress = RollupProgress(meta)
+    Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: day + 3 * 86400 + 300,
+                initial_lookback=3 * 86400 + 300).run_once()
+    assert progress.get("day") == day + 3 * 86400
+    history = HistoryStats(store, progress.all, exact_seconds=600)
+    for start, end in [(day + 17, day + 3 * 86400), (day + 86400 - 61, day + 2 * 86400 + 3 * 3600 + 31),
+                       (day - 3600, day + 3 * 86400 + 100)]:
+        got = history.stats("c1", start, end, FIELDS)
+        assert got.seconds_by_source.get("day", 0) >= 86400, got.seconds_by_source
+        want = store.stats("c1", start, end, FIELDS)
+        for f in FIELDS:
+            g, w = got.stats[f], want[f]
+            assert (g.count, g.min, g.max) == (w.count, w.min, w.max), f
+            assert g.avg == pytest.approx(w.avg, rel=1e-12), f
+        assert abs(got.stats["cpu_percent"].p95 - want["cpu_percent"].p95) <= 0.5  # type: ignore[operator]
+        assert got.stats["ram_percent"].p95 == 37.5
+        assert got.stats["docker_bytes"].p95 == pytest.approx(want["docker_bytes"].p95, rel=0.01)
+
+
 def test_chart_series_read_the_tier_up_to_where_it_is_built(store: TimeSeriesStore, tmp_path: Path) -> None:
     store.write("c1", "h", [Sample(BASE + i, {"cpu_percent": float(i % 100)}) for i in range(0, 4 * 3600, 5)])
     meta = MetaDB(tmp_path / "meta.db")
     built = build(store, meta, BASE + 3 * 3600 + 100).all()
-    assert built == {"minute": BASE + 3 * 3600, "hour": BASE + 3 * 3600}
+    assert (built["minute"], built["hour"]) == (BASE + 3 * 3600, BASE + 3 * 3600)
     for step, resolution in [(3600, "hour"), (300, "minute"), (10, "raw")]:
         got, res = read_series(store, built, "c1", BASE + 30, BASE + 4 * 3600, step, "system", ["cpu_percent"])
         assert res == resolution
