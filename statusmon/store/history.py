@@ -113,9 +113,14 @@ class HistoryStats:
             return StatsResult(self.store.stats(client_id, start, end, fields), True, None,
                                {"raw": end - start})
         tiered = [f for f in fields if f in ROLLUP_FIELDS["system"]]
-        if len(tiered) < len(fields):  # a field without tiers: the raw samples are all there is
+        if not tiered:
             return StatsResult(self.store.stats(client_id, start, end, fields), True, None,
                                {"raw": end - start})
+        # A field without tiers (not flagged ``rollup`` in the catalogue): its raw samples are all there is, read
+        # exactly; the others still read the tiers (asking for every field must not drop them to a week of raw).
+        asked, untiered = list(fields), [f for f in fields if f not in tiered]
+        exact = self.store.stats(client_id, start, end, untiered) if untiered else {}
+        fields = tiered
         units = {f: UNITS[("system", f)] for f in fields}
         acc = {f: _Acc(units[f]) for f in fields}
         covered: dict[str, int] = {}
@@ -130,8 +135,9 @@ class HistoryStats:
                 agg = aggs.get(("", f))
                 if agg is not None:
                     acc[f].add(agg.count, agg.sum, agg.min, agg.max, sketches.get(("", f)))
-        errors = {f: max_error(units[f]) for f in fields}
-        return StatsResult({f: a.result() for f, a in acc.items()}, False, errors, covered)
+        errors = {f: max_error(units[f]) for f in fields} | {f: 0.0 for f in untiered}
+        stats = {f: a.result() for f, a in acc.items()} | exact
+        return StatsResult({f: stats[f] for f in asked}, False, errors, covered)
 
     def _raw(self, client_id: str, a: int, b: int, fields: Sequence[str], acc: dict[str, _Acc]) -> None:
         s = self.store.series(client_id, a, b, None, "system", list(fields)).get("")

@@ -129,10 +129,14 @@ class InfluxTiers:
 
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
                 step: int) -> dict[str, Series]:
-        select = 'sum("sum") AS "s", sum("count") AS "c", max("max") AS "hi"'
+        if step == BY_NAME[tier].seconds:
+            # One bucket a step: its own fields, no GROUP BY time (InfluxDB spends seconds on 8,760 windows).
+            select, group = '"sum" AS "s", "count" AS "c", "max" AS "hi"', ""
+        else:
+            select, group = 'sum("sum") AS "s", sum("count") AS "c", max("max") AS "hi"', f"time({int(step)}s)"
         rows = [(k, m, int(row["time"]), row["s"] / row["c"], row["hi"])
-                for k, m, row in self._select(tier, client_id, family, metrics, start, end, select,
-                                              f"time({int(step)}s)") if row.get("c")]
+                for k, m, row in self._select(tier, client_id, family, metrics, start, end, select, group)
+                if row.get("c")]
         return pivot(rows, metrics, step)
 
     def delete_client(self, client_id: str) -> None:

@@ -103,6 +103,26 @@ def test_stats_over_whole_days_read_the_day_tier_and_equal_the_raw_statistics(st
         assert got.stats["docker_bytes"].p95 == pytest.approx(want["docker_bytes"].p95, rel=0.01)
 
 
+def test_fields_without_tiers_are_read_raw_beside_the_tiered_ones(store: TimeSeriesStore, tmp_path: Path) -> None:
+    # load1_per_core has no tiers (no ``rollup`` flag): asking for it with cpu_percent (as the dashboard asks for
+    # every field) reads it raw and still reads cpu_percent from the tiers, not from the raw samples alone.
+    day = (NOW - 3 * 86400) // 86400 * 86400
+    store.write("c1", "h", [Sample(day + i, {"cpu_percent": float(i % 97), "load1_per_core": 0.25})
+                            for i in range(0, 2 * 86400, 60)])
+    meta = MetaDB(tmp_path / "meta.db")
+    progress = RollupProgress(meta)
+    Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: day + 2 * 86400 + 300,
+                initial_lookback=2 * 86400 + 300).run_once()
+    got = HistoryStats(store, progress.all).stats("c1", day, day + 2 * 86400, ["load1_per_core", "cpu_percent"])
+    assert list(got.stats) == ["load1_per_core", "cpu_percent"]
+    assert got.seconds_by_source.get("day") == 2 * 86400
+    assert got.p95_error == {"load1_per_core": 0.0, "cpu_percent": 0.5}
+    want = store.stats("c1", day, day + 2 * 86400, ["cpu_percent", "load1_per_core"])
+    assert got.stats["load1_per_core"] == want["load1_per_core"]
+    c, w = got.stats["cpu_percent"], want["cpu_percent"]
+    assert (c.count, c.min, c.max) == (w.count, w.min, w.max) == (2 * 1440, 0.0, 96.0)
+
+
 def test_chart_series_read_the_tier_up_to_where_it_is_built(store: TimeSeriesStore, tmp_path: Path) -> None:
     store.write("c1", "h", [Sample(BASE + i, {"cpu_percent": float(i % 100)}) for i in range(0, 4 * 3600, 5)])
     meta = MetaDB(tmp_path / "meta.db")
