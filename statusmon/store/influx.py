@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 CHUNK_POINTS = 5000
 RP_NAME = "week"  # the retention policy created with the database on 1.x
 MEASUREMENTS = ("system", "disk", "gpu", "net", "diskio", "temp", "container")
-DAY_MEASUREMENTS = tuple(f + DAY_SUFFIX for f in ROLLUP_FIELDS)  # the day tier (statusmon/store/influxtiers.py)
+# The day tier's measurements (statusmon/store/influxtiers.py), for the families that have tiers.
+DAY_MEASUREMENTS = tuple(f + DAY_SUFFIX for f, fields in ROLLUP_FIELDS.items() if fields)
 # InfluxDB's time range (models.MinNanoTime / MaxNanoTime): a query bound outside it is an error.
 MAX_GET_QUERY = 2000  # characters of InfluxQL sent in a GET's URL; longer reads are POSTed
 MIN_NS = -9223372036854775806
