@@ -9,7 +9,9 @@ two processes passing over the same range never count a sample twice. Still, onl
 runs a pass: the others skip it (no wasted work), and a holder that dies frees it after ``lease_ttl``.
 
 A worker stopped for a day starts where its progress stands and fills that day in, raw samples permitting
-(they are kept ``STATUSMON_RETENTION_DAYS``). With no progress yet, it starts ``initial_lookback`` seconds back.
+(they are kept ``STATUSMON_RETENTION_DAYS``). With no progress yet, it starts ``initial_lookback`` seconds back;
+the day tier, with none, starts as far back as hours are kept (730 days), so hours built before it had rows
+get their days.
 """
 
 from __future__ import annotations
@@ -81,9 +83,13 @@ class Downsampler:
 
     def _start(self, tier: str, now: int) -> int:
         done = self.progress.get(tier)
+        if done is None and tier == DAY.name:
+            # Days come from hours, which may go back further than the raw samples (hours built before the day
+            # tier existed): start as far back as hours are kept, so every whole day of them gets its row.
+            back = max(self.initial_lookback, DAY.default_days * DAY.seconds)
+            return (now - back) // DAY.seconds * DAY.seconds
         if done is None:  # on an hour for both tiers, so the first hour is built from whole minutes
-            start = (now - self.initial_lookback) // HOUR.seconds * HOUR.seconds
-            return start if tier != DAY.name else start // DAY.seconds * DAY.seconds
+            return (now - self.initial_lookback) // HOUR.seconds * HOUR.seconds
         return done
 
     def _minutes(self, now: int, result: PassResult) -> None:

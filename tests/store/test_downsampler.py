@@ -15,6 +15,7 @@ from statusmon.meta.leases import MetaLease
 from statusmon.meta.rollup_progress import RollupProgress
 from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 from statusmon.store.downsampler import LEASE_NAME, Downsampler
+from statusmon.store.sketch import LINEAR, Sketch
 from statusmon.store.tiers import TierRow, merge_rows
 
 NOW = int(time.time())
@@ -50,8 +51,8 @@ def downsampler(store: TimeSeriesStore, meta: MetaDB, now: int, owner: str = "a"
 
 
 def day_done(hours_done: int) -> int:
-    """Where the day tier stands after a first pass that built hours up to ``hours_done``."""
-    return max(BASE // 86400 * 86400, hours_done // 86400 * 86400)
+    """Where the day tier stands after a pass that built hours up to ``hours_done`` (it starts 730 days back)."""
+    return hours_done // 86400 * 86400
 
 
 def by_key(rows: list[TierRow]) -> dict[tuple[str, str, str, str, int], tuple[object, ...]]:
@@ -194,6 +195,22 @@ def test_a_day_bucket_is_its_hours_merged_and_rebuilds_the_same(store: TimeSerie
     store.delete_client("c1")
     assert {r.client_id for f in ("system", "disk", "gpu")
             for r in store.tiers.rows("day", f, day, day + 86400)} == {"c2"}
+
+
+def test_hours_built_before_the_day_tier_get_their_days(store: TimeSeriesStore, meta: MetaDB) -> None:
+    old = (NOW - 20 * 86400) // 86400 * 86400  # older than the raw samples and the first pass's lookback
+    hours = [TierRow("c1", "system", "", "cpu_percent", old + h * 3600, 10, 10.0 * h, float(h), float(h), float(h),
+                     Sketch(LINEAR, {h: 10})) for h in range(24)]
+    store.tiers.write("hour", hours)
+    progress = RollupProgress(meta)
+    now = NOW // 3600 * 3600
+    progress.set("minute", now)
+    progress.set("hour", now)
+    result = Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "a"), clock=lambda: now + 300).run_once()
+    assert result.done_until["day"] == now // 86400 * 86400
+    (day,) = store.tiers.rows("day", "system", old - 86400, old + 2 * 86400)
+    assert (day.ts, day.count, day.sum, day.min, day.max, day.last) == (old, 240, 2760.0, 0.0, 23.0, 23.0)
+    assert day.sketch.bins == {h: 10 for h in range(24)}
 
 
 @pytest.mark.influx
