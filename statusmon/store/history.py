@@ -173,8 +173,45 @@ def read_series(store: TimeSeriesStore, built: Mapping[str, int], client_id: str
     if split <= start // step * step:
         return store.series(client_id, start, end, step, family, list(fields)), "raw"
     old = store.tiers.buckets(tier.name, client_id, family, fields, start // step * step, split, step)
-    new = store.series(client_id, split, end, step, family, list(fields)) if split < end else {}
+    new: dict[str, Series] = {}
+    if split < end <= split + step:
+        new = _last_step(store, built, client_id, split, end, step, family, fields)
+    elif split < end:
+        new = store.series(client_id, split, end, step, family, list(fields))
     return {key: _concat(old.get(key), new.get(key), fields, step) for key in {*old, *new}}, tier.name
+
+
+def _last_step(store: TimeSeriesStore, built: Mapping[str, int], client_id: str, a: int, b: int, step: int,
+               family: str, fields: Sequence[str]) -> dict[str, Series]:
+    """The one step [a, b) after the chart's tier ends, from the finer tiers and raw seconds at its very end (as
+    stats read a range): a day's step read raw would be 86,400 samples a metric, the slowest part of a chart."""
+    acc: dict[tuple[str, str], list[float]] = {}  # (key, field) -> [count, sum, max]
+
+    def add(key: str, f: str, count: float, total: float, top: float | None) -> None:
+        have = acc.setdefault((key, f), [0, 0.0, -math.inf])
+        have[0] += count
+        have[1] += total
+        if top is not None and top > have[2]:
+            have[2] = top
+
+    for source, x, y in plan(a, b, built):
+        if source == "raw":
+            for key, s in store.series(client_id, x, y, None, family, list(fields)).items():
+                for f in fields:
+                    vals = [float(v) for v in s.values.get(f, ()) if v is not None]
+                    if vals:
+                        add(key, f, len(vals), math.fsum(vals), max(vals))
+        else:
+            for (key, f), agg in store.tiers.aggregate(source, client_id, family, fields, x, y).items():
+                if agg.count:
+                    add(key, f, agg.count, agg.sum, agg.max)
+    out: dict[str, Series] = {}
+    for key in sorted({k for k, _ in acc}):
+        cells = {f: acc.get((key, f)) for f in fields}
+        out[key] = Series(step=step, time=[a],
+                          values={f: [c[1] / c[0] if c else None] for f, c in cells.items()},
+                          maxima={f: [c[2] if c else None] for f, c in cells.items()})
+    return out
 
 
 def _concat(a: Series | None, b: Series | None, fields: Sequence[str], step: int) -> Series:

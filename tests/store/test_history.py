@@ -139,6 +139,29 @@ def test_chart_series_read_the_tier_up_to_where_it_is_built(store: TimeSeriesSto
         assert got[""].maxima == want[""].maxima
 
 
+def test_a_charts_last_step_reads_the_finer_tiers_and_equals_the_raw_samples(store: TimeSeriesStore,
+                                                                             tmp_path: Path) -> None:
+    day = (NOW - 3 * 86400) // 86400 * 86400
+    store.write("c1", "h", [Sample(day + i, {"cpu_percent": float(i % 97), "ram_percent": 20.0 + i % 7})
+                            for i in range(0, 30 * 3600, 10)])
+    meta = MetaDB(tmp_path / "meta.db")
+    built = build_at(store, meta, day + 30 * 3600 + 200)
+    end = day + 29 * 3600 + 1234  # the last day's step: 5 hours, 20 minutes and 34 raw seconds
+    got, res = read_series(store, built, "c1", day + 30, end, 86400, "system", ["cpu_percent", "ram_percent"])
+    want = store.series("c1", day, end, 86400, "system", ["cpu_percent", "ram_percent"])
+    assert res == "hour" and got[""].time == want[""].time == [day, day + 86400]
+    for f in ("cpu_percent", "ram_percent"):
+        assert got[""].values[f] == pytest.approx(want[""].values[f], rel=1e-12)
+        assert got[""].maxima[f] == want[""].maxima[f]  # type: ignore[index]
+
+
+def build_at(store: TimeSeriesStore, meta: MetaDB, now: int) -> dict[str, int]:
+    progress = RollupProgress(meta)
+    Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: now,
+                initial_lookback=2 * 86400).run_once()
+    return progress.all()
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_p95_over_tiers_is_within_the_bound_for_any_data(tmp_path: Path, data: st.DataObject) -> None:
