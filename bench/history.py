@@ -196,6 +196,7 @@ def downsampler_cost(store: TimeSeriesStore, hosts: int, tmp: Path) -> dict[str,
     progress = RollupProgress(meta)
     progress.set("minute", now)
     progress.set("hour", now // 3600 * 3600 + 3600 * 10)  # no hour due: measure the per-minute work
+    progress.set("day", now // DAY * DAY + DAY * 10)  # nor a day
     d = Downsampler(store, progress, MetaLease(meta, LEASE_NAME), clock=lambda: now + 60 + 90)
     cpu0, t0 = time.process_time(), time.perf_counter()
     result = d.run_once()

@@ -129,8 +129,12 @@ class HistoryStats:
             if source == "raw":
                 self._raw(client_id, a, b, fields, acc)
                 continue
-            aggs = self.store.tiers.aggregate(source, client_id, "system", fields, a, b)
-            sketches = self.store.tiers.sketches(source, client_id, "system", fields, a, b)
+            summaries = getattr(self.store.tiers, "summaries", None)
+            if summaries is not None:  # InfluxDB: both from one query
+                aggs, sketches = summaries(source, client_id, "system", fields, a, b)
+            else:
+                aggs = self.store.tiers.aggregate(source, client_id, "system", fields, a, b)
+                sketches = self.store.tiers.sketches(source, client_id, "system", fields, a, b)
             for f in fields:
                 agg = aggs.get(("", f))
                 if agg is not None:

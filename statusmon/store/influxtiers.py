@@ -11,6 +11,7 @@ a bucket again overwrites it. On 2.x and 3.x the same writes go through the v1 A
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -114,6 +115,30 @@ class InfluxTiers:
         return {(k, m): Aggregate(int(row["c"]), float(row["s"]), _num(row["lo"]), _num(row["hi"]))
                 for k, m, row in self._select(tier, client_id, family, metrics, start, end, select)
                 if row.get("c")}
+
+    def summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                  end: int) -> tuple[dict[tuple[str, str], Aggregate], dict[tuple[str, str], Sketch]]:
+        """``aggregate`` and ``sketches`` from one query (each InfluxDB query over two years of a tier opens every
+        shard of it): the buckets' fields read once, counts and sums added here, exactly (math.fsum)."""
+        parts: dict[tuple[str, str], tuple[list[int], list[float], list[float], list[float]]] = {}
+        out: dict[tuple[str, str], Sketch] = {}
+        select = '"count", "sum", "min", "max", "sketch"'
+        for k, m, row in self._select(tier, client_id, family, metrics, start, end, select):
+            if not row.get("count"):
+                continue
+            c, s, lo, hi = parts.setdefault((k, m), ([], [], [], []))
+            c.append(int(row["count"]))
+            s.append(float(row["sum"]))
+            lo.append(float(row["min"]))
+            hi.append(float(row["max"]))
+            data = base64.b64decode(row["sketch"])
+            have = out.get((k, m))
+            if have is None:
+                out[(k, m)] = Sketch.decode(data)
+            else:
+                have.merge_encoded(data)
+        aggs = {key: Aggregate(sum(c), math.fsum(s), min(lo), max(hi)) for key, (c, s, lo, hi) in parts.items()}
+        return aggs, out
 
     def sketches(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
                  end: int) -> dict[tuple[str, str], Sketch]:
