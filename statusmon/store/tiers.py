@@ -126,7 +126,9 @@ class Aggregate:
 
 
 class TierStore(Protocol):
-    """The tier tables (SQLite) or retention policies (InfluxDB) of one store. Times as in base.py."""
+    """The tier tables (SQLite) or retention policies (InfluxDB) of one store. Times as in base.py. A store may
+    also offer ``summaries`` (``aggregate`` and ``sketches`` from one query; InfluxDB does), which
+    statusmon.store.history prefers."""
 
     def write(self, tier: str, rows: Sequence[TierRow]) -> None:
         """Write buckets; a bucket written again replaces the old row (so rebuilding one changes nothing)."""
