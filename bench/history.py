@@ -36,7 +36,6 @@ from bench.common import machine, table, write_json
 from statusmon.meta.db import MetaDB
 from statusmon.meta.leases import MetaLease
 from statusmon.meta.rollup_progress import RollupProgress
-from statusmon.metrics import SYSTEM_METRIC_NAMES
 from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 from statusmon.store.downsampler import LEASE_NAME, Downsampler
 from statusmon.store.history import HistoryStats, read_series
@@ -55,6 +54,7 @@ GEN: dict[str, Callable[[random.Random, int], float | None]] = {
     "gpu_percent": lambda r, i: min(100.0, max(0.0, 60 + r.gauss(0, 25))),
 }
 POOL = 240  # distinct minute buckets per metric (then repeated)
+DASHBOARD_POINTS = 600  # what the History page asks for (dashboards/web/src/pages/client/history.ts)
 
 
 def pool_rows(rng: random.Random) -> dict[str, list[TierRow]]:
@@ -72,30 +72,41 @@ def pool_rows(rng: random.Random) -> dict[str, list[TierRow]]:
 
 
 def tier_rows(pool: dict[str, list[TierRow]], start: int, end: int, width: int) -> list[TierRow]:
-    """Rows of every ``width`` bucket in [start, end), from the pool (hours merge 60 pool minutes)."""
-    hours_pool: dict[str, list[TierRow]] = {}
-    if width == 3600:
+    """Rows of every ``width`` bucket in [start, end), from the pool (hours merge 60 pool minutes, days 24 of
+    those hours, as the downsampler merges them)."""
+    src_pool = pool
+    if width >= 3600:
+        src_pool = {}
         for metric, rows in pool.items():
             merged = []
             for h in range(POOL // 60):
                 merged += merge_rows(rows[h * 60:(h + 1) * 60], 3600)
-            hours_pool[metric] = merged
+            if width == DAY:
+                merged = merge_rows([merged[h % len(merged)] for h in range(24)], DAY)
+            src_pool[metric] = merged
     out = []
     for n, ts in enumerate(range(start, end, width)):
         for metric in GEN:
-            src = (hours_pool if width == 3600 else pool)[metric]
+            src = src_pool[metric]
             r = src[n % len(src)]
             out.append(TierRow("bench", "system", "", metric, ts, r.count, r.sum, r.min, r.max, r.last, r.sketch))
     return out
 
 
 def timed(fn: Callable[[], Any], runs: int) -> float:
-    times = []
+    return timed_pair(fn, None, runs)[0]
+
+
+def timed_pair(a: Callable[[], Any], b: Callable[[], Any] | None, runs: int) -> tuple[float, float]:
+    """Medians (ms) of ``a`` and ``b`` run alternately, so both see the same load."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+        for fn, out in ((a, times[0]), (b, times[1])):
+            if fn is not None:
+                t0 = time.perf_counter()
+                fn()
+                out.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1]) if times[1] else float("nan")
 
 
 def settle(pid: int | None, limit: float = 180.0) -> None:
@@ -121,41 +132,52 @@ def populate(store: TimeSeriesStore, now: int, args: argparse.Namespace, pool: d
     rows = tier_rows(pool, minute_start, now // 60 * 60 - 120, 60)
     for i in range(0, len(rows), 60_000):
         store.tiers.write("minute", rows[i:i + 60_000])
-    hour_start = (now - args.hour_days * DAY) // 3600 * 3600
+    hour_start = (now - args.hour_days * DAY) // DAY * DAY  # on a day, so the first day row is whole
     rows = tier_rows(pool, hour_start, now // 3600 * 3600, 3600)
     for i in range(0, len(rows), 60_000):
         store.tiers.write("hour", rows[i:i + 60_000])
+    store.tiers.write("day", tier_rows(pool, hour_start, now // DAY * DAY, DAY))
 
 
-def queries(store: TimeSeriesStore, now: int, runs: int) -> dict[str, tuple[float, float | None]]:
-    built = {"minute": now // 60 * 60 - 120, "hour": now // 3600 * 3600}
-    history = HistoryStats(store, lambda: built)
-    out: dict[str, tuple[float, float | None]] = {}
+Timing = dict[str, float | None]  # column -> median ms ("hours": stats before the day tier, "days": with it)
+
+
+def queries(store: TimeSeriesStore, now: int, runs: int) -> dict[str, Timing]:
+    hours_built = {"minute": now // 60 * 60 - 120, "hour": now // 3600 * 3600}
+    built = hours_built | {"day": now // DAY * DAY}
+    before, after = HistoryStats(store, lambda: hours_built), HistoryStats(store, lambda: built)
+    fields = list(GEN)  # the six series the bench fills (all have tiers)
+    out: dict[str, Timing] = {}
     for name, days in (("7d", 7), ("90d", 90), ("1y", 365), ("2y", 730)):
         start = now - days * DAY
-        result = history.stats("bench", start, now, list(SYSTEM_METRIC_NAMES))
-        assert result.stats["cpu_percent"].count > 0
-        api = timed(lambda s=start: history.stats("bench", s, now, list(SYSTEM_METRIC_NAMES)), runs)
+        old, new = before.stats("bench", start, now, fields), after.stats("bench", start, now, fields)
+        assert new.stats["cpu_percent"].count > 0
+        for f in fields:  # the day tier changes nothing in the answer
+            o, n = old.stats[f], new.stats[f]
+            assert (o.count, o.min, o.max, o.p95) == (n.count, n.min, n.max, n.p95), (f, o, n)
+            assert o.avg is not None and n.avg is not None and math.isclose(o.avg, n.avg, rel_tol=1e-9), f
+        hours, days_ms = timed_pair(lambda s=start: before.stats("bench", s, now, fields),
+                                    lambda s=start: after.stats("bench", s, now, fields), runs)
         raw = None
         if isinstance(store, InfluxStore):
             text = (f'SELECT sum("count"), min("min"), max("max"), sum("sum") FROM "{store.db}"."hour"."system" '
                     f"WHERE \"client_id\" = 'bench' AND time >= {start}s AND time < {now}s GROUP BY \"metric\"")
             raw = timed(lambda t=text: store.query(t), runs)
-        out[f"stats {name}"] = (api, raw)
-    for name, days in (("90d", 90), ("1y", 365)):
+        out[f"stats {name}"] = {"tier InfluxQL": raw, "hours": hours, "days": days_ms}
+    for name, days, points in (("90d", 90, DEFAULT_MAX_POINTS), ("1y", 365, DEFAULT_MAX_POINTS),
+                               ("90d", 90, DASHBOARD_POINTS), ("1y", 365, DASHBOARD_POINTS)):
         start = now - days * DAY
-        step = choose_step(start, now, None, DEFAULT_MAX_POINTS)
-        series, resolution = read_series(store, built, "bench", start, now, step, "system", list(SYSTEM_METRIC_NAMES))
+        step = choose_step(start, now, None, points)
+        series, resolution = read_series(store, built, "bench", start, now, step, "system", fields)
         assert series[""].time
-        api = timed(lambda s=start, st=step: read_series(store, built, "bench", s, now, st, "system",
-                                                         list(SYSTEM_METRIC_NAMES)), runs)
+        api = timed(lambda s=start, st=step: read_series(store, built, "bench", s, now, st, "system", fields), runs)
         raw = None
-        if isinstance(store, InfluxStore):
+        if isinstance(store, InfluxStore):  # what the API sent before it read one-bucket steps without GROUP BY
             text = (f'SELECT sum("sum"), sum("count"), max("max") FROM "{store.db}"."{resolution}"."system" '
                     f"WHERE \"client_id\" = 'bench' AND time >= {start}s AND time < {now}s "
                     f'GROUP BY time({step}s), "metric" fill(none)')
             raw = timed(lambda t=text: store.query(t), runs)
-        out[f"series {name} ({step} s, {resolution})"] = (api, raw)
+        out[f"series {name}, {points} points ({step} s, {resolution})"] = {"tier InfluxQL": raw, "days": api}
     return out
 
 
@@ -174,6 +196,7 @@ def downsampler_cost(store: TimeSeriesStore, hosts: int, tmp: Path) -> dict[str,
     progress = RollupProgress(meta)
     progress.set("minute", now)
     progress.set("hour", now // 3600 * 3600 + 3600 * 10)  # no hour due: measure the per-minute work
+    progress.set("day", now // DAY * DAY + DAY * 10)  # nor a day
     d = Downsampler(store, progress, MetaLease(meta, LEASE_NAME), clock=lambda: now + 60 + 90)
     cpu0, t0 = time.process_time(), time.perf_counter()
     result = d.run_once()
@@ -207,7 +230,7 @@ def main() -> None:
                 "sqlite": SQLiteStore(tmp / "metrics.db"),
             }
             stores["influxdb"].ensure_database()  # type: ignore[attr-defined]
-            timings: dict[str, dict[str, tuple[float, float | None]]] = {}
+            timings: dict[str, dict[str, Timing]] = {}
             storage: dict[str, float] = {}
             for backend, store in stores.items():
                 t0 = time.perf_counter()
@@ -238,13 +261,14 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     rows = []
     for q in timings["influxdb"]:
-        (i_api, i_raw), (s_api, _) = timings["influxdb"][q], timings["sqlite"][q]
-        rows.append([q, i_raw if i_raw is not None else "", i_api, s_api,
-                     i_api / i_raw if i_raw else "", s_api / i_api])
+        i, s = timings["influxdb"][q], timings["sqlite"][q]
+        ih, sh = i.get("hours"), s.get("hours")
+        rows.append([q, i["tier InfluxQL"] or "", ih or "", i["days"], sh or "", s["days"],
+                     ih / i["days"] if ih and i["days"] else "", sh / s["days"] if sh and s["days"] else ""])
     print(f"machine: {info['cpu']} x{info['cores']} ({info['host']}), influxd {info['influxd']}, "
           f"load {info['loadavg_at_start']}")
-    print(table(["query (ms, median)", "tier InfluxQL", "API influxdb", "API sqlite", "API/InfluxQL",
-                 "sqlite/influx"], rows))
+    print(table(["query (ms, median)", "tier InfluxQL", "influxdb before", "influxdb now", "sqlite before",
+                 "sqlite now", "influxdb before/now", "sqlite before/now"], rows))
     print(table(["backend", f"tier storage MB ({args.minute_days} d minutes + {args.hour_days} d hours)"],
                 [[b, mb] for b, mb in storage.items()]))
     print(table(["backend", "downsampler CPU s per minute", "wall s", "% of one core", "rows"],

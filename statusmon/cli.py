@@ -188,9 +188,10 @@ def cmd_rollup(args: argparse.Namespace) -> int:
             if not result.ran:
                 print("another process holds the downsampler's lease; nothing done", file=sys.stderr)
             else:
-                print(f"rollup: {result.rows.get('minute', 0)} minute and {result.rows.get('hour', 0)} hour "
-                      f"buckets in {result.seconds:.2f} s; built until minute "
-                      f"{result.done_until.get('minute')}, hour {result.done_until.get('hour')}")
+                print(f"rollup: {result.rows.get('minute', 0)} minute, {result.rows.get('hour', 0)} hour and "
+                      f"{result.rows.get('day', 0)} day buckets in {result.seconds:.2f} s; built until minute "
+                      f"{result.done_until.get('minute')}, hour {result.done_until.get('hour')}, "
+                      f"day {result.done_until.get('day')}")
             if args.once:
                 return 0 if result.ran else 1
             time.sleep(60)
@@ -346,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "database of STATUSMON_DATABASE_URL in one transaction; refuses a database already holding "
                      "metadata. Stop the server and the alerting worker first.")
     md.set_defaults(func=cmd_meta)
-    ro_ = sub.add_parser("rollup", help="build the minute and hour history tiers (the API does it every minute)")
+    ro_ = sub.add_parser("rollup", help="build the minute, hour and day history tiers (the API does it every minute)")
     ro_.add_argument("--once", action="store_true", help="one catch-up pass, then exit (1: another holds the lease)")
     ro_.set_defaults(func=cmd_rollup)
     r = sub.add_parser("release", help="signed agent releases: keygen, build, publish, timestamp, rotate")

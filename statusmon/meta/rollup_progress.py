@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from statusmon.meta.db import MetaDB
 
-TIER_WIDTHS = {"minute": 60, "hour": 3600}  # statusmon.store.tiers.TIERS (meta does not import the store)
+TIER_WIDTHS = {"minute": 60, "hour": 3600, "day": 86400}  # statusmon.store.tiers (meta does not import the store)
 
 
 class RollupProgress:
@@ -27,7 +27,7 @@ class RollupProgress:
 
     def rewind(self, ts: int) -> bool:
         """Samples at ``ts`` arrived after their buckets were built: move every tier back to the start of its
-        bucket holding ``ts`` (minutes to the minute, hours to the hour); True if any moved."""
+        bucket holding ``ts`` (minutes to the minute, hours to the hour, days to the day); True if any moved."""
         moved = 0
         with self.db.tx() as conn:
             for tier, width in TIER_WIDTHS.items():

@@ -1,4 +1,5 @@
-"""The downsampler: builds the minute tier from raw samples and the hour tier from minutes, off the request path.
+"""The downsampler: builds the minute tier from raw samples, the hour tier from minutes and the day tier from
+hours, off the request path.
 
 One pass (``run_once``) catches up: every closed bucket from where the tier's progress stands to now is built,
 in chunks, the progress saved after each. A bucket is closed ``grace`` seconds after it ends, so samples still
@@ -8,7 +9,9 @@ two processes passing over the same range never count a sample twice. Still, onl
 runs a pass: the others skip it (no wasted work), and a holder that dies frees it after ``lease_ttl``.
 
 A worker stopped for a day starts where its progress stands and fills that day in, raw samples permitting
-(they are kept ``STATUSMON_RETENTION_DAYS``). With no progress yet, it starts ``initial_lookback`` seconds back.
+(they are kept ``STATUSMON_RETENTION_DAYS``). With no progress yet, it starts ``initial_lookback`` seconds back;
+the day tier, with none, starts as far back as hours are kept (730 days), so hours built before it had rows
+get their days.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from statusmon.store.base import TimeSeriesStore
-from statusmon.store.tiers import HOUR, MINUTE, ROLLUP_FIELDS, buckets_from_raw, merge_rows
+from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, buckets_from_raw, merge_rows
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,8 @@ class PassResult:
 class Downsampler:
     def __init__(self, store: TimeSeriesStore, progress: Progress, lease: Lease,
                  clock: Callable[[], float] = time.time, grace: int = 90, minute_chunk: int = 600,
-                 hour_chunk: int = 24 * 3600, initial_lookback: int = 7 * 86400, lease_ttl: float = 300.0):
+                 hour_chunk: int = 24 * 3600, day_chunk: int = 7 * 86400, initial_lookback: int = 7 * 86400,
+                 lease_ttl: float = 300.0):
         self.store = store
         self.progress = progress
         self.lease = lease
@@ -58,6 +62,7 @@ class Downsampler:
         self.grace = grace
         self.minute_chunk = minute_chunk
         self.hour_chunk = hour_chunk
+        self.day_chunk = day_chunk
         self.initial_lookback = initial_lookback
         self.lease_ttl = lease_ttl
 
@@ -65,11 +70,12 @@ class Downsampler:
         started = time.perf_counter()
         if not self.lease.acquire(self.lease_ttl):
             return PassResult(ran=False)
-        result = PassResult(ran=True, rows={MINUTE.name: 0, HOUR.name: 0})
+        result = PassResult(ran=True, rows={MINUTE.name: 0, HOUR.name: 0, DAY.name: 0})
         try:
             now = int(self.clock())
             self._minutes(now, result)
             self._hours(now, result)
+            self._days(now, result)
         finally:
             self.lease.release()
             result.seconds = time.perf_counter() - started
@@ -77,6 +83,11 @@ class Downsampler:
 
     def _start(self, tier: str, now: int) -> int:
         done = self.progress.get(tier)
+        if done is None and tier == DAY.name:
+            # Days come from hours, which may go back further than the raw samples (hours built before the day
+            # tier existed): start as far back as hours are kept, so every whole day of them gets its row.
+            back = max(self.initial_lookback, DAY.default_days * DAY.seconds)
+            return (now - back) // DAY.seconds * DAY.seconds
         if done is None:  # on an hour for both tiers, so the first hour is built from whole minutes
             return (now - self.initial_lookback) // HOUR.seconds * HOUR.seconds
         return done
@@ -104,21 +115,27 @@ class Downsampler:
         result.done_until[MINUTE.name] = done
 
     def _hours(self, now: int, result: PassResult) -> None:
-        width = HOUR.seconds
-        minutes_done = result.done_until[MINUTE.name]
-        done = self._start(HOUR.name, now)
-        target = minutes_done // width * width
+        self._merge(now, result, MINUTE.name, HOUR.name, HOUR.seconds, self.hour_chunk)
+
+    def _days(self, now: int, result: PassResult) -> None:
+        self._merge(now, result, HOUR.name, DAY.name, DAY.seconds, self.day_chunk)
+
+    def _merge(self, now: int, result: PassResult, finer: str, tier: str, width: int, chunk: int) -> None:
+        """Build ``tier``'s buckets by merging the ``finer`` tier's, up to where the finer one is built."""
+        done = self._start(tier, now)
+        target = result.done_until[finer] // width * width
+        chunk = max(width, chunk // width * width)
         while done < target:
-            end = min(done + self.hour_chunk, target)
+            end = min(done + chunk, target)
             rows = []
             for family, fields in ROLLUP_FIELDS.items():
                 if fields:
-                    rows += merge_rows(self.store.tiers.rows(MINUTE.name, family, done, end), width)
+                    rows += merge_rows(self.store.tiers.rows(finer, family, done, end), width)
             if rows:
-                self.store.tiers.write(HOUR.name, rows)
-            self.progress.set(HOUR.name, end)
-            result.rows[HOUR.name] += len(rows)
+                self.store.tiers.write(tier, rows)
+            self.progress.set(tier, end)
+            result.rows[tier] += len(rows)
             done = end
             if not self.lease.acquire(self.lease_ttl):
                 break
-        result.done_until[HOUR.name] = done
+        result.done_until[tier] = done

@@ -1,12 +1,13 @@
 """Reading history over any range: the coarsest tier that answers, raw samples for the edges.
 
 Stats (``HistoryStats``): up to ``exact_seconds`` (24 h) the store computes count/min/max/avg/p95 over the raw
-samples itself: exact. A longer range is cut into whole hours already built (the hour tier), whole minutes
-built (the minute tier) at either side of them, and the seconds at the very edges (raw samples). count, min,
-max and sum of each piece come from the database (SUM of counts, MIN of mins, MAX of maxes, SUM of sums), so
-they, and avg, are exact; p95 merges the pieces' sketches and is within ``p95_error`` of the exact nearest-rank
-p95. A tier is used only up to where the downsampler has built it (its progress), so a range never misses the
-last minutes: what is not built yet is read raw.
+samples itself: exact. A longer range is cut into whole days already built (the day tier), whole hours built (the
+hour tier) at either side of them, whole minutes built (the minute tier) at either side of those, and the seconds at
+the very edges (raw samples): two years are about 730 day rows a series, not 17,520 hour rows (whose sketches Python
+would merge one by one). count, min, max and sum of each piece come from the database (SUM of counts, MIN of mins,
+MAX of maxes, SUM of sums), so they, and avg, are exact; p95 merges the pieces' sketches and is within ``p95_error``
+of the exact nearest-rank p95. A tier is used only up to where the downsampler has built it (its progress), so a
+range never misses the last minutes: what is not built yet is read raw.
 
 Series (``read_series``): a chart's step of whole hours reads the hour tier, of whole minutes the minute tier,
 up to where each is built; the rest (and finer steps) read raw. The answer says which resolution it used.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from statusmon.store.base import FieldStats, Series, TimeSeriesStore, Value
 from statusmon.store.percentile import nearest_rank_index
 from statusmon.store.sketch import Sketch, max_error
-from statusmon.store.tiers import HOUR, MINUTE, ROLLUP_FIELDS, UNITS, Tier
+from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, UNITS, Tier
 
 EXACT_SECONDS = 24 * 3600
 Progress = Callable[[], Mapping[str, int]]  # tier name -> built until (unix seconds); missing: not built
@@ -70,7 +71,8 @@ class _Acc:
 
 
 def plan(start: int, end: int, built: Mapping[str, int]) -> list[tuple[str, int, int]]:
-    """[start, end) as (source, from, to) pieces: whole built hours, whole built minutes, raw seconds."""
+    """[start, end) as (source, from, to) pieces: whole built days, whole built hours, whole built minutes, raw
+    seconds (each finer tier only at the edges of the coarser one)."""
     pieces: list[tuple[str, int, int]] = []
 
     def split(tier: Tier, finer: Callable[[int, int], None], a: int, b: int) -> None:
@@ -92,7 +94,11 @@ def plan(start: int, end: int, built: Mapping[str, int]) -> list[tuple[str, int,
         if b > a:
             split(MINUTE, raw, a, b)
 
-    split(HOUR, minutes, start, end)
+    def hours(a: int, b: int) -> None:
+        if b > a:
+            split(HOUR, minutes, a, b)
+
+    split(DAY, hours, start, end)
     return pieces
 
 
@@ -107,9 +113,14 @@ class HistoryStats:
             return StatsResult(self.store.stats(client_id, start, end, fields), True, None,
                                {"raw": end - start})
         tiered = [f for f in fields if f in ROLLUP_FIELDS["system"]]
-        if len(tiered) < len(fields):  # a field without tiers: the raw samples are all there is
+        if not tiered:
             return StatsResult(self.store.stats(client_id, start, end, fields), True, None,
                                {"raw": end - start})
+        # A field without tiers (not flagged ``rollup`` in the catalogue): its raw samples are all there is, read
+        # exactly; the others still read the tiers (asking for every field must not drop them to a week of raw).
+        asked, untiered = list(fields), [f for f in fields if f not in tiered]
+        exact = self.store.stats(client_id, start, end, untiered) if untiered else {}
+        fields = tiered
         units = {f: UNITS[("system", f)] for f in fields}
         acc = {f: _Acc(units[f]) for f in fields}
         covered: dict[str, int] = {}
@@ -118,14 +129,19 @@ class HistoryStats:
             if source == "raw":
                 self._raw(client_id, a, b, fields, acc)
                 continue
-            aggs = self.store.tiers.aggregate(source, client_id, "system", fields, a, b)
-            sketches = self.store.tiers.sketches(source, client_id, "system", fields, a, b)
+            summaries = getattr(self.store.tiers, "summaries", None)
+            if summaries is not None:  # InfluxDB: both from one query
+                aggs, sketches = summaries(source, client_id, "system", fields, a, b)
+            else:
+                aggs = self.store.tiers.aggregate(source, client_id, "system", fields, a, b)
+                sketches = self.store.tiers.sketches(source, client_id, "system", fields, a, b)
             for f in fields:
                 agg = aggs.get(("", f))
                 if agg is not None:
                     acc[f].add(agg.count, agg.sum, agg.min, agg.max, sketches.get(("", f)))
-        errors = {f: max_error(units[f]) for f in fields}
-        return StatsResult({f: a.result() for f, a in acc.items()}, False, errors, covered)
+        errors = {f: max_error(units[f]) for f in fields} | {f: 0.0 for f in untiered}
+        stats = {f: a.result() for f, a in acc.items()} | exact
+        return StatsResult({f: stats[f] for f in asked}, False, errors, covered)
 
     def _raw(self, client_id: str, a: int, b: int, fields: Sequence[str], acc: dict[str, _Acc]) -> None:
         s = self.store.series(client_id, a, b, None, "system", list(fields)).get("")
@@ -161,8 +177,45 @@ def read_series(store: TimeSeriesStore, built: Mapping[str, int], client_id: str
     if split <= start // step * step:
         return store.series(client_id, start, end, step, family, list(fields)), "raw"
     old = store.tiers.buckets(tier.name, client_id, family, fields, start // step * step, split, step)
-    new = store.series(client_id, split, end, step, family, list(fields)) if split < end else {}
+    new: dict[str, Series] = {}
+    if split < end <= split + step:
+        new = _last_step(store, built, client_id, split, end, step, family, fields)
+    elif split < end:
+        new = store.series(client_id, split, end, step, family, list(fields))
     return {key: _concat(old.get(key), new.get(key), fields, step) for key in {*old, *new}}, tier.name
+
+
+def _last_step(store: TimeSeriesStore, built: Mapping[str, int], client_id: str, a: int, b: int, step: int,
+               family: str, fields: Sequence[str]) -> dict[str, Series]:
+    """The one step [a, b) after the chart's tier ends, from the finer tiers and raw seconds at its very end (as
+    stats read a range): a day's step read raw would be 86,400 samples a metric, the slowest part of a chart."""
+    acc: dict[tuple[str, str], list[float]] = {}  # (key, field) -> [count, sum, max]
+
+    def add(key: str, f: str, count: float, total: float, top: float | None) -> None:
+        have = acc.setdefault((key, f), [0, 0.0, -math.inf])
+        have[0] += count
+        have[1] += total
+        if top is not None and top > have[2]:
+            have[2] = top
+
+    for source, x, y in plan(a, b, built):
+        if source == "raw":
+            for key, s in store.series(client_id, x, y, None, family, list(fields)).items():
+                for f in fields:
+                    vals = [float(v) for v in s.values.get(f, ()) if v is not None]
+                    if vals:
+                        add(key, f, len(vals), math.fsum(vals), max(vals))
+        else:
+            for (key, f), agg in store.tiers.aggregate(source, client_id, family, fields, x, y).items():
+                if agg.count:
+                    add(key, f, agg.count, agg.sum, agg.max)
+    out: dict[str, Series] = {}
+    for key in sorted({k for k, _ in acc}):
+        cells = {f: acc.get((key, f)) for f in fields}
+        out[key] = Series(step=step, time=[a],
+                          values={f: [c[1] / c[0] if c else None] for f, c in cells.items()},
+                          maxima={f: [c[2] if c else None] for f, c in cells.items()})
+    return out
 
 
 def _concat(a: Series | None, b: Series | None, fields: Sequence[str], step: int) -> Series:

@@ -24,16 +24,18 @@ from statusmon.config import Settings
 from statusmon.metrics import FAMILY_FIELDS, FAMILY_KEY, metric
 from statusmon.store import lineprotocol as lp
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreError, StoreUnavailable, Value
-from statusmon.store.influxtiers import InfluxTiers
+from statusmon.store.influxtiers import DAY_SUFFIX, InfluxTiers
 from statusmon.store.influxv2 import V2Api
 from statusmon.store.influxwire import WirePool, auth_header
-from statusmon.store.tiers import TIERS
+from statusmon.store.tiers import ROLLUP_FIELDS, TIERS
 
 log = logging.getLogger(__name__)
 
 CHUNK_POINTS = 5000
 RP_NAME = "week"  # the retention policy created with the database on 1.x
 MEASUREMENTS = ("system", "disk", "gpu", "net", "diskio", "temp", "container")
+# The day tier's measurements (statusmon/store/influxtiers.py), for the families that have tiers.
+DAY_MEASUREMENTS = tuple(f + DAY_SUFFIX for f, fields in ROLLUP_FIELDS.items() if fields)
 # InfluxDB's time range (models.MinNanoTime / MaxNanoTime): a query bound outside it is an error.
 MAX_GET_QUERY = 2000  # characters of InfluxQL sent in a GET's URL; longer reads are POSTed
 MIN_NS = -9223372036854775806
@@ -380,7 +382,7 @@ class InfluxStore:
             for rp in (self.rp or None, *(t.name for t in TIERS)):
                 v2.delete_client(rp, client_id)
             return
-        froms = ", ".join(quote_ident(m) for m in MEASUREMENTS)
+        froms = ", ".join(quote_ident(m) for m in (*MEASUREMENTS, *DAY_MEASUREMENTS))
         self.query(f"DROP SERIES FROM {froms} WHERE {quote_ident('client_id')} = {quote_string(client_id)}")
 
     def prune(self, older_than: int) -> int:

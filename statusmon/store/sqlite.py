@@ -23,7 +23,7 @@ from statusmon.metrics import (
 )
 from statusmon.store.base import EMPTY_STATS, FieldStats, Sample, Series, StoreUnavailable
 from statusmon.store.percentile import nearest_rank_index
-from statusmon.store.sqlitetiers import TIERS, SQLiteTiers
+from statusmon.store.sqlitetiers import DAY, TIERS, SQLiteTiers
 from statusmon.store.sqlitetiers import table as tier_table
 
 KEY_COLUMN = dict(FAMILY_KEY)
@@ -249,7 +249,7 @@ class SQLiteStore:
     def delete_client(self, client_id: str) -> None:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            for table in (*TABLES, *(tier_table(t.name) for t in TIERS)):
+            for table in (*TABLES, *(tier_table(t.name) for t in (*TIERS, DAY))):
                 self._conn.execute(f"DELETE FROM {table} WHERE client_id = ?", (client_id,))
             self._conn.execute("COMMIT")
 

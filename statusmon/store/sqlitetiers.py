@@ -1,10 +1,9 @@
 """The rollup tiers in the SQLite store's file: one table per tier beside the raw tables.
 
-``rollup_minute`` and ``rollup_hour`` hold one row per bucket and series, keyed (client_id, family, key,
-metric, ts): INSERT OR REPLACE makes rebuilding a bucket overwrite it. A row names its metric, so a metric
-added to the catalogue needs no new column. min/max/count/sum over a range are computed by SQLite
-(MIN of mins, MAX of maxes, SUM of counts and sums); sketches are merged here.
-"""
+``rollup_minute``, ``rollup_hour`` and ``rollup_day`` (whole days merged from hours) hold one row per bucket and
+series, keyed (client_id, family, key, metric, ts): INSERT OR REPLACE makes rebuilding a bucket overwrite it. A row
+names its metric, so a metric added to the catalogue needs no new column. min/max/count/sum over a range are
+computed by SQLite (MIN of mins, MAX of maxes, SUM of counts and sums); sketches are merged here."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from typing import Any
 from statusmon.metrics import FAMILY_KEY
 from statusmon.store.base import Series, StoreUnavailable, Value
 from statusmon.store.sketch import Sketch
-from statusmon.store.tiers import BY_NAME, TIERS, Aggregate, TierRow
+from statusmon.store.tiers import BY_NAME, DAY, HOUR, TIERS, Aggregate, TierRow
 
 COLUMNS = "client_id, family, key, metric, ts, count, sum, min, max, last, sketch"
 
@@ -34,7 +33,7 @@ CREATE TABLE IF NOT EXISTS {table(t.name)} (
     sketch BLOB NOT NULL,
     PRIMARY KEY (client_id, family, key, metric, ts)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS {table(t.name)}_ts ON {table(t.name)} (ts);
-""" for t in TIERS)
+""" for t in (*TIERS, DAY))
 
 
 class SQLiteTiers:
@@ -103,12 +102,15 @@ class SQLiteTiers:
 
     def delete_client(self, client_id: str) -> None:
         with self._lock:
-            for t in TIERS:
+            for t in (*TIERS, DAY):
                 self._conn.execute(f"DELETE FROM {table(t.name)} WHERE client_id = ?", (client_id,))
 
     def prune(self, tier: str, older_than: int) -> int:
         with self._lock:
-            return int(self._conn.execute(f"DELETE FROM {table(tier)} WHERE ts < ?", (older_than,)).rowcount)
+            n = int(self._conn.execute(f"DELETE FROM {table(tier)} WHERE ts < ?", (older_than,)).rowcount)
+            if tier == HOUR.name:  # days live as long as the hours they merge
+                n += int(self._conn.execute(f"DELETE FROM {table(DAY.name)} WHERE ts < ?", (older_than,)).rowcount)
+            return n
 
 
 def _where(family: str, start: int, end: int, client_ids: Sequence[str] | None,

@@ -32,7 +32,10 @@ class Tier:
 MINUTE = Tier("minute", 60, 90)
 HOUR = Tier("hour", 3600, 730)
 TIERS: tuple[Tier, ...] = (MINUTE, HOUR)
-BY_NAME: dict[str, Tier] = {t.name: t for t in TIERS}
+# Whole days merged from the hour tier, kept as long as the hours (no retention setting of its own): long-range
+# stats read 730 day rows a series for two years instead of 17,520 hour rows, whose sketches Python must merge.
+DAY = Tier("day", 86400, HOUR.default_days)
+BY_NAME: dict[str, Tier] = {t.name: t for t in (*TIERS, DAY)}
 
 # family -> the metrics rolled up, in catalogue order; and each one's unit (which picks its sketch mapping).
 ROLLUP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -123,7 +126,9 @@ class Aggregate:
 
 
 class TierStore(Protocol):
-    """The tier tables (SQLite) or retention policies (InfluxDB) of one store. Times as in base.py."""
+    """The tier tables (SQLite) or retention policies (InfluxDB) of one store. Times as in base.py. A store may
+    also offer ``summaries`` (``aggregate`` and ``sketches`` from one query; InfluxDB does), which
+    statusmon.store.history prefers."""
 
     def write(self, tier: str, rows: Sequence[TierRow]) -> None:
         """Write buckets; a bucket written again replaces the old row (so rebuilding one changes nothing)."""

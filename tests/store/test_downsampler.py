@@ -15,7 +15,8 @@ from statusmon.meta.leases import MetaLease
 from statusmon.meta.rollup_progress import RollupProgress
 from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 from statusmon.store.downsampler import LEASE_NAME, Downsampler
-from statusmon.store.tiers import TierRow
+from statusmon.store.sketch import LINEAR, Sketch
+from statusmon.store.tiers import TierRow, merge_rows
 
 NOW = int(time.time())
 BASE = (NOW - 2 * 86400) // 3600 * 3600  # two days ago, on an hour: inside InfluxDB's 7-day raw retention
@@ -49,6 +50,11 @@ def downsampler(store: TimeSeriesStore, meta: MetaDB, now: int, owner: str = "a"
                        initial_lookback=now - BASE)
 
 
+def day_done(hours_done: int) -> int:
+    """Where the day tier stands after a pass that built hours up to ``hours_done`` (it starts 730 days back)."""
+    return hours_done // 86400 * 86400
+
+
 def by_key(rows: list[TierRow]) -> dict[tuple[str, str, str, str, int], tuple[object, ...]]:
     return {(*r.series, r.ts): (r.count, r.sum, r.min, r.max, r.last, r.sketch.encode()) for r in rows}
 
@@ -56,7 +62,8 @@ def by_key(rows: list[TierRow]) -> dict[tuple[str, str, str, str, int], tuple[ob
 def test_minute_and_hour_buckets_equal_the_raw_statistics(store: TimeSeriesStore, meta: MetaDB) -> None:
     store.write("c1", "web-1", samples(BASE, 2 * 3600 + 120))
     result = downsampler(store, meta, BASE + 2 * 3600 + 600).run_once()
-    assert result.ran and result.done_until == {"minute": BASE + 2 * 3600 + 480, "hour": BASE + 2 * 3600}
+    assert result.ran and result.done_until == {"minute": BASE + 2 * 3600 + 480, "hour": BASE + 2 * 3600,
+                                                "day": day_done(BASE + 2 * 3600)}
     minutes = {(r.metric, r.ts): r for r in store.tiers.rows("minute", "system", BASE, BASE + 3 * 3600)}
     for m in range(0, 2 * 3600 + 120, 60):
         vals = [v for i in range(m, m + 60) if (v := cpu_at(i)) is not None]
@@ -101,7 +108,8 @@ def test_a_stopped_downsampler_catches_up(store: TimeSeriesStore, meta: MetaDB) 
     # Stopped for five hours while samples kept arriving.
     store.write("c1", "web-1", samples(BASE + 600, 5 * 3600, step=10))
     result = downsampler(store, meta, BASE + 600 + 5 * 3600 + 120).run_once()
-    assert result.done_until == {"minute": BASE + 5 * 3600 + 600, "hour": BASE + 5 * 3600}
+    assert result.done_until == {"minute": BASE + 5 * 3600 + 600, "hour": BASE + 5 * 3600,
+                                 "day": day_done(BASE + 5 * 3600)}
     hours = store.tiers.rows("hour", "system", BASE, BASE + 6 * 3600)
     assert sorted({r.ts for r in hours}) == [BASE + h * 3600 for h in range(5)]
     ram = {r.ts: r.count for r in hours if r.metric == "ram_percent"}
@@ -155,6 +163,54 @@ def test_a_deleted_client_is_gone_from_every_tier(store: TimeSeriesStore, meta: 
     for tier in ("minute", "hour"):
         for family in ("system", "disk", "gpu"):
             assert {r.client_id for r in store.tiers.rows(tier, family, BASE, BASE + 7200)} == {"c2"}
+
+
+def test_a_day_bucket_is_its_hours_merged_and_rebuilds_the_same(store: TimeSeriesStore, meta: MetaDB) -> None:
+    day = (NOW - 3 * 86400) // 86400 * 86400
+    # 01:00 to 01:00 the next day (23 hours in the first day, one in the second), every 20 s; two clients.
+    for c in ("c1", "c2"):
+        store.write(c, "web", samples(day + 3600, 24 * 3600, step=20))
+    d = Downsampler(store, RollupProgress(meta), MetaLease(meta, LEASE_NAME, "a"),
+                    clock=lambda: day + 25 * 3600 + 600, initial_lookback=25 * 3600 + 600)
+    result = d.run_once()
+    assert result.done_until["day"] == day + 86400  # the second day is not whole yet
+    for family in ("system", "disk", "gpu"):
+        hours = store.tiers.rows("hour", family, day, day + 86400, ["c1"])
+        days = store.tiers.rows("day", family, day, day + 2 * 86400, ["c1"])
+        assert hours and {r.ts for r in days} == {day}
+        want = {r.series: r for r in merge_rows(hours, 86400)}
+        for r in days:
+            w = want.pop(r.series)
+            assert (r.count, r.min, r.max, r.last, r.sketch) == (w.count, w.min, w.max, w.last, w.sketch)
+            assert r.sum == pytest.approx(w.sum, rel=1e-12)
+        assert not want
+    cpu = [r for r in store.tiers.rows("day", "system", day, day + 86400, ["c1"]) if r.metric == "cpu_percent"][0]
+    vals = [v for i in range(0, 23 * 3600, 20) if (v := cpu_at(i)) is not None]
+    assert (cpu.count, cpu.min, cpu.max, cpu.sketch.count) == (len(vals), min(vals), max(vals), len(vals))
+    first = by_key(store.tiers.rows("day", "system", day, day + 86400))
+    RollupProgress(meta).rewind(day + 7200)  # a late sample: the day is built again, from rebuilt hours
+    assert RollupProgress(meta).get("day") == day
+    again = d.run_once()
+    assert again.rows["day"] > 0 and by_key(store.tiers.rows("day", "system", day, day + 86400)) == first
+    store.delete_client("c1")
+    assert {r.client_id for f in ("system", "disk", "gpu")
+            for r in store.tiers.rows("day", f, day, day + 86400)} == {"c2"}
+
+
+def test_hours_built_before_the_day_tier_get_their_days(store: TimeSeriesStore, meta: MetaDB) -> None:
+    old = (NOW - 20 * 86400) // 86400 * 86400  # older than the raw samples and the first pass's lookback
+    hours = [TierRow("c1", "system", "", "cpu_percent", old + h * 3600, 10, 10.0 * h, float(h), float(h), float(h),
+                     Sketch(LINEAR, {h: 10})) for h in range(24)]
+    store.tiers.write("hour", hours)
+    progress = RollupProgress(meta)
+    now = NOW // 3600 * 3600
+    progress.set("minute", now)
+    progress.set("hour", now)
+    result = Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "a"), clock=lambda: now + 300).run_once()
+    assert result.done_until["day"] == now // 86400 * 86400
+    (day,) = store.tiers.rows("day", "system", old - 86400, old + 2 * 86400)
+    assert (day.ts, day.count, day.sum, day.min, day.max, day.last) == (old, 240, 2760.0, 0.0, 23.0, 23.0)
+    assert day.sketch.bins == {h: 10 for h in range(24)}
 
 
 @pytest.mark.influx

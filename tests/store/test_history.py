@@ -32,7 +32,13 @@ def build(store: TimeSeriesStore, meta: MetaDB, now: int) -> RollupProgress:
     return progress
 
 
-def test_a_range_is_cut_into_built_hours_minutes_and_raw_edges() -> None:
+def test_a_range_is_cut_into_built_days_hours_minutes_and_raw_edges() -> None:
+    day = BASE // 86400 * 86400
+    built = {"minute": day + 2 * 86400 + 3660, "hour": day + 2 * 86400 + 3600, "day": day + 2 * 86400}
+    assert plan(day - 30, day + 2 * 86400 + 3700, built) == [
+        ("raw", day - 30, day), ("day", day, day + 2 * 86400), ("hour", day + 2 * 86400, day + 2 * 86400 + 3600),
+        ("minute", day + 2 * 86400 + 3600, day + 2 * 86400 + 3660), ("raw", day + 2 * 86400 + 3660,
+                                                                      day + 2 * 86400 + 3700)]
     built = {"minute": BASE + 3 * 3600 + 600, "hour": BASE + 3 * 3600}
     assert plan(BASE + 30, BASE + 4 * 3600, built) == [
         ("raw", BASE + 30, BASE + 60), ("minute", BASE + 60, BASE + 3600), ("hour", BASE + 3600, BASE + 3 * 3600),
@@ -69,11 +75,59 @@ def test_stats_over_tiers_equal_the_raw_statistics(store: TimeSeriesStore, tmp_p
         assert got.stats["docker_bytes"].p95 == pytest.approx(want["docker_bytes"].p95, rel=0.01)
 
 
+def test_stats_over_whole_days_read_the_day_tier_and_equal_the_raw_statistics(store: TimeSeriesStore,
+                                                                              tmp_path: Path) -> None:
+    rng = random.Random(5)
+    day = (NOW - 4 * 86400) // 86400 * 86400
+    batch = [Sample(day + i, {"cpu_percent": 100.0 if i % 7001 == 0 else round(rng.betavariate(2, 5) * 100, 2),
+                              "ram_percent": 37.5, "docker_bytes": 10**9 + rng.randrange(10**6)})
+             for i in range(1800, 3 * 86400, 30)]
+    store.write("c1", "h", batch)
+    meta = MetaDB(tmp_path / "meta.db")
+    progress = RollupProgress(meta)
+    Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: day + 3 * 86400 + 300,
+                initial_lookback=3 * 86400 + 300).run_once()
+    assert progress.get("day") == day + 3 * 86400
+    history = HistoryStats(store, progress.all, exact_seconds=600)
+    for start, end in [(day + 17, day + 3 * 86400), (day + 86400 - 61, day + 2 * 86400 + 3 * 3600 + 31),
+                       (day - 3600, day + 3 * 86400 + 100)]:
+        got = history.stats("c1", start, end, FIELDS)
+        assert got.seconds_by_source.get("day", 0) >= 86400, got.seconds_by_source
+        want = store.stats("c1", start, end, FIELDS)
+        for f in FIELDS:
+            g, w = got.stats[f], want[f]
+            assert (g.count, g.min, g.max) == (w.count, w.min, w.max), f
+            assert g.avg == pytest.approx(w.avg, rel=1e-12), f
+        assert abs(got.stats["cpu_percent"].p95 - want["cpu_percent"].p95) <= 0.5  # type: ignore[operator]
+        assert got.stats["ram_percent"].p95 == 37.5
+        assert got.stats["docker_bytes"].p95 == pytest.approx(want["docker_bytes"].p95, rel=0.01)
+
+
+def test_fields_without_tiers_are_read_raw_beside_the_tiered_ones(store: TimeSeriesStore, tmp_path: Path) -> None:
+    # load1_per_core has no tiers (no ``rollup`` flag): asking for it with cpu_percent (as the dashboard asks for
+    # every field) reads it raw and still reads cpu_percent from the tiers, not from the raw samples alone.
+    day = (NOW - 3 * 86400) // 86400 * 86400
+    store.write("c1", "h", [Sample(day + i, {"cpu_percent": float(i % 97), "load1_per_core": 0.25})
+                            for i in range(0, 2 * 86400, 60)])
+    meta = MetaDB(tmp_path / "meta.db")
+    progress = RollupProgress(meta)
+    Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: day + 2 * 86400 + 300,
+                initial_lookback=2 * 86400 + 300).run_once()
+    got = HistoryStats(store, progress.all).stats("c1", day, day + 2 * 86400, ["load1_per_core", "cpu_percent"])
+    assert list(got.stats) == ["load1_per_core", "cpu_percent"]
+    assert got.seconds_by_source.get("day") == 2 * 86400
+    assert got.p95_error == {"load1_per_core": 0.0, "cpu_percent": 0.5}
+    want = store.stats("c1", day, day + 2 * 86400, ["cpu_percent", "load1_per_core"])
+    assert got.stats["load1_per_core"] == want["load1_per_core"]
+    c, w = got.stats["cpu_percent"], want["cpu_percent"]
+    assert (c.count, c.min, c.max) == (w.count, w.min, w.max) == (2 * 1440, 0.0, 96.0)
+
+
 def test_chart_series_read_the_tier_up_to_where_it_is_built(store: TimeSeriesStore, tmp_path: Path) -> None:
     store.write("c1", "h", [Sample(BASE + i, {"cpu_percent": float(i % 100)}) for i in range(0, 4 * 3600, 5)])
     meta = MetaDB(tmp_path / "meta.db")
     built = build(store, meta, BASE + 3 * 3600 + 100).all()
-    assert built == {"minute": BASE + 3 * 3600, "hour": BASE + 3 * 3600}
+    assert (built["minute"], built["hour"]) == (BASE + 3 * 3600, BASE + 3 * 3600)
     for step, resolution in [(3600, "hour"), (300, "minute"), (10, "raw")]:
         got, res = read_series(store, built, "c1", BASE + 30, BASE + 4 * 3600, step, "system", ["cpu_percent"])
         assert res == resolution
@@ -83,6 +137,29 @@ def test_chart_series_read_the_tier_up_to_where_it_is_built(store: TimeSeriesSto
         assert got[""].time == want[""].time
         assert got[""].values["cpu_percent"] == pytest.approx(want[""].values["cpu_percent"], rel=1e-12)
         assert got[""].maxima == want[""].maxima
+
+
+def test_a_charts_last_step_reads_the_finer_tiers_and_equals_the_raw_samples(store: TimeSeriesStore,
+                                                                             tmp_path: Path) -> None:
+    day = (NOW - 3 * 86400) // 86400 * 86400
+    store.write("c1", "h", [Sample(day + i, {"cpu_percent": float(i % 97), "ram_percent": 20.0 + i % 7})
+                            for i in range(0, 30 * 3600, 10)])
+    meta = MetaDB(tmp_path / "meta.db")
+    built = build_at(store, meta, day + 30 * 3600 + 200)
+    end = day + 29 * 3600 + 1234  # the last day's step: 5 hours, 20 minutes and 34 raw seconds
+    got, res = read_series(store, built, "c1", day + 30, end, 86400, "system", ["cpu_percent", "ram_percent"])
+    want = store.series("c1", day, end, 86400, "system", ["cpu_percent", "ram_percent"])
+    assert res == "hour" and got[""].time == want[""].time == [day, day + 86400]
+    for f in ("cpu_percent", "ram_percent"):
+        assert got[""].values[f] == pytest.approx(want[""].values[f], rel=1e-12)
+        assert got[""].maxima[f] == want[""].maxima[f]  # type: ignore[index]
+
+
+def build_at(store: TimeSeriesStore, meta: MetaDB, now: int) -> dict[str, int]:
+    progress = RollupProgress(meta)
+    Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: now,
+                initial_lookback=2 * 86400).run_once()
+    return progress.all()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

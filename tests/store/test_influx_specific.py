@@ -295,8 +295,8 @@ def test_reads_use_get_and_changes_use_post(fake: FakeInflux) -> None:
     methods = [(s.method, s.params["q"][0].split()[0]) for s in fake.seen if s.path == "/query"]
     assert methods == [("GET", "SELECT"), ("GET", "SELECT"), ("GET", "SELECT"), ("POST", "DROP"),
                        ("POST", "SELECT")]
-    assert fake.queries()[-2] == ('DROP SERIES FROM "system", "disk", "gpu", "net", "diskio", "temp", "container" '
-                                  'WHERE "client_id" = \'ab\\\'c\\\\\'')
+    assert fake.queries()[-2] == ('DROP SERIES FROM "system", "disk", "gpu", "net", "diskio", "temp", "container", '
+                                  '"system_day", "disk_day", "gpu_day" WHERE "client_id" = \'ab\\\'c\\\\\'')
     assert all(s.params["epoch"] == ["s"] for s in fake.seen if s.path == "/query")
 
 
