@@ -26,11 +26,16 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
+import schemathesis.specs.openapi.object_authorization  # noqa: F401 - see below
 import yaml
 
 from tests.grafana.fleet import HOSTS, samples
 from tests.support.require import require
 from tests.support.server import ServerProcess, start_server
+
+# schemathesis imports the module above lazily, inside a check run deep in hypothesis's stack; pytest's assertion
+# rewriter then parses it there, and CPython 3.11's parser failed once in CI with "AST constructor recursion
+# depth mismatch". Imported here, at the top of the stack, it is parsed once and never again.
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "grafana-json-datasource.openapi.yaml"
 EXAMPLES = int(os.environ.get("STATUSMON_SCHEMATHESIS_EXAMPLES", "30"))
