@@ -81,14 +81,15 @@ def test_with_redis_down_a_process_feeds_its_own_viewers_and_both_recover_when_i
                 f"a={a.stats()} b={b.stats()}")
 
     redisd.kill()
-    wait_for(lambda: link_b.up is False)  # b's subscription saw the connection drop
+    # b's subscription saw the connection drop: the link marks itself down, then tells its listeners
+    wait_for(lambda: link_b.up is False and changes[-1:] == [False])
     assert changes == [True, False], state()
     a.publish("c1", b'{"n":"during"}')
     got = viewer_a.take(3.0)
     assert got and b"during" in got[0] and link_a.up is False and a.local_only == 1, (got, state())
     assert viewer_b.take(0.3) == []  # missed: the degraded feed says so
     redisd.start()
-    wait_for(lambda: a.subscribed and b.subscribed, timeout=10)
+    wait_for(lambda: a.subscribed and b.subscribed and changes[-1:] == [True], timeout=10)
     assert changes[-1] is True, state()
     a.publish("c1", b'{"n":"after"}')
     got = viewer_b.take(3.0)
