@@ -6,9 +6,9 @@ import { api } from "../../api";
 import { h, setText } from "../../dom";
 import { updateNote } from "../../update";
 import { formatAgo } from "../../format";
-import { applySamples, isOnline, Ring } from "../../shape";
+import { applySamples, Ring } from "../../shape";
 import type { ClientView, SampleView } from "../../types";
-import { CELLS, cellLevel, cellText } from "./cells";
+import { CELLS, cellLevel, cellText, paintOnline } from "./cells";
 import { Sparkline } from "./sparkline";
 
 const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
@@ -90,12 +90,7 @@ export class Card {
   /** Text, badge and levels: writes only, and only what changed. */
   paintValues(now: number, timeout: number): void {
     const c = this.client;
-    const online = c.online && isOnline(c.last_seen, now, timeout);
-    if (this.el.dataset.online !== String(online)) {
-      setText(this.badge, online ? "online" : "offline");
-      this.badge.className = `badge ${online ? "on" : "off"}`;
-      this.el.dataset.online = String(online);
-    }
+    paintOnline(this.el, this.badge, c, now, timeout);
     // The agent's version always; of its updates only a failure or a pending target (the card stays small), the
     // whole story (last attempt and result, target) in the tooltip and on the client page.
     const update = updateNote(c);

@@ -3,9 +3,8 @@
 import type { ActiveAlert } from "../../alertstore";
 import { h, setText } from "../../dom";
 import { formatAgo } from "../../format";
-import { isOnline } from "../../shape";
 import type { ClientView } from "../../types";
-import { CELLS, cellLevel, cellText } from "./cells";
+import { CELLS, cellLevel, cellText, paintOnline } from "./cells";
 
 /** The table's columns: header text and the sort key a click on it chooses (null: not sortable). */
 export const COLUMNS: readonly (readonly [string, string, string | null])[] = [
@@ -49,12 +48,7 @@ export class TableRow {
 
   paint(now: number, timeout: number): void {
     const c = this.client;
-    const online = c.online && isOnline(c.last_seen, now, timeout);
-    if (this.el.dataset.online !== String(online)) {
-      setText(this.badge, online ? "online" : "offline");
-      this.badge.className = `badge ${online ? "on" : "off"}`;
-      this.el.dataset.online = String(online);
-    }
+    paintOnline(this.el, this.badge, c, now, timeout);
     setText(this.seen, formatAgo(c.last_seen, now));
     const l = c.latest as unknown as Record<string, number | null> | null;
     for (const [name] of CELLS) {
