@@ -3,7 +3,10 @@ per test; ``meta_db``: a fresh metadata database on each backend (SQLite, Postgr
 
 from __future__ import annotations
 
+import ast
+import functools
 import itertools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,25 @@ from typing import Any
 import pytest
 
 _db_names = itertools.count(1)
+
+
+def _one_ast_parse_at_a_time() -> None:
+    """CPython 3.11 (before 3.11.8) keeps ast.parse's recursion depth in one per-interpreter counter, so two
+    threads parsing at once can corrupt it: "SystemError: AST constructor recursion depth mismatch"
+    (python/cpython#106905). pytest parses source to format a failure while a server thread under test formats
+    a logged traceback (3.11's traceback module parses each line for its carets); CI died of it once with an
+    INTERNALERROR. Serialise the calls; re-entrant, as a finaliser may parse inside a parse."""
+    parse, lock = ast.parse, threading.RLock()
+
+    @functools.wraps(parse)
+    def serialised(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return parse(*args, **kwargs)
+
+    ast.parse = serialised
+
+
+_one_ast_parse_at_a_time()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from api.live import frames, presence
@@ -175,21 +176,22 @@ class LiveFeed:
         threading.Thread(target=self._alerts_loop, name="live-alerts", daemon=True).start()
 
     def _presence_loop(self) -> None:
-        while True:
-            try:
-                self.check_presence()
-            except Exception:
-                log.exception("live feed: presence check failed")
-            time.sleep(self.PRESENCE_EVERY)
-
+        self._every(self.PRESENCE_EVERY, self.check_presence, "presence")
 
     def _alerts_loop(self) -> None:
-        while True:
+        self._every(self.ALERTS_EVERY, self.check_alerts, "alerts")
+
+    def _every(self, seconds: float, check: Callable[[], object], what: str) -> None:
+        # Until the app's metadata is closed (its process ends, or a test tears the app down): a loop that
+        # outlived it would log the same failure four times a second.
+        while not self.state.meta.closed:
             try:
-                self.check_alerts()
+                check()
             except Exception:
-                log.exception("live feed: alerts check failed")
-            time.sleep(self.ALERTS_EVERY)
+                if self.state.meta.closed:
+                    return
+                log.exception("live feed: %s check failed", what)
+            time.sleep(seconds)
 
 
 def _utf8(text: str) -> bytes:

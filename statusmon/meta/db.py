@@ -43,6 +43,8 @@ def open_meta(target: Path | str) -> MetaDB:
 
 class MetaDB:
     backend = "sqlite"
+    # Set by close(): background loops that read the metadata (the live feed's) end when they see it.
+    closed = False
 
     def __init__(self, path: Path | str):
         self.path = str(path)
@@ -119,6 +121,7 @@ class MetaDB:
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             self._conn.close()
 
 

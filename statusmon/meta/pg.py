@@ -133,13 +133,13 @@ class PgMetaDB(MetaDB):
         self.path = redact(url)
         self._lock = threading.RLock()
         self._pg: psycopg.Connection[Any] | None = None
-        self._closed = False
+        self.closed = False
         self.migrate()
 
     # -- the connection -----------------------------------------------------------------------------------
 
     def _connect(self) -> psycopg.Connection[Any]:
-        if self._closed:
+        if self.closed:
             raise MetaUnavailable("the metadata database was closed")
         if self._pg is None or self._pg.closed or self._pg.broken:
             self._drop()
@@ -265,7 +265,7 @@ class PgMetaDB(MetaDB):
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
+            self.closed = True
             self._drop()
 
 

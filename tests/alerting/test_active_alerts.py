@@ -230,3 +230,23 @@ def test_active_alerts_say_which_ones_a_silence_mutes_now_and_the_feed_tells_pag
     _worker(api).run_cycle(now + 1)
     assert feed.check_alerts() is True  # the worker marked web-1's alert muted: pages refetch
     assert feed.check_alerts() is False
+
+
+def test_the_live_feeds_background_checks_end_when_the_apps_metadata_closes(api: Api) -> None:
+    """A loop that outlived its app would log a failed check four times a second, for ever."""
+    import threading
+
+    from api.live.broker import LocalBroker
+    from api.live.feed import LiveFeed
+
+    feed = LiveFeed(api.state, LocalBroker())
+    loops = [threading.Thread(target=feed._alerts_loop, daemon=True),
+             threading.Thread(target=feed._presence_loop, daemon=True)]
+    for t in loops:
+        t.start()
+    time.sleep(0.5)
+    assert all(t.is_alive() for t in loops)
+    api.state.meta.close()
+    for t in loops:
+        t.join(feed.PRESENCE_EVERY + 2)
+    assert not any(t.is_alive() for t in loops)
