@@ -85,9 +85,6 @@ class ClientRegistry:
     def __init__(self, db: MetaDB):
         self.db = db
         self.labels = ClientLabels(db)
-        # The agent labels this process last wrote or read per client: a report whose labels are unchanged
-        # (nearly all of them) then costs no label query. Only the host's own agent changes them.
-        self._agent_labels: dict[str, dict[str, str]] = {}
 
     def add(self, hostname: str) -> tuple[Client, str]:
         """Create a client; returns it with its token, which is never stored or shown again."""
@@ -166,8 +163,9 @@ class ClientRegistry:
 
         One transaction for many reports; a replayed older batch never moves last_seen backwards.
         """
-        labelled = {r.client_id: r.labels for r in reports
-                    if r.labels is not None and self._agent_labels.get(r.client_id) != r.labels}
+        # Read back in the same transaction, never from a cache in this process: with several workers an agent's
+        # labels going X -> Y -> X can reach another worker in between, and a cache would keep Y.
+        labelled = {r.client_id: r.labels for r in reports if r.labels is not None}
         rows = []
         for r in reports:
             ts = r.last_sample["ts"] if r.last_sample else None
@@ -183,12 +181,10 @@ class ClientRegistry:
                        dropped_total = CASE WHEN COALESCE(?, 0) > dropped_total THEN ? ELSE dropped_total END
                    WHERE id = ?""", rows)
             if labelled:
-                # A host removed meanwhile has no row to hang labels on (the foreign key would fail the batch).
-                labelled = {cid: lb for cid, lb in labelled.items()
-                            if conn.execute("SELECT 1 FROM clients WHERE id = ?", (cid,)).fetchone()}
+                # Two queries for the whole batch; a host removed meanwhile is not in ``stored`` (it has no row
+                # to hang labels on: the foreign key would fail the batch).
                 stored = read_agent(conn, labelled)
-                replace_agent(conn, [(cid, lb) for cid, lb in labelled.items() if stored[cid] != lb])
-        self._agent_labels.update(labelled)
+                replace_agent(conn, [(cid, lb) for cid, lb in labelled.items() if cid in stored and stored[cid] != lb])
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,23 @@ def test_clients_add_get_list_remove(meta_db: Any) -> None:
     assert [c.hostname for c in reg.list()] == ["web-b"]
 
 
+def test_agent_labels_follow_each_report_whichever_process_stores_it(meta_db: Any) -> None:
+    """Two registries on one database are two workers: an agent's labels going X, Y, X through them end as X
+    (a per-process cache of what it last wrote once kept Y), and a batch with a removed host still stores."""
+    w1, w2 = ClientRegistry(meta_db), ClientRegistry(meta_db)
+    a, _ = w1.add("web-a")
+    gone, _ = w1.add("web-gone")
+    x, y = {"role": "gpu", "env": "prod"}, {"role": "db"}
+    w1.record_reports([Report(a.id, None, {"ts": NOW}, None, x)])
+    w2.record_reports([Report(a.id, None, {"ts": NOW + 10}, None, y)])
+    assert w1.labels.get(a.id).agent == y
+    w2.remove(gone.id)
+    w1.record_reports([Report(a.id, None, {"ts": NOW + 20}, None, x), Report(gone.id, None, {"ts": NOW}, None, y)])
+    assert w2.labels.get(a.id).agent == x and w1.get(a.id).last_seen == NOW + 20  # type: ignore[union-attr]
+    w2.record_reports([Report(a.id, None, {"ts": NOW + 30}, None, None)])  # none carried: keep what is known
+    assert w1.labels.get(a.id).agent == x
+
+
 def test_rotating_a_token_ends_the_old_one(meta_db: Any) -> None:
     reg = ClientRegistry(meta_db)
     c, old = reg.add("web-1")
