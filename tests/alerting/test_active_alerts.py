@@ -157,7 +157,7 @@ def test_thresholds_are_the_rules_the_worker_applies_to_each_series(api: Api) ->
 def test_the_live_feed_publishes_an_alerts_frame_when_an_alert_fires_and_when_it_resolves(api: Api) -> None:
     import json
 
-    from api.live.broker import LocalBroker
+    from api.live.broker import LocalBroker, Subscription
     from api.live.feed import LiveFeed
 
     cid, token = api.add_client("web-1")
@@ -165,7 +165,10 @@ def test_the_live_feed_publishes_an_alerts_frame_when_an_alert_fires_and_when_it
     _rule(api, metric_type="cpu_percent", threshold=50, duration_sec=0)
     broker = LocalBroker()
     feed = LiveFeed(api.state, broker)
-    sub = feed.open()
+    # A viewer subscribed as feed.open() does, without the feed's own loops: its alerts loop would call
+    # check_alerts every 0.25 s beside this test's calls and take the change first (CI saw it once).
+    sub = Subscription(feed.QUEUE_FRAMES, feed.QUEUE_BYTES)
+    broker.subscribe(sub)
 
     def frames() -> list[dict[str, object]]:
         broker.flush()
