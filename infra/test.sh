@@ -26,4 +26,5 @@ if [ -f dashboards/web/package.json ]; then
   npm --prefix dashboards/web test
 fi
 echo "==> pytest"
-"$VENV/bin/python" -m pytest -p no:cacheprovider -q -rfEs "$@"
+# --durations: the slowest tests, to keep the suite within its budget (about 30 minutes in CI)
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q -rfEs --durations=15 "$@"
