@@ -31,10 +31,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine, write_json  # noqa: E402
+from bench.ingest import server_pids  # noqa: E402
 from tests.live.fake import sample  # noqa: E402
 from tests.support.influxd import start_influxd  # noqa: E402
 from tests.support.redisd import start_redis  # noqa: E402
@@ -111,8 +114,9 @@ class Drain(asyncio.Protocol):
     """A viewer that only reads (and drops) what the server sends: a bare protocol, no stream buffering, so
     1,000 of them cost the bench as little as possible and the figures are about the server."""
 
-    def __init__(self, request: bytes) -> None:
+    def __init__(self, request: bytes, received: list[int] | None = None) -> None:
         self.request = request
+        self.received = received  # a shared one-item counter of the bytes every viewer got, when given
         self.head = b""
         self.upgraded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
@@ -123,6 +127,8 @@ class Drain(asyncio.Protocol):
         transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
+        if self.received is not None:
+            self.received[0] += len(data)
         if not self.upgraded.done():
             self.head += data
             if b"\r\n\r\n" in self.head:
@@ -136,12 +142,12 @@ class Drain(asyncio.Protocol):
             self.upgraded.set_exception(RuntimeError("connection lost during the upgrade"))
 
 
-async def drain_viewer(host: str, port: int, cookie: str) -> asyncio.Transport:
+async def drain_viewer(host: str, port: int, cookie: str, received: list[int] | None = None) -> asyncio.Transport:
     key = base64.b64encode(os.urandom(16)).decode()
     request = (f"GET /ws/live HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
                f"Cookie: {cookie}\r\n\r\n").encode()
-    transport, proto = await asyncio.get_running_loop().create_connection(lambda: Drain(request), host, port)
+    transport, proto = await asyncio.get_running_loop().create_connection(lambda: Drain(request, received), host, port)
     await proto.upgraded
     return transport
 
@@ -252,15 +258,65 @@ def pct(values: list[float], q: float) -> float | None:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
+class Cpu:
+    """CPU seconds (user + system) of some processes between two reads: the server's, the store's, this
+    bench's and the viewers' process, so a throughput run says who spent the machine's two cores."""
+
+    def __init__(self, pids: dict[str, list[int]]):
+        self.procs = {role: [psutil.Process(p) for p in ps] for role, ps in pids.items()}
+        self.start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        out = {}
+        for role, procs in self.procs.items():
+            total = 0.0
+            for p in procs:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    total += sum(p.cpu_times()[:2])
+            out[role] = total
+        return out
+
+    def spent(self) -> dict[str, float]:
+        now = self._read()
+        return {role: round(now[role] - self.start[role], 3) for role in now}
+
+
+async def throughput(run: Run, args: argparse.Namespace, roles: dict[str, list[int]]) -> dict[str, Any]:
+    """One closed-loop run: samples stored per second, and the CPU seconds each role spent during it (per
+    1,000 samples for the server)."""
+    cpu = Cpu({**roles, "bench writers": [os.getpid()]})
+    t0 = time.perf_counter()
+    rate = await run.closed_loop(args.writers, args.seconds, args.agents)
+    wall = time.perf_counter() - t0
+    spent = cpu.spent()
+    samples = rate * wall
+    return {"samples_per_s": rate, "wall_s": round(wall, 2), "cpu_s": spent,
+            "server_cpu_s_per_1000_samples": round(spent["server"] * 1000 / max(samples, 1), 4)}
+
+
+async def viewers_apart(url: str, cookie: str, n: int) -> tuple[asyncio.subprocess.Process, int]:
+    """N drain viewers in their own process (bench/live_viewers.py), once all are upgraded."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.live_viewers", url, cookie, str(n), cwd=str(ROOT),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    line = await proc.stdout.readline()
+    if line.strip() != b"ready":
+        raise RuntimeError(f"the viewers' process said {line!r}")
+    return proc, proc.pid
+
+
 async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: argparse.Namespace,
-                admin: Any) -> dict[str, Any]:
+                admin: Any, roles: dict[str, list[int]]) -> dict[str, Any]:
     run = Run(url, cookie, clients)
     results: dict[str, Any] = {"baseline_samples_per_s": None, "by_viewers": []}
 
     def live_stats() -> dict[str, Any]:
         return worker_stats(admin, url, args.workers)
 
-    results["baseline_samples_per_s"] = await run.closed_loop(args.writers, args.seconds, args.agents)
+    base = await throughput(run, args, roles)
+    results["baseline"] = base
+    results["baseline_samples_per_s"] = base["samples_per_s"]
     for n in args.viewers:
         before = live_stats()
         viewers = await run.viewers(n, args.probes)
@@ -272,13 +328,29 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
         await asyncio.sleep(1)
         lat = run.latencies[:]
         fanout = live_stats().get("fanout")
-        with_viewers = await run.closed_loop(args.writers, args.seconds, args.agents)
+        if args.viewers_apart:
+            # The throughput run's viewers read in a process of their own (the latency run's close first).
+            for closer, task in viewers:
+                closer.close()
+                if task is not None:
+                    task.cancel()
+            viewers = []
+            child, child_pid = await viewers_apart(url, cookie, n)
+            await asyncio.sleep(1)
+            with_v = await throughput(run, args, {**roles, "viewers": [child_pid]})
+            assert child.stdin is not None and child.stdout is not None
+            child.stdin.close()
+            with_v["viewer_bytes"] = int((await child.stdout.read()).split()[-1])
+            await child.wait()
+        else:
+            with_v = await throughput(run, args, roles)
         live = live_stats()
         for closer, task in viewers:
             closer.close()
             if task is not None:
                 task.cancel()
         await asyncio.sleep(1)
+        with_viewers = with_v["samples_per_s"]
         results["by_viewers"].append({
             "viewers": n, "agents": args.agents, "posts": posts, "frames_timed": len(lat),
             "latency_ms": {"p50": _ms(pct(lat, 50)), "p99": _ms(pct(lat, 99)),
@@ -286,6 +358,9 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
                            "mean": _ms(statistics.fmean(lat) if lat else None)},
             "samples_per_s_with_viewers": with_viewers,
             "throughput_vs_baseline": with_viewers / results["baseline_samples_per_s"],
+            "with_viewers": with_v,
+            "server_cpu_per_sample_vs_baseline": with_v["server_cpu_s_per_1000_samples"]
+            / max(base["server_cpu_s_per_1000_samples"], 1e-9),
             "viewers_dropped": live["dropped_total"] - before["dropped_total"],
             "fanout_during_latency_run": _fanout_delta(fanout_before, fanout),
             "viewers_by_worker": spread,
@@ -340,16 +415,21 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1,
                    help="N > 1: `statusmon server --workers N` on InfluxDB with a redis-server (viewers spread "
                         "over the workers by the kernel; the table shows how)")
+    p.add_argument("--viewers-in-process", dest="viewers_apart", action="store_false",
+                   help="the throughput run's viewers in the bench's own event loop, beside the writers (as "
+                        "before: then their reading slows the writers too); default: a process of their own")
     p.add_argument("--shared", action="store_true",
                    help="InfluxDB + Redis even with one worker (the baseline for --workers N)")
     args = p.parse_args()
     args.shared = args.shared or args.workers > 1
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         extra: dict[str, Any] = {}
+        stores: list[int] = []
         if args.shared:
             influx = stack.enter_context(start_influxd(Path(tmp) / "influx"))
             redis = stack.enter_context(start_redis(Path(tmp) / "redis"))
             extra = {"influx_url": influx.url, "redis_url": redis.url}
+            stores = [p.pid for p in (getattr(x, "proc", None) for x in (influx, redis)) if p is not None]
         srv = stack.enter_context(start_server(Path(tmp) / "data", args=["--workers", str(args.workers)],
                                                report_rate_per_minute="1000000", login_rate_per_minute="1000",
                                                **extra))
@@ -361,7 +441,9 @@ def main() -> int:
             clients.append((r.json()["client"]["id"], r.json()["token"]))
         cookie = "; ".join(f"{c.name}={c.value}" for c in admin.cookies)
         started = time.time()
-        results = asyncio.run(bench(srv.url, cookie, clients, args, admin))
+        assert srv.proc is not None
+        roles = {"server": server_pids(srv.proc.pid), "influxd+redis": stores}
+        results = asyncio.run(bench(srv.url, cookie, clients, args, admin, roles))
         import signal
 
         srv.stop(signal.SIGINT)
@@ -384,6 +466,12 @@ def main() -> int:
             fo = r["fanout_during_latency_run"]
             print(f"{'':>8} server fan-out: {fo['passes']} passes, {fo['events_per_pass']} frames/pass, "
                   f"{fo['mean_ms']} ms mean per pass")
+        wv = r["with_viewers"]
+        print(f"{'':>8} CPU s during the throughput runs, without -> with viewers: "
+              + ", ".join(f"{role} {results['baseline']['cpu_s'].get(role, 0.0)} -> {v}"
+                          for role, v in wv["cpu_s"].items())
+              + f"; server CPU s per 1,000 samples {results['baseline']['server_cpu_s_per_1000_samples']} -> "
+                f"{wv['server_cpu_s_per_1000_samples']} ({r['server_cpu_per_sample_vs_baseline']:.2f}x)")
     print(f"errors: {results['errors']}")
     path = write_json(f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")
