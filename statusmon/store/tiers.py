@@ -133,9 +133,10 @@ class TierStore(Protocol):
     def write(self, tier: str, rows: Sequence[TierRow]) -> None:
         """Write buckets; a bucket written again replaces the old row (so rebuilding one changes nothing)."""
 
-    def rows(self, tier: str, family: str, start: int, end: int,
-             client_ids: Sequence[str] | None = None) -> list[TierRow]:
-        """Every bucket of ``family`` starting in [start, end) (of ``client_ids`` only, when given)."""
+    def rows(self, tier: str, family: str, start: int, end: int, client_ids: Sequence[str] | None = None,
+             metrics: Sequence[str] | None = None) -> list[TierRow]:
+        """Every bucket of ``family`` starting in [start, end) (of ``client_ids`` and ``metrics`` only, when
+        given)."""
 
     def aggregate(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
                   end: int) -> dict[tuple[str, str], Aggregate]:
@@ -147,7 +148,8 @@ class TierStore(Protocol):
 
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
                 step: int) -> dict[str, Series]:
-        """Chart series from the tier: per ``step`` (a multiple of the tier's width) mean (sum/count) and max."""
+        """Chart series from the tier: per ``step`` (a multiple of the tier's width) mean (sum/count), max (max of
+        maxes) and, as ``minima``, min (min of mins), all computed by the database."""
 
     def delete_client(self, client_id: str) -> None:
         """Remove the client's buckets from every tier."""
