@@ -178,7 +178,10 @@ def tier_split(built: Mapping[str, int], start: int, end: int, step: int | None,
     tiered = [f for f in fields if f in ROLLUP_FIELDS.get(family, ())]
     if tier is None or step is None or len(tiered) < len(fields) or tier.name not in built:
         return None
-    split = max(start, min(end, built[tier.name] // step * step))
+    # Tier buckets up to the last whole step of the range: a step cut by the range's end is read from the finer
+    # tiers and raw seconds (``_last_step``), so it never counts samples after ``end`` (the first step does hold
+    # whole buckets: its start is the step's).
+    split = max(start, min(end // step * step, built[tier.name] // step * step))
     if split <= start // step * step:
         return None
     return tier, split
