@@ -23,7 +23,18 @@ from dataclasses import dataclass, field
 from statusmon.store.base import FieldStats, Series, TimeSeriesStore, Value
 from statusmon.store.percentile import nearest_rank_index, percentile
 from statusmon.store.sketch import Sketch, max_error
-from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, UNITS, Tier, TierRow, buckets_from_raw, merge_rows
+from statusmon.store.tiers import (
+    DAY,
+    HOUR,
+    MINUTE,
+    ROLLUP_FIELDS,
+    UNITS,
+    StepSummaries,
+    Tier,
+    TierRow,
+    buckets_from_raw,
+    merge_rows,
+)
 
 EXACT_SECONDS = 24 * 3600
 Progress = Callable[[], Mapping[str, int]]  # tier name -> built until (unix seconds); missing: not built
@@ -283,8 +294,8 @@ def read_aggregate(store: TimeSeriesStore, built: Mapping[str, int], client_id: 
         old = {k: Series(step=step, time=s.time, values=dict(s.minima or {}))
                for k, s in store.tiers.buckets(tier.name, client_id, family, fields, first, split, step).items()}
     else:
-        old = _rows_steps(store.tiers.rows(tier.name, family, first, split, [client_id], fields), step, fields,
-                          agg)
+        old = _summary_steps(store.tiers.step_summaries(tier.name, client_id, family, fields, first, split, step),
+                             step, fields, agg)
     new: dict[str, Series] = {}
     if split < end <= split + step:
         rows: list[TierRow] = []
@@ -294,18 +305,20 @@ def read_aggregate(store: TimeSeriesStore, built: Mapping[str, int], client_id: 
                 rows += buckets_from_raw(family, {(client_id, k): s for k, s in raw.items()}, step)
             else:
                 rows += store.tiers.rows(source, family, x, y, [client_id], fields)
-        new = _rows_steps(rows, step, fields, agg)
+        new = _summary_steps({(r.key, r.metric, r.ts): (r.count, r.min, r.max, r.sketch)
+                              for r in merge_rows((r for r in rows if r.metric in fields), step)}, step, fields,
+                             agg)
     elif split < end:
         new = _raw_steps(store, client_id, split, end, step, family, fields, agg)
     return {key: _concat(old.get(key), new.get(key), fields, step) for key in {*old, *new}}, tier.name
 
 
-def _rows_steps(rows: Sequence[TierRow], step: int, fields: Sequence[str], agg: str) -> dict[str, Series]:
-    """min or p95 per ``step`` of tier rows (merged as the tiers merge: min of mins, sketches merged)."""
+def _summary_steps(steps: StepSummaries, step: int, fields: Sequence[str], agg: str) -> dict[str, Series]:
+    """min or p95 per ``step`` from the steps' merged buckets (count, min, max, sketch)."""
     cells: dict[str, dict[int, dict[str, Value]]] = {}
-    for r in merge_rows((r for r in rows if r.metric in fields), step):
-        v = r.min if agg == "min" else sketch_p95(r.count, r.sketch, r.min, r.max)
-        cells.setdefault(r.key, {}).setdefault(r.ts, {})[r.metric] = v
+    for (key, metric, ts), (count, lo, hi, sketch) in steps.items():
+        v = lo if agg == "min" else sketch_p95(count, sketch, lo, hi)
+        cells.setdefault(key, {}).setdefault(ts, {})[metric] = v
     out: dict[str, Series] = {}
     for key, by_time in cells.items():
         times = sorted(by_time)

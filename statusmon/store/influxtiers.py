@@ -19,7 +19,16 @@ from statusmon.metrics import FAMILY_KEY
 from statusmon.store import lineprotocol as lp
 from statusmon.store.sketch import Sketch
 from statusmon.store.sqlitetiers import pivot
-from statusmon.store.tiers import BY_NAME, DAY, HOUR, ROLLUP_FIELDS, Aggregate, TierRow
+from statusmon.store.tiers import (
+    BY_NAME,
+    DAY,
+    HOUR,
+    ROLLUP_FIELDS,
+    Aggregate,
+    StepSummaries,
+    TierRow,
+    merge_encoded_steps,
+)
 
 if TYPE_CHECKING:
     from statusmon.store.base import Series
@@ -153,6 +162,14 @@ class InfluxTiers:
             else:
                 have.merge_encoded(data)
         return out
+
+    def step_summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                       end: int, step: int) -> StepSummaries:
+        select = '"count", "min", "max", "sketch"'
+        return merge_encoded_steps(((k, m, int(row["time"]), row["count"], row["min"], row["max"],
+                                     base64.b64decode(row["sketch"]))
+                                    for k, m, row in self._select(tier, client_id, family, metrics, start, end, select)
+                                    if row.get("count")), step)
 
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
                 step: int) -> dict[str, Series]:

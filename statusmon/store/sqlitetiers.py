@@ -15,7 +15,7 @@ from typing import Any
 from statusmon.metrics import FAMILY_KEY
 from statusmon.store.base import Series, StoreUnavailable, Value
 from statusmon.store.sketch import Sketch
-from statusmon.store.tiers import BY_NAME, DAY, HOUR, TIERS, Aggregate, TierRow
+from statusmon.store.tiers import BY_NAME, DAY, HOUR, TIERS, Aggregate, StepSummaries, TierRow, merge_encoded_steps
 
 COLUMNS = "client_id, family, key, metric, ts, count, sum, min, max, last, sketch"
 
@@ -91,6 +91,12 @@ class SQLiteTiers:
             else:
                 have.merge_encoded(blob)
         return out
+
+    def step_summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                       end: int, step: int) -> StepSummaries:
+        where, params = _where(family, start, end, [client_id], metrics)
+        sql = f"SELECT key, metric, ts, count, min, max, sketch FROM {table(tier)} WHERE {where}"
+        return merge_encoded_steps(self._run(sql, params), step)
 
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
                 step: int) -> dict[str, Series]:
