@@ -155,9 +155,11 @@ def test_a_charts_last_step_reads_the_finer_tiers_and_equals_the_raw_samples(sto
         assert got[""].maxima[f] == want[""].maxima[f]  # type: ignore[index]
 
 
-def test_min_and_p95_per_step_read_the_tiers_and_equal_the_raw_points(store: TimeSeriesStore, tmp_path: Path) -> None:
-    # Grafana's min and p95 per step: whole days from the hour tier, the last day's step from hours, minutes and
-    # raw seconds, a finer step than any tier from the raw points; checked against the points written here.
+def test_each_aggregation_per_step_reads_the_tiers_and_equals_the_raw_points(store: TimeSeriesStore,
+                                                                            tmp_path: Path) -> None:
+    # Grafana's mean, max, min and p95 per step: whole days from the hour tier, the step the range's end cuts from
+    # the finer tiers and raw seconds (never a whole bucket past the end), a step finer than any tier from the raw
+    # points; checked against the points written here.
     day = (NOW - 3 * 86400) // 86400 * 86400
     rng = random.Random(3)
     cpu = {day + i: 100.0 if i % 7919 == 0 else round(rng.uniform(0, 70), 2) for i in range(0, 30 * 3600, 10)}
@@ -171,12 +173,14 @@ def test_min_and_p95_per_step_read_the_tiers_and_equal_the_raw_points(store: Tim
         for ts, value in cpu.items():
             if first <= ts < end:
                 want.setdefault(ts // step * step, []).append(value)
-        for agg in ("min", "p95"):
+        for agg in ("min", "p95", "mean", "max"):
             got, res = read_aggregate(store, built, "c1", start, end, step, "system", ["cpu_percent"], agg)
             assert res == resolution and got[""].time == sorted(want), (step, agg)
             for t, v in zip(got[""].time, got[""].values["cpu_percent"], strict=True):
-                if agg == "min":
-                    assert v == min(want[t]), (step, t)
+                if agg == "mean":
+                    assert v == pytest.approx(sum(want[t]) / len(want[t]), rel=1e-9), (step, t)
+                elif agg in ("min", "max"):
+                    assert v == (min(want[t]) if agg == "min" else max(want[t])), (step, agg, t)
                 elif resolution == "raw":
                     assert v == percentile(want[t], 95), (step, t)
                 else:
