@@ -1,11 +1,14 @@
 """Time series for ``POST /query``: the same step choice and the same store reads as ``GET /api/metrics``.
 
 The step comes from ``api.views.series.choose_step`` (Grafana's ``intervalMs`` as the asked step,
-``maxDataPoints`` as the cap) and the buckets from ``store.series`` + ``api.views.series.dense``, so a ``mean``
-datapoint is the ``values`` entry and a ``max`` datapoint the ``max`` entry of ``/api/metrics`` for the same
-range and step, by construction. ``min`` and ``p95`` per bucket are computed here from the raw points
-(nearest rank, ``statusmon.store.percentile``: the same definition as the stats). Empty buckets are left out: the
-contract's datapoint is two numbers, and Grafana draws a gap from the missing time.
+``maxDataPoints`` as the cap) and every aggregation from ``statusmon.store.history.read_aggregate``, which makes
+the one tier choice ``GET /api/metrics`` makes (``tier_split``): where the step is made of a built tier's buckets
+(whole minutes or whole hours), the tier, raw samples after it and for finer steps. So a ``mean`` datapoint is
+the ``values`` entry and a ``max`` datapoint the ``max`` entry of ``/api/metrics`` for the same range and step,
+by construction, over any range the tiers hold (two years), not only the raw samples' week. ``min`` is the
+database's MIN of the buckets' mins there, and ``p95`` the nearest rank from the buckets' merged sketches (within
+``p95_max_error``); over raw samples both are exact (nearest rank, ``statusmon.store.percentile``). Empty buckets
+are left out: the contract's datapoint is two numbers, and Grafana draws a gap from the missing time.
 """
 
 from __future__ import annotations
@@ -21,8 +24,7 @@ from api.grafana.selection import requested_names
 from api.views.series import DEFAULT_MAX_POINTS, choose_step, dense
 from statusmon.meta.clients import Client
 from statusmon.store.base import Series, TimeSeriesStore, Value
-from statusmon.store.history import read_series
-from statusmon.store.percentile import percentile
+from statusmon.store.history import read_aggregate
 
 MIN_POINTS, MAX_POINTS = 10, 100_000  # the bounds GET /api/metrics accepts for max_points
 
@@ -75,18 +77,6 @@ def _datapoints(times: Sequence[int], values: Sequence[Value]) -> list[list[floa
     return [[v, t * 1000] for t, v in zip(times, values, strict=True) if v is not None]
 
 
-def _bucketed(raw: Series, field: str, step: int, agg: str) -> tuple[list[int], list[Value]]:
-    """min or p95 of each bucket of raw points (buckets aligned to multiples of step, as the stores do)."""
-    buckets: dict[int, list[float]] = {}
-    for t, v in zip(raw.time, raw.values[field], strict=True):
-        if v is not None:
-            buckets.setdefault(t // step * step, []).append(v)
-    times = sorted(buckets)
-    if agg == "min":
-        return times, [min(buckets[t]) for t in times]
-    return times, [percentile(buckets[t], 95) for t in times]
-
-
 def series_results(store: TimeSeriesStore, target: TimeSeriesTarget, payload: dict[str, Any],
                    clients: list[Client], rng: TimeRange, step: int | None,
                    ref_id: str | None, built: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
@@ -97,26 +87,17 @@ def series_results(store: TimeSeriesStore, target: TimeSeriesTarget, payload: di
     field = target.metric.name
     out: list[dict[str, Any]] = []
     for client in clients:
-        # mean/max: the buckets /api/metrics reads (a rollup tier where the step is made of its buckets and
-        # it is built, the store's own buckets elsewhere); min/p95 and raw: the raw points.
-        read_step = step if agg in ("mean", "max") else None
-        found, _ = read_series(store, built or {}, client.id, rng.start, rng.end, read_step, target.family,
-                               [field])
+        found, _ = read_aggregate(store, built or {}, client.id, rng.start, rng.end, step, target.family, [field],
+                                  agg)
         if target.family == "system" and "" not in found:
             # One series per host whatever the backend holds (SQLite: null values, InfluxDB: no series).
-            found[""] = Series(step=read_step, values={field: []}, maxima={field: []} if read_step else None)
+            found[""] = Series(step=step, values={field: []})
         for key in sorted(found, key=lambda k: (len(k), k) if target.family == "gpu" else (0, k)):
             if wanted is not None and key not in wanted:
                 continue
-            if step is not None and read_step is None:
-                times, values = _bucketed(found[key], field, step, agg)
-            else:
-                cols = dense(found[key], rng.start, rng.end, read_step, [field])
-                times = cols["time"]
-                use_max = agg == "max" and cols["max"] is not None
-                values = cols["max"][field] if use_max else cols["values"][field]
+            cols = dense(found[key], rng.start, rng.end, step, [field])
             result: dict[str, Any] = {"target": _label(client, target, key, agg),
-                                      "datapoints": _datapoints(times, values)}
+                                      "datapoints": _datapoints(cols["time"], cols["values"][field])}
             if ref_id is not None:
                 result["refId"] = ref_id
             out.append(result)

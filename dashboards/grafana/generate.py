@@ -220,9 +220,9 @@ def dashboard(
         "version": 1,
         "refresh": "30s",
         "time": {"from": time_from, "to": "now"},
-        # The JSON API serves long ranges from the history tiers (1-minute buckets for 90 days, 1-hour for 2 years);
-        # the InfluxDB boards query the raw samples' policy, so their picker keeps Grafana's defaults.
-        **({"timepicker": {"quick_ranges": LONG_RANGES}} if "json-api" in tags else {}),
+        # Long ranges on both sets: the JSON API serves them from the history tiers by itself (1-minute buckets
+        # for 90 days, 1-hour for 2 years); the InfluxDB boards have panels on the tier chosen by $tier.
+        "timepicker": {"quick_ranges": LONG_RANGES},
         "annotations": {"list": [builtin, *(annotations or [])]},
         "templating": {"list": variables},
         "panels": board.panels,
@@ -409,6 +409,59 @@ def metric_q(fn: str, m: Metric, where: str = "", by: str = "") -> str:
     return series_q(fn, m.name, m.family, where, by)
 
 
+# The history tiers (README "History tiers"): retention policy "minute" or "hour" (picked by $tier), the raw
+# measurements' names, one row per bucket with tags client_id, metric (and mount or gpu) and fields count, sum,
+# min, max. The average is sum(sum) / sum(count) and the maximum max of max: never a mean of means. The rows have
+# no host tag: $client is the host's client id, read from the raw samples' tags.
+TIER_FN = {"avg": 'sum("sum") / sum("count")', "max": 'max("max")', "min": 'min("min")', "count": 'sum("count")'}
+CLIENT = '"client_id" =~ /^$client$/'
+
+
+def tier_q(fn: str, m: Metric, by: tuple[str, ...] = (), client: bool = True) -> str:
+    """``fn`` (avg, max, min, count) of one catalogue metric over the $tier tier's buckets, per interval."""
+    where = f"\"metric\" = '{m.name}' AND " + (f"{CLIENT} AND " if client else "")
+    group = ", ".join(["time($__interval)", *(f'"{b}"' for b in by)])
+    return (f'SELECT {TIER_FN[fn]} AS "{fn}" FROM "$tier"."{m.family}" WHERE {where}$timeFilter '
+            f"GROUP BY {group} fill(none)")
+
+
+def tier_variable() -> dict[str, Any]:
+    return {
+        "name": "tier",
+        "label": "History tier (long ranges)",
+        "type": "custom",
+        "query": "hour,minute",
+        "current": {"text": "hour", "value": "hour"},
+        "options": [{"text": t, "value": t, "selected": t == "hour"} for t in ("hour", "minute")],
+        "multi": False,
+        "includeAll": False,
+    }
+
+
+def client_variable(multi: bool) -> dict[str, Any]:
+    """The client ids of the hosts in $host (the tiers' rows carry the id, not the hostname); hidden."""
+    q = 'SHOW TAG VALUES FROM "system" WITH KEY = "client_id" WHERE "host" =~ /^$host$/'
+    return {
+        "name": "client",
+        "label": "Client id",
+        "type": "query",
+        "datasource": INFLUX_DS,
+        "query": q,
+        "definition": q,
+        "refresh": 1,
+        "hide": 2,
+        "multi": multi,
+        "includeAll": multi,
+        "sort": 1,
+        "current": {"text": "All", "value": "$__all"} if multi else {},
+        "options": [],
+    }
+
+
+def tier_title(title: str) -> str:
+    return f"{title}: $tier buckets (30d, 90d, 1y)"
+
+
 def influx_host_variable(multi: bool) -> dict[str, Any]:
     q = 'SHOW TAG VALUES FROM "system" WITH KEY = "host"'
     return {
@@ -448,6 +501,12 @@ def influx_fleet() -> Board:
         )
     for m, title in WORST_MOUNT:
         fleet.add(timeseries(title, INFLUX_DS, [iq(metric_q("max", m, by="host"), alias="$tag_host")], m.unit))
+    for m in FLEET_PER_HOST:
+        fleet.add(timeseries(tier_title(f"{m.title} per client (avg)"), INFLUX_DS,
+                             [iq(tier_q("avg", m, ("client_id",), client=False), alias="$tag_client_id")], m.unit))
+    for m, title in WORST_MOUNT:
+        fleet.add(timeseries(tier_title(title.replace("per host", "per client")), INFLUX_DS,
+                             [iq(tier_q("max", m, ("client_id",), client=False), alias="$tag_client_id")], m.unit))
     return fleet
 
 
@@ -512,7 +571,37 @@ def influx_host() -> Board:
     for m in HOST_PER_KEY:
         host.add(influx_per_key_chart(m))
     host.add(influx_stats_table(), width=24, height=5)
+    for m in HOST_PEAKS:
+        host.add(timeseries(tier_title(m.title), INFLUX_DS,
+                            [iq(tier_q(fn, m), ref, fn) for fn, ref in (("avg", "A"), ("max", "B"), ("min", "C"))],
+                            m.unit))
+    host.add(timeseries(tier_title("Root disk and inodes (max)"), INFLUX_DS,
+                        [iq(tier_q("max", m), ref, m.name) for m, ref in zip(HOST_ROOT, "AB", strict=True)],
+                        "percent"))
+    for m in TIER_PER_KEY:
+        key = FAMILY_KEY[m.family] or ""
+        alias = "GPU $tag_gpu" if m.family == "gpu" else f"$tag_{key}"
+        fn = "avg" if m.family == "gpu" else "max"
+        host.add(timeseries(tier_title(f"{chart_title(m)} ({fn})"), INFLUX_DS,
+                            [iq(tier_q(fn, m, (key,)), alias=alias)], m.unit))
+    host.add(influx_tier_stats_table(), width=24, height=5)
     return host
+
+
+# host detail: the per-mount and per-GPU series that have tiers (flagged ``rollup`` in the catalogue)
+TIER_PER_KEY = (MOUNT_USED_PERCENT, MOUNT_INODES_PERCENT, GPU_UTIL_PERCENT, GPU_MEM_PERCENT, GPU_TEMP_C, GPU_POWER_W)
+
+
+def influx_tier_stats_table() -> dict[str, Any]:
+    """count, min, max and avg of CPU and memory over the range from the $tier tier (one query per metric: a
+    tier row names its metric in a tag). p95 needs the sketches, which InfluxQL cannot merge: the JSON API has it."""
+    targets = []
+    for m, ref in zip(HOST_PEAKS, "AB", strict=True):
+        select = ", ".join(f'{TIER_FN[fn]} AS "{fn}"' for fn in ("count", "min", "max", "avg"))
+        q = (f'SELECT {select} FROM "$tier"."{m.family}" WHERE "metric" = \'{m.name}\' AND {CLIENT} '
+             f"AND $timeFilter")
+        targets.append(iq(q, ref, m.name, fmt="table"))
+    return table_panel(tier_title("Over the range: CPU and memory count, min, max, avg"), INFLUX_DS, targets)
 
 
 def influx_maximum_chart(m: Metric) -> dict[str, Any]:
@@ -532,6 +621,11 @@ def influx_alerts() -> Board:
     alerts.add(alert_history_table("Alert history (from the JSON API)"), width=24, height=9)
     for m in ALERT_MAXIMA:
         alerts.add(influx_maximum_chart(m))
+    for m in ALERT_MAXIMA:
+        key = FAMILY_KEY[m.family]
+        alias = f"$tag_client_id $tag_{key}" if key else "$tag_client_id"
+        q = tier_q("max", m, ("client_id", key) if key else ("client_id",))
+        alerts.add(timeseries(tier_title(f"{chart_title(m)} (max)"), INFLUX_DS, [iq(q, alias=alias)], m.unit))
     return alerts
 
 
@@ -541,7 +635,7 @@ def influx_sets() -> dict[str, dict[str, Any]]:
             "statusmon-influx-fleet",
             "Status Monitor (InfluxDB): fleet overview",
             influx_fleet(),
-            [],
+            [tier_variable()],
             ["influxdb"],
             [alert_annotation("")],
         ),
@@ -549,7 +643,7 @@ def influx_sets() -> dict[str, dict[str, Any]]:
             "statusmon-influx-host",
             "Status Monitor (InfluxDB): host detail",
             influx_host(),
-            [influx_host_variable(False)],
+            [influx_host_variable(False), client_variable(False), tier_variable()],
             ["influxdb"],
             [alert_annotation("$host")],
         ),
@@ -557,7 +651,7 @@ def influx_sets() -> dict[str, dict[str, Any]]:
             "statusmon-influx-alerts",
             "Status Monitor (InfluxDB): alerts",
             influx_alerts(),
-            [influx_host_variable(True)],
+            [influx_host_variable(True), client_variable(True), tier_variable()],
             ["influxdb"],
             [alert_annotation("$host")],
             time_from="now-7d",

@@ -203,6 +203,7 @@ class Series:
     time: list[int] = field(default_factory=list)
     values: dict[str, list[Value]] = field(default_factory=dict)
     maxima: dict[str, list[Value]] | None = None
+    minima: dict[str, list[Value]] | None = None  # the min of each bucket, where the reader has it (the tiers)
 
 
 class TimeSeriesStore(Protocol):

@@ -11,6 +11,7 @@ range never misses the last minutes: what is not built yet is read raw.
 
 Series (``read_series``): a chart's step of whole hours reads the hour tier, of whole minutes the minute tier,
 up to where each is built; the rest (and finer steps) read raw. The answer says which resolution it used.
+``read_aggregate`` is the same choice for one aggregation per step (mean, max, min or p95: Grafana's series).
 """
 
 from __future__ import annotations
@@ -20,9 +21,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from statusmon.store.base import FieldStats, Series, TimeSeriesStore, Value
-from statusmon.store.percentile import nearest_rank_index
+from statusmon.store.percentile import nearest_rank_index, percentile
 from statusmon.store.sketch import Sketch, max_error
-from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, UNITS, Tier
+from statusmon.store.tiers import (
+    DAY,
+    HOUR,
+    MINUTE,
+    ROLLUP_FIELDS,
+    UNITS,
+    StepSummaries,
+    Tier,
+    TierRow,
+    buckets_from_raw,
+    merge_rows,
+)
 
 EXACT_SECONDS = 24 * 3600
 Progress = Callable[[], Mapping[str, int]]  # tier name -> built until (unix seconds); missing: not built
@@ -61,13 +73,17 @@ class _Acc:
     def result(self) -> FieldStats:
         if not self.count:
             return FieldStats(0, None, None, None, None)
-        p95 = None
-        idx = nearest_rank_index(self.count, 95)
-        if idx is not None and self.sketch is not None:
-            v = self.sketch.at_rank(idx)
-            if v is not None and self.lo is not None and self.hi is not None:
-                p95 = min(max(v, self.lo), self.hi)  # never outside what was observed
+        p95 = sketch_p95(self.count, self.sketch, self.lo, self.hi)
         return FieldStats(self.count, self.lo, self.hi, self.total / self.count, p95)
+
+
+def sketch_p95(count: int, sketch: Sketch | None, lo: float | None, hi: float | None) -> float | None:
+    """The nearest-rank p95 of ``count`` values from their merged sketch, never outside what was observed."""
+    idx = nearest_rank_index(count, 95)
+    if idx is None or sketch is None or lo is None or hi is None:
+        return None
+    v = sketch.at_rank(idx)
+    return None if v is None else min(max(v, lo), hi)
 
 
 def plan(start: int, end: int, built: Mapping[str, int]) -> list[tuple[str, int, int]]:
@@ -165,17 +181,31 @@ def tier_for_step(step: int | None) -> Tier | None:
     return None
 
 
+def tier_split(built: Mapping[str, int], start: int, end: int, step: int | None, family: str,
+               fields: Sequence[str]) -> tuple[Tier, int] | None:
+    """The tier a chart at ``step`` reads and where its built buckets end (the rest is read raw); None: all raw.
+    Every chart surface (GET /api/metrics, Grafana's /query and /rows) reads through this one choice."""
+    tier = tier_for_step(step)
+    tiered = [f for f in fields if f in ROLLUP_FIELDS.get(family, ())]
+    if tier is None or step is None or len(tiered) < len(fields) or tier.name not in built:
+        return None
+    # Tier buckets up to the last whole step of the range: a step cut by the range's end is read from the finer
+    # tiers and raw seconds (``_last_step``), so it never counts samples after ``end`` (the first step does hold
+    # whole buckets: its start is the step's).
+    split = max(start, min(end // step * step, built[tier.name] // step * step))
+    if split <= start // step * step:
+        return None
+    return tier, split
+
+
 def read_series(store: TimeSeriesStore, built: Mapping[str, int], client_id: str, start: int, end: int,
                 step: int | None, family: str, fields: Sequence[str]) -> tuple[dict[str, Series], str]:
     """A chart's series and the resolution it shows ("raw", "minute", "hour"; "raw" at a step is raw samples
     bucketed by the database). Tier buckets up to where the tier is built, raw after."""
-    tier = tier_for_step(step)
-    tiered = [f for f in fields if f in ROLLUP_FIELDS.get(family, ())]
-    if tier is None or step is None or len(tiered) < len(fields) or tier.name not in built:
+    cut = tier_split(built, start, end, step, family, fields)
+    if cut is None or step is None:
         return store.series(client_id, start, end, step, family, list(fields)), "raw"
-    split = max(start, min(end, built[tier.name] // step * step))
-    if split <= start // step * step:
-        return store.series(client_id, start, end, step, family, list(fields)), "raw"
+    tier, split = cut
     old = store.tiers.buckets(tier.name, client_id, family, fields, start // step * step, split, step)
     new: dict[str, Series] = {}
     if split < end <= split + step:
@@ -231,3 +261,86 @@ def _concat(a: Series | None, b: Series | None, fields: Sequence[str], step: int
             out.maxima[f] += col
     return out
 
+
+
+CHART_AGGREGATIONS = ("mean", "max", "min", "p95")
+
+
+def read_aggregate(store: TimeSeriesStore, built: Mapping[str, int], client_id: str, start: int, end: int,
+                   step: int | None, family: str, fields: Sequence[str], agg: str) -> tuple[dict[str, Series], str]:
+    """A chart of one aggregation per step (``values`` holds it) and the resolution it shows, for any range.
+
+    The same tier choice as ``read_series`` (``tier_split``): where the step is made of a built tier's buckets,
+    mean and max are read_series' own columns, min is MIN of the buckets' mins (computed by the database) and
+    p95 the nearest rank of the buckets' merged sketches (within ``sketch.max_error``); the step after the tier
+    ends merges the finer tiers and raw seconds, as stats do; everything else is raw samples (exact min and
+    nearest-rank p95). Raw points (``step`` None) are each their own aggregation.
+    """
+    if agg not in CHART_AGGREGATIONS:
+        raise ValueError(f"unknown aggregation {agg!r}")
+    if agg in ("mean", "max") or step is None:
+        found, resolution = read_series(store, built, client_id, start, end, step, family, fields)
+        if agg == "max" and step is not None:
+            found = {k: Series(step=s.step, time=s.time, values=dict(s.maxima or {}), maxima=s.maxima)
+                     for k, s in found.items()}
+        return found, resolution
+    cut = tier_split(built, start, end, step, family, fields)
+    if cut is None:
+        return _raw_steps(store, client_id, start, end, step, family, fields, agg), "raw"
+    tier, split = cut
+    first = start // step * step
+    old: dict[str, Series]
+    if agg == "min":
+        old = {k: Series(step=step, time=s.time, values=dict(s.minima or {}))
+               for k, s in store.tiers.buckets(tier.name, client_id, family, fields, first, split, step).items()}
+    else:
+        old = _summary_steps(store.tiers.step_summaries(tier.name, client_id, family, fields, first, split, step),
+                             step, fields, agg)
+    new: dict[str, Series] = {}
+    if split < end <= split + step:
+        rows: list[TierRow] = []
+        for source, x, y in plan(split, end, built):
+            if source == "raw":
+                raw = store.series(client_id, x, y, None, family, list(fields))
+                rows += buckets_from_raw(family, {(client_id, k): s for k, s in raw.items()}, step)
+            else:
+                rows += store.tiers.rows(source, family, x, y, [client_id], fields)
+        new = _summary_steps({(r.key, r.metric, r.ts): (r.count, r.min, r.max, r.sketch)
+                              for r in merge_rows((r for r in rows if r.metric in fields), step)}, step, fields,
+                             agg)
+    elif split < end:
+        new = _raw_steps(store, client_id, split, end, step, family, fields, agg)
+    return {key: _concat(old.get(key), new.get(key), fields, step) for key in {*old, *new}}, tier.name
+
+
+def _summary_steps(steps: StepSummaries, step: int, fields: Sequence[str], agg: str) -> dict[str, Series]:
+    """min or p95 per ``step`` from the steps' merged buckets (count, min, max, sketch)."""
+    cells: dict[str, dict[int, dict[str, Value]]] = {}
+    for (key, metric, ts), (count, lo, hi, sketch) in steps.items():
+        v = lo if agg == "min" else sketch_p95(count, sketch, lo, hi)
+        cells.setdefault(key, {}).setdefault(ts, {})[metric] = v
+    out: dict[str, Series] = {}
+    for key, by_time in cells.items():
+        times = sorted(by_time)
+        out[key] = Series(step=step, time=times, values={f: [by_time[t].get(f) for t in times] for f in fields})
+    return out
+
+
+def _raw_steps(store: TimeSeriesStore, client_id: str, start: int, end: int, step: int, family: str,
+               fields: Sequence[str], agg: str) -> dict[str, Series]:
+    """Exact min or nearest-rank p95 per ``step`` of the raw samples (steps aligned to multiples of ``step``)."""
+    out: dict[str, Series] = {}
+    for key, s in store.series(client_id, start, end, None, family, list(fields)).items():
+        steps: dict[int, dict[str, list[float]]] = {}
+        for f in fields:
+            for t, v in zip(s.time, s.values.get(f) or [None] * len(s.time), strict=True):
+                if v is not None:
+                    steps.setdefault(t // step * step, {}).setdefault(f, []).append(v)
+        times = sorted(steps)
+        cols: dict[str, list[Value]] = {f: [] for f in fields}
+        for t in times:
+            for f in fields:
+                vals = steps[t].get(f)
+                cols[f].append(None if not vals else min(vals) if agg == "min" else percentile(vals, 95))
+        out[key] = Series(step=step, time=times, values=cols)
+    return out

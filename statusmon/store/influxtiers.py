@@ -19,7 +19,16 @@ from statusmon.metrics import FAMILY_KEY
 from statusmon.store import lineprotocol as lp
 from statusmon.store.sketch import Sketch
 from statusmon.store.sqlitetiers import pivot
-from statusmon.store.tiers import BY_NAME, DAY, HOUR, ROLLUP_FIELDS, Aggregate, TierRow
+from statusmon.store.tiers import (
+    BY_NAME,
+    DAY,
+    HOUR,
+    ROLLUP_FIELDS,
+    Aggregate,
+    StepSummaries,
+    TierRow,
+    merge_encoded_steps,
+)
 
 if TYPE_CHECKING:
     from statusmon.store.base import Series
@@ -65,16 +74,18 @@ class InfluxTiers:
                          f"last={lp.format_float(r.last)},sketch=\"{r.sketch.to_text()}\" {int(r.ts)}")
         self.store.write_lines(lines, rp=rp)
 
-    def rows(self, tier: str, family: str, start: int, end: int,
-             client_ids: Sequence[str] | None = None) -> list[TierRow]:
-        from statusmon.store.influx import quote_ident
+    def rows(self, tier: str, family: str, start: int, end: int, client_ids: Sequence[str] | None = None,
+             metrics: Sequence[str] | None = None) -> list[TierRow]:
+        from statusmon.store.influx import quote_ident, quote_string
 
-        if client_ids is not None and not client_ids:
+        if (client_ids is not None and not client_ids) or (metrics is not None and not metrics):
             return []
         key_tag = FAMILY_KEY[family]
         tags = ["client_id", "metric"] + ([key_tag] if key_tag else [])
         text = (f"SELECT {', '.join(quote_ident(c) for c in [*FIELDS, *tags])} FROM {self._from(tier, family)} "
                 f"WHERE {self.store._where(start, end, client_ids)}")
+        if metrics is not None:
+            text += " AND (" + " OR ".join(f"{quote_ident('metric')} = {quote_string(m)}" for m in metrics) + ")"
         out: list[TierRow] = []
         for s in self.store._series(self.store.query(text)):
             col = {c: i for i, c in enumerate(s["columns"])}
@@ -152,14 +163,23 @@ class InfluxTiers:
                 have.merge_encoded(data)
         return out
 
+    def step_summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                       end: int, step: int) -> StepSummaries:
+        select = '"count", "min", "max", "sketch"'
+        return merge_encoded_steps(((k, m, int(row["time"]), row["count"], row["min"], row["max"],
+                                     base64.b64decode(row["sketch"]))
+                                    for k, m, row in self._select(tier, client_id, family, metrics, start, end, select)
+                                    if row.get("count")), step)
+
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
                 step: int) -> dict[str, Series]:
         if step == BY_NAME[tier].seconds:
             # One bucket a step: its own fields, no GROUP BY time (InfluxDB spends seconds on 8,760 windows).
-            select, group = '"sum" AS "s", "count" AS "c", "max" AS "hi"', ""
+            select, group = '"sum" AS "s", "count" AS "c", "max" AS "hi", "min" AS "lo"', ""
         else:
-            select, group = 'sum("sum") AS "s", sum("count") AS "c", max("max") AS "hi"', f"time({int(step)}s)"
-        rows = [(k, m, int(row["time"]), row["s"] / row["c"], row["hi"])
+            select = 'sum("sum") AS "s", sum("count") AS "c", max("max") AS "hi", min("min") AS "lo"'
+            group = f"time({int(step)}s)"
+        rows = [(k, m, int(row["time"]), row["s"] / row["c"], row["hi"], row["lo"])
                 for k, m, row in self._select(tier, client_id, family, metrics, start, end, select, group)
                 if row.get("c")]
         return pivot(rows, metrics, step)

@@ -15,7 +15,7 @@ from typing import Any
 from statusmon.metrics import FAMILY_KEY
 from statusmon.store.base import Series, StoreUnavailable, Value
 from statusmon.store.sketch import Sketch
-from statusmon.store.tiers import BY_NAME, DAY, HOUR, TIERS, Aggregate, TierRow
+from statusmon.store.tiers import BY_NAME, DAY, HOUR, TIERS, Aggregate, StepSummaries, TierRow, merge_encoded_steps
 
 COLUMNS = "client_id, family, key, metric, ts, count, sum, min, max, last, sketch"
 
@@ -66,9 +66,9 @@ class SQLiteTiers:
         except sqlite3.OperationalError as e:
             raise StoreUnavailable(str(e)) from e
 
-    def rows(self, tier: str, family: str, start: int, end: int,
-             client_ids: Sequence[str] | None = None) -> list[TierRow]:
-        where, params = _where(family, start, end, client_ids)
+    def rows(self, tier: str, family: str, start: int, end: int, client_ids: Sequence[str] | None = None,
+             metrics: Sequence[str] | None = None) -> list[TierRow]:
+        where, params = _where(family, start, end, client_ids, metrics)
         return [TierRow(c, f, k, m, ts, n, total, lo, hi, last, Sketch.decode(blob))
                 for c, f, k, m, ts, n, total, lo, hi, last, blob
                 in self._run(f"SELECT {COLUMNS} FROM {table(tier)} WHERE {where}", params)]
@@ -92,11 +92,17 @@ class SQLiteTiers:
                 have.merge_encoded(blob)
         return out
 
+    def step_summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                       end: int, step: int) -> StepSummaries:
+        where, params = _where(family, start, end, [client_id], metrics)
+        sql = f"SELECT key, metric, ts, count, min, max, sketch FROM {table(tier)} WHERE {where}"
+        return merge_encoded_steps(self._run(sql, params), step)
+
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
                 step: int) -> dict[str, Series]:
         where, params = _where(family, start, end, [client_id], metrics)
         step = int(step)
-        sql = (f"SELECT key, metric, (ts / {step}) * {step} AS b, sum(sum) / sum(count), max(max) "
+        sql = (f"SELECT key, metric, (ts / {step}) * {step} AS b, sum(sum) / sum(count), max(max), min(min) "
                f"FROM {table(tier)} WHERE {where} GROUP BY key, metric, b")
         return pivot(self._run(sql, params), metrics, step)
 
@@ -131,18 +137,21 @@ def _where(family: str, start: int, end: int, client_ids: Sequence[str] | None,
 
 
 def pivot(rows: Sequence[Sequence[Any]], metrics: Sequence[str], step: int) -> dict[str, Series]:
-    """(key, metric, bucket, mean, max) rows into one Series per key with a column per metric (None: no data)."""
-    by_key: dict[str, dict[int, dict[str, tuple[Value, Value]]]] = {}
-    for key, metric, b, mean, top in rows:
-        by_key.setdefault(str(key), {}).setdefault(int(b), {})[metric] = (mean, top)
+    """(key, metric, bucket, mean, max, min) rows into one Series per key with a column per metric (None: no
+    data)."""
+    by_key: dict[str, dict[int, dict[str, tuple[Value, Value, Value]]]] = {}
+    for key, metric, b, mean, top, low in rows:
+        by_key.setdefault(str(key), {}).setdefault(int(b), {})[metric] = (mean, top, low)
     out: dict[str, Series] = {}
     for key, buckets in by_key.items():
         times = sorted(buckets)
         values: dict[str, list[Value]] = {}
         maxima: dict[str, list[Value]] = {}
+        minima: dict[str, list[Value]] = {}
         for m in metrics:
-            cells = [buckets[t].get(m, (None, None)) for t in times]
+            cells = [buckets[t].get(m, (None, None, None)) for t in times]
             values[m] = [c[0] for c in cells]
             maxima[m] = [c[1] for c in cells]
-        out[key] = Series(step=step, time=times, values=values, maxima=maxima)
+            minima[m] = [c[2] for c in cells]
+        out[key] = Series(step=step, time=times, values=values, maxima=maxima, minima=minima)
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from statusmon.metrics import ALL_METRICS, FAMILY_FIELDS
 from statusmon.store.base import Series
@@ -109,6 +109,27 @@ def merge_rows(rows: Iterable[TierRow], width: int) -> list[TierRow]:
     return list(out.values())
 
 
+# (key, metric, step start) -> count, min, max and merged sketch of the buckets in that step
+StepSummaries = dict[tuple[str, str, int], tuple[int, float, float, Sketch]]
+
+
+def merge_encoded_steps(rows: Iterable[tuple[str, str, int, int, float, float, bytes]], step: int) -> StepSummaries:
+    """Buckets (key, metric, ts, count, min, max, encoded sketch) merged per ``step``: counts add, min of mins, max
+    of maxes, sketches merged from their encoding (no sketch built per bucket: a month of minutes is 43,200)."""
+    acc: dict[tuple[str, str, int], list[Any]] = {}
+    for key, metric, ts, count, lo, hi, data in rows:
+        k = (str(key), str(metric), int(ts) // step * step)
+        have = acc.get(k)
+        if have is None:
+            acc[k] = [int(count), float(lo), float(hi), Sketch.decode(data)]
+        else:
+            have[0] += int(count)
+            have[1] = min(have[1], float(lo))
+            have[2] = max(have[2], float(hi))
+            have[3].merge_encoded(data)
+    return {k: (c, lo, hi, sk) for k, (c, lo, hi, sk) in acc.items()}
+
+
 def tier_fields(family: str, fields: Sequence[str] | None) -> list[str]:
     """The asked-for fields that have tiers (all of the family's when none are asked for)."""
     have = ROLLUP_FIELDS[family]
@@ -133,9 +154,10 @@ class TierStore(Protocol):
     def write(self, tier: str, rows: Sequence[TierRow]) -> None:
         """Write buckets; a bucket written again replaces the old row (so rebuilding one changes nothing)."""
 
-    def rows(self, tier: str, family: str, start: int, end: int,
-             client_ids: Sequence[str] | None = None) -> list[TierRow]:
-        """Every bucket of ``family`` starting in [start, end) (of ``client_ids`` only, when given)."""
+    def rows(self, tier: str, family: str, start: int, end: int, client_ids: Sequence[str] | None = None,
+             metrics: Sequence[str] | None = None) -> list[TierRow]:
+        """Every bucket of ``family`` starting in [start, end) (of ``client_ids`` and ``metrics`` only, when
+        given)."""
 
     def aggregate(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
                   end: int) -> dict[tuple[str, str], Aggregate]:
@@ -145,9 +167,14 @@ class TierStore(Protocol):
                  end: int) -> dict[tuple[str, str], Sketch]:
         """Per (key, metric): the buckets' sketches merged."""
 
+    def step_summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
+                       end: int, step: int) -> StepSummaries:
+        """Per (key, metric, step): count, min, max and the buckets' sketches merged (``merge_encoded_steps``)."""
+
     def buckets(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int, end: int,
                 step: int) -> dict[str, Series]:
-        """Chart series from the tier: per ``step`` (a multiple of the tier's width) mean (sum/count) and max."""
+        """Chart series from the tier: per ``step`` (a multiple of the tier's width) mean (sum/count), max (max of
+        maxes) and, as ``minima``, min (min of mins), all computed by the database."""
 
     def delete_client(self, client_id: str) -> None:
         """Remove the client's buckets from every tier."""

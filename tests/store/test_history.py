@@ -16,7 +16,7 @@ from statusmon.meta.leases import MetaLease
 from statusmon.meta.rollup_progress import RollupProgress
 from statusmon.store.base import Sample, TimeSeriesStore
 from statusmon.store.downsampler import LEASE_NAME, Downsampler
-from statusmon.store.history import HistoryStats, plan, read_series
+from statusmon.store.history import HistoryStats, plan, read_aggregate, read_series
 from statusmon.store.percentile import percentile
 from statusmon.store.sqlite import SQLiteStore
 
@@ -153,6 +153,39 @@ def test_a_charts_last_step_reads_the_finer_tiers_and_equals_the_raw_samples(sto
     for f in ("cpu_percent", "ram_percent"):
         assert got[""].values[f] == pytest.approx(want[""].values[f], rel=1e-12)
         assert got[""].maxima[f] == want[""].maxima[f]  # type: ignore[index]
+
+
+def test_each_aggregation_per_step_reads_the_tiers_and_equals_the_raw_points(store: TimeSeriesStore,
+                                                                            tmp_path: Path) -> None:
+    # Grafana's mean, max, min and p95 per step: whole days from the hour tier, the step the range's end cuts from
+    # the finer tiers and raw seconds (never a whole bucket past the end), a step finer than any tier from the raw
+    # points; checked against the points written here.
+    day = (NOW - 3 * 86400) // 86400 * 86400
+    rng = random.Random(3)
+    cpu = {day + i: 100.0 if i % 7919 == 0 else round(rng.uniform(0, 70), 2) for i in range(0, 30 * 3600, 10)}
+    store.write("c1", "h", [Sample(t, {"cpu_percent": v}) for t, v in cpu.items()])
+    built = build_at(store, MetaDB(tmp_path / "meta.db"), day + 30 * 3600 + 200)
+    end = day + 29 * 3600 + 1234
+    for step, resolution in [(86400, "hour"), (3600, "hour"), (600, "minute"), (30, "raw")]:
+        start = end - 4 * 3600 - 17 if step == 30 else day + 30
+        want: dict[int, list[float]] = {}
+        first = start if resolution == "raw" else start // step * step  # a tier step holds whole buckets
+        for ts, value in cpu.items():
+            if first <= ts < end:
+                want.setdefault(ts // step * step, []).append(value)
+        for agg in ("min", "p95", "mean", "max"):
+            got, res = read_aggregate(store, built, "c1", start, end, step, "system", ["cpu_percent"], agg)
+            assert res == resolution and got[""].time == sorted(want), (step, agg)
+            for t, v in zip(got[""].time, got[""].values["cpu_percent"], strict=True):
+                if agg == "mean":
+                    assert v == pytest.approx(sum(want[t]) / len(want[t]), rel=1e-9), (step, t)
+                elif agg in ("min", "max"):
+                    assert v == (min(want[t]) if agg == "min" else max(want[t])), (step, agg, t)
+                elif resolution == "raw":
+                    assert v == percentile(want[t], 95), (step, t)
+                else:
+                    exact = percentile(want[t], 95)
+                    assert v is not None and exact is not None and abs(v - exact) <= 0.5 + 1e-9, (step, t)
 
 
 def build_at(store: TimeSeriesStore, meta: MetaDB, now: int) -> dict[str, int]:
