@@ -44,13 +44,28 @@ def test_ram_percent_is_total_minus_available_over_total() -> None:
     assert ram_percent(VIRTUAL_MEMORY._replace(total=0)) is None
 
 
-def test_collectors_on_a_fake_psutil() -> None:
+def test_collectors_on_a_fake_psutil(tmp_path: Path) -> None:
     times = iter([CPU_TIMES_1, CPU_TIMES_2, CPU_TIMES_2])
     ps = SimpleNamespace(cpu_times=lambda: next(times), virtual_memory=lambda: VIRTUAL_MEMORY)
     cpu = CpuCollector(ps)
     assert cpu.collect(0) == {"cpu_percent": 34.04}
     assert cpu.collect(1) == {}  # no time passed: no value rather than a made-up 0
-    assert MemoryCollector(ps).collect(0)["ram_percent"] == 50.0
+    # a kernel before 3.14 has no MemAvailable: psutil estimates it
+    (tmp_path / "meminfo").write_text(MEMINFO.replace("MemAvailable:", "MemAvailableNot:"))
+    assert MemoryCollector(ps, str(tmp_path)).collect(0)["ram_percent"] == 50.0
+
+
+def test_memory_reads_meminfo_itself_and_psutil_only_without_mem_available(tmp_path: Path) -> None:
+    def unused() -> None:
+        raise AssertionError("psutil.virtual_memory called although MemAvailable is there")
+
+    (tmp_path / "meminfo").write_text(MEMINFO)
+    c = MemoryCollector(SimpleNamespace(virtual_memory=unused), str(tmp_path))
+    assert c.collect(0) == {"ram_percent": 50.0}
+    # the file is kept open and read again: a new content is seen by the same collector
+    (tmp_path / "meminfo").write_text(MEMINFO.replace("8159206", "4079603") + "SwapTotal: 1000 kB\nSwapFree: 250 kB\n")
+    assert c.collect(1) == {"ram_percent": 75.0, "swap_percent": 75.0}
+    c.close()
 
 
 def test_real_psutil_reads_an_injected_proc_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
