@@ -62,8 +62,9 @@ class ProcFile:
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            data = os.pread(self._fd, 65536, 0)
-            if len(data) == 65536:  # a big one (hundreds of disks): the rest, in pieces
+            first = min(65536, self._limit)
+            data = os.pread(self._fd, first, 0)
+            if len(data) == first < self._limit:  # a big one (hundreds of disks): the rest, in pieces
                 chunks = [data]
                 size = len(data)
                 while size < self._limit:

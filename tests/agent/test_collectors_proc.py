@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import psutil
 import pytest
 
-from agent.collectors.cpu import CpuCollector, CpuTimes, busy_and_total, cpu_percent
+from agent.collectors.cpu import CpuCollector, CpuTimes, busy_and_total, cpu_percent, stat_times
 from agent.collectors.memory import MemoryCollector, ram_percent
 from agent.collectors.procfs import load_psutil
 from tests.agent.fixtures import CPU_TIMES_1, CPU_TIMES_2, MEMINFO, PROC_STAT_1, VIRTUAL_MEMORY
@@ -77,3 +77,17 @@ def test_real_psutil_reads_an_injected_proc_root(tmp_path: Path, monkeypatch: py
     vm = ps.virtual_memory()
     assert isinstance(vm.total, int) and (vm.total, vm.available) == (16318412 * 1024, 8159206 * 1024)
     assert MemoryCollector(ps, str(tmp_path)).collect(0) == {"ram_percent": 50.0}  # no swap in MEMINFO
+
+
+def test_cpu_collector_reads_proc_stat_as_psutil_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(psutil, "PROCFS_PATH", psutil.PROCFS_PATH)  # restored after the test
+    second = "cpu  4805 150 1170 16540 540 25 30 0 10 0\ncpu0 2400 75 585 8270 270 12 15 0 5 0\nintr 1 2 3\n"
+    (tmp_path / "stat").write_text(PROC_STAT_1)
+    ps = load_psutil(str(tmp_path))
+    ours, theirs = CpuCollector(proc_root=str(tmp_path)), CpuCollector(ps)
+    (tmp_path / "stat").write_text(second)  # same inode: the kept-open file sees it
+    assert ours.collect(1) == theirs.collect(1) == {"cpu_percent": round(100 * 160 / 470, 2)}
+    assert ours.collect(2) == {}  # no time passed
+    ours.close()
+    with pytest.raises(ValueError):
+        stat_times("intr 1 2 3\n")
