@@ -7,6 +7,10 @@ every 11 s). So after each pass every job's next run is put back on the tick gri
 seconds after this tick. The same clamp handles the wall clock going back (NTP step, a DST change of local
 time, which schedule works in): no job, least of all the watchdog, waits for the old time to come round again.
 A job that raises is logged and stays scheduled.
+
+Most ticks nothing is due and nothing moved: then the pass is skipped (one comparison with the earliest due
+time instead of schedule's walk and the clamp's date arithmetic for every job, each second). The pass runs
+when a job is due, after a change of jobs or intervals, and when local time went back since the last tick.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ class Jobs:
     def __init__(self) -> None:
         self._scheduler = schedule.Scheduler()
         self._jobs: dict[str, schedule.Job] = {}
+        self._earliest: datetime.datetime | None = None  # the earliest next run after the last pass
+        self._last_base: datetime.datetime | None = None  # the last tick, in schedule's local time
 
     def every(self, seconds: int, func: Callable[[], object], name: str) -> None:
         def run() -> None:
@@ -33,6 +39,7 @@ class Jobs:
                 log.exception("periodic job %s failed", name)
 
         self._jobs[name] = self._scheduler.every(max(1, seconds)).seconds.do(run).tag(name)
+        self._earliest = None
 
     def interval(self, name: str) -> int:
         return int(self._jobs[name].interval)
@@ -40,19 +47,27 @@ class Jobs:
     def set_interval(self, name: str, seconds: int) -> None:
         """Change a job's period; takes effect from the next tick (the clamp pulls an earlier due time in)."""
         self._jobs[name].interval = max(1, seconds)
+        self._earliest = None
 
     def run_pending(self, tick: float) -> None:
         """Run the jobs due at ``tick`` (a whole-second Unix time) and keep every next run on the tick grid."""
-        self._scheduler.run_pending()
         base = datetime.datetime.fromtimestamp(tick)  # naive local time, as schedule keeps it
+        last, self._last_base = self._last_base, base
+        if (self._earliest is not None and last is not None and base >= last
+                and datetime.datetime.now() < self._earliest):
+            return  # nothing due, nothing changed, the clock did not go back
+        self._scheduler.run_pending()
         for job in self._scheduler.jobs:
             due = base + datetime.timedelta(seconds=job.interval)
             if job.next_run is None or job.next_run > due:
                 job.next_run = due
+        self._earliest = min((job.next_run for job in self._scheduler.jobs if job.next_run is not None),
+                             default=None)
 
     def cancel(self) -> None:
         self._scheduler.clear()
         self._jobs.clear()
+        self._earliest = None
 
     def next_run(self, name: str) -> datetime.datetime | None:
         return self._jobs[name].next_run

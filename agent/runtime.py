@@ -24,7 +24,6 @@ from agent import collectors, health
 from agent.config import Config
 from agent.delivery import Delivery
 from agent.jobs import Jobs
-from agent.payload import encode_sample
 from agent.sampler import Sampler, next_tick
 from agent.spool import Spool
 from agent.transport import make_transport
@@ -132,7 +131,7 @@ class Agent:
     def take_sample(self, now: float) -> None:
         interval = self.config.sample_interval
         ts = int(round(now / interval) * interval)  # the sampling time, on the whole-second grid
-        body = encode_sample(self.sampler.sample(ts))
+        body = self.sampler.sample_json(ts)
         self.spool.append(ts, body)
         if self._ledger is not None:
             self._ledger.write(body + "\n")

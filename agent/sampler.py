@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from agent.collectors import Collector
 from agent.oncelog import OnceLog
+from agent.payload import encode_sample
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,23 @@ class Sampler:
 
     def sample(self, ts: int) -> dict[str, Any]:
         """Run every collector for sampling time ``ts``; a failing one costs only its own fields."""
+        return self._collect(ts, clean)
+
+    def sample_json(self, ts: int) -> str:
+        """``encode_sample(self.sample(ts))``, cheaper: the sample is encoded as the collectors returned it, and
+        only cleaned (and encoded again) when that failed on NaN/inf or shows a ``null``, which is rare. Walking
+        every value of every sample in Python cost more than the C encoder's pass (a sample with 50 containers
+        has about 600 values)."""
+        sample = self._collect(ts, None)
+        try:
+            body = encode_sample(sample)
+        except ValueError:  # NaN or inf
+            body = None
+        if body is None or "null" in body:  # a None somewhere (or "null" inside a string: harmless)
+            body = encode_sample(clean(sample))
+        return body
+
+    def _collect(self, ts: int, cleaner: Callable[[Any], Any] | None) -> dict[str, Any]:
         sample: dict[str, Any] = {"ts": ts}
         for c in self.collectors:
             st = self.stats[c.name]
@@ -70,7 +88,7 @@ class Sampler:
                     log.info("collector %s recovered", c.name)
                 st.ok = True
             st.seconds = time.perf_counter() - t0
-            sample.update(clean(fields))
+            sample.update(cleaner(fields) if cleaner is not None else fields)
         return sample
 
     def close(self) -> None:

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 
 # The statements, named once (module level: SQL keywords are case-blind, so mutating their text tests nothing).
 _SELECT_DROPPED = "SELECT value FROM meta WHERE key = 'dropped'"
-_SELECT_TOTALS = "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM samples"
+_SELECT_TOTALS = "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0), MAX(ts) FROM samples"
 _PRAGMA_WAL = "PRAGMA journal_mode=WAL"
 _PRAGMA_SYNC = "PRAGMA synchronous=NORMAL"
 _PRAGMA_CACHE = "PRAGMA cache_size=-512"
@@ -84,7 +84,9 @@ class Spool:
         self._dropped = int(got[0]) if got else 0
 
     def _totals(self) -> tuple[int, int]:
+        """Count and bytes of the samples on file (and the newest ts, for ``_insert``); after each (re)open."""
         row = self._db.execute(_SELECT_TOTALS).fetchone()
+        self._max_ts: int | None = None if row[2] is None else int(row[2])
         return int(row[0]), int(row[1])
 
     # -- opening and recovery -------------------------------------------------------------------------------
@@ -184,8 +186,12 @@ class Spool:
                 return False
 
     def _insert(self, ts: int, body: str) -> None:
-        old = self._db.execute(_SELECT_SIZE, (ts,)).fetchone()
+        # A ts after every one ever spooled (each second's case) cannot be there: no need to look it up.
+        newer = self._max_ts is None or ts > self._max_ts
+        old = None if newer else self._db.execute(_SELECT_SIZE, (ts,)).fetchone()
         self._db.execute(_UPSERT_SAMPLE, (ts, body))
+        if newer:
+            self._max_ts = ts
         if old:  # the wall clock stepped back and a second repeated: the newer sample wins
             self._bytes -= int(old[0])
         else:

@@ -6,10 +6,11 @@ keeps its own, so the arithmetic stays a pure function tested on literal ``scput
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agent.collectors import Fields
-from agent.collectors.procfs import load_psutil
+from agent.collectors.procfs import ProcFile
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -32,6 +33,17 @@ def busy_and_total(times: Any) -> CpuTimes:
     return CpuTimes(total - idle, total)
 
 
+def stat_times(text: str) -> CpuTimes:
+    """Pure: busy and total clock ticks from /proc/stat's first line (``cpu  user nice system idle iowait irq
+    softirq steal guest guest_nice``), as ``busy_and_total`` counts them; ValueError without it."""
+    if not text.startswith("cpu "):
+        raise ValueError("/proc/stat does not start with the cpu line")
+    values = [int(v) for v in text[4:text.find("\n")].split()[:len(COUNTED)]]
+    total = sum(values)
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return CpuTimes(total - idle, total)
+
+
 def cpu_percent(prev: CpuTimes, cur: CpuTimes) -> float | None:
     """Busy share between two readings in percent; None when no time passed (or counters went back)."""
     dt = cur.total - prev.total
@@ -43,19 +55,25 @@ def cpu_percent(prev: CpuTimes, cur: CpuTimes) -> float | None:
 class CpuCollector:
     name = "cpu"
 
-    def __init__(self, ps: Any = None) -> None:
-        self._ps = ps if ps is not None else load_psutil()
-        self._prev = busy_and_total(self._ps.cpu_times())
+    def __init__(self, ps: Any = None, proc_root: str = "/proc") -> None:
+        self._ps = ps
+        self._stat = ProcFile(os.path.join(proc_root, "stat"), 4096)  # the cpu line is first
+        self._prev = self._times()
+
+    def _times(self) -> CpuTimes:
+        if self._ps is not None:
+            return busy_and_total(self._ps.cpu_times())
+        return stat_times(self._stat.read())
 
     def collect(self, now: float) -> Fields:
-        cur = busy_and_total(self._ps.cpu_times())
+        cur = self._times()
         pct = cpu_percent(self._prev, cur)
         self._prev = cur
         return {} if pct is None else {"cpu_percent": pct}
 
     def close(self) -> None:
-        pass
+        self._stat.close()
 
 
 def create(config: Config) -> CpuCollector:
-    return CpuCollector(load_psutil(config.proc_root))
+    return CpuCollector(proc_root=config.proc_root)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agent.collectors import Fields
-from agent.collectors.procfs import list_dir, read_text, sys_root_for
+from agent.collectors.procfs import ProcFile, list_dir, sys_root_for
 from agent.collectors.rates import CounterRates, total
 
 if TYPE_CHECKING:
@@ -31,12 +31,14 @@ REFRESH_SECONDS = 30.0
 Counters = tuple[int, int, int, int, int]
 
 
-def parse_diskstats(text: str) -> dict[str, Counters]:
-    """Pure: /proc/diskstats as {device: (sectors read, sectors written, reads, writes, io ms)}."""
+def parse_diskstats(text: str, keep: Callable[[str], bool] | None = None) -> dict[str, Counters]:
+    """Pure: /proc/diskstats as {device: (sectors read, sectors written, reads, writes, io ms)}, only the
+    devices ``keep`` accepts (all without it: the partitions and loop devices are most lines, so they are
+    skipped before their numbers are converted)."""
     out: dict[str, Counters] = {}
     for line in text.splitlines():
         cols = line.split()
-        if len(cols) < 14:
+        if len(cols) < 14 or (keep is not None and not keep(cols[2])):
             continue
         out[cols[2]] = (int(cols[5]), int(cols[9]), int(cols[3]), int(cols[7]), int(cols[12]))
     return out
@@ -80,7 +82,8 @@ class DiskIoCollector:
 
     def __init__(self, proc_root: str = "/proc", sys_root: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._path = os.path.join(proc_root, "diskstats")
+        self._file = ProcFile(os.path.join(proc_root, "diskstats"))
+        self._whole: dict[str, bool] = {}  # per name, until /sys/block is read again
         self._block_dir = os.path.join(sys_root or sys_root_for(proc_root), "block")
         self._block: frozenset[str] = frozenset()
         self._block_at = -1e9
@@ -91,15 +94,21 @@ class DiskIoCollector:
         mono = self._clock()
         if mono - self._block_at >= REFRESH_SECONDS:
             self._block, self._block_at = list_dir(self._block_dir), mono
-        counters = {k: v for k, v in parse_diskstats(read_text(self._path)).items()
-                    if is_whole_disk(k, self._block)}
+            self._whole = {}
+        counters = parse_diskstats(self._file.read(), self._is_whole)
         rates = self._rates.update(mono, counters)
         if not rates:
             return {}
         return diskio_fields(rates)
 
+    def _is_whole(self, device: str) -> bool:
+        whole = self._whole.get(device)
+        if whole is None:
+            whole = self._whole[device] = is_whole_disk(device, self._block)
+        return whole
+
     def close(self) -> None:
-        pass
+        self._file.close()
 
 
 def create(config: Config) -> DiskIoCollector:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agent.collectors import Fields
-from agent.collectors.procfs import list_dir, read_text, sys_root_for
+from agent.collectors.procfs import ProcFile, list_dir, sys_root_for
 from agent.collectors.rates import CounterRates, total
 
 if TYPE_CHECKING:
@@ -68,7 +68,8 @@ class NetCollector:
     def __init__(self, proc_root: str = "/proc", sys_root: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._path = os.path.join(proc_root, "net", "dev")
+        self._file = ProcFile(os.path.join(proc_root, "net", "dev"))
+        self._physical: dict[str, bool] = {}  # per name, until the virtual list is read again
         self._virtual_dir = os.path.join(sys_root or sys_root_for(proc_root), "devices", "virtual", "net")
         self._virtual: frozenset[str] = frozenset()
         self._virtual_at = -1e9
@@ -78,15 +79,22 @@ class NetCollector:
         mono = self._clock()
         if mono - self._virtual_at >= REFRESH_SECONDS:
             self._virtual, self._virtual_at = list_dir(self._virtual_dir), mono
-        counters = {k: v for k, v in parse_net_dev(read_text(self._path)).items()
-                    if is_physical(k, self._virtual)}
+            self._physical = {}
+        physical = self._physical
+        counters = {}
+        for k, v in parse_net_dev(self._file.read()).items():
+            keep = physical.get(k)
+            if keep is None:
+                keep = physical[k] = is_physical(k, self._virtual)
+            if keep:
+                counters[k] = v
         rates = self._rates.update(mono, counters)
         if not rates:  # the first sample: nothing to compare with yet
             return {}
         return net_fields(rates)
 
     def close(self) -> None:
-        pass
+        self._file.close()
 
 
 def create(config: Config) -> NetCollector:

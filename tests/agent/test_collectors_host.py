@@ -205,6 +205,53 @@ def test_temps_are_read_every_few_seconds_and_ride_on_the_samples_between(
     assert TempsCollector(SimpleNamespace(), clock=clock).collect(0) == {}  # a psutil without sensors
 
 
+def _hwmon(root: Path, n: int, chip: str, sensors: dict[str, tuple[str | None, str]], device: bool = False) -> None:
+    d = root / "class" / "hwmon" / f"hwmon{n}"
+    d = d / "device" if device else d
+    d.mkdir(parents=True)
+    (d / "name").write_text(chip + "\n")
+    for stem, (label, millis) in sensors.items():
+        (d / f"{stem}_input").write_text(millis + "\n")
+        (d / f"{stem}_max").write_text("80000\n")  # psutil reads these; the agent does not need them
+        if label is not None:
+            (d / f"{stem}_label").write_text(label + "\n")
+
+
+def test_temps_from_a_sysfs_tree_as_psutil_shapes_them(tmp_path: Path) -> None:
+    _hwmon(tmp_path, 0, "acpitz", {"temp1": (None, "27800")})
+    _hwmon(tmp_path, 1, "coretemp", {"temp1": ("Package id 0", "54000"), "temp2": ("Core 0", "51000"),
+                                     "temp3": ("Core 1", "57000")})
+    _hwmon(tmp_path, 2, "nvme", {"temp1": ("Composite", "38850"), "temp2": ("Composite", "41850")}, device=True)
+    _hwmon(tmp_path, 3, "it8721", {"temp3": ("temp3", "-128000")})
+    clock = Clock()
+    c = TempsCollector(clock=clock, sys_root=str(tmp_path))
+    assert c.collect(0) == temp_fields(SENSORS)  # the same fields as from psutil's shapes of these sensors
+    # later reads open only the inputs: a new value is seen, a label changed without a new walk is not
+    (tmp_path / "class" / "hwmon" / "hwmon1" / "temp3_input").write_text("61000\n")
+    (tmp_path / "class" / "hwmon" / "hwmon1" / "temp3_label").write_text("renamed\n")
+    clock.t += 10
+    fields = c.collect(10)
+    assert fields["cpu_temp_c"] == 61.0
+    assert {"sensor": "coretemp", "label": "Core 1", "temp_c": 61.0} in fields["temps"]
+    # a chip that went away: walked again at once, its sensors gone rather than frozen
+    for f in (tmp_path / "class" / "hwmon" / "hwmon1").iterdir():
+        f.unlink()
+    (tmp_path / "class" / "hwmon" / "hwmon1").rmdir()
+    clock.t += 10
+    fields = c.collect(20)
+    assert "cpu_temp_c" not in fields and {t["sensor"] for t in fields["temps"]} == {"acpitz", "nvme"}
+
+
+def test_temps_fall_back_to_thermal_zones_without_hwmon(tmp_path: Path) -> None:
+    zone = tmp_path / "class" / "thermal" / "thermal_zone0"
+    zone.mkdir(parents=True)
+    (zone / "type").write_text("x86_pkg_temp\n")
+    (zone / "temp").write_text("45000\n")
+    assert TempsCollector(clock=Clock(), sys_root=str(tmp_path)).collect(0) == {
+        "temps": [{"sensor": "x86_pkg_temp", "label": "x86_pkg_temp", "temp_c": 45.0}], "cpu_temp_c": 45.0}
+    assert TempsCollector(clock=Clock(), sys_root=str(tmp_path / "none")).collect(0) == {}
+
+
 def test_loadavg_is_read_every_five_seconds_as_the_kernel_updates_it(tmp_path: Path) -> None:
     clock = Clock()
     (tmp_path / "loadavg").write_text("1.00 1.00 1.00 1/1 1\n")

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import psutil
 import pytest
 
-from agent.collectors.cpu import CpuCollector, CpuTimes, busy_and_total, cpu_percent
+from agent.collectors.cpu import CpuCollector, CpuTimes, busy_and_total, cpu_percent, stat_times
 from agent.collectors.memory import MemoryCollector, ram_percent
 from agent.collectors.procfs import load_psutil
 from tests.agent.fixtures import CPU_TIMES_1, CPU_TIMES_2, MEMINFO, PROC_STAT_1, VIRTUAL_MEMORY
@@ -44,13 +44,28 @@ def test_ram_percent_is_total_minus_available_over_total() -> None:
     assert ram_percent(VIRTUAL_MEMORY._replace(total=0)) is None
 
 
-def test_collectors_on_a_fake_psutil() -> None:
+def test_collectors_on_a_fake_psutil(tmp_path: Path) -> None:
     times = iter([CPU_TIMES_1, CPU_TIMES_2, CPU_TIMES_2])
     ps = SimpleNamespace(cpu_times=lambda: next(times), virtual_memory=lambda: VIRTUAL_MEMORY)
     cpu = CpuCollector(ps)
     assert cpu.collect(0) == {"cpu_percent": 34.04}
     assert cpu.collect(1) == {}  # no time passed: no value rather than a made-up 0
-    assert MemoryCollector(ps).collect(0)["ram_percent"] == 50.0
+    # a kernel before 3.14 has no MemAvailable: psutil estimates it
+    (tmp_path / "meminfo").write_text(MEMINFO.replace("MemAvailable:", "MemAvailableNot:"))
+    assert MemoryCollector(ps, str(tmp_path)).collect(0)["ram_percent"] == 50.0
+
+
+def test_memory_reads_meminfo_itself_and_psutil_only_without_mem_available(tmp_path: Path) -> None:
+    def unused() -> None:
+        raise AssertionError("psutil.virtual_memory called although MemAvailable is there")
+
+    (tmp_path / "meminfo").write_text(MEMINFO)
+    c = MemoryCollector(SimpleNamespace(virtual_memory=unused), str(tmp_path))
+    assert c.collect(0) == {"ram_percent": 50.0}
+    # the file is kept open and read again: a new content is seen by the same collector
+    (tmp_path / "meminfo").write_text(MEMINFO.replace("8159206", "4079603") + "SwapTotal: 1000 kB\nSwapFree: 250 kB\n")
+    assert c.collect(1) == {"ram_percent": 75.0, "swap_percent": 75.0}
+    c.close()
 
 
 def test_real_psutil_reads_an_injected_proc_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,3 +77,17 @@ def test_real_psutil_reads_an_injected_proc_root(tmp_path: Path, monkeypatch: py
     vm = ps.virtual_memory()
     assert isinstance(vm.total, int) and (vm.total, vm.available) == (16318412 * 1024, 8159206 * 1024)
     assert MemoryCollector(ps, str(tmp_path)).collect(0) == {"ram_percent": 50.0}  # no swap in MEMINFO
+
+
+def test_cpu_collector_reads_proc_stat_as_psutil_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(psutil, "PROCFS_PATH", psutil.PROCFS_PATH)  # restored after the test
+    second = "cpu  4805 150 1170 16540 540 25 30 0 10 0\ncpu0 2400 75 585 8270 270 12 15 0 5 0\nintr 1 2 3\n"
+    (tmp_path / "stat").write_text(PROC_STAT_1)
+    ps = load_psutil(str(tmp_path))
+    ours, theirs = CpuCollector(proc_root=str(tmp_path)), CpuCollector(ps)
+    (tmp_path / "stat").write_text(second)  # same inode: the kept-open file sees it
+    assert ours.collect(1) == theirs.collect(1) == {"cpu_percent": round(100 * 160 / 470, 2)}
+    assert ours.collect(2) == {}  # no time passed
+    ours.close()
+    with pytest.raises(ValueError):
+        stat_times("intr 1 2 3\n")

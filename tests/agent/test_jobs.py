@@ -63,3 +63,14 @@ def test_a_failing_job_is_logged_and_stays_scheduled(caplog: pytest.LogCaptureFi
         jobs.run_pending(_tick())
     assert sorted(calls) == ["boom", "good"] and "periodic job bad failed" in caplog.text
     assert jobs.next_run("bad") is not None
+
+
+def test_the_clock_going_back_between_two_quiet_ticks_still_pulls_the_jobs_in() -> None:
+    jobs = Jobs()
+    jobs.every(5, lambda: None, "watchdog")
+    tick = _tick()
+    jobs.run_pending(tick)
+    jobs.run_pending(tick + 1)  # nothing due: the quiet path
+    assert jobs.next_run("watchdog") == datetime.datetime.fromtimestamp(tick + 5)
+    jobs.run_pending(tick - 3600)  # then an NTP step back
+    assert jobs.next_run("watchdog") == datetime.datetime.fromtimestamp(tick - 3600 + 5)

@@ -66,3 +66,16 @@ def test_collectors_are_enabled_by_name_in_registry_order() -> None:
     assert [c.name for c in built] == ["cpu", "memory"]
     assert collectors.COLLECTOR_NAMES == ("cpu", "memory", "disks", "gpu", "docker", "load", "net", "diskio", "temps",
                                           "containers")
+
+
+def test_sample_json_is_the_cleaned_sample_encoded_whatever_the_collectors_return() -> None:
+    from agent.payload import encode_sample
+
+    clean_fields = {"cpu_percent": 5.0, "net": [{"iface": "eno1", "rx_bytes_per_s": 1.5}], "name": "null"}
+    dirty = {"gpus": [{"index": 0, "temp_c": float("nan"), "power_w": None}], "load1": float("inf"), "d": None}
+    for fields in (clean_fields, dirty, {**clean_fields, **dirty}):
+        s = Sampler([Fixed("cpu", fields)])
+        body = s.sample_json(7)
+        assert body == encode_sample(s.sample(7))
+        assert "NaN" not in body and "Infinity" not in body and ":null" not in body
+    assert Sampler([Fixed("cpu", dirty)]).sample_json(7) == '{"ts":7,"gpus":[{"index":0}]}'

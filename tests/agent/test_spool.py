@@ -71,6 +71,21 @@ def test_a_repeated_second_overwrites_instead_of_duplicating(tmp_path: Path) -> 
     assert len(s) == 1 and s.oldest(5) == [(5, body(5, pad=3))] and s.bytes == len(body(5, pad=3))
 
 
+def test_a_second_repeated_after_newer_ones_or_a_restart_is_counted_once(tmp_path: Path) -> None:
+    s = make(tmp_path)
+    for ts in (5, 6, 7):
+        s.append(ts, body(ts))
+    s.delete(s.oldest(1))  # 5 delivered
+    s.append(6, body(6, pad=3))  # the clock stepped back: 6 again, older than the newest
+    assert len(s) == 2 and s.bytes == len(body(6, pad=3)) + len(body(7))
+    s.close()
+    s = make(tmp_path)  # a restart: the newest on file is 7
+    s.append(7, body(7, pad=5))
+    s.append(8, body(8))
+    assert len(s) == 3 and s.bytes == len(body(6, pad=3)) + len(body(7, pad=5)) + len(body(8))
+    assert [ts for ts, _ in s.oldest(10)] == [6, 7, 8]
+
+
 def test_refused_samples_go_to_the_quarantine_file(tmp_path: Path) -> None:
     s = make(tmp_path)
     s.append(1, body(1))
