@@ -86,11 +86,11 @@ test("only the rows overlapping the viewport are visible (binary search)", () =>
   assert.deepEqual(visibleRange(t.rows, 5000 * ROW_HEIGHT, 6000 * ROW_HEIGHT), [5000, 5000]);
 });
 
-test("a frame mounts at most 8 new cards or rows (a jump fills the screen over a few frames)", () => {
-  assert.equal(MOUNTS_PER_FRAME, 8);
+test("a frame mounts at most 4 new cards or rows (a jump fills the screen over a few frames)", () => {
+  assert.equal(MOUNTS_PER_FRAME, 4);
   const b = new FrameBudget();
   const taken = Array.from({ length: 10 }, () => b.takeMount());
-  assert.equal(taken.filter(Boolean).length, 8);
+  assert.equal(taken.filter(Boolean).length, 4);
   assert.ok(b.takeCard()); // a separate allowance
 });
 
