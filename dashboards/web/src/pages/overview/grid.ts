@@ -21,6 +21,10 @@ import { DEFAULT_VIEW, type ViewState } from "./view";
 const ARRANGE_DELAY_MS = 1000;
 /** How far beyond the viewport (each side, in viewport heights) parts are mounted, so a scroll finds them. */
 const OVERSCAN = 1;
+/** Cards and table rows kept (with their elements and sparkline points) after they leave the window, the ones
+ * left longest ago dropped first: scrolling back finds them, while a scroll through 5,000 hosts no longer
+ * leaves 5,000 cards of DOM alive (garbage collection and a live frame's work grew with the scroll). */
+export const KEEP_UNMOUNTED = 200;
 
 /** A mounted part and when it was mounted (performance.now()). */
 type Part = { el: HTMLElement; key: string; since: number };
@@ -37,6 +41,8 @@ export class Grid {
   /** What is in the DOM now, by key ("c:<id>", "r:<id>", "h:<value>"), with the position it was given. */
   private readonly mounted = new Map<string, Part>();
   private readonly placed = new WeakMap<HTMLElement, string>();
+  /** Unmounted cards and rows ("c:<id>", "r:<id>"), the one unmounted longest ago first. */
+  private readonly parked = new Map<string, true>();
   private alerting = new Map<string, ActiveAlert[]>();
   private alertCounts = new Map<string, number>();
   private arr: Arrangement | null = null;
@@ -204,6 +210,8 @@ export class Grid {
     this.model.delete(id);
     this.unmount(`c:${id}`);
     this.unmount(`r:${id}`);
+    this.parked.delete(`c:${id}`);
+    this.parked.delete(`r:${id}`);
     this.cards.delete(id);
     this.tableRows.delete(id);
   }
@@ -385,6 +393,7 @@ export class Grid {
     }
     if (!this.mounted.has(key)) {
       this.mounted.set(key, { el, key, since: performance.now() });
+      this.parked.delete(key);
       this.el.append(el);
     }
   }
@@ -397,6 +406,14 @@ export class Grid {
     if (key[0] === "c") {
       const card = this.cards.get(key.slice(2));
       if (card) card.dirty = true;
+    }
+    if (key[0] === "h") return;
+    this.parked.set(key, true);
+    for (const old of this.parked.keys()) {
+      if (this.parked.size <= KEEP_UNMOUNTED) break;
+      this.parked.delete(old);
+      if (old[0] === "c") this.cards.delete(old.slice(2));
+      else this.tableRows.delete(old.slice(2));
     }
   }
 
