@@ -3,6 +3,7 @@ the list scrolls, summed by trace event inside every main-thread task over 50 ms
 
     .venv/bin/python -m bench.dashboard_trace                       # 500 clients, cards, 15 s
     .venv/bin/python -m bench.dashboard_trace --clients 2000 --view table
+    .venv/bin/python -m bench.dashboard_trace --alerting 100        # 1,000 alerts firing on 100 hosts
 
 Same set-up as bench.dashboard (a real server, labelled clients, simulated agents posting every 10 s, Debian's
 Chromium at 1366x860); prints the long tasks and, for the events inside them, the total and count per name
@@ -26,11 +27,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dashboard import CHROMIUM_ARGS, PROBE, VIEWS, add_clients, watch_live  # noqa: E402
+from bench.dashboard import CHROMIUM_ARGS, PROBE, VIEWS, add_clients, flip_alerts, seed_alerts, watch_live  # noqa: E402
 from bench.live import Run  # noqa: E402
 from tests.support.server import ADMIN_PASSWORD, start_server  # noqa: E402
 
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "v8", "toplevel"]
+
+
+def event_name(e: dict[str, Any]) -> str:
+    """The event's name, with the JavaScript function for a call into script (``FunctionCall flush``)."""
+    data = (e.get("args") or {}).get("data") or {}
+    fn = data.get("functionName") if isinstance(data, dict) else None
+    return f"{e['name']} {fn}" if fn else e["name"]
 
 
 def long_tasks(events: list[dict[str, Any]], over_ms: float) -> list[tuple[dict[str, Any], dict[str, list[float]]]]:
@@ -52,9 +60,22 @@ def long_tasks(events: list[dict[str, Any]], over_ms: float) -> list[tuple[dict[
         inside: dict[str, list[float]] = defaultdict(list)
         for e in on_main:
             if e is not t and t["ts"] <= e["ts"] and e["ts"] + e.get("dur", 0) <= t["ts"] + t["dur"]:
-                inside[e["name"]].append(e.get("dur", 0) / 1000)
+                inside[event_name(e)].append(e.get("dur", 0) / 1000)
         out.append((t, inside))
     return out
+
+
+def self_times(profile: dict[str, Any]) -> list[tuple[str, float]]:
+    """A CDP CPU profile's self time per function (name, script and line), largest first."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    deltas = profile.get("timeDeltas", [])
+    total: dict[str, float] = defaultdict(float)
+    for k, node_id in enumerate(profile.get("samples", [])):
+        f = nodes[node_id]["callFrame"]
+        where = f"{f['url'].rsplit('/', 1)[-1]}:{f['lineNumber'] + 1}:{f['columnNumber'] + 1}" if f["url"] else ""
+        ms = (deltas[k + 1] if k + 1 < len(deltas) else 0) / 1000
+        total[f"{f['functionName'] or '(anonymous)'} {where}".strip()] += ms
+    return sorted(total.items(), key=lambda kv: -kv[1])
 
 
 def main() -> int:
@@ -62,6 +83,10 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=500)
     p.add_argument("--seconds", type=float, default=15)
     p.add_argument("--view", default="cards", choices=sorted(VIEWS))
+    p.add_argument("--alerting", type=int, default=0,
+                   help="hosts with firing alerts (1,000 between them, one flipping every 2 s), as bench.dashboard")
+    p.add_argument("--cpu-profile", action="store_true",
+                   help="instead of the trace: V8's CPU profile of the page, self time per JavaScript function")
     args = p.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -91,16 +116,37 @@ def main() -> int:
             page.get_by_role("button", name="Log in").click()
             page.wait_for_selector("#clients .client-card")
             feeder.start()
+            flipping = threading.Event()
+            if args.alerting:
+                ids = [cid for cid, _ in clients[:args.alerting]]
+                keys = seed_alerts(Path(tmp) / "meta.db", ids, 1000, 1000, int(time.time()))
+                threading.Thread(target=flip_alerts, args=(Path(tmp) / "meta.db", keys[0], flipping),
+                                 daemon=True).start()
             page.goto(VIEWS[args.view][0])
             page.wait_for_selector(VIEWS[args.view][1])
             time.sleep(2)
             path = ROOT / "bench" / "results" / f"trace-overview-{args.view}-{args.clients}.json"
             path.parent.mkdir(exist_ok=True)
-            browser.start_tracing(page=page, path=str(path), categories=CATEGORIES)
-            live = watch_live(page, args.seconds)
-            browser.stop_tracing()
+            if args.cpu_profile:
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Profiler.enable")
+                cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+                cdp.send("Profiler.start")
+                live = watch_live(page, args.seconds)
+                profile = cdp.send("Profiler.stop")["profile"]
+            else:
+                browser.start_tracing(page=page, path=str(path), categories=CATEGORIES)
+                live = watch_live(page, args.seconds)
+                browser.stop_tracing()
             browser.close()
+        flipping.set()
         stopping.set()
+    if args.cpu_profile:
+        print(f"{args.clients} clients, {args.view}: {live['longtasks']} long tasks (longest "
+              f"{live['longest_task_ms']:.0f} ms); self time per function over {args.seconds:.0f} s:")
+        for name, ms in self_times(profile)[:30]:
+            print(f"  {ms:>8.1f} ms  {name}")
+        return 0
     events = json.loads(path.read_text())["traceEvents"]
     found = long_tasks(events, 50)
     print(f"{args.clients} clients, {args.view}: {live['longtasks']} long tasks (Long Tasks API, longest "

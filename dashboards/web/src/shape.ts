@@ -138,21 +138,33 @@ export function selectClients(clients: ClientView[], query: string, status: Stat
   const out = clients.filter((c) =>
     (!q || matchesText(c, q)) && (!anyLabel || hasLabels(c, labels)) &&
     (status === "all" || (status === "alerting" ? alerting.has(c.id) : (status === "online") === c.online)));
-  // With `rank` (id -> position in natural hostname order, nameRanks) a comparison is two lookups: sorting
-  // 5,000 hosts with the collator costs tens of ms, too much to repeat on every status change.
-  const byName = rank
-    ? (a: ClientView, b: ClientView) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0)
-    : (a: ClientView, b: ClientView) => naturalCompare(a.hostname, b.hostname);
-  const cmp: Record<SortKey, (a: ClientView, b: ClientView) => number> = {
-    name: byName,
-    status: (a, b) => Number(a.online) - Number(b.online) || byName(a, b),
-    cpu: (a, b) => (b.latest?.cpu_percent ?? -1) - (a.latest?.cpu_percent ?? -1) || byName(a, b),
-    disk: (a, b) => (b.latest?.disk_percent ?? -1) - (a.latest?.disk_percent ?? -1) || byName(a, b),
-    gpu: (a, b) => (b.latest?.gpu_percent ?? -1) - (a.latest?.gpu_percent ?? -1) || byName(a, b),
-    last_seen: (a, b) => (b.last_seen ?? 0) - (a.last_seen ?? 0) || byName(a, b),
-    alerting: (a, b) => (alerting.get(b.id) ?? 0) - (alerting.get(a.id) ?? 0) || byName(a, b),
-  };
-  return out.sort(cmp[sort]);
+  if (!rank) {
+    const byName = (a: ClientView, b: ClientView) => naturalCompare(a.hostname, b.hostname);
+    return out.sort((a, b) => primary(sort, a, b, alerting) || byName(a, b));
+  }
+  // With `rank` (id -> position in natural hostname order, nameRanks) each host's rank and sort value are read
+  // once, and the sort compares numbers only: sorting 5,000 hosts with the collator (or with two map lookups
+  // per comparison) cost tens of ms, too much to repeat on every status change.
+  const keyed = out.map((c) => ({ c, r: rank.get(c.id) ?? 0, v: sortValue(sort, c, alerting) }));
+  keyed.sort((a, b) => a.v - b.v || a.r - b.r);
+  return keyed.map((k) => k.c);
+}
+
+/** What `sort` orders by before the name, as a number where smaller comes first (0 for "name"). */
+function sortValue(sort: SortKey, c: ClientView, alerting: ReadonlyMap<string, number>): number {
+  switch (sort) {
+    case "name": return 0;
+    case "status": return Number(c.online); // offline first
+    case "cpu": return -(c.latest?.cpu_percent ?? -1); // busiest first
+    case "disk": return -(c.latest?.disk_percent ?? -1);
+    case "gpu": return -(c.latest?.gpu_percent ?? -1);
+    case "last_seen": return -(c.last_seen ?? 0);
+    case "alerting": return -(alerting.get(c.id) ?? 0);
+  }
+}
+
+function primary(sort: SortKey, a: ClientView, b: ClientView, alerting: ReadonlyMap<string, number>): number {
+  return sortValue(sort, a, alerting) - sortValue(sort, b, alerting);
 }
 
 /** Each client's position in natural hostname order: what selectClients sorts by name with. */

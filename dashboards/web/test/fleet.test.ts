@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arrangement, groupStats, groupSummaryText, labelKeys, NO_FILTER } from "../src/pages/overview/arrangement";
+import { arrangement, groupStats, groupSummaryText, labelKeys, NO_FILTER, onlineCount, rearrangeOn } from "../src/pages/overview/arrangement";
 import { CARD_HEIGHT, columnsFor, GAP, HEAD_HEIGHT, layout, ROW_HEIGHT, visibleRange } from "../src/pages/overview/layout";
 import { DEFAULT_VIEW, parseSelector, parseView, viewSearch } from "../src/pages/overview/view";
 import { FrameBudget, MOUNTS_PER_FRAME } from "../src/pages/overview/budget";
@@ -86,10 +86,25 @@ test("only the rows overlapping the viewport are visible (binary search)", () =>
   assert.deepEqual(visibleRange(t.rows, 5000 * ROW_HEIGHT, 6000 * ROW_HEIGHT), [5000, 5000]);
 });
 
-test("a frame mounts at most 8 new cards or rows (a jump fills the screen over a few frames)", () => {
-  assert.equal(MOUNTS_PER_FRAME, 8);
+test("a frame mounts at most 4 new cards or rows (a jump fills the screen over a few frames)", () => {
+  assert.equal(MOUNTS_PER_FRAME, 4);
   const b = new FrameBudget();
   const taken = Array.from({ length: 10 }, () => b.takeMount());
-  assert.equal(taken.filter(Boolean).length, 8);
+  assert.equal(taken.filter(Boolean).length, 4);
   assert.ok(b.takeCard()); // a separate allowance
+});
+
+test("a status change or new alerts re-arrange only a view that filters or sorts by them (or by a live value)", () => {
+  const v = (patch: Partial<typeof NO_FILTER>) => ({ ...NO_FILTER, ...patch });
+  assert.equal(rearrangeOn("online", v({})), false);
+  assert.equal(rearrangeOn("alerts", v({ group: "env" })), false);
+  assert.equal(rearrangeOn("online", v({ sort: "status" })), true);
+  assert.equal(rearrangeOn("online", v({ status: "offline" })), true);
+  assert.equal(rearrangeOn("online", v({ status: "alerting" })), false);
+  assert.equal(rearrangeOn("alerts", v({ status: "alerting" })), true);
+  assert.equal(rearrangeOn("alerts", v({ sort: "alerting" })), true);
+  assert.equal(rearrangeOn("alerts", v({ sort: "status" })), false);
+  assert.equal(rearrangeOn("alerts", v({ sort: "cpu" })), true);
+  const hosts = [{ online: true }, { online: false }, { online: true }] as ClientView[];
+  assert.equal(onlineCount(hosts), 2);
 });

@@ -40,16 +40,16 @@ test("the summary counts one client in the singular", () => {
   assert.equal(summaryText(500, 480, 3), "500 clients · 480 online · 3 shown");
 });
 
-test("a frame repaints at most 12 cards", () => {
-  assert.equal(CARDS_PER_FRAME, 12);
+test("a frame repaints at most 8 cards", () => {
+  assert.equal(CARDS_PER_FRAME, 8);
   const b = new FrameBudget();
   const cards = Array.from({ length: 20 }, () => b.takeCard());
-  assert.equal(cards.filter(Boolean).length, 12);
-  assert.deepEqual(cards.slice(11, 13), [true, false]);
+  assert.equal(cards.filter(Boolean).length, 8);
+  assert.deepEqual(cards.slice(7, 9), [true, false]);
   assert.ok(new FrameBudget().takeCard()); // each frame starts afresh
-  assert.equal(SEEDS_PER_FRAME, 4);
-  const seeds = Array.from({ length: 6 }, () => b.takeSeed());
-  assert.deepEqual(seeds, [true, true, true, true, false, false]); // apart from the cards' allowance
+  assert.equal(SEEDS_PER_FRAME, 2);
+  const seeds = Array.from({ length: 4 }, () => b.takeSeed());
+  assert.deepEqual(seeds, [true, true, false, false]); // apart from the cards' allowance
 });
 
 test("sparkline paths: a line per polyline, the area closed down to the floor, a lone point drawn", () => {

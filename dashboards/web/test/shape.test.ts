@@ -79,3 +79,17 @@ test("stats rows follow the catalogue's order and skip absent metrics", () => {
   assert.deepEqual(rows.map((r) => r.metric.name), ["cpu_percent", "ram_percent"]);
   assert.equal(rows[0].avg, 2);
 });
+
+test("sorting with ranks gives the same order as sorting through the collator, for every sort key", () => {
+  const base = { created_at: 0, agent_version: null, dropped_total: 0 };
+  const list: ClientView[] = Array.from({ length: 60 }, (_, i) => ({
+    ...base, id: `c${i}`, hostname: `host-${(i * 7) % 60}`, online: i % 3 !== 0, last_seen: i % 5 ? 100 + (i % 4) : null,
+    latest: i % 4 ? { ts: 1, cpu_percent: (i * 13) % 7, disk_percent: i % 2 ? 50 : null, gpu_percent: i % 3 } as SampleView : null,
+  }));
+  const alerting = new Map([["c3", 2], ["c9", 1], ["c10", 2]]);
+  const rank = nameRanks(list);
+  for (const sort of ["name", "status", "cpu", "disk", "gpu", "last_seen", "alerting"] as const) {
+    assert.deepEqual(selectClients(list, "", "all", sort, alerting, {}, rank).map((c) => c.id),
+      selectClients(list, "", "all", sort, alerting).map((c) => c.id), sort);
+  }
+});

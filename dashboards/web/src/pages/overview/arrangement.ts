@@ -106,3 +106,25 @@ export function labelKeys(all: readonly ClientView[]): string[] {
   for (const c of all) for (const k in c.labels ?? {}) keys.add(k);
   return [...keys].sort(naturalCompare);
 }
+
+/** Sorts by a live value: a re-arrangement (for whatever reason) also brings their order up to date. */
+const VALUE_SORTS: readonly string[] = ["cpu", "disk", "gpu", "last_seen"];
+
+/**
+ * Whether a change of `what` (the hosts' online states, or the firing alerts) changes which hosts `view` shows
+ * or their order, so the whole arrangement must be made again; otherwise the summary line and the group
+ * summaries follow alone (cheap: no sort, no new layout of 5,000 hosts every second). Value sorts keep
+ * re-arranging on either, as they always did.
+ */
+export function rearrangeOn(what: "online" | "alerts", view: Readonly<ViewState>): boolean {
+  if (VALUE_SORTS.includes(view.sort)) return true;
+  if (what === "online") return view.sort === "status" || view.status === "online" || view.status === "offline";
+  return view.sort === "alerting" || view.status === "alerting";
+}
+
+/** The number of online hosts (the summary line's second figure). */
+export function onlineCount(all: Iterable<ClientView>): number {
+  let n = 0;
+  for (const c of all) if (c.online) n++;
+  return n;
+}

@@ -9,7 +9,8 @@ import type { ServerClock } from "../clock";
 import { afterFrame, mergeListed, withStatus } from "../updates";
 import type { ActiveAlert } from "../../alertstore";
 import { applySamples, nameRanks } from "../../shape";
-import { arrangement, groupStats, groupSummaryText, labelKeys, type Arrangement } from "./arrangement";
+import { arrangement, groupStats, groupSummaryText, labelKeys, onlineCount, rearrangeOn, summaryText,
+  type Arrangement } from "./arrangement";
 import { FrameBudget, SEED_DWELL_MS } from "./budget";
 import { Card } from "./card";
 import { GAP, layout, sparkWidthFor, visibleRange, type Layout, type Row } from "./layout";
@@ -20,6 +21,10 @@ import { DEFAULT_VIEW, type ViewState } from "./view";
 const ARRANGE_DELAY_MS = 1000;
 /** How far beyond the viewport (each side, in viewport heights) parts are mounted, so a scroll finds them. */
 const OVERSCAN = 1;
+/** Cards and table rows kept (with their elements and sparkline points) after they leave the window, the ones
+ * left longest ago dropped first: scrolling back finds them, while a scroll through 5,000 hosts no longer
+ * leaves 5,000 cards of DOM alive (garbage collection and a live frame's work grew with the scroll). */
+export const KEEP_UNMOUNTED = 200;
 
 /** A mounted part and when it was mounted (performance.now()). */
 type Part = { el: HTMLElement; key: string; since: number };
@@ -36,6 +41,8 @@ export class Grid {
   /** What is in the DOM now, by key ("c:<id>", "r:<id>", "h:<value>"), with the position it was given. */
   private readonly mounted = new Map<string, Part>();
   private readonly placed = new WeakMap<HTMLElement, string>();
+  /** Unmounted cards and rows ("c:<id>", "r:<id>"), the one unmounted longest ago first. */
+  private readonly parked = new Map<string, true>();
   private alerting = new Map<string, ActiveAlert[]>();
   private alertCounts = new Map<string, number>();
   private arr: Arrangement | null = null;
@@ -46,6 +53,8 @@ export class Grid {
   private sparkWidth = 0;
   private layoutDirty = true;
   private statsDirty = false;
+  /** A host went on- or offline and the view did not need a new arrangement: the summary line follows. */
+  private summaryDirty = false;
   private frameRequested = false;
   private arrangeTimer: number | undefined;
   private seedTimer: number | undefined;
@@ -110,7 +119,10 @@ export class Grid {
       else card.update(next);
     }
     this.tableRows.get(f.client_id)?.update(next);
-    if (had.online !== next.online) this.arrangeSoon();
+    if (had.online !== next.online) {
+      if (rearrangeOn("online", this.view)) this.arrangeSoon();
+      else this.summaryDirty = true;
+    }
     this.statsDirty = true;
     if (this.mounted.has(`c:${f.client_id}`) || this.mounted.has(`r:${f.client_id}`)) this.schedule();
     return false;
@@ -131,7 +143,10 @@ export class Grid {
     }
     this.alerting = next;
     this.alertCounts = new Map([...next].map(([id, l]) => [id, l.length]));
-    this.arrangeSoon();
+    // Only a view that filters or sorts by alerts needs them arranged again; otherwise the group summaries
+    // (their "alerting" count) follow at the next refresh, as they did after the arrangement's delay.
+    if (rearrangeOn("alerts", this.view)) this.arrangeSoon();
+    else this.statsDirty = true;
     this.schedule();
   }
 
@@ -146,6 +161,10 @@ export class Grid {
   /** Ages ("last seen") move every second and group summaries follow the live values: on-screen parts repaint. */
   refresh(): void {
     if (this.statsDirty) this.refreshStats(); // at most once a second, however many frames arrived
+    if (this.summaryDirty && this.arr) {
+      this.summaryDirty = false;
+      setText(this.summary, summaryText(this.model.size, onlineCount(this.model.values()), this.arr.order.length));
+    }
     for (const key of this.mounted.keys()) {
       const id = key.slice(2);
       if (key[0] === "c") this.cards.get(id)!.dirty = true;
@@ -170,6 +189,7 @@ export class Grid {
     const a = arrangement([...this.model.values()], this.view, this.alertCounts, this.rank);
     this.arr = a;
     this.statsDirty = false;
+    this.summaryDirty = false;
     this.layoutDirty = true;
     setText(this.summary, a.summary);
     if (a.state === "no-clients") fill(this.body, empty("No clients yet.", h("a", { href: "/settings#clients", class: "button" }, "Add a client in Settings")));
@@ -190,6 +210,8 @@ export class Grid {
     this.model.delete(id);
     this.unmount(`c:${id}`);
     this.unmount(`r:${id}`);
+    this.parked.delete(`c:${id}`);
+    this.parked.delete(`r:${id}`);
     this.cards.delete(id);
     this.tableRows.delete(id);
   }
@@ -233,7 +255,8 @@ export class Grid {
         }
       }
       this.el.style.height = `${this.lay.height}px`;
-      this.repositionAll();
+      // Mounted parts keep their place unless the new layout moves them (mount compares the position): writing
+      // the same left/top/width again made every part on screen restyle and lay out at each arrangement.
     }
     const [first, last] = visibleRange(this.lay.rows, -listTop - viewport * OVERSCAN, -listTop + viewport * (1 + OVERSCAN));
     const [vFirst, vLast] = visibleRange(this.lay.rows, -listTop, -listTop + viewport);
@@ -284,7 +307,12 @@ export class Grid {
           continue;
         }
         card.seeded = true;
-        card.seed(this.clock.now()).then(() => this.schedule()).catch(() => { /* live frames fill the sparkline anyway */ });
+        // Each request in a task of its own, after the frame: starting a fetch costs the main thread a few ms
+        // (up to 13 ms each on a busy machine, in a trace), so four inside the frame made it a long task.
+        window.setTimeout(() => {
+          if (this.disposed) return;
+          card.seed(this.clock.now()).then(() => this.schedule()).catch(() => { /* live frames fill it anyway */ });
+        }, 0);
       }
     }
     if (waiting && this.seedTimer === undefined) {
@@ -365,6 +393,7 @@ export class Grid {
     }
     if (!this.mounted.has(key)) {
       this.mounted.set(key, { el, key, since: performance.now() });
+      this.parked.delete(key);
       this.el.append(el);
     }
   }
@@ -378,15 +407,18 @@ export class Grid {
       const card = this.cards.get(key.slice(2));
       if (card) card.dirty = true;
     }
+    if (key[0] === "h") return;
+    this.parked.set(key, true);
+    for (const old of this.parked.keys()) {
+      if (this.parked.size <= KEEP_UNMOUNTED) break;
+      this.parked.delete(old);
+      if (old[0] === "c") this.cards.delete(old.slice(2));
+      else this.tableRows.delete(old.slice(2));
+    }
   }
 
   private unmountAll(): void {
     for (const key of [...this.mounted.keys()]) this.unmount(key);
-  }
-
-  /** After a new layout every mounted part may sit elsewhere: the next mount places it again. */
-  private repositionAll(): void {
-    for (const part of this.mounted.values()) this.placed.delete(part.el);
   }
 
   /** Group summaries follow live values (worst CPU, disk, GPU; online): recomputed from the model. */
