@@ -342,15 +342,25 @@ def main() -> int:
                         "over the workers by the kernel; the table shows how)")
     p.add_argument("--shared", action="store_true",
                    help="InfluxDB + Redis even with one worker (the baseline for --workers N)")
+    p.add_argument("--profile", type=Path, default=None, metavar="PATH",
+                   help="run the (one) worker under cProfile on a CPU-time clock (bench/profiled_server.py), "
+                        "write its stats to PATH and print where its CPU went")
+    p.add_argument("--top", type=int, default=30, help="with --profile: functions to list")
     args = p.parse_args()
     args.shared = args.shared or args.workers > 1
+    if args.profile is not None:
+        if args.workers != 1:
+            p.error("--profile profiles one worker")
+        os.environ["BENCH_PROFILE_OUT"] = str(args.profile.resolve())
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         extra: dict[str, Any] = {}
         if args.shared:
             influx = stack.enter_context(start_influxd(Path(tmp) / "influx"))
             redis = stack.enter_context(start_redis(Path(tmp) / "redis"))
             extra = {"influx_url": influx.url, "redis_url": redis.url}
+        profiled = [sys.executable, "-m", "bench.profiled_server"] if args.profile is not None else None
         srv = stack.enter_context(start_server(Path(tmp) / "data", args=["--workers", str(args.workers)],
+                                               argv=profiled,
                                                report_rate_per_minute="1000000", login_rate_per_minute="1000",
                                                **extra))
         admin = srv.admin()
@@ -385,9 +395,38 @@ def main() -> int:
             print(f"{'':>8} server fan-out: {fo['passes']} passes, {fo['events_per_pass']} frames/pass, "
                   f"{fo['mean_ms']} ms mean per pass")
     print(f"errors: {results['errors']}")
+    if args.profile is not None:
+        print_profile(args.profile, args.top)
+        return 0  # a profiled run's figures are not the bench's
     path = write_json(f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
+
+
+# Where the worker's CPU goes with viewers: cumulative CPU of calls that never wait for another greenlet
+# (under gevent a waiting call's cumulative time holds whatever ran meanwhile; these do not wait).
+LIVE_PARTS = {
+    "fan-out passes (a message per viewer, queued or written)": ("api/live/broker.py", "flush"),
+    "  of which direct non-blocking socket writes": ("api/live/ws.py", "send"),
+    "frame building on ingest": ("api/live/feed.py", "on_ingest"),
+    "reports (WSGI report path, whole)": ("api/fastreport.py", "__call__"),
+}
+
+
+def print_profile(path: Path, top: int) -> None:
+    from bench.common import table
+    from bench.profile_ingest import summarise
+
+    own, totals, cpu = summarise(path, top)
+    import pstats
+
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in stats.values()) or 1.0
+    parts = [[label, 100.0 * sum(v[3] for (fn, _, name), v in stats.items() if name == func and fn.endswith(suffix))
+              / total] for label, (suffix, func) in LIVE_PARTS.items()]
+    print(f"profile of the worker: {cpu:.1f} CPU s (every phase: setup, baseline, latency runs, with viewers)")
+    print(table(["function (own CPU)", "calls", "% of worker CPU"], own))
+    print(table(["part (never waits)", "% of worker CPU"], parts + [[k, v] for k, v in totals if v]))
 
 
 if __name__ == "__main__":
