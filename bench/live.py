@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -260,7 +261,13 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
     def live_stats() -> dict[str, Any]:
         return worker_stats(admin, url, args.workers)
 
+    def mark() -> None:  # --profile: the worker profiles between two marks (bench/profiled_server.py)
+        if getattr(args, "profile_pid", None):
+            os.kill(args.profile_pid, signal.SIGUSR2)
+
+    mark()
     results["baseline_samples_per_s"] = await run.closed_loop(args.writers, args.seconds, args.agents)
+    mark()
     for n in args.viewers:
         before = live_stats()
         viewers = await run.viewers(n, args.probes)
@@ -272,7 +279,9 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
         await asyncio.sleep(1)
         lat = run.latencies[:]
         fanout = live_stats().get("fanout")
+        mark()
         with_viewers = await run.closed_loop(args.writers, args.seconds, args.agents)
+        mark()
         live = live_stats()
         for closer, task in viewers:
             closer.close()
@@ -352,6 +361,7 @@ def main() -> int:
         if args.workers != 1:
             p.error("--profile profiles one worker")
         os.environ["BENCH_PROFILE_OUT"] = str(args.profile.resolve())
+        os.environ["BENCH_PROFILE_PHASES"] = "1"
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         extra: dict[str, Any] = {}
         if args.shared:
@@ -363,6 +373,11 @@ def main() -> int:
                                                argv=profiled,
                                                report_rate_per_minute="1000000", login_rate_per_minute="1000",
                                                **extra))
+        if args.profile is not None:
+            import psutil
+
+            assert srv.proc is not None
+            args.profile_pid = psutil.Process(srv.proc.pid).children()[0].pid
         admin = srv.admin()
         clients = []
         for i in range(args.agents + args.writers):
@@ -396,37 +411,55 @@ def main() -> int:
                   f"{fo['mean_ms']} ms mean per pass")
     print(f"errors: {results['errors']}")
     if args.profile is not None:
-        print_profile(args.profile, args.top)
+        time.sleep(1)  # the worker writes the last phase's file
+        phases = [("no viewers", results["baseline_samples_per_s"])] + [
+            (f"{r['viewers']} viewers", r["samples_per_s_with_viewers"]) for r in results["by_viewers"]]
+        print_profile(args.profile, phases, args.seconds, args.top)
         return 0  # a profiled run's figures are not the bench's
     path = write_json(f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 
-# Where the worker's CPU goes with viewers: cumulative CPU of calls that never wait for another greenlet
+# Where the worker's CPU goes in a closed-loop phase: cumulative CPU of calls that never wait for another greenlet
 # (under gevent a waiting call's cumulative time holds whatever ran meanwhile; these do not wait).
 LIVE_PARTS = {
-    "fan-out passes (a message per viewer, queued or written)": ("api/live/broker.py", "flush"),
-    "  of which direct non-blocking socket writes": ("api/live/ws.py", "send"),
-    "frame building on ingest": ("api/live/feed.py", "on_ingest"),
-    "reports (WSGI report path, whole)": ("api/fastreport.py", "__call__"),
+    "reports (the WSGI report path, whole)": ("api/fastreport.py", "__call__"),
+    "  validation (fast path)": ("api/fastcheck.py", "load"),
+    "  live frame building (on_ingest)": ("api/live/feed.py", "on_ingest"),
+    "fan-out passes (a message per viewer)": ("api/live/broker.py", "flush"),
+    "  direct non-blocking socket writes": ("api/live/ws.py", "send"),
 }
 
 
-def print_profile(path: Path, top: int) -> None:
-    from bench.common import table
-    from bench.profile_ingest import summarise
-
-    own, totals, cpu = summarise(path, top)
+def print_profile(path: Path, phases: list[tuple[str, float]], seconds: float, top: int) -> None:
+    """The worker's CPU per 1,000 samples in each closed-loop phase (profile files ``path.1``, ``path.2``...),
+    by part, and the functions whose own CPU per 1,000 samples grew most with viewers."""
     import pstats
 
-    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
-    total = sum(v[2] for v in stats.values()) or 1.0
-    parts = [[label, 100.0 * sum(v[3] for (fn, _, name), v in stats.items() if name == func and fn.endswith(suffix))
-              / total] for label, (suffix, func) in LIVE_PARTS.items()]
-    print(f"profile of the worker: {cpu:.1f} CPU s (every phase: setup, baseline, latency runs, with viewers)")
-    print(table(["function (own CPU)", "calls", "% of worker CPU"], own))
-    print(table(["part (never waits)", "% of worker CPU"], parts + [[k, v] for k, v in totals if v]))
+    from bench.common import table
+
+    per_1k: list[dict[tuple[str, int, str], float]] = []
+    cum_1k: list[dict[tuple[str, int, str], float]] = []
+    totals = []
+    for n, (_, rate) in enumerate(phases, 1):
+        stats = pstats.Stats(f"{path}.{n}").stats  # type: ignore[attr-defined]
+        k = 1000.0 / max(1.0, rate * seconds)
+        per_1k.append({key: v[2] * k for key, v in stats.items()})
+        cum_1k.append({key: v[3] * k for key, v in stats.items()})
+        totals.append(sum(v[2] for v in stats.values()) * k)
+    names = [name for name, _ in phases]
+    print("worker CPU s per 1,000 samples ingested, profiled (cProfile inflates Python calls: read the shares)")
+    rows = [["whole worker", *totals]]
+    for label, (suffix, func) in LIVE_PARTS.items():
+        rows.append([label, *(sum(v for (fn, _, name), v in c.items() if name == func and fn.endswith(suffix))
+                              for c in cum_1k)])
+    print(table(["part", *names], rows))
+    base, last = per_1k[0], per_1k[-1]
+    grown = sorted(((last.get(key, 0.0) - base.get(key, 0.0), key) for key in last), reverse=True)[:top]
+    print(table(["function (own CPU per 1k samples)", names[0], names[-1], "added"],
+                [[f"{name} ({'/'.join(Path(fn).parts[-2:])}:{line})", base.get((fn, line, name), 0.0),
+                  last[(fn, line, name)], d] for d, (fn, line, name) in grown]))
 
 
 if __name__ == "__main__":
