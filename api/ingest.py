@@ -18,7 +18,7 @@ from api.views.samples import latest_view
 from statusmon.meta.clients import Client, Report
 from statusmon.store.base import Sample
 
-log = logging.getLogger("api.routes.report")
+log = logging.getLogger("api.routes.report")  # the name its messages had when the route held this code
 
 
 def check_rate(state: AppState, client: Client) -> None:
