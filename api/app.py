@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from api import alerts, auth, errors, grafana, live
+from api import alerts, auth, errors, fastreport, grafana, live
 from api.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from api.retention import prune
 from api.routes import blueprints
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
     # rules and history, the Grafana-style API.
     for part in (live, alerts, grafana):
         part.init_app(app)
+    fastreport.install(app)  # POST /api/report served in front of Flask, with the same answers
     log.info("time series: %s (%s); metadata: %s; shared state: %s", store.describe(), store.backend,
              meta.describe(), "redis" if redis else "this process")
     if not admin.has_password():

@@ -41,12 +41,26 @@ def access_of(view: Callable[..., Any] | None) -> str:
     return getattr(view, "_access", "admin")
 
 
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+# Set on every response unless the view set its own (the WSGI report path, api/fastreport.py, adds them too).
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                    ("X-Frame-Options", "DENY"))
+API_HEADERS = (("Cache-Control", "no-store"),)  # and on every /api/ response
+
+
+def parse_bearer(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, or None."""
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
+
+
+def bearer_token() -> str | None:
+    return parse_bearer(request.headers.get("Authorization", ""))
+
+
+def agent_unauthorized() -> Unauthorized:
+    return Unauthorized("missing or invalid agent token", headers={"WWW-Authenticate": 'Bearer realm="statusmon"'})
 
 
 def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
@@ -75,8 +89,7 @@ def init_app(app: Flask) -> None:
             token = bearer_token()
             client = state.clients.authenticate(token) if token else None
             if client is None:
-                raise Unauthorized("missing or invalid agent token",
-                                   headers={"WWW-Authenticate": 'Bearer realm="statusmon"'})
+                raise agent_unauthorized()
             g.client = client
             return
         session_id = request.cookies.get(SESSION_COOKIE)
@@ -102,9 +115,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(resp: Response) -> Response:
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in SECURITY_HEADERS:
+            resp.headers.setdefault(name, value)
         if request.path.startswith("/api/"):
-            resp.headers.setdefault("Cache-Control", "no-store")
+            for name, value in API_HEADERS:
+                resp.headers.setdefault(name, value)
         return resp

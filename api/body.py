@@ -1,4 +1,8 @@
-"""Reading request bodies safely: JSON only, size capped before and after gzip, NaN and Infinity refused."""
+"""Reading request bodies safely: JSON only, size capped before and after gzip, NaN and Infinity refused.
+
+``decode_body`` is the rule set without Flask (the WSGI report path, api/fastreport.py, uses it too);
+``json_body`` applies it to the current Flask request.
+"""
 
 from __future__ import annotations
 
@@ -36,19 +40,26 @@ def decompress(raw: bytes, limit: int) -> bytes:
     return out
 
 
-def json_body(max_bytes: int, max_decompressed: int, required: bool = True) -> Any:
-    """The request's JSON body. Flask's MAX_CONTENT_LENGTH caps the raw read (chunked bodies included)."""
-    mimetype = request.mimetype
-    raw = request.get_data(cache=False)
+def decode_body(raw: bytes, mimetype: str, content_encoding: str | None, max_bytes: int, max_decompressed: int,
+                required: bool = True) -> Any:
+    """The JSON value of a request body already read (``mimetype`` lower-cased, without parameters)."""
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
     if not raw and not required:
         return None
     if mimetype != "application/json":
         raise UnsupportedMediaType("send Content-Type: application/json")
-    encoding = (request.headers.get("Content-Encoding") or "identity").lower()
+    encoding = (content_encoding or "identity").lower()
     if encoding == "gzip":
         raw = decompress(raw, max_decompressed)
     elif encoding != "identity":
         raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported (use gzip)")
     return parse_json(raw)
+
+
+def json_body(max_bytes: int, max_decompressed: int, required: bool = True) -> Any:
+    """The request's JSON body. Flask's MAX_CONTENT_LENGTH caps the raw read (chunked bodies included)."""
+    mimetype = request.mimetype
+    raw = request.get_data(cache=False)
+    return decode_body(raw, mimetype, request.headers.get("Content-Encoding"), max_bytes, max_decompressed,
+                       required)

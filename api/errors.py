@@ -73,12 +73,46 @@ def _code_for(status: int, fallback: str) -> str:
     return fallback
 
 
-def error_response(status: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
-    resp = jsonify({"error": body})
+    return {"error": body}
+
+
+def unexpected_error(e: Exception) -> ApiError:
+    """What an exception no handler expected becomes: 503 with Retry-After when a store is down, else 500 (logged)."""
+    from statusmon.meta.db import MetaUnavailable
+    from statusmon.store.base import StoreUnavailable
+
+    if isinstance(e, StoreUnavailable):
+        log.warning("store unavailable: %s", e)
+        return ServiceUnavailable("The time-series store is unavailable", headers={"Retry-After": "5"})
+    if isinstance(e, MetaUnavailable):  # PostgreSQL down (statusmon.meta.pg)
+        log.warning("metadata unavailable: %s", e)
+        meta = ServiceUnavailable("The metadata database is unavailable", headers={"Retry-After": "5"})
+        meta.code = "metadata_unavailable"
+        return meta
+    log.error("unhandled error", exc_info=e)
+    err = ApiError("Internal server error")
+    err.status, err.code = 500, "internal_error"
+    return err
+
+
+def http_error(e: HTTPException) -> ApiError:
+    """Werkzeug's own HTTP errors (404, 405, 413, a client gone mid-body...) in the one error shape."""
+    code = _code_for(e.code or 500, (e.name or "error").lower().replace(" ", "_"))
+    headers = {}
+    if e.code == 405 and e.response is None:
+        headers = {"Allow": ", ".join(getattr(e, "valid_methods", None) or [])}
+    err = ApiError(e.description or e.name, headers=headers)
+    err.status, err.code = e.code or 500, code
+    return err
+
+
+def error_response(status: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    resp = jsonify(error_body(code, message, details))
     resp.status_code = status
     for k, v in (headers or {}).items():
         resp.headers[k] = v
@@ -92,24 +126,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException) -> Response:
-        code = _code_for(e.code or 500, (e.name or "error").lower().replace(" ", "_"))
-        headers = {}
-        if e.code == 405 and e.response is None:
-            headers = {"Allow": ", ".join(getattr(e, "valid_methods", None) or [])}
-        return error_response(e.code or 500, code, e.description or e.name, headers=headers)
+        err = http_error(e)
+        return error_response(err.status, err.code, err.message, err.details, err.headers)
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception) -> Response:
-        from statusmon.meta.db import MetaUnavailable
-        from statusmon.store.base import StoreUnavailable
-
-        if isinstance(e, StoreUnavailable):
-            log.warning("store unavailable: %s", e)
-            return error_response(503, "store_unavailable", "The time-series store is unavailable",
-                                  headers={"Retry-After": "5"})
-        if isinstance(e, MetaUnavailable):  # PostgreSQL down (statusmon.meta.pg)
-            log.warning("metadata unavailable: %s", e)
-            return error_response(503, "metadata_unavailable", "The metadata database is unavailable",
-                                  headers={"Retry-After": "5"})
-        log.exception("unhandled error")
-        return error_response(500, "internal_error", "Internal server error")
+        err = unexpected_error(e)
+        return error_response(err.status, err.code, err.message, err.details, err.headers)

@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -237,7 +238,12 @@ class Run:
             nonlocal stored
             cid, token = self.clients[offset + i]
             http = Http(self.host, self.port)
-            bodies = [self.batch_body(int(time.time()) - 3600 + k * BATCH, i)[0] for k in range(50)]
+            # The last 40 s, posted again and again: samples this fresh never land in a minute the history
+            # tiers have closed (90 s after it ends), so no report rewinds the rollup, which would then rebuild
+            # every client's last hour in whichever phase its next pass fell (it took 2/3 of the worker's CPU in
+            # a profiled run when the samples were an hour old).
+            now = int(time.time())
+            bodies = [self.batch_body(now - k * BATCH, i)[0] for k in range(4)]
             k = 0
             while time.perf_counter() < deadline:
                 if await http.post("/api/report", bodies[k % len(bodies)], token) == 200:
@@ -314,7 +320,13 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
     def live_stats() -> dict[str, Any]:
         return worker_stats(admin, url, args.workers)
 
+    def mark() -> None:  # --profile: the worker profiles between two marks (bench/profiled_server.py)
+        if getattr(args, "profile_pid", None):
+            os.kill(args.profile_pid, signal.SIGUSR2)
+
+    mark()
     base = await throughput(run, args, roles)
+    mark()
     results["baseline"] = base
     results["baseline_samples_per_s"] = base["samples_per_s"]
     for n in args.viewers:
@@ -337,13 +349,17 @@ async def bench(url: str, cookie: str, clients: list[tuple[str, str]], args: arg
             viewers = []
             child, child_pid = await viewers_apart(url, cookie, n)
             await asyncio.sleep(1)
+            mark()
             with_v = await throughput(run, args, {**roles, "viewers": [child_pid]})
+            mark()
             assert child.stdin is not None and child.stdout is not None
             child.stdin.close()
             with_v["viewer_bytes"] = int((await child.stdout.read()).split()[-1])
             await child.wait()
         else:
+            mark()
             with_v = await throughput(run, args, roles)
+            mark()
         live = live_stats()
         for closer, task in viewers:
             closer.close()
@@ -420,8 +436,17 @@ def main() -> int:
                         "before: then their reading slows the writers too); default: a process of their own")
     p.add_argument("--shared", action="store_true",
                    help="InfluxDB + Redis even with one worker (the baseline for --workers N)")
+    p.add_argument("--profile", type=Path, default=None, metavar="PATH",
+                   help="run the (one) worker under cProfile on a CPU-time clock (bench/profiled_server.py), "
+                        "write its stats to PATH and print where its CPU went")
+    p.add_argument("--top", type=int, default=30, help="with --profile: functions to list")
     args = p.parse_args()
     args.shared = args.shared or args.workers > 1
+    if args.profile is not None:
+        if args.workers != 1:
+            p.error("--profile profiles one worker")
+        os.environ["BENCH_PROFILE_OUT"] = str(args.profile.resolve())
+        os.environ["BENCH_PROFILE_PHASES"] = "1"
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         extra: dict[str, Any] = {}
         stores: list[int] = []
@@ -430,9 +455,16 @@ def main() -> int:
             redis = stack.enter_context(start_redis(Path(tmp) / "redis"))
             extra = {"influx_url": influx.url, "redis_url": redis.url}
             stores = [p.pid for p in (getattr(x, "proc", None) for x in (influx, redis)) if p is not None]
+        profiled = [sys.executable, "-m", "bench.profiled_server"] if args.profile is not None else None
         srv = stack.enter_context(start_server(Path(tmp) / "data", args=["--workers", str(args.workers)],
+                                               argv=profiled,
                                                report_rate_per_minute="1000000", login_rate_per_minute="1000",
                                                **extra))
+        if args.profile is not None:
+            import psutil
+
+            assert srv.proc is not None
+            args.profile_pid = psutil.Process(srv.proc.pid).children()[0].pid
         admin = srv.admin()
         clients = []
         for i in range(args.agents + args.writers):
@@ -473,9 +505,56 @@ def main() -> int:
               + f"; server CPU s per 1,000 samples {results['baseline']['server_cpu_s_per_1000_samples']} -> "
                 f"{wv['server_cpu_s_per_1000_samples']} ({r['server_cpu_per_sample_vs_baseline']:.2f}x)")
     print(f"errors: {results['errors']}")
+    if args.profile is not None:
+        time.sleep(1)  # the worker writes the last phase's file
+        phases = [("no viewers", results["baseline_samples_per_s"])] + [
+            (f"{r['viewers']} viewers", r["samples_per_s_with_viewers"]) for r in results["by_viewers"]]
+        print_profile(args.profile, phases, args.seconds, args.top)
+        return 0  # a profiled run's figures are not the bench's
     path = write_json(f"live-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
     print(f"wrote {path.relative_to(ROOT)}")
     return 0
+
+
+# Where the worker's CPU goes in a closed-loop phase: cumulative CPU of calls that never wait for another greenlet
+# (under gevent a waiting call's cumulative time holds whatever ran meanwhile; these do not wait).
+LIVE_PARTS = {
+    "reports (the WSGI report path, whole)": ("api/fastreport.py", "__call__"),
+    "  validation (fast path)": ("api/fastcheck.py", "load"),
+    "  live frame building (on_ingest)": ("api/live/feed.py", "on_ingest"),
+    "fan-out passes (a message per viewer)": ("api/live/broker.py", "flush"),
+    "  direct non-blocking socket writes": ("api/live/ws.py", "send"),
+}
+
+
+def print_profile(path: Path, phases: list[tuple[str, float]], seconds: float, top: int) -> None:
+    """The worker's CPU per 1,000 samples in each closed-loop phase (profile files ``path.1``, ``path.2``...),
+    by part, and the functions whose own CPU per 1,000 samples grew most with viewers."""
+    import pstats
+
+    from bench.common import table
+
+    per_1k: list[dict[tuple[str, int, str], float]] = []
+    cum_1k: list[dict[tuple[str, int, str], float]] = []
+    totals = []
+    for n, (_, rate) in enumerate(phases, 1):
+        stats = pstats.Stats(f"{path}.{n}").stats  # type: ignore[attr-defined]
+        k = 1000.0 / max(1.0, rate * seconds)
+        per_1k.append({key: v[2] * k for key, v in stats.items()})
+        cum_1k.append({key: v[3] * k for key, v in stats.items()})
+        totals.append(sum(v[2] for v in stats.values()) * k)
+    names = [name for name, _ in phases]
+    print("worker CPU s per 1,000 samples ingested, profiled (cProfile inflates Python calls: read the shares)")
+    rows = [["whole worker", *totals]]
+    for label, (suffix, func) in LIVE_PARTS.items():
+        rows.append([label, *(sum(v for (fn, _, name), v in c.items() if name == func and fn.endswith(suffix))
+                              for c in cum_1k)])
+    print(table(["part", *names], rows))
+    base, last = per_1k[0], per_1k[-1]
+    grown = sorted(((last.get(key, 0.0) - base.get(key, 0.0), key) for key in last), reverse=True)[:top]
+    print(table(["function (own CPU per 1k samples)", names[0], names[-1], "added"],
+                [[f"{name} ({'/'.join(Path(fn).parts[-2:])}:{line})", base.get((fn, line, name), 0.0),
+                  last[(fn, line, name)], d] for d, (fn, line, name) in grown]))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
     BENCH_PROFILE_OUT=/tmp/worker.prof python -m bench.profiled_server
 
-The worker writes the profile to ``BENCH_PROFILE_OUT`` when it stops. Everything else is `statusmon server`.
+The worker writes the profile to ``BENCH_PROFILE_OUT`` when it stops; with ``BENCH_PROFILE_PHASES=1`` it profiles
+only between SIGUSR2 signals instead (on, off, on, off...), each phase to ``BENCH_PROFILE_OUT.<n>``. Everything
+else is `statusmon server`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ monkey.patch_all()  # first, as in api/server.py: before gunicorn or the app imp
 
 import cProfile  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -23,10 +26,29 @@ from api.server import run  # noqa: E402
 
 def serve() -> None:
     out = os.environ["BENCH_PROFILE_OUT"]
+    phases = os.environ.get("BENCH_PROFILE_PHASES") == "1"
     plain_run = GeventWorker.run
 
     def profiled_run(self: Any) -> None:
         prof = cProfile.Profile(time.process_time)
+        if phases:
+            # Phases: the profile starts off; each SIGUSR2 turns it on, then off, writing ``out.1``, ``out.2``...
+            # (bench.live --profile signals around its closed-loop phases).
+            state = {"on": False, "n": 0}
+
+            def toggle(*_: Any) -> None:
+                if state["on"]:
+                    prof.disable()
+                    state["n"] += 1
+                    prof.dump_stats(f"{out}.{state['n']}")
+                    prof.clear()
+                else:
+                    prof.enable()
+                state["on"] = not state["on"]
+
+            signal.signal(signal.SIGUSR2, toggle)
+            plain_run(self)
+            return
         prof.enable()
         try:
             plain_run(self)
@@ -34,7 +56,7 @@ def serve() -> None:
             prof.disable()
             prof.dump_stats(out)
 
-    GeventWorker.run = profiled_run  # type: ignore[method-assign]
+    GeventWorker.run = profiled_run
     raise SystemExit(run())
 
 

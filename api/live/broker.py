@@ -124,6 +124,9 @@ class Broker(Protocol):
     def publish_here(self, client_id: str | None, data: bytes, overview: bytes | None = None) -> None:
         """Like ``publish``, to this process's subscribers only (a frame every process derives by itself)."""
 
+    def listened(self) -> bool:
+        """False when a frame published now would reach no one, so it need not be built."""
+
 
 # One published event: (client id or None, JSON for detail pages, JSON for the overview or None).
 Event = tuple[str | None, bytes, bytes | None]
@@ -168,6 +171,9 @@ class LocalBroker:
 
     def publish_here(self, client_id: str | None, data: bytes, overview: bytes | None = None) -> None:
         self.publish(client_id, data, overview)
+
+    def listened(self) -> bool:
+        return bool(self._subs)
 
     def start(self) -> None:
         """Run the fan-out loop in a daemon thread (a greenlet under gevent); idempotent."""

@@ -56,13 +56,15 @@ class LiveFeed:
         newest = max(samples, key=lambda s: s.ts)
         # The overview (every client, a card each) gets only the newest sample of the batch: a tenth of the
         # bytes at the default 10-sample batches, which is what 1,000 viewers cost. A detail page gets every
-        # sample; that frame is only built while one watches this client.
-        slim = _utf8(frames.samples_frame(client.id, client.hostname, [sample_view(newest)]))
-        full = slim
-        if len(samples) > 1 and self.watchers.watched(client.id):
-            ordered = sorted(samples, key=lambda s: s.ts)
-            full = _utf8(frames.samples_frame(client.id, client.hostname, [sample_view(s) for s in ordered]))
-        self.broker.publish(client.id, full, slim)
+        # sample; that frame is only built while one watches this client. With no viewer at all (in this
+        # process, without Redis) no frame is built.
+        if self.broker.listened():
+            slim = _utf8(frames.samples_frame(client.id, client.hostname, [sample_view(newest)]))
+            full = slim
+            if len(samples) > 1 and self.watchers.watched(client.id):
+                ordered = sorted(samples, key=lambda s: s.ts)
+                full = _utf8(frames.samples_frame(client.id, client.hostname, [sample_view(s) for s in ordered]))
+            self.broker.publish(client.id, full, slim)
         with self._online_lock:
             if self._online is not None and not self._online.get(client.id):
                 online = time.time() - newest.ts <= self.state.online_timeout()

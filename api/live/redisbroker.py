@@ -100,6 +100,9 @@ class RedisBroker:
     def publish_here(self, client_id: str | None, data: bytes, overview: bytes | None = None) -> None:
         self.local.publish(client_id, data, overview)
 
+    def listened(self) -> bool:
+        return True  # another worker's or replica's viewers may be listening
+
     def start(self) -> None:
         """Start this process's fan-out and its one subscription (the first viewer calls it); idempotent."""
         self.local.start()

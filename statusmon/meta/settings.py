@@ -116,7 +116,11 @@ class GlobalSettings:
         return values
 
     def get(self, key: str) -> Any:
-        return self.all()[key]
+        """``all()[key]`` without copying every default and reading every row (the live feed asks per report)."""
+        if key not in self.defaults:
+            raise KeyError(key)
+        row = self.db.query_one("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(row["value"]) if row is not None else copy.deepcopy(self.defaults[key])
 
     def update(self, changes: dict[str, Any]) -> dict[str, Any]:
         unknown = set(changes) - set(self.defaults)

@@ -167,3 +167,14 @@ def test_overview_subscribers_get_the_slim_frame_and_detail_pages_the_full_one()
     broker.publish("a", b"full", b"slim")
     broker.flush()
     assert overview.take(0) == [frames.wire(b"slim")] and detail.take(0) == [frames.wire(b"full")]
+
+
+def test_a_local_broker_is_listened_to_only_while_it_has_a_subscriber() -> None:
+    """The live feed builds no frame for a report while ``listened()`` is False (nobody would get it)."""
+    broker = LocalBroker()
+    assert broker.listened() is False
+    sub = Subscription(max_frames=10)
+    broker.subscribe(sub)
+    assert broker.listened() is True
+    broker.unsubscribe(sub)
+    assert broker.listened() is False

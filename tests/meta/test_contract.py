@@ -130,6 +130,23 @@ def test_settings_round_trip_json_values(meta_db: Any) -> None:
     assert set(again) == set(defaults)
 
 
+def test_one_setting_reads_as_the_whole_set_has_it(meta_db: Any) -> None:
+    """``get(key)`` reads one row; it answers what ``all()[key]`` does, stored or default, and a default handed
+    out is a copy (changing it changes nothing stored or default)."""
+    gs = GlobalSettings(meta_db, {"retention_days": 12})
+    defaults = gs.all()
+    assert {key: gs.get(key) for key in defaults} == defaults
+    gs.get("thresholds").clear()  # a default (a dict), not stored
+    assert gs.get("thresholds") == defaults["thresholds"] != {}
+    gs.update({"online_timeout_seconds": 77, "thresholds": {"cpu_percent": 81.5}})
+    everything = gs.all()
+    assert {key: gs.get(key) for key in everything} == everything
+    assert (gs.get("online_timeout_seconds"), gs.get("retention_days")) == (77, 12)
+    assert gs.get("thresholds")["cpu_percent"] == 81.5
+    with pytest.raises(KeyError):
+        gs.get("no_such_setting")
+
+
 def test_rules_crud_and_version_changes_on_every_edit(meta_db: Any) -> None:
     c, _ = ClientRegistry(meta_db).add("web-1")
     rules = AlertRules(meta_db)

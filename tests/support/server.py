@@ -105,12 +105,15 @@ class ServerProcess:
 
 @contextmanager
 def start_server(data_dir: Path, influx_url: str | None = None, influx_db: str = "statusmon",
-                 args: Sequence[str] = (), **env: str) -> Iterator[ServerProcess]:
+                 args: Sequence[str] = (), argv: Sequence[str] | None = None, **env: str) -> Iterator[ServerProcess]:
+    """``argv``: what runs instead of `python -m statusmon.cli server` (bench.live --profile: the profiled server)."""
     extra = {k.upper() if k.startswith("STATUSMON_") else "STATUSMON_" + k.upper(): v for k, v in env.items()}
     if influx_url:
         extra["STATUSMON_INFLUX_URL"] = influx_url
         extra["STATUSMON_INFLUX_DB"] = influx_db
     srv = ServerProcess(data_dir, extra, args=args)
+    if argv is not None:
+        srv.argv = list(argv)
     srv.start()
     try:
         yield srv
