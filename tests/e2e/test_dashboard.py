@@ -61,12 +61,15 @@ def test_a_client_appears_on_the_overview_within_seconds_of_its_first_report(
     expect(page.locator("#clients .client-card")).to_have_count(5)
     cid, tok = server.add_client("fresh-host")
     t = int(time.time())
-    report(server.url, tok, [sample(t, seed=7)])
+    report(server.url, tok, [{**sample(t, seed=7), "net_rx_bytes_per_s": 3 << 20, "net_tx_bytes_per_s": 1 << 20}])
     card = page.locator('.client-card[data-hostname="fresh-host"]')
     expect(card).to_be_visible(timeout=5000)
     expect(card.locator(".badge")).to_have_text("online")
     expect(card.locator('[data-metric="docker_bytes"]')).to_have_text("37.0 GiB")
     expect(card.locator('[data-metric="disk_percent"]')).to_have_text("62 %")
+    expect(card.locator('[data-metric="net_bytes_per_s"]')).to_have_text("4.00 MiB/s")  # received + sent
+    expect(page.locator(".table-head")).to_be_hidden()  # the table's column heads belong to the table view
+    expect(page.locator('.client-card[data-hostname="web-1"] [data-metric="net_bytes_per_s"]')).to_have_text("—")
     expect(card.locator(".seen")).to_have_text(re.compile(r"last seen (just now|\d+ s ago)"))
     # Filter and sort.
     page.get_by_label("Filter by name").fill("gpu")
@@ -76,7 +79,8 @@ def test_a_client_appears_on_the_overview_within_seconds_of_its_first_report(
     expect(page.locator("#clients .client-card:visible")).to_have_count(1)
     expect(page.locator("#clients .client-card:visible .hostname")).to_have_text("never-reported")
     page.get_by_label("Status").select_option("all")
-    report(server.url, tok, [sample(t + k, seed=7) for k in range(1, 12)])
+    report(server.url, tok, [{**sample(t + k, seed=7), "net_rx_bytes_per_s": 30 << 20, "net_tx_bytes_per_s": 900 << 10}
+                             for k in range(1, 12)])
     # The sparkline (one inline SVG, no chart object or canvas per card) is drawn across the card's width.
     spark = card.locator(".spark svg")
     expect(spark).to_have_count(1)

@@ -4,7 +4,7 @@ import { arrangement, NO_FILTER, summaryText } from "../src/pages/overview/arran
 import { CARDS_PER_FRAME, FrameBudget, SEEDS_PER_FRAME } from "../src/pages/overview/budget";
 import { CARD_INSET, sparkWidthFor } from "../src/pages/overview/layout";
 import { pathData, sparkLines } from "../src/pages/overview/sparkline";
-import { CELLS, cellLevel, cellText } from "../src/pages/overview/cells";
+import { CELLS, cellLevel, cellText, cellValue, NET } from "../src/pages/overview/cells";
 import { afterFrame, mergeListed, withStatus } from "../src/pages/updates";
 import type { ClientView, SampleView } from "../src/types";
 
@@ -77,13 +77,25 @@ test("a card's sparkline width follows the card's, less its padding and border",
 
 test("card cells read as whole percentages with a level, Docker as bytes without one", () => {
   assert.deepEqual(CELLS.map(([name]) => name),
-    ["cpu_percent", "ram_percent", "disk_percent", "inode_percent", "gpu_percent", "docker_bytes"]);
+    ["cpu_percent", "ram_percent", "disk_percent", "inode_percent", "gpu_percent", "docker_bytes", NET]);
   assert.equal(cellText("cpu_percent", 12.6), "13 %");
   assert.equal(cellText("gpu_percent", null), "—");
   assert.equal(cellText("docker_bytes", 37 * 2 ** 30), "37.0 GiB");
   assert.equal(cellLevel("ram_percent", 91), "crit");
   assert.equal(cellLevel("disk_percent", undefined), "none");
   assert.equal(cellLevel("docker_bytes", 99), null);
+});
+
+test("the network cell is received plus sent per second, a dash when the agent sends neither", () => {
+  const s = { ts: 1, cpu_percent: 5 } as unknown as SampleView;
+  assert.equal(cellValue(s, "cpu_percent"), 5);
+  assert.equal(cellValue(s, NET), null);
+  assert.equal(cellValue(null, NET), null);
+  assert.equal(cellValue({ ...s, net_rx_bytes_per_s: 3 * 2 ** 20, net_tx_bytes_per_s: 2 ** 20 }, NET), 4 * 2 ** 20);
+  assert.equal(cellValue({ ...s, net_tx_bytes_per_s: 512 }, NET), 512);
+  assert.equal(cellText(NET, 4 * 2 ** 20), "4.00 MiB/s");
+  assert.equal(cellText(NET, null), "—");
+  assert.equal(cellLevel(NET, 99), null);
 });
 
 test("a listed client keeps the newer latest sample of the list and the card", () => {

@@ -8,7 +8,7 @@ import { updateNote } from "../../update";
 import { formatAgo } from "../../format";
 import { applySamples, Ring } from "../../shape";
 import type { ClientView, SampleView } from "../../types";
-import { CELLS, cellLevel, cellText, paintOnline } from "./cells";
+import { CELLS, cellLevel, cellText, cellValue, paintOnline } from "./cells";
 import { Sparkline } from "./sparkline";
 
 const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
@@ -105,10 +105,9 @@ export class Card {
       setText(this.labelLine, labels);
       this.labelLine.title = labels;
     }
-    const l = c.latest as unknown as Record<string, number | null> | null;
     for (const [name] of CELLS) {
       const dd = this.values.get(name)!;
-      const v = l ? l[name] : null;
+      const v = cellValue(c.latest, name);
       setText(dd, cellText(name, v));
       const lv = cellLevel(name, v);
       if (lv !== null && dd.dataset.level !== lv) dd.dataset.level = lv;

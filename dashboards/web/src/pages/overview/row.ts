@@ -4,13 +4,13 @@ import type { ActiveAlert } from "../../alertstore";
 import { h, setText } from "../../dom";
 import { formatAgo } from "../../format";
 import type { ClientView } from "../../types";
-import { CELLS, cellLevel, cellText, paintOnline } from "./cells";
+import { CELLS, cellLevel, cellText, cellValue, paintOnline } from "./cells";
 
 /** The table's columns: header text and the sort key a click on it chooses (null: not sortable). */
 export const COLUMNS: readonly (readonly [string, string, string | null])[] = [
   ["host", "Host", "name"], ["status", "Status", "status"], ["cpu_percent", "CPU", "cpu"], ["ram_percent", "RAM", null],
   ["disk_percent", "Disk", "disk"], ["inode_percent", "Inodes", null], ["gpu_percent", "GPU", "gpu"],
-  ["docker_bytes", "Docker", null], ["seen", "Last seen", "last_seen"], ["alerts", "Alerts", "alerting"],
+  ["docker_bytes", "Docker", null], ["net_bytes_per_s", "Net", null], ["seen", "Last seen", "last_seen"], ["alerts", "Alerts", "alerting"],
   ["labels", "Labels", null],
 ];
 
@@ -50,10 +50,9 @@ export class TableRow {
     const c = this.client;
     paintOnline(this.el, this.badge, c, now, timeout);
     setText(this.seen, formatAgo(c.last_seen, now));
-    const l = c.latest as unknown as Record<string, number | null> | null;
     for (const [name] of CELLS) {
       const cell = this.values.get(name)!;
-      const v = l ? l[name] : null;
+      const v = cellValue(c.latest, name);
       setText(cell, cellText(name, v));
       const lv = cellLevel(name, v);
       if (lv !== null && cell.dataset.level !== lv) cell.dataset.level = lv;
