@@ -252,6 +252,17 @@ def test_samples_takes_the_fast_path_and_else_the_schemas_verdict() -> None:
         v.samples("not a report")
 
 
+def test_a_report_the_fast_path_accepts_never_reaches_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    v = validator()
+    expected = schema_result(v, base())
+
+    def schema(body: Any) -> dict[str, Any]:
+        raise AssertionError("the schema ran for a report the fast path accepts")
+
+    monkeypatch.setattr(v, "load", schema)
+    assert v.samples(base()) == expected
+
+
 def test_a_record_names_its_fields_and_refuses_an_unknown_one() -> None:
     assert DISK.field("mount").tag and GPU.field("index").hi == 1023
     with pytest.raises(KeyError, match="disk.nope"):
