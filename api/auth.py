@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_COOKIE = "statusmon_session"
 CSRF_HEADER = "X-CSRF-Token"
+AUTHORIZATION = "Authorization"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -42,7 +43,7 @@ def access_of(view: Callable[..., Any] | None) -> str:
 
 
 def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+    header = request.headers.get(AUTHORIZATION, "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
