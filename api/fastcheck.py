@@ -51,9 +51,9 @@ _BUILDS: dict[str, type[Any]] = {DISK.name: DiskSample, GPU.name: GpuSample, GPU
 
 _ABSENT: Any = object()  # a key not in the object (unlike None, which is JSON null)
 
-# Stricter than lineprotocol.validate_tag_value (no control characters at all, no trailing backslash): anything
-# else goes to the schema, which applies the exact rule.
-_SAFE_TAG = re.compile(r"[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\\]\Z")
+# lineprotocol.validate_tag_value's rule (no control character or Unicode line/paragraph separator, no trailing
+# backslash) for a string already within its length: anything else goes to the schema, which says why.
+_SAFE_TAG = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\x00-\x1f\x7f-\x9f\u2028\u2029\\]\Z")
 
 
 def _range(f: Field, settings: Settings) -> tuple[float, float]:

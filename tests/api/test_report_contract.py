@@ -96,7 +96,9 @@ def probes(f: Field) -> list[tuple[str, Any, bool]]:
         if lo:
             out.append(("too short", "x" * (lo - 1), False))
         if f.tag:
-            out += [("trailing backslash", "/x\\", False), ("newline", "/x\ny", False)]
+            out += [("trailing backslash", "/x\\", False), ("newline", "/x\ny", False), ("DEL", "/x\x7fy", False),
+                    ("C1 control", "/x\x85y", False), ("line separator", "/x\u2028y", False),
+                    ("paragraph separator", "/x\u2029y", False)]
     elif f.kind == "timestamp":
         past, future = f.clock_window(SETTINGS)
         out += [("oldest", NOW - past, True), ("newest", NOW + future, True), ("too old", NOW - past - 1, False),
@@ -261,6 +263,18 @@ def test_a_report_the_fast_path_accepts_never_reaches_the_schema(monkeypatch: py
 
     monkeypatch.setattr(v, "load", schema)
     assert v.samples(base()) == expected
+
+
+def test_a_report_the_fast_path_declines_and_the_schema_accepts_is_the_schemas() -> None:
+    from collections import OrderedDict
+
+    v = validator()
+    fast = v.fast.load(base())
+    assert fast is not None and fast[0]["agent_version"] == "0.1.0"
+    body = OrderedDict(put(base(), REPORT, "dropped", 7))  # a dict, but not the exact type the fast path takes
+    assert v.fast.load(body) is None
+    meta, samples = v.samples(body)
+    assert meta == {**fast[0], "dropped": 7} and samples == fast[1]
 
 
 def test_a_record_names_its_fields_and_refuses_an_unknown_one() -> None:
