@@ -271,10 +271,10 @@ def test_a_report_the_fast_path_declines_and_the_schema_accepts_is_the_schemas()
     v = validator()
     fast = v.fast.load(base())
     assert fast is not None and fast[0]["agent_version"] == "0.1.0"
-    body = OrderedDict(put(base(), REPORT, "dropped", 7))  # a dict, but not the exact type the fast path takes
-    assert v.fast.load(body) is None
+    body = OrderedDict(put(put(base(), REPORT, "dropped", 7), REPORT, "labels", {"env": "prod"}))
+    assert v.fast.load(body) is None  # a dict, but not the exact type the fast path takes
     meta, samples = v.samples(body)
-    assert meta == {**fast[0], "dropped": 7} and samples == fast[1]
+    assert meta == {**fast[0], "dropped": 7, "labels": {"env": "prod"}} and samples == fast[1]
 
 
 def test_a_record_names_its_fields_and_refuses_an_unknown_one() -> None:
