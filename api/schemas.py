@@ -61,7 +61,7 @@ def _field(f: Field, settings: Settings, now: Callable[[], float]) -> fields.Fie
     if f.kind == "int":
         return fields.Integer(strict=True, validate=[validate.Range(lo, hi)], **common)
     if f.kind == "float":
-        return fields.Float(allow_nan=False, validate=[validate.Range(lo, hi)], **common)
+        return fields.Float(validate=[validate.Range(lo, hi)], **common)  # marshmallow refuses NaN and ±inf
     if f.kind == "string":
         checks: list[Callable[[Any], Any]] = [validate.Length(lo, hi)]
         if f.tag:
