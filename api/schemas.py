@@ -70,7 +70,8 @@ def _field(f: Field, settings: Settings, now: Callable[[], float]) -> fields.Fie
     if f.kind == "labels":
         return fields.Dict(keys=fields.String(validate=_label_key), values=fields.String(validate=_label_value),
                            validate=[validate.Length(lo, hi)], **common)
-    assert f.kind == "list" and f.item is not None, f
+    assert f.kind == "list", f
+    assert f.item is not None, f
     return fields.List(fields.Nested(_schema(f.item, settings, now)), validate=[validate.Length(lo, hi)],
                        **common)
 
