@@ -123,7 +123,8 @@ def probes(f: Field) -> list[tuple[str, Any, bool]]:
     return out
 
 
-CASES = [(r, f, label, value, allowed) for r in RECORDS for f in r.fields for label, value, allowed in probes(f)]
+CASES: list[tuple[Record, Field | None, str, Any, bool]] = [
+    (r, f, label, value, allowed) for r in RECORDS for f in r.fields for label, value, allowed in probes(f)]
 CASES += [(r, None, "unknown key", 1, False) for r in RECORDS]
 
 
@@ -301,3 +302,12 @@ def test_the_latest_view_carries_the_newest_container_list_of_the_batch() -> Non
     assert view["containers_ts"] == 10
     assert view["gpus"][0]["processes"] == [{"pid": 42, "name": "python3", "mem_used_bytes": 5}]
     assert "net" not in view  # never sent: absent, as from an older agent
+
+
+def test_only_a_timestamp_with_both_settings_has_a_clock_window() -> None:
+    assert SAMPLE.field("ts").clock_window(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
+    for f in (SAMPLE.field("disks"),  # a list bounded by a setting
+              Field("n", "int", lo_setting="max_past_seconds", hi_setting="max_future_seconds"),  # not a timestamp
+              Field("t", "timestamp", hi_setting="max_future_seconds")):  # a timestamp without its past
+        with pytest.raises(AssertionError):
+            f.clock_window(SETTINGS)
