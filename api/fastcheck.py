@@ -63,7 +63,8 @@ def _range(f: Field, settings: Settings) -> tuple[float, float]:
 
 
 def _scalar(f: Field, settings: Settings) -> Check:
-    """The check of one int, float or string field: the value as stored, or _Reject."""
+    """The check of one of the report's own int or string fields: the value as stored, or _Reject. (A sample's
+    fields, floats included, are checked by the source _Source writes; the report itself has no float field.)"""
     lo, hi = _range(f, settings)
     nullable, optional = f.nullable, not f.required
     # Each check tests the common valid case first; null and absent come after.
@@ -76,17 +77,6 @@ def _scalar(f: Field, settings: Settings) -> Check:
                 return None
             raise _Reject
         return check_int
-    if f.kind == "float":
-        def check_float(v: Any) -> Any:
-            t = type(v)
-            if t is float or t is int:
-                x = float(v)  # OverflowError for a huge int: load() declines
-                if lo <= x <= hi:
-                    return x
-            elif (v is None and nullable) or (v is _ABSENT and optional):
-                return None
-            raise _Reject
-        return check_float
     if f.kind == "string":
         lo_len = max(lo, 0)
         tag = _SAFE_TAG.match if f.tag else None
@@ -119,9 +109,9 @@ def _labels(f: Field, settings: Settings) -> Check:
 
 
 def _scalars(fields: tuple[Field, ...], settings: Settings) -> tuple[tuple[str, Check], ...]:
-    """The checks of a record's int, float, string and labels fields."""
+    """The checks of the report's own fields but its samples (a kind _scalar has no check for fails loudly)."""
     return tuple((f.name, _labels(f, settings) if f.kind == "labels" else _scalar(f, settings))
-                 for f in fields if f.kind in ("int", "float", "string", "labels"))
+                 for f in fields if f.kind != "list")
 
 
 def _length(f: Field, settings: Settings) -> Check:
