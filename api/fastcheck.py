@@ -115,16 +115,15 @@ def _scalars(fields: tuple[Field, ...], settings: Settings) -> tuple[tuple[str, 
 
 
 def _length(f: Field, settings: Settings) -> Check:
-    """The check of a list's type and length: the list, () when absent (and optional) or null (and nullable)."""
+    """The check of the report's samples: a JSON array within its length, or _Reject (required and never null, as
+    the table says; a sample's own lists are checked by the source _Source writes)."""
+    assert f.required, f
+    assert not f.nullable, f
     lo, hi = _range(f, settings)
-    nullable, optional = f.nullable, not f.required
 
     def check_length(v: Any) -> Any:
-        if type(v) is list or type(v) is tuple:
-            if lo <= len(v) <= hi:
-                return v
-        elif (v is None and nullable) or (v is _ABSENT and optional):
-            return ()
+        if type(v) is list and lo <= len(v) <= hi:
+            return v
         raise _Reject
     return check_length
 
@@ -173,7 +172,8 @@ class _Source:
             if f.tag:
                 ok += f" and {self.const(_SAFE_TAG.match)}({var}) is not None"
         else:
-            assert f.kind == "list" and f.item is not None, f
+            assert f.kind == "list", f
+            assert f.item is not None, f
             ok = f"(type({var}) is list or type({var}) is tuple) and {self.length(f, var)}"
             items = self.items(f.item)
             emit(f"{indent}if {ok}:")
