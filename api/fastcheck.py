@@ -138,7 +138,6 @@ class _Source:
         self.settings = settings
         self.names: dict[str, Any] = {"_Reject": _Reject, "_ABSENT": _ABSENT}
         self.lines: list[str] = []  # the functions written so far, each complete
-        self.defined: dict[str, str] = {}  # record name -> the function written for a list of it
 
     def const(self, value: Any) -> str:
         if type(value) in (int, float) and math.isfinite(value):
@@ -195,9 +194,7 @@ class _Source:
 
     def items(self, record: Record) -> str:
         """Define the function that checks a list of ``record`` items into a tuple of its store class (each key
-        once); return its name."""
-        if record.name in self.defined:
-            return self.defined[record.name]
+        once); return its name. (Each record is the item of one list only: a second would define it again.)"""
         assert record.name in _BUILDS, f"no store class for {record.name} items: add it to _BUILDS"
         build = _BUILDS[record.name]
         # Built positionally, so the dataclass's field order must be the record's.
@@ -214,9 +211,9 @@ class _Source:
         emit(f"        if type(d) is not dict or not d.keys() <= {self.const(record.names)}:")
         emit("            raise _Reject")
         emit("        get = d.get")
-        for f, var in zip(record.fields, args, strict=True):
+        for i, f in enumerate(record.fields):
             assert f.kind != "timestamp", f"{record.name}.{f.name}: a timestamp is checked in a sample only"
-            self.check(f, var, "        ", emit)
+            self.check(f, args[i], "        ", emit)
         if record.key:
             key = args[[g.name for g in record.fields].index(record.key)]
             emit(f"        if {key} in seen:")
@@ -225,7 +222,6 @@ class _Source:
         emit(f"        out.append({self.const(build)}({', '.join(args)}))")
         emit("    return tuple(out)")
         self.lines += [*lines, ""]  # after any nested record's function, which the lines above wrote
-        self.defined[record.name] = name
         return name
 
     def sample(self) -> str:
