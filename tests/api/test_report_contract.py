@@ -311,3 +311,9 @@ def test_only_a_timestamp_with_both_settings_has_a_clock_window() -> None:
               Field("t", "timestamp", hi_setting="max_future_seconds")):  # a timestamp without its past
         with pytest.raises(AssertionError):
             f.clock_window(SETTINGS)
+
+
+def test_the_fast_path_shows_the_source_it_runs() -> None:
+    source = validator().fast.source
+    assert source.startswith("def _items_") and "\ndef check_sample(item, lo_ts, hi_ts):\n" in source
+    compile(source, "<fastcheck>", "exec")  # whole lines, as written
