@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SESSION_COOKIE = "statusmon_session"
 CSRF_HEADER = "X-CSRF-Token"
+AUTHORIZATION = "Authorization"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -56,7 +57,7 @@ def parse_bearer(header: str) -> str | None:
 
 
 def bearer_token() -> str | None:
-    return parse_bearer(request.headers.get("Authorization", ""))
+    return parse_bearer(request.headers.get(AUTHORIZATION, ""))
 
 
 def agent_unauthorized() -> Unauthorized:

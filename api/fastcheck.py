@@ -51,9 +51,9 @@ _BUILDS: dict[str, type[Any]] = {DISK.name: DiskSample, GPU.name: GpuSample, GPU
 
 _ABSENT: Any = object()  # a key not in the object (unlike None, which is JSON null)
 
-# Stricter than lineprotocol.validate_tag_value (no control characters at all, no trailing backslash): anything
-# else goes to the schema, which applies the exact rule.
-_SAFE_TAG = re.compile(r"[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\\]\Z")
+# lineprotocol.validate_tag_value's rule (no control character or Unicode line/paragraph separator, no trailing
+# backslash) for a string already within its length: anything else goes to the schema, which says why.
+_SAFE_TAG = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\x00-\x1f\x7f-\x9f\u2028\u2029\\]\Z")
 
 
 def _range(f: Field, settings: Settings) -> tuple[float, float]:
@@ -63,7 +63,9 @@ def _range(f: Field, settings: Settings) -> tuple[float, float]:
 
 
 def _scalar(f: Field, settings: Settings) -> Check:
-    """The check of one int, float or string field: the value as stored, or _Reject."""
+    """The check of one of the report's own int or string fields: the value as stored, or _Reject. (A sample's
+    fields, floats and tags included, are checked by the source _Source writes; the report itself has neither:
+    one added fails here, loudly, when the API starts.)"""
     lo, hi = _range(f, settings)
     nullable, optional = f.nullable, not f.required
     # Each check tests the common valid case first; null and absent come after.
@@ -76,24 +78,12 @@ def _scalar(f: Field, settings: Settings) -> Check:
                 return None
             raise _Reject
         return check_int
-    if f.kind == "float":
-        def check_float(v: Any) -> Any:
-            t = type(v)
-            if t is float or t is int:
-                x = float(v)  # OverflowError for a huge int: load() declines
-                if lo <= x <= hi:
-                    return x
-            elif (v is None and nullable) or (v is _ABSENT and optional):
-                return None
-            raise _Reject
-        return check_float
-    if f.kind == "string":
+    if f.kind == "string" and not f.tag:  # no tag among the report's own fields (one would need _SAFE_TAG)
         lo_len = max(lo, 0)
-        tag = _SAFE_TAG.match if f.tag else None
 
         def check_str(v: Any) -> Any:
             if type(v) is str:
-                if lo_len <= len(v) <= hi and (tag is None or tag(v)):
+                if lo_len <= len(v) <= hi:
                     return v
             elif (v is None and nullable) or (v is _ABSENT and optional):
                 return None
@@ -119,22 +109,21 @@ def _labels(f: Field, settings: Settings) -> Check:
 
 
 def _scalars(fields: tuple[Field, ...], settings: Settings) -> tuple[tuple[str, Check], ...]:
-    """The checks of a record's int, float, string and labels fields."""
+    """The checks of the report's own fields but its samples (a kind _scalar has no check for fails loudly)."""
     return tuple((f.name, _labels(f, settings) if f.kind == "labels" else _scalar(f, settings))
-                 for f in fields if f.kind in ("int", "float", "string", "labels"))
+                 for f in fields if f.kind != "list")
 
 
 def _length(f: Field, settings: Settings) -> Check:
-    """The check of a list's type and length: the list, () when absent (and optional) or null (and nullable)."""
+    """The check of the report's samples: a JSON array within its length, or _Reject (required and never null, as
+    the table says; a sample's own lists are checked by the source _Source writes)."""
+    assert f.required, f
+    assert not f.nullable, f
     lo, hi = _range(f, settings)
-    nullable, optional = f.nullable, not f.required
 
     def check_length(v: Any) -> Any:
-        if type(v) is list or type(v) is tuple:
-            if lo <= len(v) <= hi:
-                return v
-        elif (v is None and nullable) or (v is _ABSENT and optional):
-            return ()
+        if type(v) is list and lo <= len(v) <= hi:
+            return v
         raise _Reject
     return check_length
 
@@ -149,7 +138,6 @@ class _Source:
         self.settings = settings
         self.names: dict[str, Any] = {"_Reject": _Reject, "_ABSENT": _ABSENT}
         self.lines: list[str] = []  # the functions written so far, each complete
-        self.defined: dict[str, str] = {}  # record name -> the function written for a list of it
 
     def const(self, value: Any) -> str:
         if type(value) in (int, float) and math.isfinite(value):
@@ -183,7 +171,8 @@ class _Source:
             if f.tag:
                 ok += f" and {self.const(_SAFE_TAG.match)}({var}) is not None"
         else:
-            assert f.kind == "list" and f.item is not None, f
+            assert f.kind == "list", f
+            assert f.item is not None, f
             ok = f"(type({var}) is list or type({var}) is tuple) and {self.length(f, var)}"
             items = self.items(f.item)
             emit(f"{indent}if {ok}:")
@@ -205,9 +194,7 @@ class _Source:
 
     def items(self, record: Record) -> str:
         """Define the function that checks a list of ``record`` items into a tuple of its store class (each key
-        once); return its name."""
-        if record.name in self.defined:
-            return self.defined[record.name]
+        once); return its name. (Each record is the item of one list only: a second would define it again.)"""
         assert record.name in _BUILDS, f"no store class for {record.name} items: add it to _BUILDS"
         build = _BUILDS[record.name]
         # Built positionally, so the dataclass's field order must be the record's.
@@ -224,9 +211,9 @@ class _Source:
         emit(f"        if type(d) is not dict or not d.keys() <= {self.const(record.names)}:")
         emit("            raise _Reject")
         emit("        get = d.get")
-        for f, var in zip(record.fields, args, strict=True):
+        for i, f in enumerate(record.fields):
             assert f.kind != "timestamp", f"{record.name}.{f.name}: a timestamp is checked in a sample only"
-            self.check(f, var, "        ", emit)
+            self.check(f, args[i], "        ", emit)
         if record.key:
             key = args[[g.name for g in record.fields].index(record.key)]
             emit(f"        if {key} in seen:")
@@ -235,7 +222,6 @@ class _Source:
         emit(f"        out.append({self.const(build)}({', '.join(args)}))")
         emit("    return tuple(out)")
         self.lines += [*lines, ""]  # after any nested record's function, which the lines above wrote
-        self.defined[record.name] = name
         return name
 
     def sample(self) -> str:

@@ -61,7 +61,7 @@ def _field(f: Field, settings: Settings, now: Callable[[], float]) -> fields.Fie
     if f.kind == "int":
         return fields.Integer(strict=True, validate=[validate.Range(lo, hi)], **common)
     if f.kind == "float":
-        return fields.Float(allow_nan=False, validate=[validate.Range(lo, hi)], **common)
+        return fields.Float(validate=[validate.Range(lo, hi)], **common)  # marshmallow refuses NaN and ±inf
     if f.kind == "string":
         checks: list[Callable[[Any], Any]] = [validate.Length(lo, hi)]
         if f.tag:
@@ -70,7 +70,8 @@ def _field(f: Field, settings: Settings, now: Callable[[], float]) -> fields.Fie
     if f.kind == "labels":
         return fields.Dict(keys=fields.String(validate=_label_key), values=fields.String(validate=_label_value),
                            validate=[validate.Length(lo, hi)], **common)
-    assert f.kind == "list" and f.item is not None, f
+    assert f.kind == "list", f
+    assert f.item is not None, f
     return fields.List(fields.Nested(_schema(f.item, settings, now)), validate=[validate.Length(lo, hi)],
                        **common)
 

@@ -14,15 +14,16 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 # NAME|files to mutate (space separated)|pytest arguments, separated by ";" (test paths, then -m/-k filters that
-# keep out influxd, browsers and slow retry tests: the selection must stay fast, it runs once per mutant)
+# keep out influxd, PostgreSQL, browsers and slow retry tests: the selection must stay fast, it runs once per mutant;
+# a module whose code never touches the metadata database needs not its PostgreSQL variants)
 MODULES=(
   "machine|statusmon/alerts/machine.py|tests/alerting/test_machine.py"
   "lineprotocol|statusmon/store/lineprotocol.py|tests/store/test_lineprotocol.py;-m;not influx"
   "webhooks|statusmon/webhooks.py|tests/alerting/test_webhook_policy.py;tests/alerting/test_transports.py;tests/alerting/test_services.py;-k;webhook_policy or allowlist or hosts or self_hosted or private or address or localhost or never_show"
   "auth|api/auth.py statusmon/meta/api_tokens.py statusmon/meta/tokens.py|tests/api/test_tokens.py;tests/api/test_access.py;tests/api/test_access_settings.py::test_allowed_origins_admit_those_origins_for_changes_and_no_others;tests/grafana/test_auth.py;tests/api/test_report_bad_input.py::test_report_without_a_valid_token_is_401;tests/api/test_report_bad_input.py::test_a_valid_token_of_another_client_writes_only_to_that_client"
   "spool|agent/spool.py|tests/agent/test_spool.py"
-  "http|statusmon/notify/http.py|tests/alerting/test_transports.py;-m;not influx"
-  "report|statusmon/report.py api/schemas.py|tests/api/test_report_contract.py;tests/api/test_report_bad_input.py;-m;not influx"
+  "http|statusmon/notify/http.py|tests/alerting/test_transports.py;-m;not influx and not postgres"
+  "report|statusmon/report.py api/schemas.py|tests/api/test_report_contract.py;tests/api/test_report_bad_input.py;-m;not influx and not postgres"
   # fastcheck: the contract's explicit probes (every field at and beyond its bounds, null, absent, wrong kinds, and
   # the samples built) kill what the hypothesis suite does in a second instead of ~15 s per survivor
   "fastcheck|api/fastcheck.py|tests/api/test_report_contract.py;tests/api/test_fastcheck.py::test_a_typical_agent_batch_takes_the_fast_path"

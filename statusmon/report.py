@@ -17,13 +17,12 @@ from typing import Literal
 
 from statusmon import labels
 from statusmon.metrics import (
+    ALL_METRICS,
     CONTAINER_METRIC_NAMES,
     DISKIO_METRIC_NAMES,
     NET_METRIC_NAMES,
     SYSTEM_METRICS,
     TEMP_METRIC_NAMES,
-    Metric,
-    metric,
 )
 
 Kind = Literal["int", "float", "string", "timestamp", "list", "labels"]
@@ -32,8 +31,8 @@ Bound = int | None  # every bound in the table is a whole number
 MAX_STRING = 256
 MAX_INTEGER = 2**62  # beyond any disk, GPU or count; keeps InfluxDB's signed 64-bit integers safe
 
-# The range a wire value of each catalogue unit must lie in. A metric with a unit missing here cannot be put on
-# the wire until someone decides its range (KeyError at import).
+# The range a wire value of each catalogue unit must lie in. A metric with a unit missing here cannot be added to
+# the catalogue until someone decides its range (KeyError at import).
 UNIT_RANGES: dict[str, tuple[int, int]] = {
     "percent": (0, 100),
     "bytes": (0, MAX_INTEGER),
@@ -108,26 +107,25 @@ class Record:
         raise KeyError(f"{self.name}.{name}")
 
 
-def metric_field(m: Metric) -> Field:
-    """The wire field of a catalogue metric: optional and nullable (a collector may have nothing to say)."""
-    lo, hi = UNIT_RANGES[m.unit]
-    return Field(m.name, "int" if m.integer else "float", m.unit, lo, hi, nullable=True)
-
-
-def _required(f: Field) -> Field:
-    return replace(f, required=True, nullable=False)
+# The wire field of every catalogue metric, by (family, name): optional and nullable (a collector may have nothing
+# to say), an integer or a float as the catalogue stores it, in its unit's range. A table like those below, so
+# tests/api/test_report_contract.py checks each (a function building it at import could not be mutation-tested).
+METRIC_FIELDS: dict[tuple[str, str], Field] = {
+    (m.family, m.name): Field(m.name, "int" if m.integer else "float", m.unit, *UNIT_RANGES[m.unit], nullable=True)
+    for m in ALL_METRICS
+}
 
 
 # used_percent and inodes_percent are derived by the API at ingest, never sent.
 DISK = Record("disk", (
     Field("mount", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
-    _required(metric_field(metric("used_bytes", "disk"))),
-    _required(metric_field(metric("total_bytes", "disk"))),
-    metric_field(metric("inodes_used", "disk")),
-    metric_field(metric("inodes_total", "disk")),
+    replace(METRIC_FIELDS["disk", "used_bytes"], required=True, nullable=False),
+    replace(METRIC_FIELDS["disk", "total_bytes"], required=True, nullable=False),
+    METRIC_FIELDS["disk", "inodes_used"],
+    METRIC_FIELDS["disk", "inodes_total"],
     # Optional so that agents older than it still report; without it used_percent falls back to used / total.
     # Last, as in DiskSample, which the fast path builds positionally.
-    metric_field(metric("avail_bytes", "disk")),
+    METRIC_FIELDS["disk", "avail_bytes"],
 ), key="mount", key_noun="mount")
 
 # A process holding GPU memory (NVML's running compute and graphics processes); shown, not stored as series.
@@ -142,26 +140,26 @@ GPU = Record("gpu", (
     Field("index", "int", lo=0, hi=1023, required=True),  # the NVML index
     Field("uuid", "string", hi=MAX_STRING, nullable=True),
     Field("name", "string", hi=MAX_STRING, nullable=True),
-    *(metric_field(metric(name, "gpu"))
+    *(METRIC_FIELDS["gpu", name]
       for name in ("util_percent", "mem_used_bytes", "mem_total_bytes", "temp_c", "power_w")),
     Field("processes", "list", item=GPU_PROCESS, hi=MAX_DETAIL_ITEMS),
 ), key="index", key_noun="GPU index")
 
 NET = Record("net", (
     Field("iface", "string", lo=1, hi=64, required=True, tag=True),
-    *(metric_field(metric(name, "net")) for name in NET_METRIC_NAMES),
+    *(METRIC_FIELDS["net", name] for name in NET_METRIC_NAMES),
 ), key="iface", key_noun="network interface")
 
 DISKIO = Record("diskio", (
     Field("device", "string", lo=1, hi=64, required=True, tag=True),
-    *(metric_field(metric(name, "diskio")) for name in DISKIO_METRIC_NAMES),
+    *(METRIC_FIELDS["diskio", name] for name in DISKIO_METRIC_NAMES),
 ), key="device", key_noun="disk")
 
 # Stored under the tag "sensor/label"; each part is tag-safe, so is the whole.
 TEMP = Record("temp", (
     Field("sensor", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
     Field("label", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
-    *(metric_field(metric(name, "temp")) for name in TEMP_METRIC_NAMES),
+    *(METRIC_FIELDS["temp", name] for name in TEMP_METRIC_NAMES),
 ))
 
 CONTAINER = Record("container", (
@@ -169,10 +167,10 @@ CONTAINER = Record("container", (
     Field("name", "string", lo=1, hi=MAX_STRING, required=True, tag=True),
     Field("image", "string", hi=MAX_STRING, nullable=True),
     Field("state", "string", hi=32, nullable=True),
-    *(metric_field(metric(name, "container")) for name in CONTAINER_METRIC_NAMES),
+    *(METRIC_FIELDS["container", name] for name in CONTAINER_METRIC_NAMES),
 ), key="name", key_noun="container name")
 
-SAMPLE_METRICS: tuple[Field, ...] = tuple(metric_field(m) for m in SYSTEM_METRICS)
+SAMPLE_METRICS: tuple[Field, ...] = tuple(METRIC_FIELDS["system", m.name] for m in SYSTEM_METRICS)
 
 SAMPLE = Record("sample", (
     Field("ts", "timestamp", "seconds", lo_setting="max_past_seconds", hi_setting="max_future_seconds",

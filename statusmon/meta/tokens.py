@@ -20,7 +20,7 @@ def new_secret() -> str:
 
 
 def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def secret_matches(secret: str, stored_hash: str) -> bool:

@@ -40,16 +40,26 @@ from statusmon.webhooks import WebhookNotAllowed, check_webhook_url, host_allowe
 
 PERMANENT_STATUSES = frozenset({401, 403, 404, 410})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER = "Retry-After"
+# No NaN or infinity (not JSON), UTF-8 as is (the body is encoded as UTF-8 and says so)
+_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
 
 
-_posting = threading.local()
+class _Posting(threading.local):
+    """This thread's post in progress, for the connect-time guard and the log filter; the class's values: none."""
+
+    active = False
+    private_ok = False
+
+
+_posting = _Posting()
 
 
 class _QuietWhilePosting(logging.Filter):
     """urllib3 logs each request line (the webhook's secret path included) at DEBUG: not while we post."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(_posting, "active", False)
+        return not _posting.active
 
 
 _QUIET = _QuietWhilePosting()
@@ -62,7 +72,7 @@ class AddressRefused(Exception):
 def refusal(peer_ip: str, url_host: str, private_ok: bool = False) -> str | None:
     """Why posting to ``peer_ip`` (reached for ``url_host``) is refused, or None if it is fine.
     ``private_ok``: the admin named this host, so a private (LAN) address is expected."""
-    ip = ipaddress.ip_address(peer_ip.split("%", 1)[0])
+    ip = ipaddress.ip_address(peer_ip)  # an IPv6 scope ("fe80::1%eth0") is part of the address
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_link_local:
@@ -86,7 +96,7 @@ class _Guard:
     def _new_conn(self) -> socket.socket:
         sock: socket.socket = super()._new_conn()  # type: ignore[misc]
         try:
-            why = refusal(sock.getpeername()[0], self.host, getattr(_posting, "private_ok", False))
+            why = refusal(sock.getpeername()[0], self.host, _posting.private_ok)
         except (OSError, ValueError):
             why = "an address that cannot be checked"
         if why:
@@ -167,14 +177,14 @@ class HttpClient:
         except WebhookNotAllowed as e:
             raise TransportError(f"webhook URL refused: {e}", permanent=True) from None
         host = urlsplit(url).hostname or "?"
-        body = json.dumps(payload, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        body = _JSON.encode(payload).encode()
         headers = {"Content-Type": "application/json; charset=utf-8",
                    "User-Agent": f"statusmon/{__version__}", **(headers or {})}
         private_ok = self.private_ok(host, hosts)
         p = self.policy
         delay = p.backoff
-        error = TransportError("not attempted")
-        for attempt in range(1, max(1, p.attempts) + 1):
+        attempt = 1  # at least one, whatever the policy says
+        while True:
             wait = delay
             _posting.active = True
             _posting.private_ok = private_ok
@@ -204,12 +214,12 @@ class HttpClient:
                             raise error
                         wait = retry_after
             finally:
-                _posting.active = False
-                _posting.private_ok = False
-            if attempt < p.attempts:
-                self.sleep(wait)
-                delay *= 2
-        raise error
+                del _posting.active, _posting.private_ok  # back to the class's values: not posting
+            if attempt >= p.attempts:
+                raise error
+            self.sleep(wait)
+            delay *= 2
+            attempt += 1
 
     def close(self) -> None:
         self.session.close()
@@ -238,8 +248,8 @@ def response_text(resp: requests.Response, limit: int = 200) -> str:
 
 def _retry_after(resp: requests.Response) -> float | None:
     try:
-        return max(0.0, float(resp.headers.get("Retry-After", "")))
-    except ValueError:
+        return max(0.0, float(resp.headers[RETRY_AFTER]))
+    except (KeyError, ValueError):
         return None
 
 

@@ -13,6 +13,7 @@ from alerting.delivery import Dispatcher
 from statusmon.meta.alerts import AlertDB
 from statusmon.meta.db import MetaDB
 from statusmon.notify import HttpClient, TransportError, fingerprint
+from statusmon.notify import http as http_helper
 from statusmon.notify.http import HttpPolicy, refusal
 from statusmon.notify.slack import SlackTransport
 from statusmon.notify.testmessage import send_test
@@ -512,3 +513,56 @@ def test_a_new_helper_quiets_urllib3_even_in_a_process_that_never_had_one(
     with caplog.at_level(logging.DEBUG, logger="urllib3"):
         client().post_json(rx.url(), {})
     assert "XXXXSECRET" not in caplog.text
+
+
+def test_plain_http_goes_through_the_connect_time_guard_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # http:// is allowed only to a loopback name; "localhost" resolving elsewhere is what a poisoned hosts file does
+    address = local_private_address()
+    server = RawServer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", host=address)
+    monkeypatch.setattr(socket, "getaddrinfo", resolving("localhost", address))
+    try:
+        with pytest.raises(TransportError) as e:
+            HttpClient([], HttpPolicy(attempts=1)).post_json(f"http://localhost:{server.port}/x", {},
+                                                            hosts=["localhost"])
+        assert e.value.permanent
+        assert e.value.message == "localhost: the webhook host resolved to a private address; refused"
+        time.sleep(0.1)
+        assert server.received in ([], [b""])  # connected, closed before one byte went out
+    finally:
+        server.close()
+
+
+class _Opened:
+    """Stands in for urllib3's connection below the guard: the socket it opened (one a guard cannot read)."""
+
+    host = "hooks.example"
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def _new_conn(self) -> socket.socket:
+        return self.sock
+
+
+class _GuardedOpened(http_helper._Guard, _Opened):
+    pass
+
+
+def test_a_peer_address_that_cannot_be_read_is_refused_and_the_socket_closed(tmp_path: object) -> None:
+    import pathlib
+
+    path = str(pathlib.Path(str(tmp_path)) / "peer.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen()
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    unix.connect(path)  # its peer "address" is a path: not an IP address (ValueError)
+    never_connected = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # no peer at all (OSError)
+    try:
+        for sock in (unix, never_connected):
+            with pytest.raises(http_helper.AddressRefused) as e:
+                _GuardedOpened(sock)._new_conn()
+            assert str(e.value) == "the webhook host resolved to an address that cannot be checked; refused"
+            assert sock.fileno() == -1  # closed, nothing sent
+    finally:
+        listener.close()

@@ -96,7 +96,9 @@ def probes(f: Field) -> list[tuple[str, Any, bool]]:
         if lo:
             out.append(("too short", "x" * (lo - 1), False))
         if f.tag:
-            out += [("trailing backslash", "/x\\", False), ("newline", "/x\ny", False)]
+            out += [("trailing backslash", "/x\\", False), ("newline", "/x\ny", False), ("DEL", "/x\x7fy", False),
+                    ("C1 control", "/x\x85y", False), ("line separator", "/x\u2028y", False),
+                    ("paragraph separator", "/x\u2029y", False)]
     elif f.kind == "timestamp":
         past, future = f.clock_window(SETTINGS)
         out += [("oldest", NOW - past, True), ("newest", NOW + future, True), ("too old", NOW - past - 1, False),
@@ -121,7 +123,8 @@ def probes(f: Field) -> list[tuple[str, Any, bool]]:
     return out
 
 
-CASES = [(r, f, label, value, allowed) for r in RECORDS for f in r.fields for label, value, allowed in probes(f)]
+CASES: list[tuple[Record, Field | None, str, Any, bool]] = [
+    (r, f, label, value, allowed) for r in RECORDS for f in r.fields for label, value, allowed in probes(f)]
 CASES += [(r, None, "unknown key", 1, False) for r in RECORDS]
 
 
@@ -252,6 +255,29 @@ def test_samples_takes_the_fast_path_and_else_the_schemas_verdict() -> None:
         v.samples("not a report")
 
 
+def test_a_report_the_fast_path_accepts_never_reaches_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    v = validator()
+    expected = schema_result(v, base())
+
+    def schema(body: Any) -> dict[str, Any]:
+        raise AssertionError("the schema ran for a report the fast path accepts")
+
+    monkeypatch.setattr(v, "load", schema)
+    assert v.samples(base()) == expected
+
+
+def test_a_report_the_fast_path_declines_and_the_schema_accepts_is_the_schemas() -> None:
+    from collections import OrderedDict
+
+    v = validator()
+    fast = v.fast.load(base())
+    assert fast is not None and fast[0]["agent_version"] == "0.1.0"
+    body = OrderedDict(put(put(base(), REPORT, "dropped", 7), REPORT, "labels", {"env": "prod"}))
+    assert v.fast.load(body) is None  # a dict, but not the exact type the fast path takes
+    meta, samples = v.samples(body)
+    assert meta == {**fast[0], "dropped": 7, "labels": {"env": "prod"}} and samples == fast[1]
+
+
 def test_a_record_names_its_fields_and_refuses_an_unknown_one() -> None:
     assert DISK.field("mount").tag and GPU.field("index").hi == 1023
     with pytest.raises(KeyError, match="disk.nope"):
@@ -276,3 +302,18 @@ def test_the_latest_view_carries_the_newest_container_list_of_the_batch() -> Non
     assert view["containers_ts"] == 10
     assert view["gpus"][0]["processes"] == [{"pid": 42, "name": "python3", "mem_used_bytes": 5}]
     assert "net" not in view  # never sent: absent, as from an older agent
+
+
+def test_only_a_timestamp_with_both_settings_has_a_clock_window() -> None:
+    assert SAMPLE.field("ts").clock_window(SETTINGS) == (SETTINGS.max_past_seconds, SETTINGS.max_future_seconds)
+    for f in (SAMPLE.field("disks"),  # a list bounded by a setting
+              Field("n", "int", lo_setting="max_past_seconds", hi_setting="max_future_seconds"),  # not a timestamp
+              Field("t", "timestamp", hi_setting="max_future_seconds")):  # a timestamp without its past
+        with pytest.raises(AssertionError):
+            f.clock_window(SETTINGS)
+
+
+def test_the_fast_path_shows_the_source_it_runs() -> None:
+    source = validator().fast.source
+    assert source.startswith("def _items_") and "\ndef check_sample(item, lo_ts, hi_ts):\n" in source
+    compile(source, "<fastcheck>", "exec")  # whole lines, as written

@@ -79,8 +79,9 @@ def test_a_token_not_shaped_id_dot_secret_is_refused_without_error(api_tokens: A
 
 @pytest.mark.parametrize("name", ["", " lead", "-x", "a" * 65, "semi;colon", "new\nline"])
 def test_bad_token_names_are_refused(api_tokens: ApiTokens, name: str) -> None:
-    with pytest.raises(ValueError, match="1-64 letters"):
+    with pytest.raises(ValueError) as e:
         api_tokens.create(name)
+    assert str(e.value) == "a token name is 1-64 letters, digits, spaces, '.', '_' or '-'"  # shown as is
     assert api_tokens.list() == []
 
 
