@@ -13,6 +13,7 @@ from typing import Any
 from statusmon.meta import tokens
 from statusmon.meta.db import MetaDB
 from statusmon.meta.labels import NONE, ClientLabels, HostLabels, read_agent, replace_agent
+from statusmon.meta.overview import overview_json, overview_of_stored
 
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 
@@ -104,20 +105,26 @@ class ClientRegistry:
         row = self.db.query_one("SELECT * FROM clients WHERE id = ?", (client_id,))
         return _client(row, self.labels.get(client_id)) if row else None
 
-    def listing(self, selector: dict[str, str] | None = None) -> list[tuple[Client, str | None]]:
+    def listing(self, selector: dict[str, str] | None = None,
+                overview: bool = False) -> list[tuple[Client, str | None]]:
         """As ``list()``, but each client without its latest sample decoded: (client, the sample's stored JSON
-        text). Decoding 5,000 samples only to encode them again was most of ``GET /api/clients``' time."""
+        text). Decoding 5,000 samples only to encode them again was most of ``GET /api/clients``' time.
+        ``overview``: the sample's overview part instead (statusmon/meta/overview.py), as stored with it."""
         labels = self.labels.all()
         out = []
+        column = "overview_sample" if overview else "last_sample"
         for r in self.db.query("SELECT id, hostname, created_at, agent_version, last_seen, dropped_total, last_sample"
-                               " FROM clients ORDER BY hostname"):
+                               f"{', overview_sample' if overview else ''} FROM clients ORDER BY hostname"):
             hl = labels.get(r["id"], NONE)
             if selector and any(hl.effective.get(k) != v for k, v in selector.items()):
                 continue
             client = Client(id=r["id"], hostname=r["hostname"], created_at=r["created_at"],
                             agent_version=r["agent_version"], last_seen=r["last_seen"] or None, last_sample_json=None,
                             dropped_total=r["dropped_total"], labels=hl)
-            out.append((client, r["last_sample"] or None))
+            latest = r[column] or None
+            if latest is None and overview and r["last_sample"]:  # reported before the column existed
+                latest = overview_of_stored(r["last_sample"])
+            out.append((client, latest))
         return out
 
     # Before list(): below it, mypy would read "list" in an annotation as that method.
@@ -169,13 +176,16 @@ class ClientRegistry:
         rows = []
         for r in reports:
             ts = r.last_sample["ts"] if r.last_sample else None
-            rows.append((r.agent_version, ts, ts, json.dumps(r.last_sample) if r.last_sample else None, ts, ts,
-                         r.dropped, r.dropped, r.client_id))
+            rows.append((r.agent_version, ts, ts, json.dumps(r.last_sample) if r.last_sample else None,
+                         ts, ts, overview_json(r.last_sample) if r.last_sample else None,
+                         ts, ts, r.dropped, r.dropped, r.client_id))
         with self.db.tx() as conn:
             conn.executemany(
                 """UPDATE clients SET agent_version = COALESCE(?, agent_version),
                        last_sample = CASE WHEN ? IS NOT NULL AND (last_seen IS NULL OR ? >= last_seen)
                                           THEN ? ELSE last_sample END,
+                       overview_sample = CASE WHEN ? IS NOT NULL AND (last_seen IS NULL OR ? >= last_seen)
+                                              THEN ? ELSE overview_sample END,
                        last_seen = CASE WHEN COALESCE(?, 0) > COALESCE(last_seen, 0) THEN ?
                                         ELSE COALESCE(last_seen, 0) END,
                        dropped_total = CASE WHEN COALESCE(?, 0) > dropped_total THEN ? ELSE dropped_total END

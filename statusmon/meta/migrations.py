@@ -193,4 +193,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX client_labels_pair ON client_labels (label_key, label_value);
     ALTER TABLE alert_rules ADD COLUMN selector TEXT
     """,
+    # 8: the overview's part of each client's latest sample (statusmon/meta/overview.py), written with it, so that
+    # GET /api/clients?fields=overview splices it in as stored (NULL until the client's next report: derived then).
+    """
+    ALTER TABLE clients ADD COLUMN overview_sample TEXT
+    """,
 ]

@@ -61,7 +61,8 @@ def test_a_client_appears_on_the_overview_within_seconds_of_its_first_report(
     expect(page.locator("#clients .client-card")).to_have_count(5)
     cid, tok = server.add_client("fresh-host")
     t = int(time.time())
-    report(server.url, tok, [{**sample(t, seed=7), "net_rx_bytes_per_s": 3 << 20, "net_tx_bytes_per_s": 1 << 20}])
+    fresh = {**sample(t, seed=7), "net_rx_bytes_per_s": 3 << 20, "net_tx_bytes_per_s": 1 << 20}
+    report(server.url, tok, [fresh])
     card = page.locator('.client-card[data-hostname="fresh-host"]')
     expect(card).to_be_visible(timeout=5000)
     expect(card.locator(".badge")).to_have_text("online")
@@ -71,6 +72,16 @@ def test_a_client_appears_on_the_overview_within_seconds_of_its_first_report(
     expect(page.locator(".table-head")).to_be_hidden()  # the table's column heads belong to the table view
     expect(page.locator('.client-card[data-hostname="web-1"] [data-metric="net_bytes_per_s"]')).to_have_text("—")
     expect(card.locator(".seen")).to_have_text(re.compile(r"last seen (just now|\d+ s ago)"))
+    # A reload paints from the overview's slim listing alone (no report comes meanwhile): nothing it shows is lost.
+    with page.expect_response(lambda r: "/api/clients?fields=overview" in r.url) as listed:
+        page.reload()
+    assert listed.value.ok and "disks" not in listed.value.json()["clients"][0]["latest"]
+    expect(card.locator('[data-metric="net_bytes_per_s"]')).to_have_text("4.00 MiB/s")
+    expect(card.locator('[data-metric="docker_bytes"]')).to_have_text("37.0 GiB")
+    expect(card.locator('[data-metric="disk_percent"]')).to_have_text("62 %")
+    gpu = card.locator('[data-metric="gpu_percent"]')
+    expect(gpu).to_have_text(re.compile(r"^\d+ %$"))
+    assert abs(int(gpu.inner_text().split()[0]) - fresh["gpu_percent"]) <= 0.5
     # Filter and sort.
     page.get_by_label("Filter by name").fill("gpu")
     expect(page.locator("#clients .client-card:visible")).to_have_count(2)

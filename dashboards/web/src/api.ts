@@ -54,6 +54,9 @@ export const api = {
   login: (password: string) => call<SessionView>("POST", "/api/login", { password }),
   logout: () => call<SessionView>("POST", "/api/logout"),
   clients: () => call<ClientList>("GET", "/api/clients"),
+  /** The overview's listing: each client's `latest` carries only what a card or table row shows (ts, the cells'
+   *  metrics, net rx/tx; no disk, GPU or container lists): ~140 bytes a host instead of the whole sample. */
+  overviewClients: () => call<ClientList>("GET", "/api/clients?fields=overview"),
   client: (id: string) => call<ClientView>("GET", `/api/clients/${encodeURIComponent(id)}`),
   /** An admin's labels: a value sets one, null removes the admin's (the agent's shows again). */
   patchLabels: (id: string, labels: Record<string, string | null>) =>

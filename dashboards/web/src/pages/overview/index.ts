@@ -39,7 +39,7 @@ export function mountOverview(root: HTMLElement): () => void {
 
   async function load(): Promise<void> {
     try {
-      const list = await api.clients();
+      const list = await api.overviewClients(); // the slim listing: the overview shows no more
       if (disposed) return;
       clock.sync(list);
       await grid.applyList(list.clients);
