@@ -22,6 +22,19 @@ CYCLE_S = 2.0  # the worker's --interval below
 WITHIN_MS = int((CYCLE_S + 1.0) * 1000)  # one evaluation cycle plus a second
 
 
+_last_ts = 0
+
+
+def fresh_ts() -> int:
+    """Now, or a second past the last sample these tests reported when that is later. The worker evaluates each
+    sample time once (its query starts after the newest it has seen), so a resolving sample and a firing one
+    sent within the same second would overwrite each other unevaluated, and the alert would never fire again
+    (CI saw it: the incident under the silence never appeared)."""
+    global _last_ts
+    _last_ts = max(int(time.time()), _last_ts + 1)
+    return _last_ts
+
+
 def test_a_firing_rule_shows_everywhere_within_a_cycle_and_clears_when_it_resolves(
         chromium: Any, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
@@ -50,7 +63,7 @@ def test_a_firing_rule_shows_everywhere_within_a_cycle_and_clears_when_it_resolv
             overview.locator("#alert-count", has_text="Alerts: none firing").wait_for()  # zero shown, calmly
             alerts_page.locator("text=Nothing is firing or pending").wait_for()
 
-            report(srv, token, [good_sample(int(time.time()), cpu_percent=97.5)])
+            report(srv, token, [good_sample(fresh_ts(), cpu_percent=97.5)])
             t0 = time.monotonic()
             overview.locator('#alert-count[data-firing="1"]').wait_for(timeout=WITHIN_MS)
             card = overview.locator(f'.client-card[data-id="{cid}"]')
@@ -79,7 +92,7 @@ def test_a_firing_rule_shows_everywhere_within_a_cycle_and_clears_when_it_resolv
             phone.page.locator(f'.client-card[data-id="{cid}"] .card-alerts .badge').wait_for()
             phone.shot("alerts-overview-firing")
 
-            report(srv, token, [good_sample(int(time.time()), cpu_percent=5.0)])
+            report(srv, token, [good_sample(fresh_ts(), cpu_percent=5.0)])
             t1 = time.monotonic()
             overview.locator('#alert-count[data-firing="0"]').wait_for(timeout=WITHIN_MS)
             card.locator(".card-alerts:empty").wait_for(timeout=WITHIN_MS)
@@ -179,7 +192,7 @@ def test_a_firing_alert_silenced_from_the_alerts_page_is_marked_silenced_everywh
         b = Browsing(chromium, srv, DESKTOP, "desktop")
         with worker_process(data_dir, env, str(CYCLE_S)):
             for t in (token, token2):
-                report(srv, t, [good_sample(int(time.time()), cpu_percent=97.5)])
+                report(srv, t, [good_sample(fresh_ts(), cpu_percent=97.5)])
             b.login()
             page = b.page
             page.goto("/alerts")
@@ -222,10 +235,10 @@ def test_a_firing_alert_silenced_from_the_alerts_page_is_marked_silenced_everywh
 
             # It resolves, then fires again under the silence: that incident is marked silenced in the history.
             page.goto("/alerts")
-            report(srv, token, [good_sample(int(time.time()), cpu_percent=5.0)])
+            report(srv, token, [good_sample(fresh_ts(), cpu_percent=5.0)])
             expect(page.locator("#history-table tr.incident.resolved", has_text="web-1")).to_have_count(
                 1, timeout=WITHIN_MS)
-            report(srv, token, [good_sample(int(time.time()), cpu_percent=98.0)])
+            report(srv, token, [good_sample(fresh_ts(), cpu_percent=98.0)])
             fired = page.locator("#history-table tr.incident.firing", has_text="web-1")
             expect(fired).to_have_count(1, timeout=WITHIN_MS)
             expect(fired.locator(".badge.silenced")).to_have_count(1)
