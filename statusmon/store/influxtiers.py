@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from statusmon.metrics import FAMILY_KEY
 from statusmon.store import lineprotocol as lp
-from statusmon.store.sketch import Sketch
+from statusmon.store.sketch import Sketch, merge_into
 from statusmon.store.sqlitetiers import pivot
 from statusmon.store.tiers import (
     BY_NAME,
@@ -142,12 +142,7 @@ class InfluxTiers:
             s.append(float(row["sum"]))
             lo.append(float(row["min"]))
             hi.append(float(row["max"]))
-            data = base64.b64decode(row["sketch"])
-            have = out.get((k, m))
-            if have is None:
-                out[(k, m)] = Sketch.decode(data)
-            else:
-                have.merge_encoded(data)
+            merge_into(out, (k, m), base64.b64decode(row["sketch"]))
         aggs = {key: Aggregate(sum(c), math.fsum(s), min(lo), max(hi)) for key, (c, s, lo, hi) in parts.items()}
         return aggs, out
 
@@ -155,12 +150,7 @@ class InfluxTiers:
                  end: int) -> dict[tuple[str, str], Sketch]:
         out: dict[tuple[str, str], Sketch] = {}
         for k, m, row in self._select(tier, client_id, family, metrics, start, end, '"sketch"'):
-            data = base64.b64decode(row["sketch"])
-            have = out.get((k, m))
-            if have is None:
-                out[(k, m)] = Sketch.decode(data)
-            else:
-                have.merge_encoded(data)
+            merge_into(out, (k, m), base64.b64decode(row["sketch"]))
         return out
 
     def step_summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,

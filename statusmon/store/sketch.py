@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 PERCENT_WIDTH = 1.0
 RELATIVE_ACCURACY = 0.01
@@ -174,3 +177,12 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
         if b < 0x80:
             return result, pos
         shift += 7
+
+
+def merge_into(out: dict[K, Sketch], key: K, data: bytes) -> None:
+    """Add an encoded bucket sketch to ``out[key]``: decoded for the first bucket of a key, merged for the rest."""
+    have = out.get(key)
+    if have is None:
+        out[key] = Sketch.decode(data)
+    else:
+        have.merge_encoded(data)

@@ -14,7 +14,7 @@ from typing import Any
 
 from statusmon.metrics import FAMILY_KEY
 from statusmon.store.base import Series, StoreUnavailable, Value
-from statusmon.store.sketch import Sketch
+from statusmon.store.sketch import Sketch, merge_into
 from statusmon.store.tiers import BY_NAME, DAY, HOUR, TIERS, Aggregate, StepSummaries, TierRow, merge_encoded_steps
 
 COLUMNS = "client_id, family, key, metric, ts, count, sum, min, max, last, sketch"
@@ -85,11 +85,7 @@ class SQLiteTiers:
         where, params = _where(family, start, end, [client_id], metrics)
         out: dict[tuple[str, str], Sketch] = {}
         for k, m, blob in self._run(f"SELECT key, metric, sketch FROM {table(tier)} WHERE {where}", params):
-            have = out.get((k, m))
-            if have is None:
-                out[(k, m)] = Sketch.decode(blob)
-            else:
-                have.merge_encoded(blob)
+            merge_into(out, (k, m), blob)
         return out
 
     def step_summaries(self, tier: str, client_id: str, family: str, metrics: Sequence[str], start: int,
