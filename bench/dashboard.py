@@ -164,6 +164,19 @@ def add_clients(srv: Any, n: int, now: int) -> list[tuple[str, str]]:
     return [c for part in parts for c in part]
 
 
+def logged_in_overview(pw: Any, url: str) -> tuple[Any, Any]:
+    """Debian's Chromium at 1366x860 with the probe installed, logged in and showing the overview's cards."""
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=url)
+    context.add_init_script(PROBE)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Admin password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("#clients .client-card")
+    return browser, page
+
+
 def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, float]:
     page.goto(path)
     page.wait_for_function(RENDERED, arg=[sel, val, n], polling="raf")
@@ -246,14 +259,7 @@ def main() -> int:
 
         views: dict[str, dict[str, Any]] = {}
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=srv.url)
-            context.add_init_script(PROBE)
-            page = context.new_page()
-            page.goto("/login")
-            page.get_by_label("Admin password").fill(ADMIN_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_selector("#clients .client-card")
+            browser, page = logged_in_overview(pw, srv.url)
             # First render with the server idle (no agents posting yet): the page's own cost, apart from a
             # server that ingest keeps busy.
             idle: dict[str, list[float]] = {}

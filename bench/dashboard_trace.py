@@ -27,9 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dashboard import CHROMIUM_ARGS, PROBE, VIEWS, add_clients, flip_alerts, seed_alerts, watch_live  # noqa: E402
+from bench.dashboard import VIEWS, add_clients, flip_alerts, logged_in_overview, seed_alerts, watch_live  # noqa: E402
 from bench.live import Run  # noqa: E402
-from tests.support.server import ADMIN_PASSWORD, start_server  # noqa: E402
+from tests.support.server import start_server  # noqa: E402
 
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "v8", "toplevel"]
 
@@ -107,14 +107,7 @@ def main() -> int:
 
         feeder = threading.Thread(target=agents, daemon=True)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=srv.url)
-            context.add_init_script(PROBE)
-            page = context.new_page()
-            page.goto("/login")
-            page.get_by_label("Admin password").fill(ADMIN_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_selector("#clients .client-card")
+            browser, page = logged_in_overview(pw, srv.url)
             feeder.start()
             flipping = threading.Event()
             if args.alerting:
