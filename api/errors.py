@@ -110,6 +110,15 @@ def http_error(e: HTTPException) -> ApiError:
     return err
 
 
+def as_api_error(e: Exception) -> ApiError:
+    """Any exception a request raised, as the one error shape renders it (what the handlers below do by type)."""
+    if isinstance(e, ApiError):
+        return e
+    if isinstance(e, HTTPException):
+        return http_error(e)
+    return unexpected_error(e)
+
+
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
     resp = jsonify(error_body(code, message, details))

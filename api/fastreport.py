@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_input_stream
 
 from api.auth import API_HEADERS, SECURITY_HEADERS, agent_unauthorized, parse_bearer
 from api.body import decode_body
-from api.errors import ApiError, error_body, http_error, unexpected_error
+from api.errors import as_api_error, error_body
 from api.ingest import check_rate, take_report
 from api.state import AppState
 
@@ -50,14 +49,9 @@ class ReportFastPath:
             return self.flask(environ, start_response)
         try:
             answer = self.report(environ)
-        except ApiError as e:
-            return self.respond(start_response, e.status, error_body(e.code, e.message, e.details), e.headers)
-        except HTTPException as e:  # werkzeug's stream: Content-Length over the limit, a client gone mid-body
-            err = http_error(e)
-            return self.respond(start_response, err.status, error_body(err.code, err.message, err.details),
-                                err.headers)
-        except Exception as e:  # noqa: BLE001 - rendered as Flask's handler does (503 for a store down, else 500)
-            err = unexpected_error(e)
+        except Exception as e:  # noqa: BLE001 - rendered as Flask's handlers do: ours, werkzeug's (a body over the
+            # limit, a client gone mid-body), anything else (503 for a store down, else a logged 500)
+            err = as_api_error(e)
             return self.respond(start_response, err.status, error_body(err.code, err.message, err.details),
                                 err.headers)
         return self.respond(start_response, 200, answer, None)
