@@ -171,37 +171,38 @@ class HistoryStats:
                 acc[f].add(len(vals), math.fsum(vals), min(vals), max(vals), sk)
 
 
-def tier_for_step(step: int | None) -> Tier | None:
-    """The coarsest tier whose buckets a chart step is made of (None: raw samples)."""
-    if step is None:
+def tier_split(built: Mapping[str, int], start: int, end: int, step: int | None, family: str,
+               fields: Sequence[str]) -> tuple[Tier, int] | None:
+    """The tier a chart at ``step`` reads and where its built buckets end (the rest is read from the finer tiers
+    and raw); None: all raw. The coarsest built tier whose buckets the step is made of and that holds a whole step
+    of the range: a year's chart at day steps reads 365 day rows a metric, not 8,760 hour rows grouped by the
+    database. Every chart surface (GET /api/metrics, Grafana's /query and /rows) reads through this one choice."""
+    tiered = [f for f in fields if f in ROLLUP_FIELDS.get(family, ())]
+    if step is None or len(tiered) < len(fields):
         return None
-    for tier in (HOUR, MINUTE):
-        if step % tier.seconds == 0:
-            return tier
+    for tier in (DAY, HOUR, MINUTE):
+        if step % tier.seconds or tier.name not in built:
+            continue
+        # Tier buckets up to the last whole step of the range: a step cut by the range's end is read from the
+        # finer tiers and raw seconds (``_last_step``), so it never counts samples after ``end`` (the first step
+        # does hold whole buckets: its start is the step's).
+        split = min(end // step * step, built[tier.name] // step * step)
+        if split > start // step * step:
+            return tier, split
     return None
 
 
-def tier_split(built: Mapping[str, int], start: int, end: int, step: int | None, family: str,
-               fields: Sequence[str]) -> tuple[Tier, int] | None:
-    """The tier a chart at ``step`` reads and where its built buckets end (the rest is read raw); None: all raw.
-    Every chart surface (GET /api/metrics, Grafana's /query and /rows) reads through this one choice."""
-    tier = tier_for_step(step)
-    tiered = [f for f in fields if f in ROLLUP_FIELDS.get(family, ())]
-    if tier is None or step is None or len(tiered) < len(fields) or tier.name not in built:
-        return None
-    # Tier buckets up to the last whole step of the range: a step cut by the range's end is read from the finer
-    # tiers and raw seconds (``_last_step``), so it never counts samples after ``end`` (the first step does hold
-    # whole buckets: its start is the step's).
-    split = max(start, min(end // step * step, built[tier.name] // step * step))
-    if split <= start // step * step:
-        return None
-    return tier, split
+def _finer(built: Mapping[str, int], tier: Tier) -> dict[str, int]:
+    """``built`` without ``tier``: what reads the part of a range after ``tier`` ends (the next finer tier)."""
+    return {name: until for name, until in built.items() if name != tier.name}
 
 
 def read_series(store: TimeSeriesStore, built: Mapping[str, int], client_id: str, start: int, end: int,
                 step: int | None, family: str, fields: Sequence[str]) -> tuple[dict[str, Series], str]:
-    """A chart's series and the resolution it shows ("raw", "minute", "hour"; "raw" at a step is raw samples
-    bucketed by the database). Tier buckets up to where the tier is built, raw after."""
+    """A chart's series and the resolution it shows ("raw", "minute", "hour", "day"; "raw" at a step is raw
+    samples bucketed by the database). Tier buckets up to where the tier is built; after it, a last step cut by
+    the range's end from the finer tiers and raw seconds, or more steps from the next finer tier (days are built
+    a while after midnight, so their last whole day comes from hours), and raw samples last."""
     cut = tier_split(built, start, end, step, family, fields)
     if cut is None or step is None:
         return store.series(client_id, start, end, step, family, list(fields)), "raw"
@@ -211,7 +212,7 @@ def read_series(store: TimeSeriesStore, built: Mapping[str, int], client_id: str
     if split < end <= split + step:
         new = _last_step(store, built, client_id, split, end, step, family, fields)
     elif split < end:
-        new = store.series(client_id, split, end, step, family, list(fields))
+        new, _ = read_series(store, _finer(built, tier), client_id, split, end, step, family, fields)
     return {key: _concat(old.get(key), new.get(key), fields, step) for key in {*old, *new}}, tier.name
 
 
@@ -309,7 +310,7 @@ def read_aggregate(store: TimeSeriesStore, built: Mapping[str, int], client_id: 
                               for r in merge_rows((r for r in rows if r.metric in fields), step)}, step, fields,
                              agg)
     elif split < end:
-        new = _raw_steps(store, client_id, split, end, step, family, fields, agg)
+        new, _ = read_aggregate(store, _finer(built, tier), client_id, split, end, step, family, fields, agg)
     return {key: _concat(old.get(key), new.get(key), fields, step) for key in {*old, *new}}, tier.name
 
 

@@ -139,17 +139,23 @@ def test_chart_series_read_the_tier_up_to_where_it_is_built(store: TimeSeriesSto
         assert got[""].maxima == want[""].maxima
 
 
-def test_a_charts_last_step_reads_the_finer_tiers_and_equals_the_raw_samples(store: TimeSeriesStore,
-                                                                             tmp_path: Path) -> None:
-    day = (NOW - 3 * 86400) // 86400 * 86400
+@pytest.mark.parametrize("days_built, resolution", [(2, "day"), (1, "day"), (0, "hour")])
+def test_a_charts_last_step_reads_the_finer_tiers_and_equals_the_raw_samples(
+        store: TimeSeriesStore, tmp_path: Path, days_built: int, resolution: str) -> None:
+    # Day steps over 2 days and 5 hours: whole days from the day tier where it is built, from the hour tier where
+    # it is not yet (just after midnight, yesterday's day row waits for its last hour), the last step from the
+    # finer tiers and raw seconds; every way, the raw samples' means and maxima.
+    day = (NOW - 4 * 86400) // 86400 * 86400
     store.write("c1", "h", [Sample(day + i, {"cpu_percent": float(i % 97), "ram_percent": 20.0 + i % 7})
-                            for i in range(0, 30 * 3600, 10)])
+                            for i in range(0, 54 * 3600, 10)])
     meta = MetaDB(tmp_path / "meta.db")
-    built = build_at(store, meta, day + 30 * 3600 + 200)
-    end = day + 29 * 3600 + 1234  # the last day's step: 5 hours, 20 minutes and 34 raw seconds
+    built = build_at(store, meta, day + 54 * 3600 + 200, lookback=3 * 86400)
+    assert built["day"] == day + 2 * 86400
+    built["day"] = day + days_built * 86400
+    end = day + 53 * 3600 + 1234  # the last day's step: 5 hours, 20 minutes and 34 raw seconds
     got, res = read_series(store, built, "c1", day + 30, end, 86400, "system", ["cpu_percent", "ram_percent"])
     want = store.series("c1", day, end, 86400, "system", ["cpu_percent", "ram_percent"])
-    assert res == "hour" and got[""].time == want[""].time == [day, day + 86400]
+    assert res == resolution and got[""].time == want[""].time == [day, day + 86400, day + 2 * 86400]
     for f in ("cpu_percent", "ram_percent"):
         assert got[""].values[f] == pytest.approx(want[""].values[f], rel=1e-12)
         assert got[""].maxima[f] == want[""].maxima[f]  # type: ignore[index]
@@ -157,16 +163,19 @@ def test_a_charts_last_step_reads_the_finer_tiers_and_equals_the_raw_samples(sto
 
 def test_each_aggregation_per_step_reads_the_tiers_and_equals_the_raw_points(store: TimeSeriesStore,
                                                                             tmp_path: Path) -> None:
-    # Grafana's mean, max, min and p95 per step: whole days from the hour tier, the step the range's end cuts from
-    # the finer tiers and raw seconds (never a whole bucket past the end), a step finer than any tier from the raw
-    # points; checked against the points written here.
+    # Grafana's mean, max, min and p95 per step: whole days from the day tier, or from the hour tier where no day
+    # row is built yet, the step the range's end cuts from the finer tiers and raw seconds (never a whole bucket
+    # past the end), a step finer than any tier from the raw points; checked against the points written here.
     day = (NOW - 3 * 86400) // 86400 * 86400
     rng = random.Random(3)
     cpu = {day + i: 100.0 if i % 7919 == 0 else round(rng.uniform(0, 70), 2) for i in range(0, 30 * 3600, 10)}
     store.write("c1", "h", [Sample(t, {"cpu_percent": v}) for t, v in cpu.items()])
     built = build_at(store, MetaDB(tmp_path / "meta.db"), day + 30 * 3600 + 200)
     end = day + 29 * 3600 + 1234
-    for step, resolution in [(86400, "hour"), (3600, "hour"), (600, "minute"), (30, "raw")]:
+    assert built["day"] == day + 86400
+    for step, resolution, days in [(86400, "day", 1), (86400, "hour", 0), (3600, "hour", 1), (600, "minute", 1),
+                                   (30, "raw", 1)]:
+        built["day"] = day + days * 86400
         start = end - 4 * 3600 - 17 if step == 30 else day + 30
         want: dict[int, list[float]] = {}
         first = start if resolution == "raw" else start // step * step  # a tier step holds whole buckets
@@ -188,10 +197,10 @@ def test_each_aggregation_per_step_reads_the_tiers_and_equals_the_raw_points(sto
                     assert v is not None and exact is not None and abs(v - exact) <= 0.5 + 1e-9, (step, t)
 
 
-def build_at(store: TimeSeriesStore, meta: MetaDB, now: int) -> dict[str, int]:
+def build_at(store: TimeSeriesStore, meta: MetaDB, now: int, lookback: int = 2 * 86400) -> dict[str, int]:
     progress = RollupProgress(meta)
     Downsampler(store, progress, MetaLease(meta, LEASE_NAME, "t"), clock=lambda: now,
-                initial_lookback=2 * 86400).run_once()
+                initial_lookback=lookback).run_once()
     return progress.all()
 
 

@@ -151,7 +151,7 @@ export interface MetricsResponse extends Partial<SeriesColumns> {
   to: number;
   step: number | null;
   /** Where the numbers come from: raw samples (or the database's buckets of them), or a history tier. */
-  resolution?: "raw" | "minute" | "hour";
+  resolution?: "raw" | "minute" | "hour" | "day";
   series?: Record<string, SeriesColumns>;
 }
 

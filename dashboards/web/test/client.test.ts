@@ -100,6 +100,7 @@ test("a chart says which resolution it shows: raw samples, or steps of a history
   assert.equal(resolutionLabel({ step: 1800, resolution: "minute" }), "30 min means of 1-minute buckets");
   assert.equal(resolutionLabel({ step: 7200, resolution: "hour" }), "2 h means of 1-hour buckets");
   assert.equal(resolutionLabel({ step: 86400, resolution: "hour" }), "1 d means of 1-hour buckets");
+  assert.equal(resolutionLabel({ step: 172800, resolution: "day" }), "2 d means of 1-day buckets");
   assert.equal(stepLabel(90), "90 s");
 });
 

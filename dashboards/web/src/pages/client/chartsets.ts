@@ -30,6 +30,7 @@ export function stepLabel(seconds: number): string {
 export function resolutionLabel(resp: Pick<MetricsResponse, "step" | "resolution">): string {
   if (resp.step == null) return "raw samples";
   const step = stepLabel(resp.step);
+  if (resp.resolution === "day") return `${step} means of 1-day buckets`;
   if (resp.resolution === "hour") return `${step} means of 1-hour buckets`;
   if (resp.resolution === "minute") return `${step} means of 1-minute buckets`;
   return `${step} means of raw samples`;
