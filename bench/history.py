@@ -41,6 +41,7 @@ from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
 from statusmon.store.downsampler import LEASE_NAME, Downsampler
 from statusmon.store.history import HistoryStats, read_aggregate, read_series
 from statusmon.store.influx import InfluxStore
+from statusmon.store.influxtiers import place
 from statusmon.store.sketch import Sketch
 from statusmon.store.sqlite import SQLiteStore
 from statusmon.store.tiers import UNITS, TierRow, merge_rows
@@ -174,7 +175,8 @@ def queries(store: TimeSeriesStore, now: int, runs: int) -> dict[str, Timing]:
         api = timed(lambda s=start, st=step: read_series(store, built, "bench", s, now, st, "system", fields), runs)
         raw = None
         if isinstance(store, InfluxStore):  # what the API sent before it read one-bucket steps without GROUP BY
-            text = (f'SELECT sum("sum"), sum("count"), max("max") FROM "{store.db}"."{resolution}"."system" '
+            rp, measurement = place(resolution, "system")  # days: system_day in the hour policy
+            text = (f'SELECT sum("sum"), sum("count"), max("max") FROM "{store.db}"."{rp}"."{measurement}" '
                     f"WHERE \"client_id\" = 'bench' AND time >= {start}s AND time < {now}s "
                     f'GROUP BY time({step}s), "metric" fill(none)')
             raw = timed(lambda t=text: store.query(t), runs)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections import Counter
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
@@ -79,11 +80,16 @@ class Sketch:
         return v if key > 0 else -v
 
     def add(self, values: Iterable[float]) -> None:
+        # The keys of ``key`` computed in one comprehension and counted by Counter (C), not a method call and a
+        # dict update per value: a minute bucket is 60 values, and the downsampler builds 11 a host a minute.
+        if self.mapping == LINEAR:
+            keys = [math.floor(v / PERCENT_WIDTH + 0.5) for v in values]
+        else:
+            log, ceil, key = math.log, math.ceil, self.key
+            keys = [_SIDE + ceil(log(v) / _LOG_GAMMA) if v >= _ZERO else key(v) for v in values]
         bins = self.bins
-        key = self.key
-        for v in values:
-            k = key(v)
-            bins[k] = bins.get(k, 0) + 1
+        for k, c in Counter(keys).items():
+            bins[k] = bins.get(k, 0) + c
 
     def merge(self, other: Sketch) -> None:
         if other.mapping != self.mapping:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +209,28 @@ class SQLiteStore:
 
     def points(self, family: str, start: int, end: int, fields: Sequence[str] | None = None,
                client_ids: Sequence[str] | None = None) -> dict[tuple[str, str], Series]:
-        return self._select(family, start, end, None, fields, client_ids)
+        if client_ids is not None:
+            return self._select(family, start, end, None, fields, client_ids)
+        # Every client's points in a range (the downsampler's minute pass): the series are found on the ts index
+        # (it covers the key columns) and each is read along the primary key. One query over all of them looks up
+        # every row from the ts index and sorts them: twice the CPU at 1,000 hosts (bench.history).
+        allowed = FAMILY_FIELDS[family]
+        names = [f for f in (fields or allowed) if f in allowed]
+        key = KEY_COLUMN[family]
+        key_sql = key or "''"
+        found = self._run(f"SELECT DISTINCT client_id, {key_sql} FROM {family} WHERE ts >= ? AND ts < ?",
+                          (start, end))
+        match = f"AND {key} = ? " if key else ""
+        sql = (f"SELECT ts, {', '.join(names)} FROM {family} WHERE client_id = ? {match}AND ts >= ? AND ts < ? "
+               f"ORDER BY ts")
+        out: dict[tuple[str, str], Series] = {}
+        for client_id, key_value in found:
+            rows = self._run(sql, (client_id, key_value, start, end) if key else (client_id, start, end))
+            if rows:
+                c = list(zip(*rows, strict=True))
+                out[(client_id, str(key_value))] = Series(step=None, time=list(c[0]),
+                                                          values={f: list(c[1 + i]) for i, f in enumerate(names)})
+        return out
 
     def _select(self, family: str, start: int, end: int, step: int | None, fields: Sequence[str] | None,
                 client_ids: Sequence[str] | None) -> dict[tuple[str, str], Series]:
@@ -229,21 +252,15 @@ class SQLiteStore:
             sql = (f"SELECT client_id, {key_sql}, (ts / {int(step)}) * {int(step)} AS b, {cols} FROM {family} "
                    f"WHERE {where} GROUP BY client_id, {key_sql}, b ORDER BY client_id, {key_sql}, b")
         out: dict[tuple[str, str], Series] = {}
-        for row in self._run(sql, params):
-            k = (row[0], str(row[1]))
-            s = out.get(k)
-            if s is None:
-                s = out[k] = Series(step=step, values={f: [] for f in names},
-                                    maxima={f: [] for f in names} if step else None)
-            s.time.append(row[2])
+        # Rows come ordered by series: each series' columns are one transpose (zip, in C), not an append a cell.
+        for (client_id, key_value), group in groupby(self._run(sql, params), key=itemgetter(0, 1)):
+            c = list(zip(*group, strict=True))
             if step is None:
-                for i, f in enumerate(names):
-                    s.values[f].append(row[3 + i])
+                s = Series(step=None, time=list(c[2]), values={f: list(c[3 + i]) for i, f in enumerate(names)})
             else:
-                assert s.maxima is not None
-                for i, f in enumerate(names):
-                    s.values[f].append(row[3 + 2 * i])
-                    s.maxima[f].append(row[4 + 2 * i])
+                s = Series(step=step, time=list(c[2]), values={f: list(c[3 + 2 * i]) for i, f in enumerate(names)},
+                           maxima={f: list(c[4 + 2 * i]) for i, f in enumerate(names)})
+            out[(client_id, str(key_value))] = s
         return out
 
     def delete_client(self, client_id: str) -> None:

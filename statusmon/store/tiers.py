@@ -12,14 +12,16 @@ metric. Pure functions only; the stores read and write the rows, the downsampler
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Protocol
 
 from statusmon.metrics import ALL_METRICS, FAMILY_FIELDS
 from statusmon.store.base import Series
-from statusmon.store.sketch import Sketch
+from statusmon.store.sketch import Sketch, mapping_for
 
 
 @dataclass(frozen=True)
@@ -68,22 +70,43 @@ def buckets_from_raw(family: str, raw: Mapping[tuple[str, str], Series], width: 
     """Rows of ``width``-second buckets from raw points keyed (client_id, key), as store.points returns them."""
     rows: list[TierRow] = []
     for (client_id, key), s in raw.items():
-        times = s.time
+        order = _time_order(s.time)
+        times = s.time if order is None else [s.time[i] for i in order]
+        spans = _spans(times, width)  # once a series, for all its metrics
         for metric in ROLLUP_FIELDS[family]:
             col = s.values.get(metric)
             if col is None:
                 continue
-            unit = UNITS[(family, metric)]
-            by_bucket: dict[int, list[float]] = {}
-            for t, v in zip(times, col, strict=True):
-                if v is not None:
-                    by_bucket.setdefault(t // width * width, []).append(float(v))
-            for b, vals in by_bucket.items():
-                sk = Sketch.for_unit(unit)
-                sk.add(vals)
-                rows.append(TierRow(client_id, family, key, metric, b, len(vals), math.fsum(vals),
-                                    min(vals), max(vals), vals[-1], sk))
+            if order is not None:
+                col = [col[i] for i in order]
+            mapping = mapping_for(UNITS[(family, metric)])
+            for b, i, j in spans:
+                vals = [float(v) for v in col[i:j] if v is not None]
+                if vals:
+                    sk = Sketch(mapping)
+                    sk.add(vals)
+                    rows.append(TierRow(client_id, family, key, metric, b, len(vals), math.fsum(vals),
+                                        min(vals), max(vals), vals[-1], sk))
     return rows
+
+
+def _time_order(times: Sequence[int]) -> list[int] | None:
+    """None when ``times`` ascend (what the stores return), else the indexes that sort them."""
+    if all(a <= b for a, b in pairwise(times)):
+        return None
+    return sorted(range(len(times)), key=times.__getitem__)
+
+
+def _spans(times: Sequence[int], width: int) -> list[tuple[int, int, int]]:
+    """(bucket start, first index, end index) of each ``width``-second bucket the ascending ``times`` touch."""
+    spans: list[tuple[int, int, int]] = []
+    i, n = 0, len(times)
+    while i < n:
+        b = times[i] // width * width
+        j = bisect.bisect_left(times, b + width, i, n)
+        spans.append((b, i, j))
+        i = j
+    return spans
 
 
 def merge_rows(rows: Iterable[TierRow], width: int) -> list[TierRow]:

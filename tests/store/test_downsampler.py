@@ -4,6 +4,7 @@ catches up after downtime, runs once among two processes and forgets deleted cli
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from pathlib import Path
@@ -13,10 +14,10 @@ import pytest
 from statusmon.meta.db import MetaDB
 from statusmon.meta.leases import MetaLease
 from statusmon.meta.rollup_progress import RollupProgress
-from statusmon.store.base import DiskSample, GpuSample, Sample, TimeSeriesStore
+from statusmon.store.base import DiskSample, GpuSample, Sample, Series, TimeSeriesStore
 from statusmon.store.downsampler import LEASE_NAME, Downsampler
 from statusmon.store.sketch import LINEAR, Sketch
-from statusmon.store.tiers import TierRow, merge_rows
+from statusmon.store.tiers import TierRow, buckets_from_raw, merge_rows
 
 NOW = int(time.time())
 BASE = (NOW - 2 * 86400) // 3600 * 3600  # two days ago, on an hour: inside InfluxDB's 7-day raw retention
@@ -235,3 +236,32 @@ def test_the_readmes_tier_query_runs_on_influxdb(request: pytest.FixtureRequest,
     assert len(values) == 1 and values[0][1] == pytest.approx(sum(want) / len(want))
     assert values[0][2] == max(want)
     store.close()
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_minute_buckets_from_raw_points_equal_each_minutes_statistics(shuffled: bool) -> None:
+    # buckets_from_raw cuts a series' (ascending) times into minutes once for all its metrics; points in another
+    # order are sorted first. Checked against each minute's values gathered one by one, gaps and nulls included.
+    times = [t for t in range(BASE, BASE + 600, 3) if not BASE + 120 <= t < BASE + 300]
+    cpu: list[float | None] = [None if t % 7 == 0 else float(t % 89) for t in times]
+    docker: list[float | None] = [float(10**9 + t) for t in times]
+    if shuffled:
+        order = list(range(len(times)))
+        random.Random(5).shuffle(order)
+        times, cpu, docker = ([col[i] for i in order] for col in (times, cpu, docker))
+    raw = {("c1", ""): Series(step=None, time=times, values={"cpu_percent": cpu, "docker_bytes": docker})}
+    rows = buckets_from_raw("system", raw, 60)
+    want: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    for metric, col in (("cpu_percent", cpu), ("docker_bytes", docker)):
+        for t, v in zip(times, col, strict=True):
+            if v is not None:
+                want.setdefault((metric, t // 60 * 60), []).append((t, v))
+    assert {(r.metric, r.ts) for r in rows} == set(want) and len(rows) == len(want)
+    for r in rows:
+        pts = sorted(want[(r.metric, r.ts)])
+        vals = [v for _, v in pts]
+        sk = Sketch.for_unit("percent" if r.metric == "cpu_percent" else "bytes")
+        sk.add(vals)
+        assert (r.count, r.sum, r.min, r.max, r.last) == (len(vals), math.fsum(vals), min(vals), max(vals),
+                                                          vals[-1])
+        assert r.sketch == sk

@@ -88,3 +88,20 @@ def test_bytes_p95_of_merged_parts_is_within_one_percent(parts: list[list[float]
     else:
         assert got is not None
         assert abs(got - exact) <= max_error("bytes") * abs(exact) + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(unit=st.sampled_from(["percent", "bytes", "watts"]),
+       values=st.lists(st.one_of(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+                                 st.sampled_from([0.0, -0.0, 1e-9, -1e-9, 5e-10, -5e-10, 1e-300, 100.0])),
+                       max_size=80))
+def test_adding_values_counts_each_into_the_bin_its_key_gives(unit: str, values: list[float]) -> None:
+    # add() computes the keys in bulk (a comprehension and Counter); it must bin every value where key() does,
+    # including the zero band and negatives, and add to bins already there.
+    s = Sketch.for_unit(unit)
+    s.add(values)
+    s.add(values[:3])
+    want: dict[int, int] = {}
+    for v in values + values[:3]:
+        want[s.key(v)] = want.get(s.key(v), 0) + 1
+    assert s.bins == want
