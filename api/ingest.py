@@ -38,7 +38,7 @@ def take_report(state: AppState, client: Client, body: Any) -> dict[str, Any]:
     seen = Report(client.id, report.get("agent_version"), latest_view(samples), report.get("dropped"),
                   report.get("labels"))
     stored = state.writer.write(client.id, client.hostname, samples, seen)
-    rewind_late(state, samples)
+    mark_late(state, client, samples)
     for listener in state.ingest_listeners:
         try:
             listener(client, samples)
@@ -47,10 +47,11 @@ def take_report(state: AppState, client: Client, body: Any) -> dict[str, Any]:
     return {"stored": stored, "report_interval": state.report_interval(client.id)}
 
 
-def rewind_late(state: AppState, samples: list[Sample]) -> None:
-    """Samples older than the downsampler's grace may belong to buckets already built: have them rebuilt."""
+def mark_late(state: AppState, client: Client, samples: list[Sample]) -> None:
+    """Samples older than the downsampler's grace may belong to buckets already built: mark their minutes, so
+    the next pass builds this client's buckets of them again."""
     if not samples:
         return
-    oldest = min(s.ts for s in samples)
-    if oldest < time.time() - state.downsampler.grace - 60:
-        state.rollup_progress.rewind(oldest)
+    cutoff = time.time() - state.downsampler.grace - 60
+    if min(s.ts for s in samples) < cutoff:
+        state.rollup_progress.mark_late(client.id, {s.ts // 60 * 60 for s in samples if s.ts < cutoff})

@@ -239,9 +239,9 @@ class Run:
             cid, token = self.clients[offset + i]
             http = Http(self.host, self.port)
             # The last 40 s, posted again and again: samples this fresh never land in a minute the history
-            # tiers have closed (90 s after it ends), so no report rewinds the rollup, which would then rebuild
-            # every client's last hour in whichever phase its next pass fell (it took 2/3 of the worker's CPU in
-            # a profiled run when the samples were an hour old).
+            # tiers have closed (90 s after it ends), so no report is late and no pass rebuilds a late minute in
+            # whichever phase it falls (when the rollup still moved back for late samples, a pass rebuilt every
+            # client's last hour and took 2/3 of the worker's CPU in a profiled run).
             now = int(time.time())
             bodies = [self.batch_body(now - k * BATCH, i)[0] for k in range(4)]
             k = 0

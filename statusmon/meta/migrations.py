@@ -198,4 +198,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE clients ADD COLUMN overview_sample TEXT
     """,
+    # 9: late samples' minutes (statusmon/meta/rollup_progress.py): the downsampler rebuilds the buckets of that
+    # client and minute (and the hour and day holding it), instead of every client's buckets since the minute;
+    # ``seq`` grows when the same minute is marked again, so a rebuild clears only what it saw.
+    """
+    CREATE TABLE rollup_late (
+        client_id TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (client_id, minute)
+    )
+    """,
 ]

@@ -3,9 +3,10 @@ hours, off the request path.
 
 One pass (``run_once``) catches up: every closed bucket from where the tier's progress stands to now is built,
 in chunks, the progress saved after each. A bucket is closed ``grace`` seconds after it ends, so samples still
-in flight make it in; later ones rewind the progress (``RollupProgress.rewind``) and the next pass builds the
-bucket again. Building a bucket again writes the same row over the old one, so a pass cut short, a rewind, or
-two processes passing over the same range never count a sample twice. Still, only the holder of the lease
+in flight make it in; later ones mark their client's minute (``RollupProgress.mark_late``) and the next pass
+builds that client's minute, hour and day buckets again (``_late``), reading only that client's points. Building
+a bucket again writes the same row over the old one, so a pass cut short, a rebuild, or two processes passing
+over the same range never count a sample twice. Still, only the holder of the lease
 runs a pass: the others skip it (no wasted work), and a holder that dies frees it after ``lease_ttl``.
 
 A worker stopped for a day starts where its progress stands and fills that day in, raw samples permitting
@@ -18,12 +19,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from statusmon.store.base import TimeSeriesStore
-from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, buckets_from_raw, merge_rows
+from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, TierRow, buckets_from_raw, merge_rows
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ class Progress(Protocol):
     def get(self, tier: str) -> int | None: ...
 
     def set(self, tier: str, done_until: int) -> None: ...
+
+    def late(self, before: int, limit: int = ...) -> Sequence[tuple[str, int, int]]: ...  # (client, minute, seq)
+
+    def clear_late(self, done: Sequence[tuple[str, int, int]]) -> None: ...
 
 
 class Lease(Protocol):
@@ -46,6 +51,7 @@ class Lease(Protocol):
 class PassResult:
     ran: bool  # False: another process holds the lease
     rows: dict[str, int] = field(default_factory=dict)  # tier -> bucket rows written
+    late: int = 0  # late minutes (a client's) whose buckets were built again
     done_until: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -76,6 +82,7 @@ class Downsampler:
             self._minutes(now, result)
             self._hours(now, result)
             self._days(now, result)
+            self._late(result)
         finally:
             self.lease.release()
             result.seconds = time.perf_counter() - started
@@ -139,3 +146,53 @@ class Downsampler:
             if not self.lease.acquire(self.lease_ttl):
                 break
         result.done_until[tier] = done
+
+    def _late(self, result: PassResult) -> None:
+        """Build again the buckets that late samples changed: per client, its marked minutes where the minute
+        tier is built, then the hours and days holding them where those are built (the forward passes build the
+        rest, marks included), then clear the marks."""
+        marks = self.progress.late(result.done_until[MINUTE.name])
+        by_client: dict[str, list[int]] = {}
+        for client_id, minute, _ in marks:
+            by_client.setdefault(client_id, []).append(minute)
+        for client_id, minutes in by_client.items():
+            hours = [h for h in sorted({m // HOUR.seconds * HOUR.seconds for m in minutes})
+                     if h < result.done_until[HOUR.name]]
+            days = [d for d in sorted({h // DAY.seconds * DAY.seconds for h in hours})
+                    if d < result.done_until[DAY.name]]
+            for a, b in _runs(minutes, MINUTE.seconds):
+                rows = []
+                for family, fields in ROLLUP_FIELDS.items():
+                    if fields:
+                        rows += buckets_from_raw(family, self.store.points(family, a, b, list(fields), [client_id]),
+                                                 MINUTE.seconds)
+                self._write(MINUTE.name, rows, result)
+            for finer, tier, starts in ((MINUTE, HOUR, hours), (HOUR, DAY, days)):
+                for a, b in _runs(starts, tier.seconds):
+                    rows = []
+                    for family, fields in ROLLUP_FIELDS.items():
+                        if fields:
+                            rows += merge_rows(self.store.tiers.rows(finer.name, family, a, b, [client_id]),
+                                               tier.seconds)
+                    self._write(tier.name, rows, result)
+            if not self.lease.acquire(self.lease_ttl):
+                log.warning("downsampler lost its lease rebuilding late minutes; another process carries on")
+                return
+        self.progress.clear_late(marks)
+        result.late = len(marks)
+
+    def _write(self, tier: str, rows: list[TierRow], result: PassResult) -> None:
+        if rows:
+            self.store.tiers.write(tier, rows)
+            result.rows[tier] += len(rows)
+
+
+def _runs(starts: Sequence[int], width: int) -> list[tuple[int, int]]:
+    """Sorted bucket starts as [from, to) ranges of consecutive buckets: one read a run, not one a bucket."""
+    runs: list[tuple[int, int]] = []
+    for t in sorted(set(starts)):
+        if runs and runs[-1][1] == t:
+            runs[-1] = (runs[-1][0], t + width)
+        else:
+            runs.append((t, t + width))
+    return runs

@@ -38,7 +38,7 @@ CASES: list[tuple[str, dict[str, str], bytes]] = [
     ("good, charset parameter", {**AUTH, "Content-Type": "application/json; charset=utf-8"},
      report(good_sample(NOW - 27))),
     ("good, mimetype in capitals", {**AUTH, "Content-Type": "Application/JSON"}, report(good_sample(NOW - 26))),
-    ("good, a late sample (rewinds the rollups)", AUTH, report(good_sample(NOW - 20 * 3600))),
+    ("good, a late sample (marks its minute for the rollups)", AUTH, report(good_sample(NOW - 20 * 3600))),
     ("good, labels and dropped", AUTH, report(good_sample(NOW - 25), labels={"env": "prod"}, dropped=3)),
     ("no samples", AUTH, b'{"samples": []}'),
     ("no Authorization", JSON, report(good_sample(NOW))),

@@ -17,6 +17,7 @@ from statusmon.meta.alerts import AlertDB, CycleWrites
 from statusmon.meta.api_tokens import ApiTokens
 from statusmon.meta.clients import ClientRegistry, DuplicateHostname, Report
 from statusmon.meta.migrations import MIGRATIONS
+from statusmon.meta.rollup_progress import RollupProgress
 from statusmon.meta.settings import GlobalSettings
 from statusmon.meta.silences import Silences
 from statusmon.meta.updates import InvalidPolicy, UpdatePolicy
@@ -320,3 +321,18 @@ def test_a_cycle_of_many_rows_writes_every_one(meta_db: Any) -> None:
     assert db.load_states() == states
     db.save(CycleWrites(removed=list(states)[:449]))
     assert list(db.load_states()) == list(states)[449:]
+
+
+def test_late_minutes_are_marked_read_and_cleared_only_if_unchanged(meta_db: Any) -> None:
+    progress = RollupProgress(meta_db)
+    progress.mark_late("c1", [NOW // 60 * 60, NOW // 60 * 60 - 60, NOW // 60 * 60])
+    progress.mark_late("c2", [NOW // 60 * 60 - 120])
+    progress.mark_late("c3", [NOW // 60 * 60 + 600])
+    marks = progress.late(NOW // 60 * 60 + 60)
+    assert [(m.client_id, m.minute) for m in marks] == [("c2", NOW // 60 * 60 - 120), ("c1", NOW // 60 * 60 - 60),
+                                                        ("c1", NOW // 60 * 60)]
+    assert progress.late(NOW // 60 * 60 + 60, limit=1) == marks[:1]
+    progress.mark_late("c1", [NOW // 60 * 60])  # marked again after it was read: a clear keeps it
+    progress.clear_late(marks)
+    assert [(m.client_id, m.minute, m.seq) for m in progress.late(NOW + 3600)] == [
+        ("c1", NOW // 60 * 60, 1), ("c3", NOW // 60 * 60 + 600, 0)]

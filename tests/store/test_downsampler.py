@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,7 +95,9 @@ def test_rebuilding_buckets_gives_the_same_rows(store: TimeSeriesStore, meta: Me
     downsampler(store, meta, BASE + 2 * 3600).run_once()
     first = by_key(store.tiers.rows("minute", "system", BASE, BASE + 7200)
                    + store.tiers.rows("hour", "system", BASE, BASE + 7200))
-    RollupProgress(meta).rewind(BASE)  # as a late sample would
+    progress = RollupProgress(meta)
+    for tier in ("minute", "hour"):  # back to where they started: both tiers built again over the same range
+        progress.set(tier, BASE)
     again = downsampler(store, meta, BASE + 2 * 3600).run_once()
     assert again.rows["minute"] > 0 and again.rows["hour"] > 0
     second = by_key(store.tiers.rows("minute", "system", BASE, BASE + 7200)
@@ -189,10 +192,10 @@ def test_a_day_bucket_is_its_hours_merged_and_rebuilds_the_same(store: TimeSerie
     vals = [v for i in range(0, 23 * 3600, 20) if (v := cpu_at(i)) is not None]
     assert (cpu.count, cpu.min, cpu.max, cpu.sketch.count) == (len(vals), min(vals), max(vals), len(vals))
     first = by_key(store.tiers.rows("day", "system", day, day + 86400))
-    RollupProgress(meta).rewind(day + 7200)  # a late sample: the day is built again, from rebuilt hours
-    assert RollupProgress(meta).get("day") == day
+    RollupProgress(meta).mark_late("c1", [day + 7200])  # a late sample: its minute, hour and day built again
     again = d.run_once()
-    assert again.rows["day"] > 0 and by_key(store.tiers.rows("day", "system", day, day + 86400)) == first
+    assert again.late == 1 and again.rows["day"] > 0
+    assert by_key(store.tiers.rows("day", "system", day, day + 86400)) == first
     store.delete_client("c1")
     assert {r.client_id for f in ("system", "disk", "gpu")
             for r in store.tiers.rows("day", f, day, day + 86400)} == {"c2"}
@@ -265,3 +268,61 @@ def test_minute_buckets_from_raw_points_equal_each_minutes_statistics(shuffled: 
         assert (r.count, r.sum, r.min, r.max, r.last) == (len(vals), math.fsum(vals), min(vals), max(vals),
                                                           vals[-1])
         assert r.sketch == sk
+
+
+class PointReads:
+    """Notes the clients each ``points`` read asks for, on the real store (a spy, not a fake: it reads)."""
+
+    def __init__(self, store: TimeSeriesStore):
+        self.asked: list[tuple[str, ...] | None] = []
+        self._points = store.points
+
+        def points(family: str, start: int, end: int, fields: Any = None, client_ids: Any = None) -> Any:
+            self.asked.append(None if client_ids is None else tuple(client_ids))
+            return self._points(family, start, end, fields, client_ids)
+
+        store.points = points  # type: ignore[method-assign]
+
+
+def test_late_samples_rebuild_only_their_clients_buckets(store: TimeSeriesStore, meta: MetaDB) -> None:
+    # Two hours of two hosts, built; then c1 sends a spool of 10 minutes late (its samples in minutes that were
+    # built without them). The next pass reads c1's points of those minutes only, and every tier ends as a build
+    # from scratch over all the points would have it; c2's rows and the tiers' progress stay as they were.
+    store.write("c1", "web-1", [s for s in samples(BASE, 2 * 3600, step=10) if not 1800 <= s.ts - BASE < 2400])
+    store.write("c2", "web-2", samples(BASE, 2 * 3600, step=10))
+    now = BASE + 2 * 3600 + 600
+    first = downsampler(store, meta, now).run_once()
+    progress = RollupProgress(meta)
+    before = progress.all()
+    c2_rows = by_key([r for t in ("minute", "hour") for f in ("system", "disk", "gpu")
+                      for r in store.tiers.rows(t, f, BASE, now, ["c2"])])
+    late = [s for s in samples(BASE, 2 * 3600, step=10) if 1800 <= s.ts - BASE < 2400]
+    store.write("c1", "web-1", late)
+    progress.mark_late("c1", {s.ts // 60 * 60 for s in late})
+    reads = PointReads(store)
+    again = downsampler(store, meta, now).run_once()
+    assert again.late == 10 and again.rows["minute"] == 10 * 5 and again.rows["hour"] == 5  # 5 series a host
+    assert set(reads.asked) == {("c1",)} and len(reads.asked) == 3  # one read a family for the 10 minutes
+    assert progress.all() == before and progress.late(now) == []
+    got = by_key([r for t in ("minute", "hour") for f in ("system", "disk", "gpu")
+                  for r in store.tiers.rows(t, f, BASE, now)])
+    for tier in ("minute", "hour"):
+        progress.set(tier, BASE)
+    scratch = downsampler(store, meta, now).run_once()
+    assert scratch.done_until == first.done_until
+    want = by_key([r for t in ("minute", "hour") for f in ("system", "disk", "gpu")
+                   for r in store.tiers.rows(t, f, BASE, now)])
+    assert got == want and {k: v for k, v in got.items() if k[0] == "c2"} == c2_rows
+
+
+def test_a_late_minute_not_built_yet_waits_for_its_build(store: TimeSeriesStore, meta: MetaDB) -> None:
+    # A mark for a minute the forward pass has not reached (it was reading that minute as the sample came) stays
+    # until the minute is built, and is then built again with the sample in it.
+    store.write("c1", "web-1", samples(BASE, 600, step=10))
+    progress = RollupProgress(meta)
+    progress.mark_late("c1", [BASE + 300])
+    first = downsampler(store, meta, BASE + 300 + 90).run_once()
+    assert first.done_until["minute"] == BASE + 300 and first.late == 0
+    assert [m.minute for m in progress.late(BASE + 3600)] == [BASE + 300]
+    second = downsampler(store, meta, BASE + 600 + 90).run_once()
+    assert second.late == 1 and progress.late(BASE + 3600) == []
