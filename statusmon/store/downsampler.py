@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from statusmon.store.base import TimeSeriesStore
-from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, TierRow, buckets_from_raw, merge_rows
+from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, Tier, TierRow, buckets_from_raw, merge_rows
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "downsampler"
+LATE_CLIENTS_PER_READ = 200  # clients a rebuild of late minutes reads at once (an InfluxQL OR of their ids)
 
 
 class Progress(Protocol):
@@ -148,43 +149,50 @@ class Downsampler:
         result.done_until[tier] = done
 
     def _late(self, result: PassResult) -> None:
-        """Build again the buckets that late samples changed: per client, its marked minutes where the minute
-        tier is built, then the hours and days holding them where those are built (the forward passes build the
-        rest, marks included), then clear the marks."""
+        """Build again the buckets that late samples changed: the marked minutes where the minute tier is built,
+        then the hours and days holding them where those are built (the forward passes build the rest, marks
+        included), then clear the marks. Reads go by runs of consecutive buckets, for the clients marked in the
+        run together (a fleet's agents back from one outage are one read a family, not one a host)."""
         marks = self.progress.late(result.done_until[MINUTE.name])
-        by_client: dict[str, list[int]] = {}
+        minutes: dict[int, set[str]] = {}
         for client_id, minute, _ in marks:
-            by_client.setdefault(client_id, []).append(minute)
-        for client_id, minutes in by_client.items():
-            hours = [h for h in sorted({m // HOUR.seconds * HOUR.seconds for m in minutes})
-                     if h < result.done_until[HOUR.name]]
-            days = [d for d in sorted({h // DAY.seconds * DAY.seconds for h in hours})
-                    if d < result.done_until[DAY.name]]
-            for a, b in _runs(minutes, MINUTE.seconds):
-                rows = []
-                for family, fields in ROLLUP_FIELDS.items():
-                    if fields:
-                        rows += buckets_from_raw(family, self.store.points(family, a, b, list(fields), [client_id]),
-                                                 MINUTE.seconds)
-                self._write(MINUTE.name, rows, result)
-            for finer, tier, starts in ((MINUTE, HOUR, hours), (HOUR, DAY, days)):
-                for a, b in _runs(starts, tier.seconds):
-                    rows = []
-                    for family, fields in ROLLUP_FIELDS.items():
-                        if fields:
-                            rows += merge_rows(self.store.tiers.rows(finer.name, family, a, b, [client_id]),
-                                               tier.seconds)
-                    self._write(tier.name, rows, result)
-            if not self.lease.acquire(self.lease_ttl):
-                log.warning("downsampler lost its lease rebuilding late minutes; another process carries on")
-                return
+            minutes.setdefault(minute, set()).add(client_id)
+        hours = _coarser(minutes, HOUR.seconds, result.done_until[HOUR.name])
+        days = _coarser(hours, DAY.seconds, result.done_until[DAY.name])
+        steps: tuple[tuple[Tier, dict[int, set[str]], Callable[[int, int, list[str], int], list[TierRow]]], ...] = (
+            (MINUTE, minutes, self._from_raw), (HOUR, hours, self._from(MINUTE)), (DAY, days, self._from(HOUR)))
+        for tier, touched, build in steps:
+            for a, b in _runs(list(touched), tier.seconds):
+                clients = sorted(set().union(*(touched[t] for t in range(a, b, tier.seconds))))
+                for i in range(0, len(clients), LATE_CLIENTS_PER_READ):
+                    rows = build(a, b, clients[i:i + LATE_CLIENTS_PER_READ], tier.seconds)
+                    if rows:
+                        self.store.tiers.write(tier.name, rows)
+                        result.rows[tier.name] += len(rows)
+                if not self.lease.acquire(self.lease_ttl):
+                    log.warning("downsampler lost its lease rebuilding late minutes; another process carries on")
+                    return
         self.progress.clear_late(marks)
         result.late = len(marks)
 
-    def _write(self, tier: str, rows: list[TierRow], result: PassResult) -> None:
-        if rows:
-            self.store.tiers.write(tier, rows)
-            result.rows[tier] += len(rows)
+    def _from_raw(self, a: int, b: int, clients: list[str], width: int) -> list[TierRow]:
+        return [row for family, fields in ROLLUP_FIELDS.items() if fields
+                for row in buckets_from_raw(family, self.store.points(family, a, b, list(fields), clients), width)]
+
+    def _from(self, finer: Tier) -> Callable[[int, int, list[str], int], list[TierRow]]:
+        def build(a: int, b: int, clients: list[str], width: int) -> list[TierRow]:
+            return [row for family, fields in ROLLUP_FIELDS.items() if fields
+                    for row in merge_rows(self.store.tiers.rows(finer.name, family, a, b, clients), width)]
+        return build
+
+
+def _coarser(touched: dict[int, set[str]], width: int, built: int) -> dict[int, set[str]]:
+    """The ``width``-second buckets holding ``touched``'s, with their clients, where that tier is built."""
+    out: dict[int, set[str]] = {}
+    for t, clients in touched.items():
+        if (c := t // width * width) < built:
+            out.setdefault(c, set()).update(clients)
+    return out
 
 
 def _runs(starts: Sequence[int], width: int) -> list[tuple[int, int]]:

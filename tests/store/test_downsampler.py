@@ -326,3 +326,25 @@ def test_a_late_minute_not_built_yet_waits_for_its_build(store: TimeSeriesStore,
     assert [m.minute for m in progress.late(BASE + 3600)] == [BASE + 300]
     second = downsampler(store, meta, BASE + 600 + 90).run_once()
     assert second.late == 1 and progress.late(BASE + 3600) == []
+
+
+def test_late_minutes_of_many_clients_are_read_together(store: TimeSeriesStore, meta: MetaDB) -> None:
+    # A fleet back from one outage: three hosts' spools over the same 5 minutes are one read a family (not one a
+    # host), c3's single minute inside the run included; the buckets equal a build from scratch.
+    for c in ("c1", "c2", "c3"):
+        store.write(c, c, [s for s in samples(BASE, 3600, step=10) if not 600 <= s.ts - BASE < 900])
+    now = BASE + 3600 + 600
+    downsampler(store, meta, now).run_once()
+    progress = RollupProgress(meta)
+    for c, span in (("c1", range(600, 900)), ("c2", range(600, 900)), ("c3", range(720, 780))):
+        late = [s for s in samples(BASE, 3600, step=10) if s.ts - BASE in span]
+        store.write(c, c, late)
+        progress.mark_late(c, {s.ts // 60 * 60 for s in late})
+    reads = PointReads(store)
+    again = downsampler(store, meta, now).run_once()
+    assert again.late == 11 and reads.asked == [("c1", "c2", "c3")] * 3
+    got = by_key([r for t in ("minute", "hour") for r in store.tiers.rows(t, "system", BASE, now)])
+    for tier in ("minute", "hour"):
+        progress.set(tier, BASE)
+    downsampler(store, meta, now).run_once()
+    assert got == by_key([r for t in ("minute", "hour") for r in store.tiers.rows(t, "system", BASE, now)])
