@@ -52,6 +52,6 @@ def mark_late(state: AppState, client: Client, samples: list[Sample]) -> None:
     the next pass builds this client's buckets of them again."""
     if not samples:
         return
-    cutoff = time.time() - state.downsampler.grace - 60
+    cutoff = time.time() - state.downsampler.grace  # the pass builds a minute once it is this old
     if min(s.ts for s in samples) < cutoff:
         state.rollup_progress.mark_late(client.id, {s.ts // 60 * 60 for s in samples if s.ts < cutoff})

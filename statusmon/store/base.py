@@ -246,6 +246,9 @@ class TimeSeriesStore(Protocol):
                client_ids: Sequence[str] | None = None) -> dict[tuple[str, str], Series]:
         """Raw points of every client (or of ``client_ids``) in one query, keyed by (client_id, family key)."""
 
+    def first_time(self, family: str, start: int, end: int) -> int | None:
+        """The time of the earliest point of ``family`` (any client) in [start, end); None if there is none."""
+
     def delete_client(self, client_id: str) -> None:
         """Remove every point of the client."""
 

@@ -107,13 +107,16 @@ class Downsampler:
         chunk = max(width, self.minute_chunk // width * width)
         while done < target:
             end = min(done + chunk, target)
-            rows = []
+            rows, seen = [], False
             for family, fields in ROLLUP_FIELDS.items():
                 if fields:
                     raw = self.store.points(family, done, end, list(fields))
+                    seen = seen or bool(raw)
                     rows += buckets_from_raw(family, raw, width)
             if rows:
                 self.store.tiers.write(MINUTE.name, rows)
+            if not seen:  # nothing here: on to the minute of the next sample (a fresh install's empty week)
+                end = self._next_minute(end, target)
             self.progress.set(MINUTE.name, end)
             result.rows[MINUTE.name] += len(rows)
             done = end
@@ -121,6 +124,12 @@ class Downsampler:
                 log.warning("downsampler lost its lease at %d; another process carries on", done)
                 break
         result.done_until[MINUTE.name] = done
+
+    def _next_minute(self, start: int, target: int) -> int:
+        """The start of the minute holding the first sample in [start, target) of any family; target if none."""
+        found = [t for family, fields in ROLLUP_FIELDS.items() if fields
+                 if (t := self.store.first_time(family, start, target)) is not None]
+        return min(found) // MINUTE.seconds * MINUTE.seconds if found else target
 
     def _hours(self, now: int, result: PassResult) -> None:
         self._merge(now, result, MINUTE.name, HOUR.name, HOUR.seconds, self.hour_chunk)

@@ -370,6 +370,12 @@ class InfluxStore:
         return {key: _to_series(family, fields, {"columns": columns, "values": values}, None)
                 for key, values in rows.items()}
 
+    def first_time(self, family: str, start: int, end: int) -> int | None:
+        # Every field (a point may lack any one of them); without GROUP BY the series are merged in time order.
+        text = f"SELECT * FROM {self._from(family)} WHERE {self._where(start, end, None)} LIMIT 1"
+        rows = list(self._rows(self.query(text)))
+        return int(rows[0][0]) if rows else None
+
     # -- deleting --------------------------------------------------------------------------------------
 
     def delete_client(self, client_id: str) -> None:

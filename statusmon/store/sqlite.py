@@ -232,6 +232,12 @@ class SQLiteStore:
                                                           values={f: list(c[1 + i]) for i, f in enumerate(names)})
         return out
 
+    def first_time(self, family: str, start: int, end: int) -> int | None:
+        if family not in FAMILY_FIELDS:  # the name goes into the SQL
+            raise KeyError(family)
+        found = self._run(f"SELECT min(ts) FROM {family} WHERE ts >= ? AND ts < ?", (start, end))[0][0]
+        return None if found is None else int(found)
+
     def _select(self, family: str, start: int, end: int, step: int | None, fields: Sequence[str] | None,
                 client_ids: Sequence[str] | None) -> dict[tuple[str, str], Series]:
         allowed = FAMILY_FIELDS[family]

@@ -119,6 +119,18 @@ def test_points_of_all_clients_in_one_call(store: TimeSeriesStore) -> None:
     assert set(some) == {("a", ""), ("c", "")}
 
 
+def test_first_time_is_the_earliest_point_of_a_family_in_a_range(store: TimeSeriesStore) -> None:
+    store.write("b", "host-b", [sample(BASE + 500), sample(BASE + 900, cpu=None)])
+    store.write("a", "host-a", [Sample(BASE + 700, {"ram_percent": 1.0}, gpus=(GpuSample(0, power_w=99.0),))])
+    assert store.first_time("system", BASE, BASE + 3600) == BASE + 500
+    assert store.first_time("system", BASE + 501, BASE + 3600) == BASE + 700  # only ram_percent in it
+    assert store.first_time("system", BASE + 701, BASE + 3600) == BASE + 900  # no cpu_percent: still a point
+    assert store.first_time("system", BASE + 500, BASE + 500) is None
+    assert store.first_time("system", BASE, BASE + 500) is None  # the end is not in the range
+    assert store.first_time("gpu", BASE, BASE + 3600) == BASE + 700  # only power_w in it
+    assert store.first_time("disk", BASE, BASE + 3600) is None
+
+
 def test_delete_client_removes_every_family(store: TimeSeriesStore) -> None:
     s = Sample(BASE, {"cpu_percent": 1.0}, (DiskSample("/", 1, 2),), (GpuSample(0, util_percent=1.0),))
     store.write("gone", "h1", [s])

@@ -348,3 +348,17 @@ def test_late_minutes_of_many_clients_are_read_together(store: TimeSeriesStore, 
         progress.set(tier, BASE)
     downsampler(store, meta, now).run_once()
     assert got == by_key([r for t in ("minute", "hour") for r in store.tiers.rows(t, "system", BASE, now)])
+
+
+def test_a_first_pass_skips_the_empty_days_to_the_first_sample(store: TimeSeriesStore, meta: MetaDB) -> None:
+    # A fresh install looks back a week: its first pass jumps from the first empty chunk to the minute of the first
+    # sample (one ``first_time`` a family) instead of reading 1,000 empty ten-minute chunks, and builds the same.
+    store.write("c1", "web-1", samples(BASE + 3600 + 37, 1200, step=10))
+    reads = PointReads(store)
+    now = BASE + 3600 + 1200 + 600
+    result = Downsampler(store, RollupProgress(meta), MetaLease(meta, LEASE_NAME, "a"), clock=lambda: now,
+                         initial_lookback=7 * 86400).run_once()
+    assert len(reads.asked) <= 3 * 4  # the empty chunk, then the 20 minutes of samples in 10-minute chunks
+    assert result.done_until["minute"] == (now - 90) // 60 * 60
+    minutes = store.tiers.rows("minute", "system", BASE - 7 * 86400, now)
+    assert {r.ts for r in minutes} == {BASE + 3600 + m * 60 for m in range(21)}
