@@ -168,10 +168,12 @@ class Downsampler:
             minutes.setdefault(minute, set()).add(client_id)
         hours = _coarser(minutes, HOUR.seconds, result.done_until[HOUR.name])
         days = _coarser(hours, DAY.seconds, result.done_until[DAY.name])
-        steps: tuple[tuple[Tier, dict[int, set[str]], Callable[[int, int, list[str], int], list[TierRow]]], ...] = (
-            (MINUTE, minutes, self._from_raw), (HOUR, hours, self._from(MINUTE)), (DAY, days, self._from(HOUR)))
-        for tier, touched, build in steps:
-            for a, b in _runs(list(touched), tier.seconds):
+        steps: tuple[tuple[Tier, dict[int, set[str]], Callable[[int, int, list[str], int], list[TierRow]], int],
+                     ...] = ((MINUTE, minutes, self._from_raw, self.minute_chunk),
+                             (HOUR, hours, self._from(MINUTE), self.hour_chunk),
+                             (DAY, days, self._from(HOUR), self.day_chunk))
+        for tier, touched, build, chunk in steps:
+            for a, b in _runs(list(touched), tier.seconds, chunk):
                 clients = sorted(set().union(*(touched[t] for t in range(a, b, tier.seconds))))
                 for i in range(0, len(clients), LATE_CLIENTS_PER_READ):
                     rows = build(a, b, clients[i:i + LATE_CLIENTS_PER_READ], tier.seconds)
@@ -204,11 +206,13 @@ def _coarser(touched: dict[int, set[str]], width: int, built: int) -> dict[int, 
     return out
 
 
-def _runs(starts: Sequence[int], width: int) -> list[tuple[int, int]]:
-    """Sorted bucket starts as [from, to) ranges of consecutive buckets: one read a run, not one a bucket."""
+def _runs(starts: Sequence[int], width: int, longest: int) -> list[tuple[int, int]]:
+    """Sorted bucket starts as [from, to) ranges of consecutive buckets, each at most ``longest`` seconds (whole
+    buckets, at least one): one read a run, not one a bucket, and no read larger than a forward pass's chunk."""
+    longest = max(width, longest // width * width)
     runs: list[tuple[int, int]] = []
     for t in sorted(set(starts)):
-        if runs and runs[-1][1] == t:
+        if runs and runs[-1][1] == t and t + width - runs[-1][0] <= longest:
             runs[-1] = (runs[-1][0], t + width)
         else:
             runs.append((t, t + width))

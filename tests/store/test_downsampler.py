@@ -362,3 +362,12 @@ def test_a_first_pass_skips_the_empty_days_to_the_first_sample(store: TimeSeries
     assert result.done_until["minute"] == (now - 90) // 60 * 60
     minutes = store.tiers.rows("minute", "system", BASE - 7 * 86400, now)
     assert {r.ts for r in minutes} == {BASE + 3600 + m * 60 for m in range(21)}
+
+
+def test_runs_of_late_buckets_are_consecutive_and_at_most_a_chunk_long() -> None:
+    from statusmon.store.downsampler import _runs
+
+    assert _runs([120, 0, 60, 300, 60], 60, 600) == [(0, 180), (300, 360)]
+    assert _runs(list(range(0, 1500, 60)), 60, 600) == [(0, 600), (600, 1200), (1200, 1500)]
+    assert _runs([3600], 3600, 600) == [(3600, 7200)]  # a chunk shorter than a bucket still takes one
+    assert _runs([], 60, 600) == []
