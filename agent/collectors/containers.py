@@ -5,9 +5,11 @@ every ``containers_interval`` seconds.
 
 Each poll lists every container (``GET /containers/json?all=1``) and takes one-shot stats of the running ones
 (``GET /containers/{id}/stats?stream=false&one-shot=true``); the restart count, which only the inspect reply
-carries, is read when a container is first seen and when its state changes. Both kinds of request go pipelined,
-32 at a time, on the one connection: a write and a few reads per batch rather than a round trip per container
-(see README "Footprint" for what it saves). The poll runs in a background
+carries, is read when a container is first seen and when its state or its Status changes ("Up 2 hours" ->
+"Up 3 seconds": restarted between two polls). Both kinds of request go pipelined, 64 at a time, on the one
+connection (``engine.EngineClient``): a write and a few reads per batch rather than a round trip per container.
+Of each stats reply only ``cpu_stats``, ``memory_stats`` and ``networks`` are scanned, and the list is parsed
+again only when its bytes changed (see README "Footprint" for what each saves). The poll runs in a background
 thread started by ``refresh()`` (scheduled by the runtime) over one kept-alive connection, so a host with
 hundreds of containers or a slow daemon never delays the 1-second loop: ``collect`` only hands over the last
 poll's result.
