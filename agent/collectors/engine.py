@@ -27,7 +27,7 @@ from statusmon.http11 import HttpError
 
 PIPELINE_BATCH = 64  # requests sent at once: ~7 kB, well inside a unix socket's send buffer
 # Reads of pipelined replies wait for them to pile up: dockerd writes them one by one, and a read per reply (a
-# wake-up of the thread and a recv each, about 40 us on the cold caches of a poll every 10 s) cost more agent
+# wake-up of the thread and a recv each, about 35 us on the cold caches of a poll every 10 s) cost more agent
 # CPU than parsing them. The first read waits PIPELINE_GATHER; each later one as long as the replies still due
 # took so far, each (from the send to the last reply parsed), at most GATHER_MAX: a few reads a batch from a
 # daemon answering at a steady pace, instead of one every 2 ms (about 10 for 50 replies of the fake engine).
