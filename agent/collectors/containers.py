@@ -5,9 +5,11 @@ every ``containers_interval`` seconds.
 
 Each poll lists every container (``GET /containers/json?all=1``) and takes one-shot stats of the running ones
 (``GET /containers/{id}/stats?stream=false&one-shot=true``); the restart count, which only the inspect reply
-carries, is read when a container is first seen and when its state changes. Both kinds of request go pipelined,
-32 at a time, on the one connection: a write and a few reads per batch rather than a round trip per container
-(see README "Footprint" for what it saves). The poll runs in a background
+carries, is read when a container is first seen and when its state or its Status changes ("Up 2 hours" ->
+"Up 3 seconds": restarted between two polls). Both kinds of request go pipelined, 64 at a time, on the one
+connection (``engine.EngineClient``): a write and a few reads per batch rather than a round trip per container.
+Of each stats reply only ``cpu_stats``, ``memory_stats`` and ``networks`` are scanned, and the list is parsed
+again only when its bytes changed (see README "Footprint" for what each saves). The poll runs in a background
 thread started by ``refresh()`` (scheduled by the runtime) over one kept-alive connection, so a host with
 hundreds of containers or a slow daemon never delays the 1-second loop: ``collect`` only hands over the last
 poll's result.
@@ -21,17 +23,15 @@ first poll of a container has none), so one-shot stats, which lack the daemon's 
 
 from __future__ import annotations
 
-import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agent.collectors import Fields
+from agent.collectors.engine import EngineClient, loads, members
 from agent.collectors.rates import rate
-from statusmon.http11 import KeptAlive, request_bytes
 
 if TYPE_CHECKING:
     from agent.config import Config
@@ -39,14 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_CONTAINERS = 1000  # the API's limit per sample
 MAX_LIST_BYTES = 32 * 1024 * 1024
-MAX_STATS_BYTES = 1024 * 1024
-PIPELINE_BATCH = 32  # stats requests sent at once: ~3.5 kB, well inside a unix socket's send buffer
-# Seconds to let a batch's replies pile up before each read: dockerd writes them one by one, and a read per
-# reply (a wake-up of the thread each) cost more agent CPU than parsing them. 2 ms: several replies a read from
-# a daemon answering within a few milliseconds each; a slower one costs at most what a read per reply did.
-PIPELINE_GATHER = 0.002
-ACCEPT_JSON = {"Accept": "application/json"}
-T = TypeVar("T")
+
+STATS_KEYS = ('"cpu_stats":', '"memory_stats":', '"networks":')  # what parse_stats reads of a stats reply
 
 
 class Container(NamedTuple):
@@ -54,6 +48,7 @@ class Container(NamedTuple):
     name: str
     image: str
     state: str
+    status: str = ""  # "Up 2 hours", "Exited (1) 3 minutes ago": changes when the container restarts
 
 
 class Stats(NamedTuple):
@@ -81,7 +76,7 @@ def parse_list(doc: Any) -> list[Container]:
         names = c.get("Names") or []
         name = names[0].lstrip("/") if names and isinstance(names[0], str) else c["Id"][:12]
         out.append(Container(c["Id"][:64], name[:200], str(c.get("Image") or "")[:200],
-                             str(c.get("State") or "unknown")[:32]))
+                             str(c.get("State") or "unknown")[:32], str(c.get("Status") or "")[:200]))
     return out[:MAX_CONTAINERS]
 
 
@@ -103,21 +98,46 @@ def _net_sum(networks: Any, key: str) -> int | None:
 def parse_stats(doc: Mapping[str, Any]) -> Stats:
     """Pure: one stats reply (cgroup v1 or v2). Memory is usage less inactive page cache, as ``docker stats``
     shows it (v2: ``inactive_file``, v1: ``total_inactive_file``)."""
-    cpu = doc.get("cpu_stats") or {}
-    mem = doc.get("memory_stats") or {}
+    return stats_of(doc.get("cpu_stats"), doc.get("memory_stats"), doc.get("networks"))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if type(value) is dict else {}
+
+
+def stats_of(cpu: Any, mem: Any, networks: Any) -> Stats:
+    """Pure: Stats from a stats reply's ``cpu_stats``, ``memory_stats`` and ``networks`` (see parse_stats)."""
+    cpu, mem = _dict(cpu), _dict(mem)
     usage = _int(mem.get("usage"))
     if usage is not None:
-        extra = mem.get("stats") or {}
+        extra = _dict(mem.get("stats"))
         inactive = _int(extra.get("inactive_file", extra.get("total_inactive_file"))) or 0
         usage = max(0, usage - inactive)
     limit = _int(mem.get("limit"))
-    networks = doc.get("networks")
     if type(networks) is dict and networks:
         rx, tx = _net_sum(networks, "rx_bytes"), _net_sum(networks, "tx_bytes")
     else:
         rx = tx = None
-    return Stats(_int((cpu.get("cpu_usage") or {}).get("total_usage")), _int(cpu.get("system_cpu_usage")),
+    return Stats(_int(_dict(cpu.get("cpu_usage")).get("total_usage")), _int(cpu.get("system_cpu_usage")),
                  usage, limit or None, rx, tx)
+
+
+def stats_reply(body: bytes | None) -> Stats | None:
+    """Pure: Stats from a stats reply's body, or None (no body, not JSON, not an object). Only the three
+    members parse_stats reads are scanned (``engine.members``: about half the document, the rest being
+    ``precpu_stats``, ``blkio_stats``, ``pids_stats`` and the like), the whole document when they do not
+    scan alone."""
+    if body is None:
+        return None
+    try:
+        text = body.decode()
+        parts = members(text, STATS_KEYS)
+        if parts is not None:
+            return stats_of(*parts)
+        doc = loads(text)
+    except ValueError:
+        return None
+    return parse_stats(doc) if type(doc) is dict else None
 
 
 def container_entry(c: Container, cur: Stats | None, prev: tuple[float, Stats] | None, now: float,
@@ -150,74 +170,8 @@ def container_entry(c: Container, cur: Stats | None, prev: tuple[float, Stats] |
     return entry
 
 
-def _stats_of(doc: Any) -> Stats | None:
-    return parse_stats(doc) if isinstance(doc, dict) else None
-
-
 def _restart_count(doc: Any) -> int | None:
     return _int(doc.get("RestartCount")) if isinstance(doc, dict) else None
-
-
-class EngineClient:
-    """The three Engine API reads, over one kept-alive unix-socket connection."""
-
-    def __init__(self, socket_path: str, timeout: float = 10.0) -> None:
-        def connect() -> socket.socket:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.settimeout(timeout)
-                sock.connect(socket_path)
-            except OSError:
-                sock.close()
-                raise
-            return sock
-
-        self._conn = KeptAlive(connect)
-        self._requests: dict[str, bytes] = {}  # each path's request, built once (the same ids poll after poll)
-
-    def get(self, path: str, max_body: int = MAX_STATS_BYTES) -> Any:
-        reply = self._conn.request("GET", "localhost", path, ACCEPT_JSON, max_body=max_body)
-        if reply.status != 200:
-            raise OSError(f"GET {path} answered {reply.status}")
-        return json.loads(reply.body)
-
-    def get_many(self, paths: list[str], parse: Callable[[Any], T], max_body: int = MAX_STATS_BYTES) -> list[T | None]:
-        """GET each path, PIPELINE_BATCH at a time pipelined on the one connection (a round trip per batch
-        instead of per container: dockerd's Go server answers pipelined requests one by one, in order, see
-        golang/go#17799), each reply's JSON
-        through ``parse`` as it comes (only what ``parse`` keeps stays in memory), or None for one that failed
-        (not 200, not JSON, not of the shape ``parse`` reads, or never answered)."""
-        out: list[T | None] = []
-        requests = self._requests
-        if len(requests) > 4 * MAX_CONTAINERS:  # containers come and go: forget the old ones now and then
-            requests.clear()
-        for i in range(0, len(paths), PIPELINE_BATCH):
-            batch = paths[i:i + PIPELINE_BATCH]
-            wire = []
-            for p in batch:
-                req = requests.get(p)
-                if req is None:
-                    req = requests[p] = request_bytes("GET", "localhost", p, ACCEPT_JSON)
-                wire.append(req)
-            try:
-                replies = self._conn.pipeline(wire, max_body=max_body, gather=PIPELINE_GATHER)
-            except OSError:
-                replies = []
-            for path in batch[len(replies):]:  # cut short (a proxy that closes after each reply): one by one
-                try:
-                    replies.append(self._conn.request("GET", "localhost", path, ACCEPT_JSON, max_body=max_body))
-                except OSError:  # the daemon is gone: the rest wait for the next poll
-                    break
-            for reply in replies:
-                try:
-                    out.append(parse(json.loads(reply.body)) if reply.status == 200 else None)
-                except (ValueError, AttributeError, TypeError):
-                    out.append(None)
-            out += [None] * (len(batch) - len(replies))
-        return out
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class ContainersCollector:
@@ -230,7 +184,9 @@ class ContainersCollector:
         self.refresh_interval = max(1, int(interval))
         self._clock = clock
         self._prev: dict[str, tuple[float, Stats]] = {}
-        self._states: dict[str, str] = {}
+        self._states: dict[str, tuple[str, str]] = {}  # id: (state, Status) at the last poll
+        self._list_body = b""
+        self._list_parsed: list[Container] = []
         self._restarts: dict[str, int] = {}
         self._fresh: list[dict[str, Any]] | None = None  # the last poll's list, until a sample takes it
         self._counts: Fields = {}
@@ -243,19 +199,30 @@ class ContainersCollector:
         if start:
             self.refresh()
 
+    def _list(self) -> list[Container]:
+        """``GET /containers/json?all=1``, parsed again only when its bytes changed (a host whose containers
+        run on answers the same list poll after poll, but for a Status like "Up 2 hours" now and then)."""
+        body = self._engine.get_body("/containers/json?all=1", MAX_LIST_BYTES)
+        if body != self._list_body:
+            self._list_parsed = parse_list(loads(body))
+            self._list_body = body
+        return self._list_parsed
+
     def poll(self) -> list[dict[str, Any]]:
         """One poll (blocking; the background thread's work): the ``containers`` list."""
-        containers = parse_list(self._engine.get("/containers/json?all=1", MAX_LIST_BYTES))
+        containers = self._list()
         now = self._clock()
         items = []
         prev, self._prev = self._prev, {}
         restarting = 0
         running = [c.id for c in containers if c.state == "running"]
-        polled = self._engine.get_many([f"/containers/{cid}/stats?stream=false&one-shot=true" for cid in running],
-                                       _stats_of)
-        stats_of = dict(zip(running, polled, strict=True))  # get_many answers every path
+        bodies = self._engine.get_bodies([f"/containers/{cid}/stats?stream=false&one-shot=true" for cid in running])
+        stats_of = dict(zip(running, map(stats_reply, bodies), strict=True))  # get_bodies answers every path
+        # The restart count (inspect only) can have changed only where the state or the Status did ("Up 2
+        # hours" -> "Up 3 seconds" for a container restarted between two polls).
+        states = self._states
         changed = [c.id for c in containers
-                   if c.state != self._states.get(c.id) or c.state == "restarting" or c.id not in self._restarts]
+                   if states.get(c.id) != (c.state, c.status) or c.state == "restarting" or c.id not in self._restarts]
         before_of = {cid: self._restarts.get(cid) for cid in changed}
         inspected = self._engine.get_many([f"/containers/{cid}/json" for cid in changed], _restart_count)
         for cid, count in zip(changed, inspected, strict=True):
@@ -270,11 +237,9 @@ class ContainersCollector:
             if c.state == "restarting" or (before is not None and after is not None and after > before):
                 restarting += 1
             items.append(container_entry(c, stats, prev.get(c.id), now, after))
-        self.counts = {"containers_running": sum(c.state == "running" for c in containers),
-                       "containers_restarting": restarting}
-        seen = {c.id for c in containers}
-        self._states = {c.id: c.state for c in containers}
-        self._restarts = {k: v for k, v in self._restarts.items() if k in seen}  # vanished: forgotten
+        self.counts = {"containers_running": len(running), "containers_restarting": restarting}
+        self._states = {c.id: (c.state, c.status) for c in containers}
+        self._restarts = {k: v for k, v in self._restarts.items() if k in self._states}  # vanished: forgotten
         return items
 
     def _run(self) -> None:

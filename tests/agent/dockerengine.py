@@ -52,7 +52,8 @@ def fake_engine(path: str, containers: dict[str, dict[str, Any]] | None = None,
                 system_df: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """Serve ``state["containers"]`` ({id: container(...)}) on the unix socket ``path``; ``state["hits"]``
     counts requests by kind ("list", "inspect", "stats", "df"), ``state["delay"]`` slows every reply, ids in
-    ``state["gone"]`` are listed but answer 404 to inspect and stats (removed between the list and the rest)."""
+    ``state["gone"]`` are listed but answer 404 to inspect and stats (removed between the list and the rest).
+    A container's "status", when set, is the list's Status ("Up 4 seconds": restarted since)."""
     state: dict[str, Any] = {"containers": containers if containers is not None else {}, "system_df": system_df,
                              "hits": {"list": 0, "inspect": 0, "stats": 0, "df": 0}, "delay": 0.0,
                              "gone": set()}
@@ -87,7 +88,8 @@ def fake_engine(path: str, containers: dict[str, dict[str, Any]] | None = None,
                 return self._reply(200, [
                     {"Id": c["id"], "Names": ["/" + c["name"]], "Image": c["image"], "ImageID": "sha256:00",
                      "Command": "run", "Created": 1764400000, "Ports": [], "Labels": {}, "State": c["state"],
-                     "Status": "Up 2 hours" if c["state"] == "running" else "Exited (1) 3 minutes ago"}
+                     "Status": c.get("status") or ("Up 2 hours" if c["state"] == "running"
+                                                   else "Exited (1) 3 minutes ago")}
                     for c in cs.values()])
             if len(parts) == 3 and parts[0] == "containers" and parts[1] in cs and parts[1] not in state["gone"]:
                 c = cs[parts[1]]

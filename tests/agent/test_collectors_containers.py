@@ -108,19 +108,65 @@ def test_300_containers_are_polled_off_the_loop_and_all_reported(tmp_path: Path)
         c.close()
 
 
-def test_a_container_gone_between_list_and_stats_loses_its_stats_not_its_neighbours(tmp_path: Path) -> None:
-    cs = {c["id"]: c for c in (container(i, system_ns=10**12, mem=1000 + i) for i in range(40))}
+def test_a_pipelined_poll_of_300_containers_gives_each_its_own_values(tmp_path: Path) -> None:
+    clock = Clock()
+    cs = {c["id"]: c for c in (container(i, cpu_ns=0, system_ns=10**12, rx=i, tx=2 * i, mem=10_000 + i)
+                               for i in range(300))}
     with fake_engine(str(tmp_path / "docker.sock"), cs) as engine:
-        engine["gone"].add(f"{33:064x}")  # in the second pipelined batch of stats
+        c = ContainersCollector(engine["path"], interval=10, clock=clock)
+        c.settle(30)
+        first = c.collect(0)["containers"]
+        assert [x["mem_bytes"] for x in first] == [10_000 + i for i in range(300)]
+        clock.t += 10
+        for i, x in enumerate(cs.values()):  # container i: i/10 of a CPU of 100, i and 2i bytes/s more traffic
+            x.update(cpu_ns=i * 10**8, system_ns=10**12 + 100 * 10**9, rx=i + 10 * i, tx=2 * i + 20 * i)
+        c.refresh()
+        c.settle(30)
+        items = c.collect(10)["containers"]
+        assert [x["name"] for x in items] == [f"app-{i}" for i in range(300)]
+        assert [x.get("cpu_percent") for x in items] == [round(i / 10, 2) for i in range(300)]
+        assert [(x["net_rx_bytes_per_s"], x["net_tx_bytes_per_s"]) for x in items] == \
+            [(float(i), float(2 * i)) for i in range(300)]
+        assert engine["hits"] == {"list": 2, "inspect": 300, "stats": 600, "df": 0}
+        c.close()
+
+
+def test_a_container_gone_between_list_and_stats_loses_its_stats_not_its_neighbours(tmp_path: Path) -> None:
+    cs = {c["id"]: c for c in (container(i, system_ns=10**12, mem=1000 + i) for i in range(100))}
+    gone = {33, 70}  # 404 on its stats (and inspect) mid-batch, in the first pipelined batch and in the second
+    with fake_engine(str(tmp_path / "docker.sock"), cs) as engine:
+        engine["gone"].update(f"{i:064x}" for i in gone)
         c = ContainersCollector(engine["path"], interval=10)
         c.settle(10)
         items = c.collect(0)["containers"]
-        assert len(items) == 40
+        assert len(items) == 100
         assert items[33] == {"id": f"{33:064x}", "name": "app-33", "image": "registry.example.com/app:5",
                              "state": "running"}
-        assert [x["mem_bytes"] for x in items if "mem_bytes" in x] == [1000 + i for i in range(40) if i != 33]
-        assert [x["restart_count"] for x in items if "restart_count" in x] == [0] * 39
-        assert engine["hits"] == {"list": 1, "inspect": 39, "stats": 39, "df": 0}
+        assert [x["mem_bytes"] for x in items if "mem_bytes" in x] == [1000 + i for i in range(100) if i not in gone]
+        assert [x["restart_count"] for x in items if "restart_count" in x] == [0] * 98
+        assert engine["hits"] == {"list": 1, "inspect": 98, "stats": 98, "df": 0}
+        c.close()
+
+
+def test_a_restart_between_polls_is_seen_by_its_status_though_the_state_stays_running(tmp_path: Path) -> None:
+    clock = Clock()
+    cs = {c["id"]: c for c in (container(i, system_ns=10**12) for i in range(3))}
+    with fake_engine(str(tmp_path / "docker.sock"), cs) as engine:
+        c = ContainersCollector(engine["path"], interval=10, clock=clock)
+        c.settle(5)
+        assert c.collect(0)["containers_restarting"] == 0 and engine["hits"]["inspect"] == 3
+        for _ in range(2):  # the same list: nothing inspected again
+            clock.t += 10
+            c.refresh()
+            c.settle(5)
+        assert engine["hits"]["inspect"] == 3
+        cs[f"{1:064x}"].update(restarts=1, status="Up 4 seconds")  # restarted within the 10 s: running again
+        clock.t += 10
+        c.refresh()
+        c.settle(5)
+        fields = c.collect(30)
+        assert fields["containers_restarting"] == 1 and engine["hits"]["inspect"] == 4
+        assert [x["restart_count"] for x in fields["containers"]] == [0, 1, 0]
         c.close()
 
 

@@ -151,5 +151,5 @@ def test_get_many_against_the_fake_engine_batches_and_marks_unknown_containers(t
         assert len(docs) == 70 and docs[40] is None
         assert [d["cpu_stats"]["cpu_usage"]["total_usage"] for d in docs if d is not None] == \
             [i for i in range(70) if i != 40]
-        assert engine["hits"]["stats"] == 69  # 70 requests in three batches (32, 32, 6); the 404 is not a hit
+        assert engine["hits"]["stats"] == 69  # 70 requests in two batches (64, 6); the 404 is not a hit
         client.close()
