@@ -46,7 +46,7 @@ def request_bytes(method: str, host: str, path: str, headers: Mapping[str, str],
     return (head + "\r\n").encode("latin-1") + body
 
 
-class _Received:
+class Received:
     """The bytes read from a socket and not yet consumed (``buf[pos:]``): one ``recv`` often holds a whole reply
     (or several, pipelined), where a buffered file object per exchange cost a reader and a line loop per header.
     Consuming moves ``pos`` instead of copying the rest of the buffer, so a read holding thirty pipelined replies
@@ -65,9 +65,13 @@ class _Received:
         self.gather = gather
         self.recv_bytes = recv_bytes
 
+    def _pause(self) -> float:
+        """Seconds to wait before the next read."""
+        return self.gather
+
     def _more(self) -> bool:
-        if self.gather:
-            time.sleep(self.gather)
+        if pause := self._pause():
+            time.sleep(pause)
         data = self.sock.recv(self.recv_bytes)
         if data:
             self.buf = self.buf[self.pos:] + data if self.pos < len(self.buf) else data
@@ -125,7 +129,7 @@ def exchange(sock: socket.socket, method: str, host: str, path: str, headers: Ma
              body: bytes = b"", max_body: int = 1 << 20) -> tuple[Reply, bool]:
     """Send one request and read the reply: (reply, whether the connection may be reused)."""
     sock.sendall(request_bytes(method, host, path, headers, body))
-    return read_reply(_Received(sock), method, max_body)
+    return read_reply(Received(sock), method, max_body)
 
 
 def pipeline(sock: socket.socket, requests: list[bytes], method: str = "GET",
@@ -135,9 +139,9 @@ def pipeline(sock: socket.socket, requests: list[bytes], method: str = "GET",
     be reused). Fewer replies than requests when the server closed the connection on the way; OSError when
     not even the first came back. Keep the batch small (its requests must fit the socket's send buffer, since
     nothing is read until all are sent). ``gather``: seconds to let replies pile up before each read (see
-    ``_Received``)."""
+    ``Received``)."""
     sock.sendall(b"".join(requests))
-    received = _Received(sock, gather, PIPELINE_RECV_BYTES if gather else RECV_BYTES)
+    received = Received(sock, gather, PIPELINE_RECV_BYTES if gather else RECV_BYTES)
     replies: list[Reply] = []
     reusable = True
     for _ in requests:
@@ -153,7 +157,7 @@ def pipeline(sock: socket.socket, requests: list[bytes], method: str = "GET",
     return replies, reusable and len(replies) == len(requests) and not received.pending()
 
 
-def read_reply(received: _Received, method: str, max_body: int) -> tuple[Reply, bool]:
+def read_reply(received: Received, method: str, max_body: int) -> tuple[Reply, bool]:
     head = received.head().decode("latin-1").split("\r\n")
     status_line = head[0]
     parts = status_line.split(None, 2)
@@ -171,7 +175,7 @@ def read_reply(received: _Received, method: str, max_body: int) -> tuple[Reply, 
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
         data = b""
     elif "chunked" in reply_headers.get("transfer-encoding", "").lower():
-        data, complete = _read_chunked(received, max_body)
+        data, complete = read_chunked(received, max_body)
         reusable = reusable and complete
     elif "content-length" in reply_headers:
         try:
@@ -187,7 +191,7 @@ def read_reply(received: _Received, method: str, max_body: int) -> tuple[Reply, 
     return Reply(status, data, reply_headers), reusable
 
 
-def _read_chunked(f: _Received, max_body: int) -> tuple[bytes, bool]:
+def read_chunked(f: Received, max_body: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size_read = 0
     while True:

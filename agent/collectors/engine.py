@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from statusmon.http11 import HttpError
+from statusmon.http11 import HttpError, Received, read_chunked
 
 PIPELINE_BATCH = 64  # requests sent at once: ~7 kB, well inside a unix socket's send buffer
 # Reads of pipelined replies wait for them to pile up: dockerd writes them one by one, and a read per reply (a
@@ -97,33 +97,23 @@ def _header(head: bytes, name: bytes) -> bytes | None:
     return head[i:j if j >= 0 else len(head)].strip()
 
 
-class _Reader:
-    """The bytes read from the socket and not yet consumed (``buf[pos:]``); one read often holds several
-    pipelined replies. ``gather``: seconds to wait before the first read, 0 for none; ``due``: the replies
-    still to read (set by ``pipeline``, for the later waits: see PIPELINE_GATHER)."""
+class _Reader(Received):
+    """statusmon.http11's buffer of received bytes, with waits that follow the replies' pace: ``gather`` seconds
+    before the first read (0: none), then as long as the replies still ``due`` took so far, each (set by
+    ``pipeline``; see PIPELINE_GATHER)."""
 
-    __slots__ = ("buf", "done", "due", "gather", "pos", "sent", "sock")
+    __slots__ = ("done", "due", "sent")
 
     def __init__(self, sock: socket.socket, gather: float) -> None:
-        self.sock = sock
-        self.buf = b""
-        self.pos = 0
-        self.gather = gather
+        super().__init__(sock, gather, RECV_BYTES)
         self.sent = time.monotonic()
         self.done = 0  # replies read so far
         self.due = 1
 
-    def _more(self) -> bool:
-        if self.gather:
-            pause = self.gather
-            if self.done:
-                pause = max(pause, min(GATHER_MAX, (time.monotonic() - self.sent) * self.due / self.done))
-            time.sleep(pause)
-        data = self.sock.recv(RECV_BYTES)
-        if data:
-            self.buf = self.buf[self.pos:] + data if self.pos < len(self.buf) else data
-            self.pos = 0
-        return bool(data)
+    def _pause(self) -> float:
+        if self.gather and self.done:
+            return max(self.gather, min(GATHER_MAX, (time.monotonic() - self.sent) * self.due / self.done))
+        return self.gather
 
     def until(self, sep: bytes, limit: int) -> bytes:
         """The bytes up to ``sep`` (consumed with it); HttpError past ``limit`` bytes or when the peer closed."""
@@ -139,21 +129,6 @@ class _Reader:
             if not self._more():
                 raise HttpError("reply cut short")
 
-    def read(self, n: int) -> bytes:
-        """Up to ``n`` bytes (fewer only when the peer closed)."""
-        if len(self.buf) - self.pos < n:
-            parts, have = [self.buf[self.pos:]], len(self.buf) - self.pos
-            while have < n:
-                data = self.sock.recv(min(max(n - have, RECV_BYTES), 1 << 20))
-                if not data:
-                    break
-                parts.append(data)
-                have += len(data)
-            self.buf, self.pos = b"".join(parts), 0
-        data = self.buf[self.pos:self.pos + n]
-        self.pos += len(data)
-        return data
-
     def reply(self, max_body: int) -> tuple[int, bytes, bool]:
         """The next reply: (status, body, whether the connection may be reused). A body over ``max_body`` is
         cut there (and the connection not reused); HttpError for what is not an HTTP/1.x reply."""
@@ -166,7 +141,7 @@ class _Reader:
             return status, b"", reusable
         encoding = _header(head, b"\r\ntransfer-encoding:")
         if encoding is not None and b"chunked" in encoding:
-            body, complete = self._chunked(max_body)
+            body, complete = read_chunked(self, max_body)
             return status, body, reusable and complete
         length = _header(head, b"\r\ncontent-length:")
         if length is None:
@@ -179,28 +154,6 @@ class _Reader:
         if len(body) < min(n, max_body):
             raise HttpError("reply body cut short")
         return status, body, reusable and n <= max_body
-
-    def _chunked(self, max_body: int) -> tuple[bytes, bool]:
-        chunks: list[bytes] = []
-        size_read = 0
-        while True:
-            line = self.until(b"\r\n", 4096)
-            try:
-                size = int(line.split(b";", 1)[0], 16)
-            except ValueError:
-                raise HttpError("bad chunk size") from None
-            if size == 0:
-                while self.until(b"\r\n", 65536):
-                    pass  # trailers, up to the empty line
-                return b"".join(chunks), True
-            if size_read + size > max_body:
-                return b"".join(chunks), False
-            chunk = self.read(size + 2)
-            if len(chunk) < size + 2:
-                raise HttpError("reply body cut short")
-            chunks.append(chunk[:size])
-            size_read += size
-
 
 def pipeline(sock: socket.socket, wire: bytes, count: int, max_body: int,
              gather: float) -> tuple[list[tuple[int, bytes]], bool]:
