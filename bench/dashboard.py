@@ -81,7 +81,8 @@ def seed_alerts(db_path: Path, client_ids: list[str], firing: int, history: int,
     ``history - firing`` resolved incidents, written as the worker writes them; returns the firing keys."""
     metrics = list(ALERT_METRIC_TYPES.items())
     keys: list[tuple[str, ...]] = []
-    states, incidents = [], []
+    states: list[tuple[Any, ...]] = []
+    incidents: list[tuple[Any, ...]] = []
     for n in range(firing):
         cid = client_ids[n % len(client_ids)]
         k = n // len(client_ids)
@@ -177,7 +178,7 @@ def logged_in_overview(pw: Any, url: str) -> tuple[Any, Any]:
     return browser, page
 
 
-def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, float]:
+def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, Any]:
     page.goto(path)
     page.wait_for_function(RENDERED, arg=[sel, val, n], polling="raf")
     return dict(page.evaluate("""() => ({
@@ -185,6 +186,21 @@ def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, 
         fcp_ms: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null,
         longtasks_during_load: window.__bench.longtasks.length,
         longest_task_during_load_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
+        steps: (() => {  // where the time went: the page's own HTML and the requests before the first render
+          const nav = performance.getEntriesByType('navigation')[0] || {};
+          const out = {html_first_byte_ms: nav.responseStart || null, html_end_ms: nav.responseEnd || null};
+          const names = {'/api/session': 'session', '/api/clients': 'listing', '/api/alerts/active': 'alerts',
+                         '.js': 'script'};
+          for (const r of performance.getEntriesByType('resource')) {
+            const path = new URL(r.name).pathname;
+            const key = Object.keys(names).find((k) => path === k || (k === '.js' && path.endsWith(k)));
+            if (!key || out[names[key] + '_start_ms'] !== undefined) continue;
+            out[names[key] + '_start_ms'] = r.startTime;
+            out[names[key] + '_first_byte_ms'] = r.responseStart || null;
+            out[names[key] + '_end_ms'] = r.responseEnd;
+          }
+          return out;
+        })(),
     })"""))
 
 
@@ -272,7 +288,7 @@ def main() -> int:
             time.sleep(2)
             for view in args.views.split(","):
                 path, sel, val = VIEWS[view]
-                loads: list[dict[str, float]] = []
+                loads: list[dict[str, Any]] = []
                 for _ in range(args.runs):
                     loads.append(first_render(page, path, sel, val, args.clients))
                 # Live updates: watch the main thread while the list scrolls from top to bottom.
@@ -313,9 +329,10 @@ def main() -> int:
             browser.close()
         stopping.set()
         srv.stop(signal.SIGINT)
-    out = {"bench": "dashboard", "machine": machine(), "load_average": os.getloadavg(), "args": vars(args),
-           "views": views, "baseline_empty_page": baseline, "alerts": alerts,
-           "targets": {"first_render_ms": 1000, "longest_task_ms": 50, "alerts_page_ms": 1000}}
+    out: dict[str, Any] = {
+        "bench": "dashboard", "machine": machine(), "load_average": os.getloadavg(), "args": vars(args),
+        "views": views, "baseline_empty_page": baseline, "alerts": alerts,
+        "targets": {"first_render_ms": 1000, "longest_task_ms": 50, "alerts_page_ms": 1000}}
     print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores), "
           f"load average {out['load_average'][0]:.2f}")
     print(f"{'clients':>8} {'view':>6} {'first render ms':>16} {'FCP ms':>8} {'long tasks (live)':>18} "
@@ -329,6 +346,12 @@ def main() -> int:
         every = ", ".join(f"{x['rendered_ms']:.0f}" for x in r["first_render"]["all"])
         quiet = ", ".join(f"{x:.0f}" for x in r["first_render_idle_server_ms"])
         print(f"  first render, every run (ms): {every}; with the server idle (before the agents): {quiet}")
+        st = median.get("steps") or {}
+        print("  the median load's steps (ms from navigation start, start > first byte > end): "
+              + "; ".join(f"{k} {st.get(k + '_start_ms', 0):.0f} > {st.get(k + '_first_byte_ms') or 0:.0f} > "
+                          f"{st.get(k + '_end_ms', 0):.0f}" for k in ("script", "session", "alerts", "listing")
+                          if k + "_start_ms" in st)
+              + f"; HTML first byte {st.get('html_first_byte_ms') or 0:.0f}")
     print(f"{'baseline':>8} {'empty':>6} {'':>16} {'':>8} {baseline['longtasks']:>18} "
           f"{baseline['longest_task_ms']:>11.0f} {baseline['max_frame_gap_ms']:>17.0f}   (an empty page, scrolled "
           "the same way meanwhile: the machine's own long tasks)")
@@ -344,8 +367,8 @@ def main() -> int:
               f"{la['max_frame_gap_ms']:>17.0f} {la['alerting_cards']:>15}")
         print(f"Alerts page render ms (median of {args.runs}): {pm['median']:.0f} with the alerts; "
               f"{pe['median']:.0f} empty (baseline)")
-    path = write_json(f"dashboard-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
-    print(f"wrote {path.relative_to(ROOT)}")
+    written = write_json(f"dashboard-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
+    print(f"wrote {written.relative_to(ROOT)}")
     return 0
 
 

@@ -8,6 +8,7 @@ import { live } from "../../live";
 import type { LiveFrame } from "../../types";
 import { ServerClock } from "../clock";
 import { Grid } from "./grid";
+import { takeListing } from "./prefetch";
 import { Toolbar } from "./toolbar";
 import { parseView, viewSearch, type ViewState } from "./view";
 
@@ -37,9 +38,12 @@ export function mountOverview(root: HTMLElement): () => void {
   let disposed = false;
   let refetchTimer: number | undefined;
 
+  let first = true;
   async function load(): Promise<void> {
     try {
-      const list = await api.overviewClients(); // the slim listing: the overview shows no more
+      // The slim listing: the overview shows no more. The first one may have been asked for at boot.
+      const list = await (first ? takeListing() : api.overviewClients());
+      first = false;
       if (disposed) return;
       clock.sync(list);
       await grid.applyList(list.clients);
