@@ -39,7 +39,18 @@ export function mountOverview(root: HTMLElement): () => void {
   let refetchTimer: number | undefined;
 
   let first = true;
+  /** A listing is in flight; `again`: another was asked for meanwhile (it follows this one). */
+  let inFlight = false;
+  let again = false;
   async function load(): Promise<void> {
+    // One listing at a time: the feed's first opening asks for a catch-up while the first listing (asked for at
+    // boot, before the feed) may still be on its way; two at once made a busy server queue both, and the first
+    // render waited for whichever came back first. The catch-up now follows the first listing.
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
     try {
       // The slim listing: the overview shows no more. The first one may have been asked for at boot.
       const list = await (first ? takeListing() : api.overviewClients());
@@ -49,6 +60,12 @@ export function mountOverview(root: HTMLElement): () => void {
       await grid.applyList(list.clients);
     } catch (e) {
       if (!grid.size) fill(body, errorBox(`Could not load the clients: ${describe(e)}`, () => { fill(body, loading()); void load(); }));
+    } finally {
+      inFlight = false;
+      if (again && !disposed) {
+        again = false;
+        void load();
+      }
     }
   }
 
