@@ -6,11 +6,14 @@ Alerts page with many alerts.
     .venv/bin/python -m bench.dashboard --clients 5000 --alerting 0
     .venv/bin/python -m bench.dashboard --clients 100 --seconds 10 --views cards
     .venv/bin/python -m bench.dashboard --alerting 0         # the overview only, no alerts phase
+    .venv/bin/python -m bench.dashboard --clients 5000 --alerting 0 --workers 2   # as README "Scaling out"
 
 Needs the built dashboard (npm --prefix dashboards/web run build). A real `statusmon server` gets --clients
 clients with one batch each carrying its labels (env, role, rack); then simulated agents post a 10-sample batch
 per client every 10 s (random phases; over at most 400 shared connections, below gunicorn's connection limit)
-while Chromium (1366x860) shows the overview. Measured, for each of --views (cards, table):
+while Chromium (1366x860) shows the overview. With --workers N (N > 1) the server runs as README "Scaling out"
+has an operator run it for a big fleet: `statusmon server --workers N` on InfluxDB with a redis-server (both
+started here, on this machine); otherwise one worker on SQLite. Measured, for each of --views (cards, table):
 - first render, with the server idle (before the agents start) and while they post: from navigation start to
   the summary counting every client and the first screen of cards (or rows) in the DOM with its values
   (performance.now()); the list is windowed, so the rest exists as data only;
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -50,6 +54,8 @@ from bench.common import machine, write_json  # noqa: E402
 from bench.live import Run  # noqa: E402
 from statusmon.metrics import ALERT_METRIC_TYPES  # noqa: E402
 from tests.live.fake import sample  # noqa: E402
+from tests.support.influxd import start_influxd  # noqa: E402
+from tests.support.redisd import start_redis  # noqa: E402
 from tests.support.server import ADMIN_PASSWORD, start_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -246,14 +252,27 @@ def main() -> int:
     p.add_argument("--alerting", type=int, default=100, help="hosts with firing alerts (0: no alerts phase)")
     p.add_argument("--firing", type=int, default=1000, help="firing alerts, spread over the alerting hosts")
     p.add_argument("--history", type=int, default=10000, help="incidents in the history, firing ones included")
+    p.add_argument("--workers", type=int, default=1,
+                   help="N > 1: `statusmon server --workers N` on InfluxDB with a redis-server (README "
+                        "\"Scaling out\"); 1: one worker on SQLite")
+    p.add_argument("--shared", action="store_true",
+                   help="InfluxDB + Redis even with one worker (the baseline for --workers N)")
     args = p.parse_args()
+    args.shared = args.shared or args.workers > 1
     from playwright.sync_api import sync_playwright
 
     if not (ROOT / "api" / "static" / "index.html").exists():
         print("build the dashboard first: npm --prefix dashboards/web ci && npm --prefix dashboards/web run build")
         return 2
-    with tempfile.TemporaryDirectory() as tmp, start_server(
-            Path(tmp), report_rate_per_minute="1000000", login_rate_per_minute="1000") as srv:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        shared: dict[str, str] = {}
+        if args.shared:
+            influx = stack.enter_context(start_influxd(Path(tmp) / "influx"))
+            redis = stack.enter_context(start_redis(Path(tmp) / "redis"))
+            shared = {"influx_url": influx.url, "redis_url": redis.url}
+        srv = stack.enter_context(start_server(Path(tmp), args=["--workers", str(args.workers)],
+                                               report_rate_per_minute="1000000", login_rate_per_minute="1000",
+                                               **shared))
         admin = srv.admin()
         t_setup = time.perf_counter()
         clients = add_clients(srv, args.clients, int(time.time()))
@@ -336,7 +355,8 @@ def main() -> int:
     print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores), "
           f"load average {out['load_average'][0]:.2f}")
     print(f"{'clients':>8} {'view':>6} {'first render ms':>16} {'FCP ms':>8} {'long tasks (live)':>18} "
-          f"{'longest ms':>11} {'max frame gap ms':>17} {'in DOM':>7} {'agent posts/s':>14}")
+          f"{'longest ms':>11} {'max frame gap ms':>17} {'in DOM':>7} {'agent posts/s':>14}"
+          + (f"   (server: {args.workers} worker(s), InfluxDB + Redis)" if args.shared else ""))
     for view, r in views.items():
         median, lv = r["first_render"]["median"], r["live"]
         fcp = median["fcp_ms"]
