@@ -6,11 +6,14 @@ Alerts page with many alerts.
     .venv/bin/python -m bench.dashboard --clients 5000 --alerting 0
     .venv/bin/python -m bench.dashboard --clients 100 --seconds 10 --views cards
     .venv/bin/python -m bench.dashboard --alerting 0         # the overview only, no alerts phase
+    .venv/bin/python -m bench.dashboard --clients 5000 --alerting 0 --workers 2   # as README "Scaling out"
 
 Needs the built dashboard (npm --prefix dashboards/web run build). A real `statusmon server` gets --clients
 clients with one batch each carrying its labels (env, role, rack); then simulated agents post a 10-sample batch
 per client every 10 s (random phases; over at most 400 shared connections, below gunicorn's connection limit)
-while Chromium (1366x860) shows the overview. Measured, for each of --views (cards, table):
+while Chromium (1366x860) shows the overview. With --workers N (N > 1) the server runs as README "Scaling out"
+has an operator run it for a big fleet: `statusmon server --workers N` on InfluxDB with a redis-server (both
+started here, on this machine); otherwise one worker on SQLite. Measured, for each of --views (cards, table):
 - first render, with the server idle (before the agents start) and while they post: from navigation start to
   the summary counting every client and the first screen of cards (or rows) in the DOM with its values
   (performance.now()); the list is windowed, so the rest exists as data only;
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -50,6 +54,8 @@ from bench.common import machine, write_json  # noqa: E402
 from bench.live import Run  # noqa: E402
 from statusmon.metrics import ALERT_METRIC_TYPES  # noqa: E402
 from tests.live.fake import sample  # noqa: E402
+from tests.support.influxd import start_influxd  # noqa: E402
+from tests.support.redisd import start_redis  # noqa: E402
 from tests.support.server import ADMIN_PASSWORD, start_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -81,7 +87,8 @@ def seed_alerts(db_path: Path, client_ids: list[str], firing: int, history: int,
     ``history - firing`` resolved incidents, written as the worker writes them; returns the firing keys."""
     metrics = list(ALERT_METRIC_TYPES.items())
     keys: list[tuple[str, ...]] = []
-    states, incidents = [], []
+    states: list[tuple[Any, ...]] = []
+    incidents: list[tuple[Any, ...]] = []
     for n in range(firing):
         cid = client_ids[n % len(client_ids)]
         k = n // len(client_ids)
@@ -177,7 +184,7 @@ def logged_in_overview(pw: Any, url: str) -> tuple[Any, Any]:
     return browser, page
 
 
-def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, float]:
+def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, Any]:
     page.goto(path)
     page.wait_for_function(RENDERED, arg=[sel, val, n], polling="raf")
     return dict(page.evaluate("""() => ({
@@ -185,6 +192,21 @@ def first_render(page: Any, path: str, sel: str, val: str, n: int) -> dict[str, 
         fcp_ms: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null,
         longtasks_during_load: window.__bench.longtasks.length,
         longest_task_during_load_ms: Math.max(0, ...window.__bench.longtasks.map(t => t.ms)),
+        steps: (() => {  // where the time went: the page's own HTML and the requests before the first render
+          const nav = performance.getEntriesByType('navigation')[0] || {};
+          const out = {html_first_byte_ms: nav.responseStart || null, html_end_ms: nav.responseEnd || null};
+          const names = {'/api/session': 'session', '/api/clients': 'listing', '/api/alerts/active': 'alerts',
+                         '.js': 'script'};
+          for (const r of performance.getEntriesByType('resource')) {
+            const path = new URL(r.name).pathname;
+            const key = Object.keys(names).find((k) => path === k || (k === '.js' && path.endsWith(k)));
+            if (!key || out[names[key] + '_start_ms'] !== undefined) continue;
+            out[names[key] + '_start_ms'] = r.startTime;
+            out[names[key] + '_first_byte_ms'] = r.responseStart || null;
+            out[names[key] + '_end_ms'] = r.responseEnd;
+          }
+          return out;
+        })(),
     })"""))
 
 
@@ -230,14 +252,27 @@ def main() -> int:
     p.add_argument("--alerting", type=int, default=100, help="hosts with firing alerts (0: no alerts phase)")
     p.add_argument("--firing", type=int, default=1000, help="firing alerts, spread over the alerting hosts")
     p.add_argument("--history", type=int, default=10000, help="incidents in the history, firing ones included")
+    p.add_argument("--workers", type=int, default=1,
+                   help="N > 1: `statusmon server --workers N` on InfluxDB with a redis-server (README "
+                        "\"Scaling out\"); 1: one worker on SQLite")
+    p.add_argument("--shared", action="store_true",
+                   help="InfluxDB + Redis even with one worker (the baseline for --workers N)")
     args = p.parse_args()
+    args.shared = args.shared or args.workers > 1
     from playwright.sync_api import sync_playwright
 
     if not (ROOT / "api" / "static" / "index.html").exists():
         print("build the dashboard first: npm --prefix dashboards/web ci && npm --prefix dashboards/web run build")
         return 2
-    with tempfile.TemporaryDirectory() as tmp, start_server(
-            Path(tmp), report_rate_per_minute="1000000", login_rate_per_minute="1000") as srv:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        shared: dict[str, str] = {}
+        if args.shared:
+            influx = stack.enter_context(start_influxd(Path(tmp) / "influx"))
+            redis = stack.enter_context(start_redis(Path(tmp) / "redis"))
+            shared = {"influx_url": influx.url, "redis_url": redis.url}
+        srv = stack.enter_context(start_server(Path(tmp), args=["--workers", str(args.workers)],
+                                               report_rate_per_minute="1000000", login_rate_per_minute="1000",
+                                               **shared))
         admin = srv.admin()
         t_setup = time.perf_counter()
         clients = add_clients(srv, args.clients, int(time.time()))
@@ -272,7 +307,7 @@ def main() -> int:
             time.sleep(2)
             for view in args.views.split(","):
                 path, sel, val = VIEWS[view]
-                loads: list[dict[str, float]] = []
+                loads: list[dict[str, Any]] = []
                 for _ in range(args.runs):
                     loads.append(first_render(page, path, sel, val, args.clients))
                 # Live updates: watch the main thread while the list scrolls from top to bottom.
@@ -313,13 +348,15 @@ def main() -> int:
             browser.close()
         stopping.set()
         srv.stop(signal.SIGINT)
-    out = {"bench": "dashboard", "machine": machine(), "load_average": os.getloadavg(), "args": vars(args),
-           "views": views, "baseline_empty_page": baseline, "alerts": alerts,
-           "targets": {"first_render_ms": 1000, "longest_task_ms": 50, "alerts_page_ms": 1000}}
+    out: dict[str, Any] = {
+        "bench": "dashboard", "machine": machine(), "load_average": os.getloadavg(), "args": vars(args),
+        "views": views, "baseline_empty_page": baseline, "alerts": alerts,
+        "targets": {"first_render_ms": 1000, "longest_task_ms": 50, "alerts_page_ms": 1000}}
     print(f"machine: {out['machine']['host']} ({out['machine']['cpu']}, {out['machine']['cores']} cores), "
           f"load average {out['load_average'][0]:.2f}")
     print(f"{'clients':>8} {'view':>6} {'first render ms':>16} {'FCP ms':>8} {'long tasks (live)':>18} "
-          f"{'longest ms':>11} {'max frame gap ms':>17} {'in DOM':>7} {'agent posts/s':>14}")
+          f"{'longest ms':>11} {'max frame gap ms':>17} {'in DOM':>7} {'agent posts/s':>14}"
+          + (f"   (server: {args.workers} worker(s), InfluxDB + Redis)" if args.shared else ""))
     for view, r in views.items():
         median, lv = r["first_render"]["median"], r["live"]
         fcp = median["fcp_ms"]
@@ -329,6 +366,12 @@ def main() -> int:
         every = ", ".join(f"{x['rendered_ms']:.0f}" for x in r["first_render"]["all"])
         quiet = ", ".join(f"{x:.0f}" for x in r["first_render_idle_server_ms"])
         print(f"  first render, every run (ms): {every}; with the server idle (before the agents): {quiet}")
+        st = median.get("steps") or {}
+        print("  the median load's steps (ms from navigation start, start > first byte > end): "
+              + "; ".join(f"{k} {st.get(k + '_start_ms', 0):.0f} > {st.get(k + '_first_byte_ms') or 0:.0f} > "
+                          f"{st.get(k + '_end_ms', 0):.0f}" for k in ("script", "session", "alerts", "listing")
+                          if k + "_start_ms" in st)
+              + f"; HTML first byte {st.get('html_first_byte_ms') or 0:.0f}")
     print(f"{'baseline':>8} {'empty':>6} {'':>16} {'':>8} {baseline['longtasks']:>18} "
           f"{baseline['longest_task_ms']:>11.0f} {baseline['max_frame_gap_ms']:>17.0f}   (an empty page, scrolled "
           "the same way meanwhile: the machine's own long tasks)")
@@ -344,8 +387,8 @@ def main() -> int:
               f"{la['max_frame_gap_ms']:>17.0f} {la['alerting_cards']:>15}")
         print(f"Alerts page render ms (median of {args.runs}): {pm['median']:.0f} with the alerts; "
               f"{pe['median']:.0f} empty (baseline)")
-    path = write_json(f"dashboard-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
-    print(f"wrote {path.relative_to(ROOT)}")
+    written = write_json(f"dashboard-{out['machine']['host']}-{time.strftime('%Y%m%d-%H%M%S')}", out)
+    print(f"wrote {written.relative_to(ROOT)}")
     return 0
 
 

@@ -20,7 +20,6 @@ from tests.support.server import ServerProcess, start_server
 
 pytestmark = pytest.mark.browser
 
-
 @pytest.fixture(scope="module")
 def fleet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A server of its own: the shared one's client counts belong to test_dashboard.py."""
@@ -29,14 +28,12 @@ def fleet_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
         yield srv
         srv.stop(signal.SIGINT)
 
-
 def post(srv: ServerProcess, token: str, labels: dict[str, str] | None, seed: int) -> None:
     body: dict[str, Any] = {"agent_version": "e2e-1", "samples": [sample(int(time.time()) - 2, seed=seed)]}
     if labels is not None:
         body["labels"] = labels
     r = requests.post(srv.url + "/api/report", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     r.raise_for_status()
-
 
 def test_labels_group_filter_and_a_bookmarked_view(fleet_server: ServerProcess, chromium: Any,
                                                    tmp_path: Path) -> None:
@@ -60,7 +57,6 @@ def test_labels_group_filter_and_a_bookmarked_view(fleet_server: ServerProcess, 
         assert not desktop.errors, desktop.errors
     finally:
         agent.stop()
-
 
 def run_the_view(desktop: Browsing, srv: ServerProcess, gpu_a: str) -> None:
     from playwright.sync_api import expect
@@ -147,3 +143,42 @@ def run_the_view(desktop: Browsing, srv: ServerProcess, gpu_a: str) -> None:
     form.get_by_label("Hosts with labels", exact=True).fill("role")
     form.get_by_role("button", name="Add rule").click()
     expect(form.locator(".form-error")).to_contain_text("not key=value")
+
+
+def test_the_overview_asks_for_its_listing_with_the_session_check(fleet_server: ServerProcess, chromium: Any) -> None:
+    """Opened on the overview by a browser that holds a session, the page asks for the listing at once, beside
+    the session check (a busy server queues each request: one wait instead of two). The live feed's first
+    opening asks for a catch-up listing, which follows the first one instead of racing it."""
+    srv = fleet_server
+    _, tok = srv.add_client("early-listing")
+    post(srv, tok, {"env": "prod"}, seed=7)
+
+    b = Browsing(chromium, srv, DESKTOP, "desktop")
+    try:
+        b.login()
+        page = b.context.new_page()  # a fresh load of the overview, as a bookmark opens it
+        page.on("console", lambda m: b.errors.append(m.text) if m.type == "error" else None)
+        page.goto("/")
+        page.wait_for_selector('#clients [data-hostname="early-listing"]')
+        timing = page.evaluate("""() => performance.getEntriesByType('resource')
+            .filter((r) => ['/api/session', '/api/clients'].includes(new URL(r.name).pathname))
+            .map((r) => ({path: new URL(r.name).pathname + new URL(r.name).search, start: r.startTime,
+                          end: r.responseEnd}))""")
+        listings = [t for t in timing if t["path"] == "/api/clients?fields=overview"]
+        [session] = [t for t in timing if t["path"] == "/api/session"]
+        early = [t for t in listings if t["start"] < session["end"]]  # asked before the session's answer came
+        assert len(early) == 1, timing
+        assert len(listings) <= 2, timing  # the early one is the overview's first load, not asked for again
+        listings.sort(key=lambda t: t["start"])
+        assert all(b["start"] >= a["end"] for a, b in zip(listings, listings[1:])), timing  # one at a time
+        page.close()
+        # Logged out, the overview's address asks nothing early: no 401 on the way to the log-in page.
+        # (From Settings: the overview's sparkline requests, started by timers, could meet the logout.)
+        b.page.goto("/settings")
+        b.page.get_by_role("button", name="Log out").click()
+        b.page.wait_for_url(re.compile(r"/login$"))
+        b.page.goto("/")
+        b.page.wait_for_url(re.compile(r"/login"))
+        assert not b.errors, b.errors
+    finally:
+        b.close()

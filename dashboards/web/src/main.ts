@@ -6,6 +6,7 @@ import { live, type LiveState } from "./live";
 import { errorBox } from "./dom";
 import { app } from "./app";
 import { mountOverview } from "./pages/overview";
+import { prefetchListing, sessionSeen } from "./pages/overview/prefetch";
 import { mountClient } from "./pages/client";
 import { mountSettings } from "./pages/settings";
 import { mountLogin } from "./pages/login";
@@ -62,6 +63,7 @@ function render(): void {
 
 function loggedIn(csrf: string): void {
   authenticated = true;
+  sessionSeen(true);
   setCsrf(csrf);
   live.start();
   alertStore.start();
@@ -69,6 +71,7 @@ function loggedIn(csrf: string): void {
 
 function loggedOut(): void {
   authenticated = false;
+  sessionSeen(false);
   setCsrf(null);
   live.stop();
   alertStore.stop();
@@ -136,9 +139,12 @@ whenUnauthorized(() => {
 });
 
 async function boot(): Promise<void> {
+  // The overview's listing goes out with the session check, not after it (a busy server queues each request).
+  if (location.pathname === "/") prefetchListing();
   try {
     const s = await api.session();
     if (s.authenticated && s.csrf_token) loggedIn(s.csrf_token);
+    else sessionSeen(false);
   } catch {
     main.replaceChildren(errorBox("The server cannot be reached.", () => void boot()));
     return;

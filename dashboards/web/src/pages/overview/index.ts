@@ -8,6 +8,7 @@ import { live } from "../../live";
 import type { LiveFrame } from "../../types";
 import { ServerClock } from "../clock";
 import { Grid } from "./grid";
+import { takeListing } from "./prefetch";
 import { Toolbar } from "./toolbar";
 import { parseView, viewSearch, type ViewState } from "./view";
 
@@ -37,14 +38,34 @@ export function mountOverview(root: HTMLElement): () => void {
   let disposed = false;
   let refetchTimer: number | undefined;
 
+  let first = true;
+  /** A listing is in flight; `again`: another was asked for meanwhile (it follows this one). */
+  let inFlight = false;
+  let again = false;
   async function load(): Promise<void> {
+    // One listing at a time: the feed's first opening asks for a catch-up while the first listing (asked for at
+    // boot, before the feed) may still be on its way; two at once made a busy server queue both, and the first
+    // render waited for whichever came back first. The catch-up now follows the first listing.
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
     try {
-      const list = await api.overviewClients(); // the slim listing: the overview shows no more
+      // The slim listing: the overview shows no more. The first one may have been asked for at boot.
+      const list = await (first ? takeListing() : api.overviewClients());
+      first = false;
       if (disposed) return;
       clock.sync(list);
       await grid.applyList(list.clients);
     } catch (e) {
       if (!grid.size) fill(body, errorBox(`Could not load the clients: ${describe(e)}`, () => { fill(body, loading()); void load(); }));
+    } finally {
+      inFlight = false;
+      if (again && !disposed) {
+        again = false;
+        void load();
+      }
     }
   }
 
