@@ -149,6 +149,8 @@ def test_the_overview_asks_for_its_listing_with_the_session_check(fleet_server: 
     """Opened on the overview by a browser that holds a session, the page asks for the listing at once, beside
     the session check (a busy server queues each request: one wait instead of two). The live feed's first
     opening asks for a catch-up listing, which follows the first one instead of racing it."""
+    from playwright.sync_api import expect
+
     srv = fleet_server
     _, tok = srv.add_client("early-listing")
     post(srv, tok, {"env": "prod"}, seed=7)
@@ -172,11 +174,14 @@ def test_the_overview_asks_for_its_listing_with_the_session_check(fleet_server: 
         listings.sort(key=lambda t: t["start"])
         assert all(b["start"] >= a["end"] for a, b in zip(listings, listings[1:])), timing  # one at a time
         page.close()
-        # Logged out, the overview's address asks nothing early: no 401 on the way to the log-in page.
-        # (From Settings: the overview's sparkline requests, started by timers, could meet the logout.)
-        b.page.goto("/settings")
+        # Logged out from the overview itself: its sparkline requests, started by timers, are held while the
+        # logout is under way (api.ts cancelPending(true)), so none meets its 401; and logged out, the overview's
+        # address asks nothing early: no 401 on the way to the log-in page.
+        b.page.goto("/")
+        expect(b.page.locator("#clients .client-card").first).to_be_visible()
         b.page.get_by_role("button", name="Log out").click()
         b.page.wait_for_url(re.compile(r"/login$"))
+        b.page.wait_for_timeout(1500)  # any timer the overview left would have fired by now
         b.page.goto("/")
         b.page.wait_for_url(re.compile(r"/login"))
         assert not b.errors, b.errors

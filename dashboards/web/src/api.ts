@@ -12,10 +12,20 @@ let csrfToken: string | null = null;
 // list, the alert count), so no answer comes back as a 401 for a visitor who has just left on purpose.
 let session = new AbortController();
 
-/** Cancel every request in flight (their promises reject with code "aborted"); later requests go out as usual. */
-export function cancelPending(): void {
+// Set while a logout is under way: a request a page's timer starts then (a sparkline's history) would meet the
+// 401 the logout makes, so it is refused at once, as a cancelled one is.
+let holding = false;
+
+/** Cancel every request in flight (their promises reject with code "aborted"); with `hold`, refuse new ones the
+ *  same way, all but the logout, until `releasePending()`. Otherwise later requests go out as usual. */
+export function cancelPending(hold = false): void {
   session.abort();
   session = new AbortController();
+  holding = hold;
+}
+
+export function releasePending(): void {
+  holding = false;
 }
 let onUnauthorized: () => void = () => {};
 
@@ -28,6 +38,7 @@ export function whenUnauthorized(handler: () => void): void {
 }
 
 async function call<T>(method: string, path: string, body?: unknown, own?: AbortSignal): Promise<T> {
+  if (holding && path !== "/api/logout") throw new ApiError(0, "aborted", "The request was cancelled.");
   const signal = own ? AbortSignal.any([own, session.signal]) : session.signal;
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";

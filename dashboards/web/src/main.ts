@@ -1,7 +1,7 @@
 // Entry point: session check, client-side routes (/, /client/<id>, /alerts, /settings, /login), the top bar.
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { api, cancelPending, setCsrf, whenUnauthorized } from "./api";
+import { api, cancelPending, releasePending, setCsrf, whenUnauthorized } from "./api";
 import { live, type LiveState } from "./live";
 import { errorBox } from "./dom";
 import { app } from "./app";
@@ -94,12 +94,13 @@ document.getElementById("logout")!.addEventListener("click", async () => {
   // lists, the alert count) is cancelled before the session ends, so none meets a 401 as the visitor leaves.
   live.stop();
   alertStore.stop();
-  cancelPending();
+  cancelPending(true);  // and hold new ones (a page's timers) until the page has gone
   try {
     await api.logout();
   } finally {
     loggedOut();
     navigate("/login", true);
+    releasePending();
   }
 });
 
