@@ -6,6 +6,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -447,6 +448,16 @@ def local_private_address() -> str:
     return address
 
 
+def assert_refused_unsent(server: RawServer, host: str, post: Callable[[], object]) -> None:
+    """The connect-time guard's refusal: permanent, naming the host, and not one byte sent to the peer."""
+    with pytest.raises(TransportError) as e:
+        post()
+    assert e.value.permanent
+    assert e.value.message == f"{host}: the webhook host resolved to a private address; refused"
+    time.sleep(0.1)
+    assert server.received in ([], [b""])  # connected, closed before one byte went out
+
+
 def test_a_named_lan_host_may_be_private_and_a_hosted_service_s_own_host_may_not(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -465,12 +476,9 @@ def test_a_named_lan_host_may_be_private_and_a_hosted_service_s_own_host_may_not
             time.sleep(0.01)
         assert server.received and server.received[0][:1] == b"\x16"  # a TLS ClientHello reached it
         server.received.clear()
-        with pytest.raises(TransportError) as hosted:  # the same name as a channel's built-in host
-            http.post_json(f"https://ntfy.lan:{server.port}/alerts", {}, hosts=["ntfy.lan"])
-        assert hosted.value.permanent
-        assert hosted.value.message == "ntfy.lan: the webhook host resolved to a private address; refused"
-        time.sleep(0.1)
-        assert server.received in ([], [b""])  # connected, closed before one byte went out
+        # The same name as a channel's built-in host.
+        assert_refused_unsent(server, "ntfy.lan",
+                              lambda: http.post_json(f"https://ntfy.lan:{server.port}/alerts", {}, hosts=["ntfy.lan"]))
     finally:
         server.close()
 
@@ -521,13 +529,8 @@ def test_plain_http_goes_through_the_connect_time_guard_too(monkeypatch: pytest.
     server = RawServer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", host=address)
     monkeypatch.setattr(socket, "getaddrinfo", resolving("localhost", address))
     try:
-        with pytest.raises(TransportError) as e:
-            HttpClient([], HttpPolicy(attempts=1)).post_json(f"http://localhost:{server.port}/x", {},
-                                                            hosts=["localhost"])
-        assert e.value.permanent
-        assert e.value.message == "localhost: the webhook host resolved to a private address; refused"
-        time.sleep(0.1)
-        assert server.received in ([], [b""])  # connected, closed before one byte went out
+        assert_refused_unsent(server, "localhost", lambda: HttpClient([], HttpPolicy(attempts=1)).post_json(
+            f"http://localhost:{server.port}/x", {}, hosts=["localhost"]))
     finally:
         server.close()
 
