@@ -15,8 +15,6 @@ from typing import NamedTuple
 
 from statusmon.meta.db import MetaDB
 
-TIER_WIDTHS = {"minute": 60, "hour": 3600, "day": 86400}  # statusmon.store.tiers (meta does not import the store)
-
 
 class LateMinute(NamedTuple):
     client_id: str

@@ -17,6 +17,7 @@ get their days.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from statusmon.store.tiers import DAY, HOUR, MINUTE, ROLLUP_FIELDS, Tier, TierRo
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "downsampler"
+Build = Callable[[int, int, list[str], int], list[TierRow]]  # (from, to, clients, width) -> bucket rows
 LATE_CLIENTS_PER_READ = 200  # clients a rebuild of late minutes reads at once (an InfluxQL OR of their ids)
 
 
@@ -107,15 +109,10 @@ class Downsampler:
         chunk = max(width, self.minute_chunk // width * width)
         while done < target:
             end = min(done + chunk, target)
-            rows, seen = [], False
-            for family, fields in ROLLUP_FIELDS.items():
-                if fields:
-                    raw = self.store.points(family, done, end, list(fields))
-                    seen = seen or bool(raw)
-                    rows += buckets_from_raw(family, raw, width)
+            rows = self._from_raw(done, end, None, width)
             if rows:
                 self.store.tiers.write(MINUTE.name, rows)
-            if not seen:  # nothing here: on to the minute of the next sample (a fresh install's empty week)
+            else:  # nothing here: on to the minute of the next sample (a fresh install's empty week)
                 end = self._next_minute(end, target)
             self.progress.set(MINUTE.name, end)
             result.rows[MINUTE.name] += len(rows)
@@ -144,10 +141,7 @@ class Downsampler:
         chunk = max(width, chunk // width * width)
         while done < target:
             end = min(done + chunk, target)
-            rows = []
-            for family, fields in ROLLUP_FIELDS.items():
-                if fields:
-                    rows += merge_rows(self.store.tiers.rows(finer, family, done, end), width)
+            rows = self._merged(finer, done, end, None, width)
             if rows:
                 self.store.tiers.write(tier, rows)
             self.progress.set(tier, end)
@@ -168,10 +162,10 @@ class Downsampler:
             minutes.setdefault(minute, set()).add(client_id)
         hours = _coarser(minutes, HOUR.seconds, result.done_until[HOUR.name])
         days = _coarser(hours, DAY.seconds, result.done_until[DAY.name])
-        steps: tuple[tuple[Tier, dict[int, set[str]], Callable[[int, int, list[str], int], list[TierRow]], int],
-                     ...] = ((MINUTE, minutes, self._from_raw, self.minute_chunk),
-                             (HOUR, hours, self._from(MINUTE), self.hour_chunk),
-                             (DAY, days, self._from(HOUR), self.day_chunk))
+        steps: tuple[tuple[Tier, dict[int, set[str]], Build, int], ...] = (
+            (MINUTE, minutes, self._from_raw, self.minute_chunk),
+            (HOUR, hours, functools.partial(self._merged, MINUTE.name), self.hour_chunk),
+            (DAY, days, functools.partial(self._merged, HOUR.name), self.day_chunk))
         for tier, touched, build, chunk in steps:
             for a, b in _runs(list(touched), tier.seconds, chunk):
                 clients = sorted(set().union(*(touched[t] for t in range(a, b, tier.seconds))))
@@ -186,15 +180,15 @@ class Downsampler:
         self.progress.clear_late(marks)
         result.late = len(marks)
 
-    def _from_raw(self, a: int, b: int, clients: list[str], width: int) -> list[TierRow]:
+    def _from_raw(self, a: int, b: int, clients: list[str] | None, width: int) -> list[TierRow]:
+        """Buckets of [a, b) (of ``clients`` only, when given) built from the raw samples, every family."""
         return [row for family, fields in ROLLUP_FIELDS.items() if fields
                 for row in buckets_from_raw(family, self.store.points(family, a, b, list(fields), clients), width)]
 
-    def _from(self, finer: Tier) -> Callable[[int, int, list[str], int], list[TierRow]]:
-        def build(a: int, b: int, clients: list[str], width: int) -> list[TierRow]:
-            return [row for family, fields in ROLLUP_FIELDS.items() if fields
-                    for row in merge_rows(self.store.tiers.rows(finer.name, family, a, b, clients), width)]
-        return build
+    def _merged(self, finer: str, a: int, b: int, clients: list[str] | None, width: int) -> list[TierRow]:
+        """Buckets of [a, b) (of ``clients`` only, when given) merged from the ``finer`` tier's, every family."""
+        return [row for family, fields in ROLLUP_FIELDS.items() if fields
+                for row in merge_rows(self.store.tiers.rows(finer, family, a, b, clients), width)]
 
 
 def _coarser(touched: dict[int, set[str]], width: int, built: int) -> dict[int, set[str]]:

@@ -214,10 +214,7 @@ class SQLiteStore:
         # Every client's points in a range (the downsampler's minute pass): the series are found on the ts index
         # (it covers the key columns) and each is read along the primary key. One query over all of them looks up
         # every row from the ts index and sorts them: twice the CPU at 1,000 hosts (bench.history).
-        allowed = FAMILY_FIELDS[family]
-        names = [f for f in (fields or allowed) if f in allowed]
-        key = KEY_COLUMN[family]
-        key_sql = key or "''"
+        names, key, key_sql = _columns(family, fields)
         found = self._run(f"SELECT DISTINCT client_id, {key_sql} FROM {family} WHERE ts >= ? AND ts < ?",
                           (start, end))
         match = f"AND {key} = ? " if key else ""
@@ -240,10 +237,7 @@ class SQLiteStore:
 
     def _select(self, family: str, start: int, end: int, step: int | None, fields: Sequence[str] | None,
                 client_ids: Sequence[str] | None) -> dict[tuple[str, str], Series]:
-        allowed = FAMILY_FIELDS[family]
-        names = [f for f in (fields or allowed) if f in allowed]
-        key = KEY_COLUMN[family]
-        key_sql = key or "''"
+        names, key, key_sql = _columns(family, fields)
         where = "ts >= ? AND ts < ?"
         params: list[Any] = [start, end]
         if client_ids is not None:
@@ -289,6 +283,14 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _columns(family: str, fields: Sequence[str] | None) -> tuple[list[str], str | None, str]:
+    """The family's value columns asked for (all when none are), its key column (None for system) and that
+    column as SQL ('' for system, so every family's rows carry a key)."""
+    allowed = FAMILY_FIELDS[family]
+    key = KEY_COLUMN[family]
+    return [f for f in (fields or allowed) if f in allowed], key, key or "''"
 
 
 def _num(v: Any) -> float | None:
