@@ -29,8 +29,11 @@ from statusmon.store.base import TimeSeriesStore
 from statusmon.store.downsampler import LEASE_NAME, Downsampler
 from statusmon.store.groupcommit import GroupCommit
 from statusmon.store.history import HistoryStats
+from statusmon.store.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
+# How long a busy SQLite write waits for the reports queued behind it (statusmon/store/groupcommit.py).
+SQLITE_GATHER_SECONDS = 0.001
 
 
 def create_app(settings: Settings | None = None, store: TimeSeriesStore | None = None,
@@ -58,7 +61,9 @@ def create_app(settings: Settings | None = None, store: TimeSeriesStore | None =
         stats=HistoryStats(store, progress.all), rollup_progress=progress,
         downsampler=Downsampler(store, progress, MetaLease(meta, LEASE_NAME),
                                 initial_lookback=settings.retention_days * 86400),
-        writer=GroupCommit(store, after_write=clients.record_reports),
+        # SQLite's write never yields under gevent: the leader pauses when busy so that waiting reports join it.
+        writer=GroupCommit(store, after_write=clients.record_reports,
+                           gather=SQLITE_GATHER_SECONDS if isinstance(store, SQLiteStore) else 0.0),
         # The burst is the setting itself: N attempts per minute means N at once, then one every 60/N seconds.
         login_limiter=_limiter(redis, "login", settings.login_rate_per_minute, settings.login_rate_per_minute),
         report_limiter=_limiter(redis, "report", settings.report_rate_per_minute),

@@ -3,12 +3,18 @@
 The first request to find no write in progress becomes the leader: it takes everything queued so far (its own
 batch included) and writes it in one transaction (SQLite) or one request (InfluxDB), then wakes the others.
 Requests that arrive meanwhile queue up and ride on the next write. At low load every write holds one batch, as
-before; under load, a thousand small writes a second become a few dozen larger ones. No timer, no extra delay.
+before; under load, a thousand small writes a second become a few dozen larger ones.
+
+A write that never yields (SQLite's, under gevent) leaves no "meanwhile": each report would be its own
+transaction, however many wait. With ``gather`` set, a leader that finds the previous write just finished (reports
+arriving back to back: the worker is busy) first sleeps ``gather`` seconds, which under gevent lets every request
+already waiting for the CPU run up to its own write and join the queue. At low load there is no such pause.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +22,8 @@ from typing import Any
 from statusmon.store.base import Sample, StoreUnavailable, TimeSeriesStore
 
 Batch = tuple[str, str, Sequence[Sample]]
+# A write that starts within this many seconds of the previous one's end finds the worker busy.
+BUSY_GAP = 0.005
 
 
 @dataclass
@@ -27,11 +35,15 @@ class _Pending:
 
 
 class GroupCommit:
-    def __init__(self, store: TimeSeriesStore, after_write: Callable[[list[Any]], None] | None = None):
+    def __init__(self, store: TimeSeriesStore, after_write: Callable[[list[Any]], None] | None = None,
+                 gather: float = 0.0):
         """``after_write`` runs (under the leader, before anyone is acknowledged) with the ``extra`` of every
-        batch just stored: the API records the clients' last-seen and latest values there, in one transaction."""
+        batch just stored: the API records the clients' last-seen and latest values there, in one transaction.
+        ``gather``: see the module's text (0: never pause)."""
         self.store = store
         self.after_write = after_write
+        self.gather = gather
+        self._last_end = float("-inf")  # monotonic time the last write finished
         self._queue: list[_Pending] = []
         self._queue_lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -44,9 +56,12 @@ class GroupCommit:
             self._queue.append(mine)
         with self._write_lock:
             if not mine.done:
+                if self.gather and time.monotonic() - self._last_end < BUSY_GAP:
+                    time.sleep(self.gather)
                 with self._queue_lock:
                     group, self._queue = self._queue, []
                 self._flush(group)
+                self._last_end = time.monotonic()
         if mine.error is not None:
             raise mine.error
         return len(samples)

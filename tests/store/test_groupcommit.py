@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -123,3 +128,62 @@ def test_a_refused_batch_fails_alone(store: TimeSeriesStore) -> None:
     assert outcome.pop("bad") == "refused"
     assert set(outcome.values()) == {"ok"} and len(outcome) == 15
     assert len(store.points("system", BASE, BASE + 1)) == 15
+
+
+def test_a_busy_leader_gathers_and_an_idle_one_does_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pause for reports queued behind (``gather``) is taken only when writes come back to back."""
+    from statusmon.store import groupcommit
+    from statusmon.store.sqlite import SQLiteStore
+
+    pauses: list[float] = []
+    monkeypatch.setattr(groupcommit, "time", SimpleNamespace(sleep=pauses.append, monotonic=time.monotonic))
+    s = SQLiteStore(tmp_path / "x.db")
+    gc = GroupCommit(s, gather=0.001)
+    gc.write("a", "h", [Sample(BASE, {"cpu_percent": 1.0})])
+    assert pauses == []  # the first write: nothing before it
+    gc.write("b", "h", [Sample(BASE, {"cpu_percent": 1.0})])
+    assert pauses == [0.001]  # right after another: busy
+    time.sleep(groupcommit.BUSY_GAP * 2)
+    gc.write("c", "h", [Sample(BASE, {"cpu_percent": 1.0})])
+    assert pauses == [0.001]  # a quiet moment since the last: no pause
+    assert len(s.points("system", BASE, BASE + 1)) == 3
+
+
+GEVENT_SCRIPT = """
+from gevent import monkey
+monkey.patch_all()
+import json, sys, time
+import gevent
+from statusmon.store.base import DiskSample, Sample
+from statusmon.store.groupcommit import GroupCommit
+from statusmon.store.sqlite import SQLiteStore
+
+store = SQLiteStore(sys.argv[1])
+gc = GroupCommit(store, gather=float(sys.argv[2]))
+base = int(time.time()) - 60
+
+def agent(i, r):
+    gevent.sleep(0)  # all of a round are ready at once, as requests waiting for a busy worker are
+    gc.write(f"c{i}", "h", [Sample(base + r * 10 + k, {"cpu_percent": float(i)},
+                                   disks=(DiskSample("/", 1, 2, 3, 4),)) for k in range(10)])
+
+for r in range(5):
+    gevent.joinall([gevent.spawn(agent, i, r) for i in range(40)], raise_error=True)
+rows = sum(len(v.time) for v in store.points("system", base, base + 100).values())
+print(json.dumps({"writes": gc.writes, "batches": gc.batches, "rows": rows}))
+"""
+
+
+@pytest.mark.parametrize("gather", [0.001, 0.0])
+def test_sqlite_writes_group_under_gevent_only_with_gather(tmp_path: Path, gather: float) -> None:
+    """Under gevent (its own process: monkey-patching), SQLite's write never yields, so without ``gather`` every
+    report is a transaction of its own however many wait; with it, the waiting ones share a few."""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", GEVENT_SCRIPT, str(tmp_path / "g.db"), str(gather)], cwd=root,
+                         capture_output=True, text=True, timeout=120, check=True)
+    got = json.loads(out.stdout)
+    assert got["batches"] == 200 and got["rows"] == 2000  # every batch stored, each exactly once
+    if gather:
+        assert got["writes"] <= 20, got
+    else:
+        assert got["writes"] == 200, got
