@@ -32,6 +32,13 @@ def workers_problem(settings: Settings, workers: int) -> str | None:
     return None
 
 
+def gunicorn_options(bind: str, workers: int, log_level: str) -> dict[str, Any]:
+    """gunicorn's settings for the server (bench/floor_server.py serves a bare app under the same ones)."""
+    return {"bind": bind, "worker_class": "gevent", "workers": workers, "proc_name": "statusmon-server",
+            "worker_connections": 2000, "timeout": 60, "graceful_timeout": 10, "keepalive": 75,
+            "accesslog": None, "loglevel": log_level.lower(), "control_socket_disable": True}
+
+
 def run(bind: str | None = None, workers: int = 1) -> int:
     from gevent import monkey
 
@@ -58,14 +65,9 @@ def run(bind: str | None = None, workers: int = 1) -> int:
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            options: dict[str, Any] = {
-                "bind": settings.bind, "worker_class": "gevent", "workers": workers, "proc_name": "statusmon-server",
-                "worker_connections": 2000, "timeout": 60, "graceful_timeout": 10, "keepalive": 75,
-                "accesslog": None, "loglevel": settings.log_level.lower(), "control_socket_disable": True,
-                # Several workers share the live feed, rate limits and watched hosts through Redis
-                # (workers_problem refused the rest).
-            }
-            for key, value in options.items():
+            # Several workers share the live feed, rate limits and watched hosts through Redis
+            # (workers_problem refused the rest).
+            for key, value in gunicorn_options(settings.bind, workers, settings.log_level).items():
                 self.cfg.set(key, value)
 
         def load(self) -> Any:

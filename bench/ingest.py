@@ -13,6 +13,12 @@ commit made. Target (issue 6): >= 10,000 samples/s with p99 < 100 ms on InfluxDB
 
     .venv/bin/python -m bench.ingest --workers 2 --no-sqlite   # adds a phase: N workers sharing a redis-server
 
+Before the API phases, the same senders drive bench/floor_server.py: a bare WSGI app under the server's own
+gunicorn settings (with --workers N, also N of them), the HTTP layer's cost before any of our code runs. Every
+phase also measures its load generator's CPU (the sender processes share the cores), and a second table says
+what the measured CPU per sample allows on this machine's cores, and how much API CPU per 1,000 samples
+``--target`` samples/s (20,000) would leave once influxd and the generator have taken theirs.
+
 ``--workers N`` (N > 1) adds the shared-state setup of issue 13: `statusmon server --workers N` on InfluxDB with
 STATUSMON_REDIS_URL pointing at a throwaway redis-server (its CPU counted with the server's), so each report
 also pays the shared rate limit (one Redis round trip) and the live feed's publish.
@@ -24,8 +30,15 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
+import os
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +48,7 @@ import psutil
 from bench.common import machine, pct, table, write_json
 from tests.support.influxd import start_influxd
 from tests.support.redisd import Redisd, start_redis
-from tests.support.server import start_server
+from tests.support.server import free_port, start_server
 
 BATCH = 10
 
@@ -68,6 +81,7 @@ def sender(url: str, mode: str, agents: list[tuple[str, str]], t_start: float, t
     n = 0
     while time.time() < t_start:
         time.sleep(0.001)
+    cpu0 = time.process_time()
     while time.time() < t_end:
         client_id, token = agents[n % len(agents)]
         ts0 = base_ts + (n // len(agents)) * BATCH
@@ -92,7 +106,7 @@ def sender(url: str, mode: str, agents: list[tuple[str, str]], t_start: float, t
         else:
             errors += 1
         n += 1
-    out.put((sent, errors, latencies))
+    out.put((sent, errors, latencies, time.process_time() - cpu0))
 
 
 def fleet_sender(url: str, agents: list[tuple[str, str]], offsets: list[float], interval: float, t_start: float,
@@ -107,6 +121,7 @@ def fleet_sender(url: str, agents: list[tuple[str, str]], offsets: list[float], 
     heapq.heapify(heap)
     sent = errors = 0
     latencies: list[float] = []
+    cpu0 = time.process_time()
     while heap and heap[0][0] < t_end:
         due, i, n = heapq.heappop(heap)
         pause = due - time.time()
@@ -127,7 +142,7 @@ def fleet_sender(url: str, agents: list[tuple[str, str]], offsets: list[float], 
         latencies.append(time.time() - due)
         sent, errors = (sent + BATCH, errors) if ok else (sent, errors + 1)
         heapq.heappush(heap, (due + interval, i, n + 1))
-    out.put((sent, errors, latencies))
+    out.put((sent, errors, latencies, time.process_time() - cpu0))
 
 
 def run_fleet(url: str, agents: list[tuple[str, str]], seconds: float, senders: int, interval: float,
@@ -185,11 +200,60 @@ def run_phase(url: str, mode: str, agents: list[tuple[str, str]], seconds: float
     store_cpu = sum(per_pid[p] for p in store_pids)
     samples = sum(r[0] for r in results)
     lat = [x for r in results for x in r[2]]
+    generator_cpu = sum(r[3] for r in results)
     per_1k = 1000 / max(samples, 1)
     return {"samples_per_s": samples / seconds, "samples": samples, "errors": sum(r[1] for r in results),
             "batches": len(lat), "p50_ms": pct(lat, 50) * 1000, "p99_ms": pct(lat, 99) * 1000,
             "server_cpu_s_per_1000_samples": (api_cpu + store_cpu) * per_1k,
-            "api_cpu_s_per_1000_samples": api_cpu * per_1k, "store_cpu_s_per_1000_samples": store_cpu * per_1k}
+            "api_cpu_s_per_1000_samples": api_cpu * per_1k, "store_cpu_s_per_1000_samples": store_cpu * per_1k,
+            "generator_cpu_s_per_1000_samples": generator_cpu * per_1k}
+
+
+@contextmanager
+def floor_server(workers: int) -> Iterator[tuple[str, list[int]]]:
+    """bench/floor_server.py (a bare WSGI app under the server's own gunicorn settings) on a free port: its
+    URL and the pids whose CPU counts."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.floor_server", f"127.0.0.1:{port}", str(workers)],
+                            cwd=Path(__file__).resolve().parents[1], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the floor server did not start") from None
+                time.sleep(0.1)
+        while len(server_pids(proc.pid)) < workers + 1:  # the workers are forked after the socket is bound
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", server_pids(proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+def capacity(phases: dict[str, dict[str, Any]], cores: int, target: float) -> tuple[list[list[Any]], dict[str, Any]]:
+    """What each phase's measured CPU per sample allows on this machine's cores, the load generator included
+    (it shares them), and the API CPU per 1,000 samples that ``target`` samples/s would leave."""
+    rows = []
+    for name, r in phases.items():
+        total = r["server_cpu_s_per_1000_samples"] + r["generator_cpu_s_per_1000_samples"]
+        r["all_cpu_s_per_1000_samples"] = total
+        r["ceiling_samples_per_s"] = cores * 1000 / total if total else None
+        rows.append([name, r["samples_per_s"], r["api_cpu_s_per_1000_samples"], r["store_cpu_s_per_1000_samples"],
+                     r["generator_cpu_s_per_1000_samples"], total, r["ceiling_samples_per_s"]])
+    api = phases.get("API on influxdb")
+    budget: dict[str, Any] = {}
+    if api is not None:
+        left = cores * 1000 / target - api["store_cpu_s_per_1000_samples"] - api["generator_cpu_s_per_1000_samples"]
+        budget = {"target_samples_per_s": target, "api_cpu_s_per_1000_samples_left": left,
+                  "api_cpu_s_per_1000_samples_now": api["api_cpu_s_per_1000_samples"]}
+        floor = phases.get("bare WSGI app (gunicorn floor)")
+        if floor is not None:
+            budget["floor_cpu_s_per_1000_samples"] = floor["api_cpu_s_per_1000_samples"]
+    return rows, budget
 
 
 def server_pids(proc_pid: int) -> list[int]:
@@ -205,6 +269,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1,
                     help="N > 1: also run the API with N gevent workers sharing a redis-server (on InfluxDB)")
     ap.add_argument("--no-sqlite", action="store_true", help="skip the SQLite phase")
+    ap.add_argument("--target", type=float, default=20_000,
+                    help="samples/s for the capacity line: the API CPU per sample the cores would leave")
     ap.add_argument("--fleet", type=int, default=1000,
                     help="agents of the open-loop fleet phase: each posts 10 samples every 10 s (0: skip)")
     args = ap.parse_args()
@@ -221,7 +287,12 @@ def main() -> None:
             raw_agents = [(f"raw{i}", "") for i in range(args.agents)]
             assert influx.proc is not None
             results["phases"]["raw InfluxDB /write"] = run_phase(influx.url, "raw", raw_agents, args.seconds,
-                                                                  args.senders, [influx.proc.pid])
+                                                                  args.senders, [], (influx.proc.pid,))
+            for n in sorted({1, args.workers}):
+                name = "bare WSGI app (gunicorn floor)" + (f", {n} workers" if n > 1 else "")
+                with floor_server(n) as (url, pids):
+                    bare = [(f"bare{i}", "bench") for i in range(args.agents)]
+                    results["phases"][name] = run_phase(url, "api", bare, args.seconds, args.senders, pids)
             setups = [("influxdb", "API on influxdb", 1), ("sqlite", "API on sqlite", 1)]
             if args.no_sqlite:
                 setups.pop()
@@ -265,10 +336,20 @@ def main() -> None:
           f"load at start {info['loadavg_at_start']}")
     print(f"{args.senders} closed-loop senders, {args.agents} agents, {BATCH}-sample batches, "
           f"{args.seconds:.0f} s each")
-    # "CPU s/1k": the server's and influxd's together; "API CPU s/1k": the API process alone (the raw phase
-    # has no API: there it is influxd's).
+    # "CPU s/1k": the server's and influxd's together; "API CPU s/1k": the API process alone (none in the raw
+    # phase).
     print(table(["phase", "samples/s", "p50 ms", "p99 ms", "errors", "CPU s/1k samples", "API CPU s/1k",
                  "x raw"], rows))
+    cap_rows, budget = capacity(results["phases"], int(info["cores"] or 1), args.target)
+    results["capacity"] = budget
+    print(f"what the {info['cores']} cores allow, the load generator included (CPU s per 1,000 samples):")
+    print(table(["phase", "samples/s", "API", "influxd/Redis", "generator", "all", "ceiling samples/s"],
+                cap_rows))
+    if budget:
+        print(f"at {args.target:,.0f} samples/s the cores leave the API "
+              f"{budget['api_cpu_s_per_1000_samples_left']:.4f} CPU s per 1,000 samples (it used "
+              f"{budget['api_cpu_s_per_1000_samples_now']:.4f}; the bare app under gunicorn "
+              f"{budget.get('floor_cpu_s_per_1000_samples', float('nan')):.4f})")
     if results["fleet"]:
         print(f"open loop: {args.fleet} agents sampling at 1 Hz, each posting its 10 samples every 10 s")
         print(table(["setup", "offered samples/s", "stored samples/s", "p50 ms", "p99 ms", "errors"],
