@@ -2,7 +2,8 @@
 answer) under exactly `statusmon server`'s gunicorn settings (api/server.py's ``gunicorn_options``: the gevent
 worker, the same keep-alive and connection limits).
 
-    python -m bench.floor_server 127.0.0.1:8099 1      # bind, workers
+    STATUSMON_BIND=127.0.0.1:8099 python -m bench.floor_server 1      # workers (bench.ingest starts it as
+                                                                      # tests/support/server.py starts the server)
 
 What it costs per request is what any app served this way pays before its own first line runs: gunicorn's
 Python HTTP parser, the environ, the response headers, gevent's socket calls.
@@ -14,6 +15,7 @@ from gevent import monkey
 
 monkey.patch_all()  # first, as in api/server.py
 
+import os  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable, Iterable  # noqa: E402
 from typing import Any  # noqa: E402
@@ -45,4 +47,4 @@ class FloorServer(BaseApplication):
 
 
 if __name__ == "__main__":
-    FloorServer(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1).run()
+    FloorServer(os.environ["STATUSMON_BIND"], int(sys.argv[1]) if len(sys.argv) > 1 else 1).run()

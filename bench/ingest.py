@@ -30,10 +30,6 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +44,7 @@ import psutil
 from bench.common import machine, pct, table, write_json
 from tests.support.influxd import start_influxd
 from tests.support.redisd import Redisd, start_redis
-from tests.support.server import free_port, start_server
+from tests.support.server import ServerProcess, start_server
 
 BATCH = 10
 
@@ -210,28 +206,21 @@ def run_phase(url: str, mode: str, agents: list[tuple[str, str]], seconds: float
 
 
 @contextmanager
-def floor_server(workers: int) -> Iterator[tuple[str, list[int]]]:
-    """bench/floor_server.py (a bare WSGI app under the server's own gunicorn settings) on a free port: its
-    URL and the pids whose CPU counts."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.floor_server", f"127.0.0.1:{port}", str(workers)],
-                            cwd=Path(__file__).resolve().parents[1], start_new_session=True)
+def floor_server(data_dir: Path, workers: int) -> Iterator[tuple[str, list[int]]]:
+    """bench/floor_server.py (a bare WSGI app under the server's own gunicorn settings), started and stopped as
+    the real server is (it answers /healthz like any path): its URL and the pids whose CPU counts."""
+    srv = ServerProcess(data_dir, {}, args=[str(workers)])
+    srv.argv = [sys.executable, "-m", "bench.floor_server"]
+    srv.start()
     try:
+        assert srv.proc is not None
         deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the floor server did not start") from None
-                time.sleep(0.1)
-        while len(server_pids(proc.pid)) < workers + 1:  # the workers are forked after the socket is bound
+        # gunicorn forks the workers one after another: wait until each is there.
+        while len(server_pids(srv.proc.pid)) < workers + 1 and time.monotonic() < deadline:
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", server_pids(proc.pid)
+        yield srv.url, server_pids(srv.proc.pid)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
+        srv.stop()
 
 
 def capacity(phases: dict[str, dict[str, Any]], cores: int, target: float) -> tuple[list[list[Any]], dict[str, Any]]:
@@ -290,7 +279,7 @@ def main() -> None:
                                                                   args.senders, [], (influx.proc.pid,))
             for n in sorted({1, args.workers}):
                 name = "bare WSGI app (gunicorn floor)" + (f", {n} workers" if n > 1 else "")
-                with floor_server(n) as (url, pids):
+                with floor_server(root / f"floor{n}", n) as (url, pids):
                     bare = [(f"bare{i}", "bench") for i in range(args.agents)]
                     results["phases"][name] = run_phase(url, "api", bare, args.seconds, args.senders, pids)
             setups = [("influxdb", "API on influxdb", 1), ("sqlite", "API on sqlite", 1)]
