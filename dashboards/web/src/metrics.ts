@@ -1,6 +1,7 @@
 // The metrics the dashboard shows, with labels and units, and the named time ranges. The data is generated
-// from statusmon/metrics.py and api/views/timerange.py into catalogue.gen.ts; this module is its public face.
-import { ALERT_LABELS, RANGE_SECONDS as RANGE_SECONDS_GEN, RANGES, SYSTEM_METRICS } from "./catalogue.gen";
+// from statusmon/metrics.py, api/views/timerange.py and statusmon/meta/overview.py into catalogue.gen.ts; this
+// module is its public face.
+import { ALERT_LABELS, OVERVIEW_FIELDS, RANGE_SECONDS as RANGE_SECONDS_GEN, RANGES, SYSTEM_METRICS } from "./catalogue.gen";
 import type { Unit } from "./format";
 
 export interface MetricInfo {
@@ -9,7 +10,7 @@ export interface MetricInfo {
   unit: Unit;
 }
 
-export { ALERT_LABELS, RANGES, SYSTEM_METRICS };
+export { ALERT_LABELS, OVERVIEW_FIELDS, RANGES, SYSTEM_METRICS };
 
 export const PERCENT_METRICS = SYSTEM_METRICS.filter((m) => m.unit === "percent");
 

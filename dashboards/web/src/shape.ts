@@ -1,6 +1,6 @@
 // Data shaping between the API's JSON and what the views draw. Pure: unit-tested in test/shape.test.ts.
 import type { ClientView, LiveFrame, SampleView, SeriesColumns, StatsResponse, FieldStats } from "./types";
-import { SYSTEM_METRICS, type MetricInfo } from "./metrics";
+import { OVERVIEW_FIELDS, SYSTEM_METRICS, type MetricInfo } from "./metrics";
 
 export type Column = (number | null)[];
 /** uPlot's columnar data: [times, series1, series2, ...]. */
@@ -178,12 +178,25 @@ export function unpack(frame: LiveFrame): LiveFrame[] {
   return frame.type === "batch" ? frame.frames.flatMap(unpack) : [frame];
 }
 
-/** A client after a batch of live samples: newest values, last seen, online. */
-export function applySamples(client: ClientView, samples: SampleView[]): ClientView {
+/** A client after a batch of live samples: newest values, last seen, online. `keep` is what of a new newest
+ * sample the client holds (overviewOf: the overview's fields only). */
+export function applySamples(client: ClientView, samples: SampleView[],
+  keep: (s: SampleView) => SampleView = (s) => s): ClientView {
   let latest = client.latest;
   for (const s of samples) if (!latest || s.ts >= latest.ts) latest = s;
+  if (latest && latest !== client.latest) latest = keep(latest);
   const lastSeen = Math.max(client.last_seen ?? 0, latest?.ts ?? 0) || null;
   return { ...client, latest, last_seen: lastSeen, online: true };
+}
+
+/** The overview's part of a sample (OVERVIEW_FIELDS, what the listing's ?fields=overview sends): the overview
+ * holds every host's newest sample between its reports, and a whole one (its disk, GPU, temperature and
+ * container lists) kept for 5,000 hosts was most of the page's JavaScript heap. */
+export function overviewOf(s: SampleView): SampleView {
+  const out: Record<string, unknown> = {};
+  const from = s as unknown as Record<string, unknown>;
+  for (const f of OVERVIEW_FIELDS) if (f in from) out[f] = from[f];
+  return out as unknown as SampleView;
 }
 
 /** Whether a client counts as online at `now` (the server's rule: seen within the timeout). */

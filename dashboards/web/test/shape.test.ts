@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applySamples, isOnline, joinSeries, nameRanks, Ring, selectClients, statsRows, toAligned, unpack, withGaps } from "../src/shape";
+import { applySamples, isOnline, joinSeries, nameRanks, overviewOf, Ring, selectClients, statsRows, toAligned, unpack, withGaps } from "../src/shape";
 import type { ClientView, SampleView } from "../src/types";
 
 test("a ring keeps the last N points in time order and replaces a repeated timestamp", () => {
@@ -66,6 +66,22 @@ test("live samples move latest and last seen forward only, and mark the client o
   assert.equal(next.online, true);
   assert.equal(applySamples(next, [{ ts: 50 } as SampleView]).latest?.ts, 105);
   assert.ok(isOnline(100, 160, 60) && !isOnline(100, 161, 60) && !isOnline(null, 0, 60));
+});
+
+test("the overview keeps only its fields of a live sample, and cuts only a new newest one", () => {
+  const whole = { ts: 105, cpu_percent: 7, ram_percent: 50, disk_percent: null, docker_bytes: 9, net_rx_bytes_per_s: 1,
+    disks: [{ mount: "/" }], gpus: [{ index: 0 }], temps: [], containers: [], load1: 2 } as unknown as SampleView;
+  const slim = overviewOf(whole);
+  assert.deepEqual(slim, { ts: 105, cpu_percent: 7, ram_percent: 50, disk_percent: null, docker_bytes: 9, net_rx_bytes_per_s: 1 });
+  assert.ok(!("gpu_percent" in slim) && !("disks" in slim)); // absent stays absent, as in the listing
+  const c = client("a", true, 10, 100);
+  const next = applySamples(c, [whole], overviewOf);
+  assert.deepEqual(next.latest, slim);
+  assert.equal(next.last_seen, 105);
+  let cuts = 0;
+  const counting = (s: SampleView) => (cuts++, overviewOf(s));
+  assert.equal(applySamples(next, [{ ts: 50 } as SampleView], counting).latest, next.latest); // an older one: kept as is
+  assert.equal(cuts, 0);
 });
 
 test("batches unpack into their frames, recursively", () => {

@@ -6,7 +6,7 @@ import { api } from "../../api";
 import { h, setText } from "../../dom";
 import { updateNote } from "../../update";
 import { formatAgo } from "../../format";
-import { applySamples, Ring } from "../../shape";
+import { Ring } from "../../shape";
 import type { ClientView, SampleView } from "../../types";
 import { CELLS, cellLevel, cellText, cellValue, paintOnline } from "./cells";
 import { Sparkline } from "./sparkline";
@@ -66,13 +66,10 @@ export class Card {
     this.dirty = true;
   }
 
-  /** Live samples: values and sparkline. Returns whether the client was offline until now. */
-  addSamples(samples: SampleView[]): boolean {
+  /** Live samples' points for the sparkline (the values come with the client's next state, `update`). */
+  addPoints(samples: SampleView[]): void {
     for (const s of samples) this.ring.push(s.ts, s as unknown as Record<string, unknown>);
-    this.sparkDirty = true;
-    const wasOnline = this.client.online;
-    this.update(applySamples(this.client, samples));
-    return !wasOnline;
+    this.sparkDirty = this.dirty = true;
   }
 
   /** The sparkline's last 10 minutes from the API (live frames fill it anyway, so a failure is ignored). */

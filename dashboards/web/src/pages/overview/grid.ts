@@ -8,7 +8,7 @@ import type { ClientView, LiveFrame } from "../../types";
 import type { ServerClock } from "../clock";
 import { afterFrame, mergeListed, withStatus } from "../updates";
 import type { ActiveAlert } from "../../alertstore";
-import { applySamples, nameRanks } from "../../shape";
+import { applySamples, nameRanks, overviewOf } from "../../shape";
 import { arrangement, groupStats, groupSummaryText, labelKeys, onlineCount, rearrangeOn, summaryText,
   type Arrangement } from "./arrangement";
 import { FrameBudget, SEED_DWELL_MS } from "./budget";
@@ -109,14 +109,14 @@ export class Grid {
       this.arrange();
       return false;
     }
-    const next = f.type === "samples" ? applySamples(had, f.samples) : f.type === "status" ? withStatus(had, f) : afterFrame(had, f);
+    const next = f.type === "samples" ? applySamples(had, f.samples, overviewOf) : f.type === "status" ? withStatus(had, f) : afterFrame(had, f);
     if (!next) return false;
     this.model.set(f.client_id, next);
     // Data only: a card or row repaints when (and only if) it is on screen.
     const card = this.cards.get(f.client_id);
     if (card) {
-      if (f.type === "samples") card.addSamples(f.samples);
-      else card.update(next);
+      if (f.type === "samples") card.addPoints(f.samples);
+      card.update(next);
     }
     this.tableRows.get(f.client_id)?.update(next);
     if (had.online !== next.online) {
