@@ -77,7 +77,7 @@ def test_a_firing_rule_shows_everywhere_within_a_cycle_and_clears_when_it_resolv
             assert overview.locator("#alert-count").inner_text() == "Alerts 1 firing"
             # The overview filters by "alerting".
             overview.select_option("#status-filter", "alerting")
-            assert overview.locator(".client-card:not([hidden])").count() == 1
+            assert overview.locator(".client-card:visible").count() == 1
             overview.select_option("#status-filter", "all")
             b.shot("alerts-overview-firing")
             b.page = alerts_page

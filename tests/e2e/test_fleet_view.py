@@ -63,7 +63,7 @@ def run_the_view(desktop: Browsing, srv: ServerProcess, gpu_a: str) -> None:
 
     desktop.login()
     page = desktop.page
-    expect(page.locator("#clients .client-card")).to_have_count(4)
+    expect(page.locator("#clients .client-card:visible")).to_have_count(4)
     card = page.locator(f'.client-card[data-id="{gpu_a}"]')
     expect(card.locator(".card-labels")).to_have_text("env=prod role=gpu", timeout=15_000)
 
@@ -76,22 +76,22 @@ def run_the_view(desktop: Browsing, srv: ServerProcess, gpu_a: str) -> None:
 
     # Filter by labels: only GPU hosts; then fold prod away.
     page.get_by_label("Filter by labels").fill("role=gpu")
-    expect(page.locator("#clients .client-card")).to_have_count(2)
+    expect(page.locator("#clients .client-card:visible")).to_have_count(2)
     page.locator('.group-head[data-group="prod"] button').click()
     expect(page.locator('.group-head[data-group="prod"] button')).to_have_attribute("aria-expanded", "false")
-    expect(page.locator("#clients .client-card")).to_have_count(1)
-    expect(page.locator("#clients .client-card .hostname")).to_have_text("gpu-b")
+    expect(page.locator("#clients .client-card:visible")).to_have_count(1)
+    expect(page.locator("#clients .client-card:visible .hostname")).to_have_text("gpu-b")
 
     # The table view: one row per host, columns sortable.
     page.get_by_role("button", name="Table").click()
-    expect(page.locator("#clients .host-row")).to_have_count(1)
+    expect(page.locator("#clients .host-row:visible")).to_have_count(1)
     page.locator('.group-head[data-group="prod"] button').click()  # unfold again
-    expect(page.locator("#clients .host-row")).to_have_count(2)
+    expect(page.locator("#clients .host-row:visible")).to_have_count(2)
     page.locator('.table-head button[data-sort="cpu"]').click()
     expect(page.get_by_label("Sort by")).to_have_value("cpu")
     desktop.shot("fleet-table")
     page.locator('.group-head[data-group="dev"] button').click()  # fold dev for the bookmark
-    expect(page.locator("#clients .host-row")).to_have_count(1)
+    expect(page.locator("#clients .host-row:visible")).to_have_count(1)
     bookmark = page.url
     assert "view=table" in bookmark and "group=env" in bookmark and "label=role%3Dgpu" in bookmark
     assert "collapsed=dev" in bookmark and "sort=cpu" in bookmark
@@ -99,8 +99,8 @@ def run_the_view(desktop: Browsing, srv: ServerProcess, gpu_a: str) -> None:
     # A bookmarked view, opened in a fresh page, comes back as it was.
     fresh = desktop.context.new_page()
     fresh.goto(bookmark)
-    expect(fresh.locator("#clients .host-row")).to_have_count(1)
-    expect(fresh.locator("#clients .host-row .host")).to_have_text("gpu-a")
+    expect(fresh.locator("#clients .host-row:visible")).to_have_count(1)
+    expect(fresh.locator("#clients .host-row:visible .host")).to_have_text("gpu-a")
     expect(fresh.get_by_label("Group by")).to_have_value("env")
     expect(fresh.get_by_label("Filter by labels")).to_have_value("role=gpu")
     expect(fresh.get_by_role("button", name="Table")).to_have_attribute("aria-pressed", "true")
@@ -121,8 +121,8 @@ def run_the_view(desktop: Browsing, srv: ServerProcess, gpu_a: str) -> None:
     assert [c["hostname"] for c in listed["clients"]] == ["gpu-a"]
     assert listed["clients"][0]["label_sources"] == {"env": "admin", "role": "agent"}
     page.goto("/?label=env=staging")
-    expect(page.locator("#clients .client-card")).to_have_count(1)
-    expect(page.locator("#clients .client-card .card-labels")).to_have_text("env=staging role=gpu")
+    expect(page.locator("#clients .client-card:visible")).to_have_count(1)
+    expect(page.locator("#clients .client-card:visible .card-labels")).to_have_text("env=staging role=gpu")
     # Removing the admin's value gives the agent's back.
     page.goto(f"/client/{gpu_a}")
     page.get_by_role("button", name="Remove label env").click()
@@ -178,7 +178,7 @@ def test_the_overview_asks_for_its_listing_with_the_session_check(fleet_server: 
         # logout is under way (api.ts cancelPending(true)), so none meets its 401; and logged out, the overview's
         # address asks nothing early: no 401 on the way to the log-in page.
         b.page.goto("/")
-        expect(b.page.locator("#clients .client-card").first).to_be_visible()
+        expect(b.page.locator("#clients .client-card:visible").first).to_be_visible()
         b.page.get_by_role("button", name="Log out").click()
         b.page.wait_for_url(re.compile(r"/login$"))
         b.page.wait_for_timeout(1500)  # any timer the overview left would have fired by now

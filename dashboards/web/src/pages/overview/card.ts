@@ -1,6 +1,8 @@
 // One host's card on the overview: hostname, online badge, last seen, current values and a sparkline of CPU
-// and RAM (an inline SVG, sparkline.ts). The card only paints; the grid (grid.ts) decides when, and hands it
-// the sparkline width. Cards have a fixed size (style.css), so painting one never shifts the others.
+// and RAM (an inline SVG, sparkline.ts). The card only paints; the grid (grid.ts) decides when, hands it the
+// sparkline width, and binds it to a host: a card that leaves the window shows the next host a scroll brings
+// (its elements reused), while the host's sparkline points stay with the grid (SparkData). Cards have a fixed
+// size (style.css), so painting one never shifts the others.
 import { alertCondition, alertSubject, type ActiveAlert } from "../../alertstore";
 import { api } from "../../api";
 import { h, setText } from "../../dom";
@@ -15,42 +17,89 @@ const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
 const SPARK_POINTS = 60;
 const SEED_SECONDS = 600;
 
+/** One host's sparkline points (its last SPARK_POINTS), kept by the grid apart from the card showing them. */
+export class SparkData {
+  readonly ring = new Ring(SPARK_FIELDS, SPARK_POINTS);
+  /** Its last 10 minutes were asked for (once, when a card first shows the host). */
+  seeded = false;
+
+  constructor(latest: SampleView | null) {
+    if (latest) this.ring.push(latest.ts, latest as unknown as Record<string, unknown>);
+  }
+
+  /** Live samples' points. */
+  addPoints(samples: SampleView[]): void {
+    for (const s of samples) this.ring.push(s.ts, s as unknown as Record<string, unknown>);
+  }
+
+  /** The last 10 minutes from the API (live frames fill it anyway, so a failure is for the caller to ignore). */
+  async seed(clientId: string, now: number): Promise<void> {
+    const t = Math.floor(now);
+    const r = await api.metrics(clientId, { from: t - SEED_SECONDS, to: t + 1, metrics: SPARK_FIELDS.join(","), max_points: SPARK_POINTS });
+    const time = r.time ?? [];
+    time.forEach((ts, i) => {
+      const row = Object.fromEntries(SPARK_FIELDS.map((f) => [f, r.values?.[f]?.[i] ?? null]));
+      if (SPARK_FIELDS.some((f) => row[f] != null)) this.ring.push(ts, row);
+    });
+  }
+}
+
 export class Card {
   readonly el: HTMLLIElement;
   /** Changed since the last paint: the grid repaints dirty cards while they are visible. */
   dirty = true;
   /** The sparkline's points changed since it was last drawn. */
   sparkDirty = true;
-  /** Its sparkline's history was asked for (once, when the card first shows). */
-  seeded = false;
-  private readonly ring = new Ring(SPARK_FIELDS, SPARK_POINTS);
+  /** The host shown (set by bind) and its sparkline points. */
+  client!: ClientView;
+  private points!: SparkData;
+  private readonly name = h("h2", { class: "hostname" });
+  private readonly link = h("a", { class: "card-link" });
   private readonly badge = h("span", { class: "badge" });
   private readonly seen = h("span", { class: "seen" });
   /** One fixed-height line: the firing alerts (empty when none), so a card never changes size. */
   private readonly alertLine = h("p", { class: "card-alerts" });
   /** One fixed-height line of the host's labels (key=value). */
   private readonly labelLine = h("p", { class: "card-labels" });
-  private labelsPainted = "";
+  private labelsPainted: string | null = null;
   private alerts: ActiveAlert[] = [];
-  private alertsPainted = true;
+  private alertsPainted = false;
   private readonly values = new Map<string, HTMLElement>();
   private readonly line = new Sparkline();
   private readonly spark = h("div", { class: "spark", "aria-hidden": "true" }, this.line.el);
 
-  /** Builds the card with its values painted (text is cheap: a card never shows placeholders). */
-  constructor(public client: ClientView, now: number, timeout: number) {
+  /** The card's elements, showing no host until bound. */
+  constructor() {
     const dl = h("dl", { class: "values" });
     for (const [name, label] of CELLS) {
       const dd = h("dd", { "data-metric": name }, "—");
       this.values.set(name, dd);
       dl.append(h("div", {}, h("dt", {}, label), dd));
     }
-    this.el = h("li", { class: "client-card", "data-id": client.id, "data-hostname": client.hostname },
-      h("a", { href: `/client/${encodeURIComponent(client.id)}`, class: "card-link" },
-        h("div", { class: "card-head" }, h("h2", { class: "hostname" }, client.hostname), this.badge),
-        this.seen, this.labelLine, this.alertLine, dl, this.spark));
-    if (client.latest) this.ring.push(client.latest.ts, client.latest as unknown as Record<string, unknown>);
+    this.link.append(h("div", { class: "card-head" }, this.name, this.badge), this.seen, this.labelLine, this.alertLine, dl, this.spark);
+    this.el = h("li", { class: "client-card" }, this.link);
+  }
+
+  /** Shows `client` (a new card, or one another host left), painted at once: a reused card never shows its
+   * previous host, and a card never shows placeholders. */
+  bind(client: ClientView, spark: SparkData, alerts: ActiveAlert[], now: number, timeout: number): void {
+    this.client = client;
+    this.points = spark;
+    this.el.dataset.id = client.id;
+    this.el.dataset.hostname = client.hostname;
+    this.link.href = `/client/${encodeURIComponent(client.id)}`;
+    setText(this.name, client.hostname);
+    this.setAlerts(alerts);
+    this.labelsPainted = null;
+    this.sparkDirty = this.dirty = true; // the sparkline waits for the grid's width and frame budget
     this.paintValues(now, timeout);
+  }
+
+  /** Out of the window, kept for another host: hidden, and no longer named for its last one. */
+  release(): void {
+    this.el.style.visibility = "hidden";
+    delete this.el.dataset.id;
+    delete this.el.dataset.hostname;
   }
 
   /** The host's firing alerts (from the alert store); painted with the values. */
@@ -66,21 +115,8 @@ export class Card {
     this.dirty = true;
   }
 
-  /** Live samples' points for the sparkline (the values come with the client's next state, `update`). */
-  addPoints(samples: SampleView[]): void {
-    for (const s of samples) this.ring.push(s.ts, s as unknown as Record<string, unknown>);
-    this.sparkDirty = this.dirty = true;
-  }
-
-  /** The sparkline's last 10 minutes from the API (live frames fill it anyway, so a failure is ignored). */
-  async seed(now: number): Promise<void> {
-    const t = Math.floor(now);
-    const r = await api.metrics(this.client.id, { from: t - SEED_SECONDS, to: t + 1, metrics: SPARK_FIELDS.join(","), max_points: SPARK_POINTS });
-    const time = r.time ?? [];
-    time.forEach((ts, i) => {
-      const row = Object.fromEntries(SPARK_FIELDS.map((f) => [f, r.values?.[f]?.[i] ?? null]));
-      if (SPARK_FIELDS.some((f) => row[f] != null)) this.ring.push(ts, row);
-    });
+  /** Its host's sparkline points changed (live samples, or the history asked for). */
+  sparkChanged(): void {
     this.sparkDirty = this.dirty = true;
   }
 
@@ -119,6 +155,7 @@ export class Card {
     if (!a.length) {
       this.alertLine.replaceChildren();
       this.alertLine.removeAttribute("title");
+      if (this.el.dataset.silenced) this.el.dataset.silenced = "";
       return;
     }
     const parts = a.map((x) => (x.metric_type === "offline" ? `offline since ${formatAgo(x.fired_at, now)}`
@@ -134,7 +171,8 @@ export class Card {
   /** The sparkline at `width` CSS px (0: not measured yet), drawn when its points or its width changed. */
   paintSpark(width: number): void {
     if (width <= 0 || (!this.sparkDirty && this.line.drawn)) return;
-    this.line.draw(this.ring.time, this.ring.values[0], this.ring.values[1], width);
+    const ring = this.points.ring;
+    this.line.draw(ring.time, ring.values[0], ring.values[1], width);
     this.sparkDirty = false;
   }
 }

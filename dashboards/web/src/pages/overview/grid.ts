@@ -1,8 +1,8 @@
 // The overview's list controller, windowed: the model holds every host; only the group headers, cards or table
-// rows on screen (plus a margin) exist in the DOM, each placed at the offset layout.ts gives it. Live frames
-// update the model (and a card's data, if it has one) and mark what is on screen dirty; one animation frame
-// repaints at most CARDS_PER_FRAME of them. Scrolling mounts and unmounts parts; nothing grows with the fleet
-// but the arrays of the model.
+// rows on screen (plus a margin) show, each placed at the offset layout.ts gives it. Live frames update the
+// model (and the card or row showing the host, if any) and mark what is on screen dirty; one animation frame
+// repaints at most CARDS_PER_FRAME of them. Scrolling binds the cards and rows that left the window to the hosts
+// coming into it (spares, hidden in the list until then); nothing grows with the fleet but the model.
 import { empty, fill, h, setText } from "../../dom";
 import type { ClientView, LiveFrame } from "../../types";
 import type { ServerClock } from "../clock";
@@ -12,7 +12,7 @@ import { applySamples, nameRanks, overviewOf } from "../../shape";
 import { arrangement, groupStats, groupSummaryText, labelKeys, onlineCount, rearrangeOn, summaryText,
   type Arrangement } from "./arrangement";
 import { FrameBudget, SEED_DWELL_MS } from "./budget";
-import { Card } from "./card";
+import { Card, SparkData } from "./card";
 import { GAP, layout, sparkWidthFor, visibleRange, type Layout, type Row } from "./layout";
 import { TableRow } from "./row";
 import { DEFAULT_VIEW, type ViewState } from "./view";
@@ -21,13 +21,20 @@ import { DEFAULT_VIEW, type ViewState } from "./view";
 const ARRANGE_DELAY_MS = 1000;
 /** How far beyond the viewport (each side, in viewport heights) parts are mounted, so a scroll finds them. */
 const OVERSCAN = 1;
-/** Cards and table rows kept (with their elements and sparkline points) after they leave the window, the ones
- * left longest ago dropped first: scrolling back finds them, while a scroll through 5,000 hosts no longer
- * leaves 5,000 cards of DOM alive (garbage collection and a live frame's work grew with the scroll). */
+/** Hosts whose sparkline points are kept after their card leaves the window, the ones left longest ago dropped
+ * first: scrolling back finds them, while a scroll through 5,000 hosts does not keep 5,000 histories. */
 export const KEEP_UNMOUNTED = 200;
+/** Cards (and rows) kept hidden in the list after they leave the window, to show the next hosts a scroll
+ * brings: binding one costs its text, where a new one cost its elements, their styles and layout objects. A
+ * scroll through 5,000 hosts built and dropped the window's 75 parts at each jump, and Blink's heap, filling
+ * with them, set off most of the major garbage collections (README, "fifth pass"). Beyond this, a part that
+ * leaves is removed. */
+export const MAX_SPARE = 120;
 
 /** A mounted part and when it was mounted (performance.now()). */
 type Part = { el: HTMLElement; key: string; since: number };
+/** A card or row: what the spare lists hold. */
+type Bound = { el: HTMLElement; release(): void };
 
 export class Grid {
   /** The list (#clients); `body` holds it or an empty state. */
@@ -35,13 +42,18 @@ export class Grid {
   private view: ViewState = { ...DEFAULT_VIEW };
   /** Every host's newest state: what the arrangement and the group summaries read. */
   private readonly model = new Map<string, ClientView>();
+  /** The cards and rows bound to a host now (mounted), by host id. */
   private readonly cards = new Map<string, Card>();
   private readonly tableRows = new Map<string, TableRow>();
+  private readonly spareCards: Card[] = [];
+  private readonly spareRows: TableRow[] = [];
+  /** Sparkline points by host id: the mounted cards' hosts and the KEEP_UNMOUNTED left last. */
+  private readonly sparks = new Map<string, SparkData>();
   private readonly heads = new Map<string, HTMLElement>();
   /** What is in the DOM now, by key ("c:<id>", "r:<id>", "h:<value>"), with the position it was given. */
   private readonly mounted = new Map<string, Part>();
   private readonly placed = new WeakMap<HTMLElement, string>();
-  /** Unmounted cards and rows ("c:<id>", "r:<id>"), the one unmounted longest ago first. */
+  /** Hosts whose card left the window, the one that left longest ago first (their sparks are kept). */
   private readonly parked = new Map<string, true>();
   private alerting = new Map<string, ActiveAlert[]>();
   private alertCounts = new Map<string, number>();
@@ -114,10 +126,12 @@ export class Grid {
     this.model.set(f.client_id, next);
     // Data only: a card or row repaints when (and only if) it is on screen.
     const card = this.cards.get(f.client_id);
-    if (card) {
-      if (f.type === "samples") card.addPoints(f.samples);
-      card.update(next);
+    if (f.type === "samples") {
+      const spark = this.sparks.get(f.client_id);
+      spark?.addPoints(f.samples);
+      if (spark) card?.sparkChanged();
     }
+    card?.update(next);
     this.tableRows.get(f.client_id)?.update(next);
     if (had.online !== next.online) {
       if (rearrangeOn("online", this.view)) this.arrangeSoon();
@@ -154,7 +168,10 @@ export class Grid {
   setView(view: ViewState): void {
     const modeChanged = view.view !== this.view.view;
     this.view = view;
-    if (modeChanged) this.unmountAll();
+    if (modeChanged) {
+      this.unmountAll();
+      for (const part of [...this.spareCards.splice(0), ...this.spareRows.splice(0)]) part.el.remove();
+    }
     this.arrange();
   }
 
@@ -210,10 +227,8 @@ export class Grid {
     this.model.delete(id);
     this.unmount(`c:${id}`);
     this.unmount(`r:${id}`);
-    this.parked.delete(`c:${id}`);
-    this.parked.delete(`r:${id}`);
-    this.cards.delete(id);
-    this.tableRows.delete(id);
+    this.parked.delete(id);
+    this.sparks.delete(id);
   }
 
   private onResize(): void {
@@ -299,19 +314,22 @@ export class Grid {
       const row = this.lay!.rows[i];
       if (row.kind !== "cards") continue;
       for (const host of row.hosts) {
-        const card = this.cards.get(host.id);
+        const spark = this.sparks.get(host.id);
         const part = this.mounted.get(`c:${host.id}`);
-        if (!card || card.seeded || !part) continue;
+        if (!spark || spark.seeded || !part) continue;
         if (t - part.since < SEED_DWELL_MS || !budget.takeSeed()) {
           waiting = true;
           continue;
         }
-        card.seeded = true;
+        spark.seeded = true;
         // Each request in a task of its own, after the frame: starting a fetch costs the main thread a few ms
         // (up to 13 ms each on a busy machine, in a trace), so four inside the frame made it a long task.
         window.setTimeout(() => {
           if (this.disposed) return;
-          card.seed(this.clock.now()).then(() => this.schedule()).catch(() => { /* live frames fill it anyway */ });
+          spark.seed(host.id, this.clock.now()).then(() => {
+            this.cards.get(host.id)?.sparkChanged(); // whichever card shows the host now, if any
+            this.schedule();
+          }).catch(() => { /* live frames fill it anyway */ });
         }, 0);
       }
     }
@@ -335,9 +353,8 @@ export class Grid {
       want.add(key);
       let tr = this.tableRows.get(row.host.id);
       if (!tr) {
-        tr = new TableRow(this.model.get(row.host.id) ?? row.host);
-        const alerts = this.alerting.get(row.host.id);
-        if (alerts) tr.setAlerts(alerts);
+        tr = this.spareRows.pop() ?? new TableRow();
+        tr.bind(this.model.get(row.host.id) ?? row.host, this.alerting.get(row.host.id) ?? [], this.clock.now(), this.clock.timeout);
         this.tableRows.set(row.host.id, tr);
       }
       this.mount(key, tr.el, 0, row.top, this.width);
@@ -354,9 +371,12 @@ export class Grid {
       want.add(key);
       let card = this.cards.get(host.id);
       if (!card) {
-        card = new Card(this.model.get(host.id) ?? host, this.clock.now(), this.clock.timeout);
-        const alerts = this.alerting.get(host.id);
-        if (alerts) card.setAlerts(alerts);
+        const client = this.model.get(host.id) ?? host;
+        let spark = this.sparks.get(host.id);
+        if (!spark) this.sparks.set(host.id, (spark = new SparkData(client.latest)));
+        this.parked.delete(host.id);
+        card = this.spareCards.pop() ?? new Card();
+        card.bind(client, spark, this.alerting.get(host.id) ?? [], this.clock.now(), this.clock.timeout);
         this.cards.set(host.id, card);
       }
       this.mount(key, card.el, i * (w + GAP), row.top, w);
@@ -393,8 +413,8 @@ export class Grid {
     }
     if (!this.mounted.has(key)) {
       this.mounted.set(key, { el, key, since: performance.now() });
-      this.parked.delete(key);
-      this.el.append(el);
+      if (el.parentNode !== this.el) this.el.append(el);
+      else if (el.style.visibility) el.style.visibility = ""; // a spare, bound to this host
     }
   }
 
@@ -402,18 +422,31 @@ export class Grid {
     const part = this.mounted.get(key);
     if (!part) return;
     this.mounted.delete(key);
-    part.el.remove();
+    const id = key.slice(2);
     if (key[0] === "c") {
-      const card = this.cards.get(key.slice(2));
-      if (card) card.dirty = true;
+      this.spare(this.cards.get(id)!, this.spareCards);
+      this.cards.delete(id);
+      this.parked.set(id, true);
+      for (const old of this.parked.keys()) {
+        if (this.parked.size <= KEEP_UNMOUNTED) break;
+        this.parked.delete(old);
+        this.sparks.delete(old);
+      }
+    } else if (key[0] === "r") {
+      this.spare(this.tableRows.get(id)!, this.spareRows);
+      this.tableRows.delete(id);
+    } else {
+      part.el.remove();
     }
-    if (key[0] === "h") return;
-    this.parked.set(key, true);
-    for (const old of this.parked.keys()) {
-      if (this.parked.size <= KEEP_UNMOUNTED) break;
-      this.parked.delete(old);
-      if (old[0] === "c") this.cards.delete(old.slice(2));
-      else this.tableRows.delete(old.slice(2));
+  }
+
+  /** A card or row that left the window: kept hidden for the next host, or removed when enough are. */
+  private spare<T extends Bound>(part: T, spares: T[]): void {
+    if (spares.length < MAX_SPARE) {
+      part.release();
+      spares.push(part);
+    } else {
+      part.el.remove();
     }
   }
 

@@ -1,5 +1,6 @@
 // One host as a row of the overview's table view: hostname, status, the card's values, last seen, labels and
-// firing alerts. Like a card it only paints (writes only, only what changed); the grid decides when.
+// firing alerts. Like a card it only paints (writes only, only what changed); the grid decides when, and binds
+// it to a host (a row that leaves the window shows the next host a scroll brings).
 import type { ActiveAlert } from "../../alertstore";
 import { h, setText } from "../../dom";
 import { formatAgo } from "../../format";
@@ -22,18 +23,41 @@ export class TableRow {
   private readonly alertCell = h("span", { class: "cell alerts" });
   private readonly labelCell = h("span", { class: "cell labels" });
   private readonly values = new Map<string, HTMLElement>();
+  private readonly host = h("a", { class: "cell host" });
   private alerts: ActiveAlert[] = [];
-  private labelsPainted = "";
+  private labelsPainted: string | null = null;
+  /** The host shown (set by bind). */
+  client!: ClientView;
 
-  constructor(public client: ClientView) {
+  /** The row's elements, showing no host until bound. */
+  constructor() {
     const cells = CELLS.map(([name]) => {
       const c = h("span", { class: "cell num", "data-metric": name }, "—");
       this.values.set(name, c);
       return c;
     });
-    this.el = h("li", { class: "host-row", "data-id": client.id, "data-hostname": client.hostname },
-      h("a", { class: "cell host", href: `/client/${encodeURIComponent(client.id)}` }, client.hostname),
-      h("span", { class: "cell status" }, this.badge), ...cells, this.seen, this.alertCell, this.labelCell);
+    this.el = h("li", { class: "host-row" }, this.host, h("span", { class: "cell status" }, this.badge), ...cells,
+      this.seen, this.alertCell, this.labelCell);
+  }
+
+  /** Shows `client` (a new row, or one another host left), painted at once. */
+  bind(client: ClientView, alerts: ActiveAlert[], now: number, timeout: number): void {
+    this.client = client;
+    this.alerts = alerts;
+    this.el.dataset.id = client.id;
+    this.el.dataset.hostname = client.hostname;
+    this.host.href = `/client/${encodeURIComponent(client.id)}`;
+    setText(this.host, client.hostname);
+    this.labelsPainted = null;
+    this.paint(now, timeout);
+    this.dirty = false;
+  }
+
+  /** Out of the window, kept for another host: hidden, and no longer named for its last one. */
+  release(): void {
+    this.el.style.visibility = "hidden";
+    delete this.el.dataset.id;
+    delete this.el.dataset.hostname;
   }
 
   update(client: ClientView): void {
