@@ -10,7 +10,7 @@ import { updateNote } from "../../update";
 import { formatAgo } from "../../format";
 import { Ring } from "../../shape";
 import type { ClientView, SampleView } from "../../types";
-import { CELLS, cellLevel, cellText, cellValue, paintOnline } from "./cells";
+import { CELLS, cellLevel, cellText, cellValue, nameFor, paintOnline, unname } from "./cells";
 import { Sparkline } from "./sparkline";
 
 const SPARK_FIELDS = ["cpu_percent", "ram_percent"];
@@ -85,10 +85,7 @@ export class Card {
   bind(client: ClientView, spark: SparkData, alerts: ActiveAlert[], now: number, timeout: number): void {
     this.client = client;
     this.points = spark;
-    this.el.dataset.id = client.id;
-    this.el.dataset.hostname = client.hostname;
-    this.link.href = `/client/${encodeURIComponent(client.id)}`;
-    setText(this.name, client.hostname);
+    nameFor(this.el, this.link, this.name, client);
     this.setAlerts(alerts);
     this.labelsPainted = null;
     this.sparkDirty = this.dirty = true; // the sparkline waits for the grid's width and frame budget
@@ -97,9 +94,7 @@ export class Card {
 
   /** Out of the window, kept for another host: hidden, and no longer named for its last one. */
   release(): void {
-    this.el.style.visibility = "hidden";
-    delete this.el.dataset.id;
-    delete this.el.dataset.hostname;
+    unname(this.el);
   }
 
   /** The host's firing alerts (from the alert store); painted with the values. */

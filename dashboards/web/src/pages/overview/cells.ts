@@ -45,3 +45,18 @@ export function paintOnline(el: HTMLElement, badge: HTMLElement, c: ClientView, 
     el.dataset.online = String(online);
   }
 }
+
+/** A card or row named for the host it shows (grid.ts binds them): data-id, data-hostname, link and name. */
+export function nameFor(el: HTMLElement, link: HTMLAnchorElement, name: HTMLElement, client: ClientView): void {
+  el.dataset.id = client.id;
+  el.dataset.hostname = client.hostname;
+  link.href = `/client/${encodeURIComponent(client.id)}`;
+  setText(name, client.hostname);
+}
+
+/** A card or row out of the window, kept for another host: hidden, and no longer named for its last one. */
+export function unname(el: HTMLElement): void {
+  el.style.visibility = "hidden";
+  delete el.dataset.id;
+  delete el.dataset.hostname;
+}

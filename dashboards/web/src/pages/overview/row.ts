@@ -5,7 +5,7 @@ import type { ActiveAlert } from "../../alertstore";
 import { h, setText } from "../../dom";
 import { formatAgo } from "../../format";
 import type { ClientView } from "../../types";
-import { CELLS, cellLevel, cellText, cellValue, paintOnline } from "./cells";
+import { CELLS, cellLevel, cellText, cellValue, nameFor, paintOnline, unname } from "./cells";
 
 /** The table's columns: header text and the sort key a click on it chooses (null: not sortable). */
 export const COLUMNS: readonly (readonly [string, string, string | null])[] = [
@@ -44,10 +44,7 @@ export class TableRow {
   bind(client: ClientView, alerts: ActiveAlert[], now: number, timeout: number): void {
     this.client = client;
     this.alerts = alerts;
-    this.el.dataset.id = client.id;
-    this.el.dataset.hostname = client.hostname;
-    this.host.href = `/client/${encodeURIComponent(client.id)}`;
-    setText(this.host, client.hostname);
+    nameFor(this.el, this.host, this.host, client);
     this.labelsPainted = null;
     this.paint(now, timeout);
     this.dirty = false;
@@ -55,9 +52,7 @@ export class TableRow {
 
   /** Out of the window, kept for another host: hidden, and no longer named for its last one. */
   release(): void {
-    this.el.style.visibility = "hidden";
-    delete this.el.dataset.id;
-    delete this.el.dataset.hostname;
+    unname(this.el);
   }
 
   update(client: ClientView): void {
