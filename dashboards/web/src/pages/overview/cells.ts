@@ -46,8 +46,10 @@ export function paintOnline(el: HTMLElement, badge: HTMLElement, c: ClientView, 
   }
 }
 
-/** A card or row named for the host it shows (grid.ts binds them): data-id, data-hostname, link and name. */
+/** A card or row named for the host it shows (grid.ts binds them): data-id, data-hostname, link and name; a
+ * spare (unname) shows again. */
 export function nameFor(el: HTMLElement, link: HTMLAnchorElement, name: HTMLElement, client: ClientView): void {
+  if (el.style.visibility) el.style.visibility = "";
   el.dataset.id = client.id;
   el.dataset.hostname = client.hostname;
   link.href = `/client/${encodeURIComponent(client.id)}`;

@@ -413,8 +413,7 @@ export class Grid {
     }
     if (!this.mounted.has(key)) {
       this.mounted.set(key, { el, key, since: performance.now() });
-      if (el.parentNode !== this.el) this.el.append(el);
-      else if (el.style.visibility) el.style.visibility = ""; // a spare, bound to this host
+      if (el.parentNode !== this.el) this.el.append(el); // a spare is in the list already
     }
   }
 
